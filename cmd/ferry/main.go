@@ -1,0 +1,211 @@
+// Command ferry is Ferry's single binary: pipelines, training, Clarify
+// reports, the model registry and endpoints. This package is the only
+// composition root: it parses flags and wires the other packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/sqlite"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := m.Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// Main holds the process's wiring. End-to-end tests build one with their
+// own streams and environment and call Run, exercising the real wiring.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Logger         *slog.Logger
+
+	home  string
+	db    *sqlite.DB
+	store *artifact.Dir
+}
+
+// NewMain returns a Main reading its environment through getenv.
+func NewMain(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *Main {
+	level := slog.LevelInfo
+	if getenv("FERRY_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	return &Main{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	}
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, m *Main, args []string) error
+}
+
+func (m *Main) commands() map[string]command {
+	return map[string]command{
+		"validate":    {"check a pipeline definition and report every problem", cmdValidate},
+		"run":         {"run a pipeline", cmdRun},
+		"executions":  {"list executions, or show one", cmdExecutions},
+		"steps":       {"show the steps of an execution", cmdSteps},
+		"logs":        {"print a step's log", cmdLogs},
+		"stop":        {"stop a running execution", cmdStop},
+		"resume":      {"resume a failed, stopped or interrupted execution", cmdResume},
+		"train":       {"train a model outside any pipeline", cmdTrain},
+		"predict":     {"predict with a model", cmdPredict},
+		"clarify":     {"run a Clarify analysis (bias, SHAP, PDP, report)", cmdClarify},
+		"models":      {"model registry: groups, versions, approvals", cmdModels},
+		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
+		"server":      {"serve the HTTP API and every endpoint", cmdServer},
+		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
+		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
+		"version":     {"print the version", cmdVersion},
+	}
+}
+
+// Run runs one command line and returns the exit status.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	defer m.Close()
+	cmds := m.commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		m.usage(cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(m.Stderr, "ferry: unknown command %q\n\n", args[0])
+		m.usage(cmds)
+		return 2
+	}
+	err := c.run(ctx, m, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		if ex.msg != "" {
+			fmt.Fprintln(m.Stderr, "ferry "+args[0]+": "+ex.msg)
+		}
+		return ex.code
+	}
+	fmt.Fprintf(m.Stderr, "ferry %s: %v\n", args[0], err)
+	return 1
+}
+
+func (m *Main) usage(cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("Ferry: typed, cached ML pipelines, XGBoost-compatible training, Clarify reports,\na model registry and endpoints, in one binary.\n\nUsage: ferry COMMAND [flags] [args]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-12s %s\n", n, cmds[n].summary)
+	}
+	b.WriteString("\nState lives under $FERRY_HOME (default ./.ferry). Run 'ferry COMMAND --help' for a command's flags.\n")
+	fmt.Fprint(m.Stdout, b.String())
+}
+
+// exitError ends a command with a given status (for example 1 from
+// validate when it printed problems).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d: %s", e.code, e.msg) }
+
+// newFlagSet returns a flag set that prints usage to m.Stderr and returns
+// errors instead of exiting.
+func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("ferry "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: ferry %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// Home returns FERRY_HOME (default ./.ferry).
+func (m *Main) Home() string {
+	if m.home == "" {
+		m.home = m.Getenv("FERRY_HOME")
+		if m.home == "" {
+			m.home = ".ferry"
+		}
+	}
+	return m.home
+}
+
+// DB opens the home's database on first use.
+func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
+	if m.db != nil {
+		return m.db, nil
+	}
+	if err := os.MkdirAll(m.Home(), 0o755); err != nil {
+		return nil, fmt.Errorf("creating FERRY_HOME: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(m.Home(), "ferry.db"))
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	return db, nil
+}
+
+// Store opens the home's artifact store on first use.
+func (m *Main) Store() (*artifact.Dir, error) {
+	if m.store != nil {
+		return m.store, nil
+	}
+	s, err := artifact.OpenDir(filepath.Join(m.Home(), "artifacts"))
+	if err != nil {
+		return nil, err
+	}
+	m.store = s
+	return s, nil
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() error {
+	if m.db != nil {
+		err := m.db.Close()
+		m.db = nil
+		return err
+	}
+	return nil
+}
+
+func cmdVersion(ctx context.Context, m *Main, args []string) error {
+	fmt.Fprintln(m.Stdout, "ferry", Version)
+	return nil
+}
