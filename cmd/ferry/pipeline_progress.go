@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/pipeline"
+	"github.com/ferryml/ferry/internal/run"
+)
+
+// progress shows an execution's progress: on a terminal, a step table
+// redrawn in place; otherwise one line per event.
+type progress struct {
+	w      io.Writer
+	tty    bool
+	order  []string
+	width  int
+	rows   map[string]*progressRow
+	id     string
+	drawn  int // lines of the last table drawn
+	status run.Status
+}
+
+type progressRow struct {
+	status  run.StepStatus
+	attempt int
+	started time.Time
+	ended   time.Time
+	note    string
+}
+
+func newProgress(w io.Writer, p *pipeline.Pipeline, tty bool) *progress {
+	pr := &progress{w: w, tty: tty, rows: make(map[string]*progressRow), width: 4}
+	for _, st := range p.TopoOrder() {
+		pr.order = append(pr.order, st.Name)
+		pr.rows[st.Name] = &progressRow{status: run.StepPending}
+		pr.width = max(pr.width, len(st.Name))
+	}
+	return pr
+}
+
+// event is the engine's OnEvent callback (calls are serialized).
+func (pr *progress) event(ev engine.Event) {
+	if ev.Step == "" {
+		if pr.id == "" && !pr.tty {
+			fmt.Fprintf(pr.w, "execution %s %s\n", ev.ExecutionID, ev.Status)
+		}
+		pr.id, pr.status = ev.ExecutionID, ev.Status
+		if pr.tty {
+			pr.draw()
+		}
+		return
+	}
+	row, ok := pr.rows[ev.Step]
+	if !ok {
+		row = &progressRow{}
+		pr.rows[ev.Step] = row
+		pr.order = append(pr.order, ev.Step)
+	}
+	row.status, row.attempt = ev.StepStatus, ev.Attempt
+	if ev.Message != "" {
+		row.note = ev.Message
+	}
+	switch {
+	case ev.StepStatus == run.StepStarting:
+		row.started = ev.Time
+	case ev.StepStatus.Done():
+		row.ended = ev.Time
+	}
+	if pr.tty {
+		pr.draw()
+		return
+	}
+	if ev.StepStatus == run.StepStarting {
+		return // Executing or CacheHit follows at once
+	}
+	line := fmt.Sprintf("%s  %-*s  %-9s", ev.Time.Local().Format("15:04:05"), pr.width, ev.Step, ev.StepStatus)
+	if ev.Attempt > 1 {
+		line += fmt.Sprintf("  attempt %d", ev.Attempt)
+	}
+	if ev.Message != "" {
+		line += "  " + oneLine(ev.Message, 200)
+	}
+	fmt.Fprintln(pr.w, line)
+}
+
+// draw redraws the table over the previous one.
+func (pr *progress) draw() {
+	var b strings.Builder
+	if pr.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", pr.drawn)
+	}
+	lines := []string{fmt.Sprintf("execution %s  %s", pr.id, pr.status)}
+	for _, name := range pr.order {
+		r := pr.rows[name]
+		d := ""
+		if !r.started.IsZero() {
+			d = duration(r.started, r.ended)
+		}
+		att := ""
+		if r.attempt > 1 {
+			att = fmt.Sprintf("x%d", r.attempt)
+		}
+		lines = append(lines, fmt.Sprintf("  %-*s  %-9s %-3s %7s  %s", pr.width, name, r.status, att, d, oneLine(r.note, 70)))
+	}
+	for _, l := range lines {
+		b.WriteString("\x1b[2K")
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	pr.drawn = len(lines)
+	io.WriteString(pr.w, b.String())
+}
+
+// finish prints the outcome.
+func (pr *progress) finish(ex *run.Execution) {
+	pr.status = ex.Status
+	if pr.tty {
+		pr.draw()
+	}
+	msg := fmt.Sprintf("execution %s %s in %s", ex.ID, ex.Status, duration(ex.StartedAt, ex.EndedAt))
+	if ex.FailureReason != "" {
+		msg += ": " + ex.FailureReason
+	}
+	fmt.Fprintln(pr.w, msg)
+}

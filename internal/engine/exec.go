@@ -1,0 +1,448 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/pipeline"
+	"github.com/ferryml/ferry/internal/run"
+	"github.com/ferryml/ferry/internal/step"
+)
+
+// abandonAfter is how long the engine waits, after an attempt's context
+// ends, for a kind that ignores cancellation before giving up on it.
+const abandonAfter = 10 * time.Second
+
+// runStep resolves, caches or runs one step with its retry policy and
+// records the outcome in r. It returns the message of a fail step
+// (*step.FailError) and any failure to record state; step failures are
+// recorded in r.
+func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.StepRun, sc *scope) (string, error) {
+	e := x.e
+	save := func() error {
+		if err := e.Store.SaveStepRuns(rec, r); err != nil {
+			return fmt.Errorf("recording step %s: %w", r.Step, err)
+		}
+		return nil
+	}
+	emit := func(msg string) {
+		x.em.emit(Event{Time: e.now(), ExecutionID: x.ex.ID, Step: r.Step, StepStatus: r.Status, Attempt: r.Attempts, Message: msg})
+	}
+	fail := func(status run.StepStatus, reason string) error {
+		r.Status, r.EndedAt, r.FailureReason = status, e.now(), run.TruncateReason(reason)
+		err := save()
+		emit(r.FailureReason)
+		return err
+	}
+
+	logf, err := openLog(e.LogPath(x.ex.ID, r.Step))
+	if err != nil {
+		return "", fail(run.StepFailed, err.Error())
+	}
+	defer logf.Close()
+
+	kind, ok := e.Kinds.Lookup(st.Kind)
+	if !ok {
+		return "", fail(run.StepFailed, fmt.Sprintf("unknown step kind %q", st.Kind))
+	}
+	spec := kind.Spec()
+	args, err := st.ResolveArgs(sc)
+	if err != nil {
+		return "", fail(run.StepFailed, fmt.Sprintf("resolving arguments: %v", err))
+	}
+	if args, err = x.importArtifacts(ctx, spec, args); err != nil {
+		if ctx.Err() != nil {
+			return "", fail(run.StepStopped, context.Cause(ctx).Error())
+		}
+		return "", fail(run.StepFailed, err.Error())
+	}
+	req := step.Request{ExecutionID: x.ex.ID, PipelineName: x.p.Name, StepName: r.Step, Args: args}
+
+	if !spec.NoCache {
+		key, inputs, err := cacheKey(ctx, kind, spec, req)
+		if err != nil {
+			return "", fail(run.StepFailed, fmt.Sprintf("computing cache key: %v", err))
+		}
+		r.CacheKey, r.CacheInputs = key, inputs
+	}
+	switch {
+	case spec.NoCache:
+		r.CacheNote = "not cached: kind " + spec.Kind + " never uses the cache"
+	case x.ex.NoCache:
+		r.CacheNote = "miss: cache disabled for this run (--no-cache)"
+	case !st.Cache.Enabled:
+		r.CacheNote = "miss: cache disabled for this step"
+	default:
+		hit, note, err := x.lookupCache(rec, st, spec, r)
+		if err != nil {
+			return "", fail(run.StepFailed, fmt.Sprintf("looking up the cache: %v", err))
+		}
+		r.CacheNote = note
+		if hit != nil {
+			r.Status, r.EndedAt = run.StepCacheHit, e.now()
+			r.Outputs, r.Properties = hit.Outputs, hit.Properties
+			r.Provenance, r.SourceExecution = run.FromCache, hit.SourceExecution
+			if r.SourceExecution == "" {
+				r.SourceExecution = hit.ExecutionID
+			}
+			err := save()
+			emit(r.CacheNote)
+			return "", err
+		}
+	}
+
+	r.Status = run.StepExecuting
+	policy := retryPolicy(st.Retry)
+	wait := policy.Interval
+	for attempt := 1; ; attempt++ {
+		r.Attempts = attempt
+		if err := save(); err != nil {
+			return "", err
+		}
+		if attempt == 1 {
+			emit(r.CacheNote)
+		} else {
+			emit("")
+		}
+		fmt.Fprintf(logf, "--- %s attempt %d\n", e.now().UTC().Format(time.RFC3339), attempt)
+		req.Attempt = attempt
+		res, err := x.attempt(ctx, kind, st, req, logf)
+		if err == nil {
+			err = x.collect(ctx, st, spec, req, &res)
+			if err == nil {
+				r.Status, r.EndedAt, r.FailureReason = run.StepSucceeded, e.now(), ""
+				r.Outputs, r.Properties = res.Outputs, res.Properties
+				err := save()
+				emit("")
+				return "", err
+			}
+		}
+		fmt.Fprintf(logf, "--- attempt %d failed: %v\n", attempt, err)
+		if ctx.Err() != nil {
+			return "", fail(run.StepStopped, context.Cause(ctx).Error())
+		}
+		var fe *step.FailError
+		retryable := !step.IsPermanent(err) && !errors.As(err, &fe)
+		if !retryable || attempt >= policy.MaxAttempts {
+			msg := ""
+			if fe != nil {
+				msg = fe.Message
+			}
+			return msg, fail(run.StepFailed, err.Error())
+		}
+		r.FailureReason = run.TruncateReason(err.Error())
+		emit(fmt.Sprintf("attempt %d failed (%v); retrying in %s", attempt, err, wait))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", fail(run.StepStopped, context.Cause(ctx).Error())
+		case <-t.C:
+		}
+		wait = time.Duration(float64(wait) * policy.BackoffRate)
+		if policy.MaxInterval > 0 && wait > policy.MaxInterval {
+			wait = policy.MaxInterval
+		}
+	}
+}
+
+// retryPolicy fills in a step's retry defaults: one attempt, 1s interval,
+// backoff rate 2.
+func retryPolicy(p *pipeline.RetryPolicy) pipeline.RetryPolicy {
+	out := pipeline.RetryPolicy{MaxAttempts: 1, Interval: time.Second, BackoffRate: 2}
+	if p == nil {
+		return out
+	}
+	if p.MaxAttempts > 0 {
+		out.MaxAttempts = p.MaxAttempts
+	}
+	if p.Interval > 0 {
+		out.Interval = p.Interval
+	}
+	if p.BackoffRate > 0 {
+		out.BackoffRate = p.BackoffRate
+	}
+	out.MaxInterval = p.MaxInterval
+	return out
+}
+
+// timeoutError is the cause of an attempt's context when the step's
+// timeout elapses.
+type timeoutError struct{ d time.Duration }
+
+func (e timeoutError) Error() string { return fmt.Sprintf("timed out after %s", e.d) }
+
+// attempt runs the kind once in a fresh work directory, under the step's
+// timeout, turning a panic into a permanent failure.
+func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.Step, req step.Request, log io.Writer) (step.Result, error) {
+	actx := ctx
+	if st.Timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeoutCause(ctx, st.Timeout, timeoutError{st.Timeout})
+		defer cancel()
+	}
+	workRoot := filepath.Join(x.e.Home, "work")
+	if err := os.MkdirAll(workRoot, 0o755); err != nil {
+		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
+	}
+	wd, err := os.MkdirTemp(workRoot, safeName(x.ex.ID+"-"+req.StepName)+"-")
+	if err != nil {
+		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
+	}
+	env := step.Env{
+		Store: x.e.Artifacts, WorkDir: wd, Log: log,
+		Logger: x.e.logger().With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
+	}
+	type outcome struct {
+		res step.Result
+		err error
+	}
+	ch := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(log, "panic: %v\n%s", p, debug.Stack())
+				o = outcome{err: step.Permanent(fmt.Errorf("step kind %s panicked: %v", st.Kind, p))}
+			}
+			ch <- o
+		}()
+		o.res, o.err = kind.Run(actx, env, req)
+	}()
+	var o outcome
+	select {
+	case o = <-ch:
+	case <-actx.Done():
+		t := time.NewTimer(abandonAfter)
+		select {
+		case o = <-ch:
+			t.Stop()
+		case <-t.C:
+			// The kind ignores cancellation: leave it and its work dir.
+			return step.Result{}, fmt.Errorf("step kind %s did not return within %s of cancellation: %w", st.Kind, abandonAfter, context.Cause(actx))
+		}
+	}
+	os.RemoveAll(wd)
+	if o.err != nil && ctx.Err() == nil && actx.Err() != nil {
+		if cause := context.Cause(actx); !errors.Is(o.err, cause) {
+			return o.res, fmt.Errorf("%w: %v", cause, o.err)
+		}
+	}
+	if o.err == nil && ctx.Err() == nil && actx.Err() != nil {
+		return o.res, context.Cause(actx)
+	}
+	return o.res, o.err
+}
+
+// collect checks a successful run's outputs and reads the step's property
+// files into its properties.
+func (x *execution) collect(ctx context.Context, st *pipeline.Step, spec step.Spec, req step.Request, res *step.Result) error {
+	for _, name := range declaredOutputs(spec, req.Args) {
+		if _, ok := res.Outputs[name]; !ok {
+			return step.Permanent(fmt.Errorf("output %q was not produced", name))
+		}
+	}
+	for name, ref := range res.Outputs {
+		ok, err := x.e.Artifacts.Exists(ctx, ref)
+		if err != nil {
+			return fmt.Errorf("output %q: %w", name, err)
+		}
+		if !ok {
+			return step.Permanent(fmt.Errorf("output %q: artifact %s is not in the store", name, ref))
+		}
+	}
+	props := make(map[string]any, len(res.Properties)+len(st.PropertyFiles))
+	for k, v := range res.Properties {
+		props[k] = v
+	}
+	for name, pf := range st.PropertyFiles {
+		v, err := x.readPropertyFile(ctx, pf, res.Outputs)
+		if err != nil {
+			return step.Permanent(fmt.Errorf("property file %q: %w", name, err))
+		}
+		props[name] = v
+	}
+	// Normalize through JSON, so a fresh result and one read back from the
+	// store (a cache hit, a resume) look the same to later steps.
+	b, err := json.Marshal(props)
+	if err != nil {
+		return step.Permanent(fmt.Errorf("encoding properties: %w", err))
+	}
+	res.Properties = nil
+	if err := json.Unmarshal(b, &res.Properties); err != nil {
+		return step.Permanent(fmt.Errorf("decoding properties: %w", err))
+	}
+	return nil
+}
+
+func declaredOutputs(spec step.Spec, args map[string]any) []string {
+	if !spec.DynamicOutputs {
+		names := make([]string, 0, len(spec.Outputs))
+		for _, f := range spec.Outputs {
+			names = append(names, f.Name)
+		}
+		return names
+	}
+	var names []string
+	switch l := args["outputs"].(type) {
+	case []any:
+		for _, v := range l {
+			if s, ok := v.(string); ok {
+				names = append(names, s)
+			}
+		}
+	case []string:
+		names = l
+	}
+	return names
+}
+
+func (x *execution) readPropertyFile(ctx context.Context, pf pipeline.PropertyFile, outputs map[string]artifact.Ref) (any, error) {
+	out := pf.Output
+	if out == "" {
+		if len(outputs) != 1 {
+			return nil, fmt.Errorf("the step has %d outputs: name the one holding %s", len(outputs), pf.Path)
+		}
+		for name := range outputs {
+			out = name
+		}
+	}
+	ref, ok := outputs[out]
+	if !ok {
+		return nil, fmt.Errorf("the step produced no output %q", out)
+	}
+	if !filepath.IsLocal(filepath.FromSlash(pf.Path)) {
+		return nil, fmt.Errorf("path %q must be relative and inside output %q", pf.Path, out)
+	}
+	dir, err := x.e.Artifacts.Path(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pf.Path)))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s in output %q: %w", pf.Path, out, err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("parsing %s in output %q as JSON: %w", pf.Path, out, err)
+	}
+	return v, nil
+}
+
+// importArtifacts turns artifact-typed arguments into references: a
+// "sha256:" reference is checked, anything else is a local path (relative
+// to the definition's directory) that is stored.
+func (x *execution) importArtifacts(ctx context.Context, spec step.Spec, args map[string]any) (map[string]any, error) {
+	for _, f := range spec.Args {
+		v, ok := args[f.Name]
+		if !ok || v == nil {
+			continue
+		}
+		switch f.Type {
+		case step.Artifact:
+			ref, err := x.importOne(ctx, v)
+			if err != nil {
+				return nil, fmt.Errorf("argument %s: %w", f.Name, err)
+			}
+			args[f.Name] = ref
+		case step.ArtifactMap:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("argument %s: got %T, want a map of artifacts", f.Name, v)
+			}
+			out := make(map[string]any, len(m))
+			for k, mv := range m {
+				ref, err := x.importOne(ctx, mv)
+				if err != nil {
+					return nil, fmt.Errorf("argument %s.%s: %w", f.Name, k, err)
+				}
+				out[k] = ref
+			}
+			args[f.Name] = out
+		}
+	}
+	return args, nil
+}
+
+func (x *execution) importOne(ctx context.Context, v any) (artifact.Ref, error) {
+	var s string
+	switch t := v.(type) {
+	case artifact.Ref:
+		s = string(t)
+	case string:
+		s = t
+	default:
+		return "", fmt.Errorf("got %T, want an artifact reference or a local path", v)
+	}
+	if strings.HasPrefix(s, "sha256:") {
+		ref, err := artifact.ParseRef(s)
+		if err != nil {
+			return "", err
+		}
+		ok, err := x.e.Artifacts.Exists(ctx, ref)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", fmt.Errorf("artifact %s is not in the store", ref)
+		}
+		return ref, nil
+	}
+	if s == "" {
+		return "", errors.New("empty path")
+	}
+	path := s
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(x.p.File), filepath.FromSlash(s))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("importing local path %q: %w", s, err)
+	}
+	var ref artifact.Ref
+	if fi.IsDir() {
+		ref, err = x.e.Artifacts.PutDir(ctx, path)
+	} else {
+		ref, err = x.e.Artifacts.PutFile(ctx, path, filepath.Base(path))
+	}
+	if err != nil {
+		return "", fmt.Errorf("importing local path %q: %w", s, err)
+	}
+	return ref, nil
+}
+
+// lockedFile is a step log shared by a kind's concurrent writers (a
+// command's stdout and stderr).
+type lockedFile struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func openLog(path string) (*lockedFile, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating log directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening step log: %w", err)
+	}
+	return &lockedFile{f: f}, nil
+}
+
+func (l *lockedFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Write(p)
+}
+
+func (l *lockedFile) Close() error { return l.f.Close() }

@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"github.com/ferryml/ferry/internal/pipeline"
+	"time"
+
+	"github.com/ferryml/ferry/internal/run"
+)
+
+// scope resolves references against an execution's parameters and the
+// recorded results of its finished steps. It implements pipeline.Scope.
+type scope struct {
+	ex   *run.Execution
+	runs map[string]*run.StepRun
+}
+
+// Param implements pipeline.Scope.
+func (s *scope) Param(name string) (any, bool) {
+	v, ok := s.ex.Params[name]
+	return v, ok
+}
+
+// Execution implements pipeline.Scope. The variables are id, start_time
+// (RFC 3339, UTC) and pipeline_name.
+func (s *scope) Execution(name string) (any, bool) {
+	switch name {
+	case pipeline.ExecID:
+		return s.ex.ID, true
+	case pipeline.ExecStartTime:
+		return s.ex.StartedAt.UTC().Format(time.RFC3339), true
+	case pipeline.ExecPipelineName:
+		return s.ex.PipelineName, true
+	}
+	return nil, false
+}
+
+// StepOutput implements pipeline.Scope: an output artifact's reference.
+func (s *scope) StepOutput(step, output string) (string, bool) {
+	r, ok := s.runs[step]
+	if !ok {
+		return "", false
+	}
+	ref, ok := r.Outputs[output]
+	return string(ref), ok
+}
+
+// StepProperty implements pipeline.Scope: a property the step returned, or
+// the parsed content of one of its declared property files.
+func (s *scope) StepProperty(step, property string) (any, bool) {
+	r, ok := s.runs[step]
+	if !ok {
+		return nil, false
+	}
+	v, ok := r.Properties[property]
+	return v, ok
+}
