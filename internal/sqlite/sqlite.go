@@ -57,21 +57,51 @@ func (db *DB) SQL() *sql.DB { return db.db }
 // migrate applies migrations/NNNN_name.sql files in order, each in its own
 // transaction, recording each in schema_migrations.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("creating schema_migrations: %w", err)
+	// CREATE TABLE IF NOT EXISTS still takes the write lock; skip it when
+	// the table is there.
+	var have int
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&have); err != nil {
+		return fmt.Errorf("reading schema: %w", err)
+	}
+	if have == 0 {
+		if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("creating schema_migrations: %w", err)
+		}
 	}
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	// Read what is applied first, so that opening an up-to-date database
+	// takes no write lock (a CLI call beside a running engine).
+	applied := make(map[int]bool)
+	rows, err := db.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("reading schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading schema_migrations: %w", err)
+	}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		num, _, ok := strings.Cut(base, "_")
 		version, err := strconv.Atoi(num)
 		if !ok || err != nil {
 			return fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
+		}
+		if applied[version] {
+			continue
 		}
 		if err := db.apply(ctx, version, base, name); err != nil {
 			return err
