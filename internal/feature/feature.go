@@ -1,0 +1,241 @@
+// Package feature is the feature transform that tabular_prepare writes as
+// schema.json and that training stores in the model manifest: it turns a
+// raw named record (the columns of the joined input tables, values as
+// text) into the model's input vector, applying exactly the fill values,
+// ordinal maps and one-hot encodings the prepared datasets were made with.
+package feature
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// FormatVersion is the schema.json format version this package writes.
+const FormatVersion = 1
+
+// Encodings of a feature.
+const (
+	// Numeric features take the input value as a number.
+	Numeric = "numeric"
+	// Ordinal features map the input text through Transform.Ordinal.
+	Ordinal = "ordinal"
+	// OneHot features are 1 when the input equals Category, else 0.
+	OneHot = "one_hot"
+)
+
+// Unseen-category policies for one-hot features.
+const (
+	UnseenError  = "error"
+	UnseenIgnore = "ignore"
+)
+
+// Column is a raw input column.
+type Column struct {
+	Name string `json:"name"`
+	// Type is the column type inferred from the data: int, float, string
+	// or bool.
+	Type string `json:"type"`
+}
+
+// Feature is one model input, in model order.
+type Feature struct {
+	Name string `json:"name"`
+	// Type is the type of the prepared column: "int" (one-hot indicators,
+	// integer inputs) or "float".
+	Type string `json:"type"`
+	// Source is the raw input column the feature comes from.
+	Source   string `json:"source"`
+	Encoding string `json:"encoding"`
+	// Category is the category value of a one-hot feature.
+	Category string `json:"category,omitempty"`
+}
+
+// Transform is the content of schema.json.
+type Transform struct {
+	FormatVersion int `json:"format_version"`
+	// Label is the label column of the prepared datasets, written first.
+	Label string `json:"label,omitempty"`
+	// LabelType is the label column's type.
+	LabelType string `json:"label_type,omitempty"`
+	// Inputs are the raw columns (after joining and renaming) before any
+	// column was dropped.
+	Inputs []Column `json:"inputs"`
+	// Dropped are the input columns (and one-hot indicators) left out.
+	Dropped []string `json:"dropped,omitempty"`
+	// Fill gives the value a missing input takes before encoding, by
+	// input column.
+	Fill map[string]string `json:"fill,omitempty"`
+	// NAValues are strings read as missing in addition to an empty value
+	// and pandas' default NA strings (unless NoDefaultNA).
+	NAValues    []string `json:"na_values,omitempty"`
+	NoDefaultNA bool     `json:"no_default_na,omitempty"`
+	// Ordinal maps an ordinal input column's values to numbers.
+	Ordinal map[string]map[string]float64 `json:"ordinal,omitempty"`
+	// OneHotCategories lists the sorted categories of each one-hot input.
+	OneHotCategories map[string][]string `json:"one_hot,omitempty"`
+	// Unseen is the policy for a one-hot value outside the categories:
+	// "error" or "ignore" (all zeros).
+	Unseen string `json:"unseen,omitempty"`
+	// Features are the model inputs in order.
+	Features []Feature `json:"features"`
+}
+
+// FeatureNames returns the feature names in model order.
+func (t *Transform) FeatureNames() []string {
+	out := make([]string, len(t.Features))
+	for i, f := range t.Features {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// FeatureTypes returns the feature types in model order.
+func (t *Transform) FeatureTypes() []string {
+	out := make([]string, len(t.Features))
+	for i, f := range t.Features {
+		out[i] = f.Type
+	}
+	return out
+}
+
+// Parse decodes and validates a schema.json document.
+func Parse(data []byte) (*Transform, error) {
+	var t Transform
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("decoding feature transform: %w", err)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Validate checks that the transform is self-consistent.
+func (t *Transform) Validate() error {
+	if t.FormatVersion != FormatVersion {
+		return fmt.Errorf("feature transform: format_version %d, want %d", t.FormatVersion, FormatVersion)
+	}
+	if len(t.Features) == 0 {
+		return fmt.Errorf("feature transform: no features")
+	}
+	switch t.Unseen {
+	case "", UnseenError, UnseenIgnore:
+	default:
+		return fmt.Errorf("feature transform: unseen %q: want error or ignore", t.Unseen)
+	}
+	seen := make(map[string]bool, len(t.Features))
+	for i, f := range t.Features {
+		where := fmt.Sprintf("feature transform: features[%d] (%q)", i, f.Name)
+		if f.Name == "" || f.Source == "" {
+			return fmt.Errorf("%s: name and source are required", where)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("%s: duplicate feature name", where)
+		}
+		seen[f.Name] = true
+		switch f.Encoding {
+		case Numeric, OneHot:
+		case Ordinal:
+			if _, ok := t.Ordinal[f.Source]; !ok {
+				return fmt.Errorf("%s: no ordinal map for %q", where, f.Source)
+			}
+		default:
+			return fmt.Errorf("%s: unknown encoding %q", where, f.Encoding)
+		}
+	}
+	return nil
+}
+
+// Encode writes the model inputs for a raw record (input column → value
+// text) into dst, which must have one slot per feature. An absent or NA
+// value is missing: it takes the column's fill value if there is one,
+// else it encodes as NaN (numeric, ordinal) or as all zeros (one-hot).
+// Errors name the field: a value that is not a number, an ordinal value
+// without a mapping, or an unseen category under the "error" policy.
+func (t *Transform) Encode(dst []float64, rec map[string]string) error {
+	if len(dst) != len(t.Features) {
+		return fmt.Errorf("encoding record: dst has %d slots for %d features", len(dst), len(t.Features))
+	}
+	for i, f := range t.Features {
+		v, present := rec[f.Source]
+		if !present || t.isNA(v) {
+			v, present = t.Fill[f.Source]
+		}
+		switch f.Encoding {
+		case Numeric:
+			if !present {
+				dst[i] = math.NaN()
+				continue
+			}
+			x, err := parseNumber(v)
+			if err != nil {
+				return fmt.Errorf("field %q: value %q is not a number", f.Source, v)
+			}
+			dst[i] = x
+		case Ordinal:
+			if !present {
+				dst[i] = math.NaN()
+				continue
+			}
+			x, ok := t.Ordinal[f.Source][v]
+			if !ok {
+				return fmt.Errorf("field %q: ordinal value %q has no mapping", f.Source, v)
+			}
+			dst[i] = x
+		case OneHot:
+			dst[i] = 0
+			if !present {
+				continue
+			}
+			if v == f.Category {
+				dst[i] = 1
+			} else if t.Unseen == UnseenError && !t.known(f.Source, v) {
+				return fmt.Errorf("field %q: unseen category %q", f.Source, v)
+			}
+		default:
+			return fmt.Errorf("feature %q: unknown encoding %q", f.Name, f.Encoding)
+		}
+	}
+	return nil
+}
+
+func (t *Transform) known(col, v string) bool {
+	for _, c := range t.OneHotCategories[col] {
+		if c == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Transform) isNA(v string) bool {
+	if v == "" {
+		return true
+	}
+	for _, s := range t.NAValues {
+		if v == s {
+			return true
+		}
+	}
+	if t.NoDefaultNA {
+		return false
+	}
+	switch v {
+	case "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+		"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null":
+		return true
+	}
+	return false
+}
+
+func parseNumber(v string) (float64, error) {
+	switch v {
+	case "True", "true", "TRUE":
+		return 1, nil
+	case "False", "false", "FALSE":
+		return 0, nil
+	}
+	return strconv.ParseFloat(v, 64)
+}
