@@ -1,9 +1,12 @@
 package main
 
 import (
+	"github.com/ferryml/ferry/internal/evaluate"
+	"github.com/ferryml/ferry/internal/prepare"
 	"github.com/ferryml/ferry/internal/step"
 	commandkind "github.com/ferryml/ferry/internal/step/command"
 	"github.com/ferryml/ferry/internal/step/fail"
+	"github.com/ferryml/ferry/internal/step/processing"
 )
 
 // kinds returns the step kinds this binary knows. Every kind is registered
@@ -13,6 +16,7 @@ func (m *Main) kinds() *step.Registry {
 	r.MustRegister(
 		&commandkind.Kind{},
 		fail.Kind{},
+		processing.New(prepare.New(), evaluate.New()),
 	)
 	return r
 }
