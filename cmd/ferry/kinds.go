@@ -1,22 +1,55 @@
 package main
 
 import (
+	"context"
+	"path/filepath"
+
 	"github.com/ferryml/ferry/internal/evaluate"
 	"github.com/ferryml/ferry/internal/prepare"
+	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/step"
+	"github.com/ferryml/ferry/internal/step/clarifycheck"
 	commandkind "github.com/ferryml/ferry/internal/step/command"
+	"github.com/ferryml/ferry/internal/step/createmodel"
+	"github.com/ferryml/ferry/internal/step/deploy"
 	"github.com/ferryml/ferry/internal/step/fail"
 	"github.com/ferryml/ferry/internal/step/processing"
+	"github.com/ferryml/ferry/internal/step/register"
+	"github.com/ferryml/ferry/internal/step/training"
 )
 
-// kinds returns the step kinds this binary knows. Every kind is registered
-// here, explicitly.
-func (m *Main) kinds() *step.Registry {
+// kinds returns the step kinds this binary knows, bound to the home's
+// model registry, ready to run. Every kind is registered here, explicitly.
+func (m *Main) kinds(ctx context.Context) (*step.Registry, error) {
+	reg, err := m.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.buildKinds(reg), nil
+}
+
+// kindSpecs returns the same kinds for validation only: their specs are
+// complete, but the kinds that act on the registry have none and must not
+// run. It opens nothing, so `ferry validate` leaves no trace.
+func (m *Main) kindSpecs() *step.Registry {
+	return m.buildKinds(nil)
+}
+
+func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 	r := step.NewRegistry()
+	var baselines clarifycheck.BaselineSource
+	if reg != nil {
+		baselines = reg
+	}
 	r.MustRegister(
 		&commandkind.Kind{},
 		fail.Kind{},
-		processing.New(prepare.New(), evaluate.New()),
+		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
+		training.New(),
+		clarifycheck.New(baselines),
+		createmodel.New(reg),
+		register.New(reg),
+		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
 	)
 	return r
 }

@@ -289,7 +289,7 @@ func FuzzParamFlag(f *testing.F) {
 
 func TestProgressTable(t *testing.T) {
 	t.Parallel()
-	p, err := pipeline.Load("p.yaml", []byte("version: 1\nname: p\nsteps:\n  - {name: a, kind: fail}\n  - {name: bb, kind: fail, depends_on: [a]}\n"), (&Main{}).kinds())
+	p, err := pipeline.Load("p.yaml", []byte("version: 1\nname: p\nsteps:\n  - {name: a, kind: fail}\n  - {name: bb, kind: fail, depends_on: [a]}\n"), (&Main{Getenv: func(string) string { return "" }}).kindSpecs())
 	if err != nil {
 		t.Fatal(err)
 	}

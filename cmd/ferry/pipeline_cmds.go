@@ -72,13 +72,17 @@ func (m *Main) engine(ctx context.Context) (*engine.Engine, *sqlite.ExecutionSto
 	if err != nil {
 		return nil, nil, err
 	}
-	return &engine.Engine{Kinds: m.kinds(), Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger}, es, nil
+	kinds, err := m.kinds(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger}, es, nil
 }
 
 // loadPipeline parses and validates a definition; every problem is
 // reported at once.
 func (m *Main) loadPipeline(name string, src []byte) (*pipeline.Pipeline, error) {
-	p, err := pipeline.Load(name, src, m.kinds())
+	p, err := pipeline.Load(name, src, m.kindSpecs())
 	if err != nil {
 		fmt.Fprintln(m.Stderr, err)
 		return nil, &exitError{1, fmt.Sprintf("%s is not a valid pipeline", name)}

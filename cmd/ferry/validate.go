@@ -49,7 +49,7 @@ func validateMain(ctx context.Context, m *Main, args []string) error {
 		fs.Usage()
 		return &exitError{2, "no definition file given"}
 	}
-	kinds := m.kinds()
+	kinds := m.kindSpecs()
 	var results []validateResult
 	bad := 0
 	for _, file := range fs.Args() {
