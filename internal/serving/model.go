@@ -1,0 +1,79 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/model"
+)
+
+// RecordEncoder turns a raw named record into the model's input row
+// (feature.Transform satisfies it).
+type RecordEncoder interface {
+	Encode(dst []float64, rec map[string]string) error
+}
+
+// Model is a loaded, servable model.
+type Model struct {
+	Predictor model.Predictor
+	// FeatureNames are the model's input columns, in order (optional).
+	FeatureNames []string
+	// Encoder, when set, encodes named records (the model's feature
+	// transform). Without it, named records are matched to FeatureNames.
+	Encoder RecordEncoder
+	// Ref is the artifact the model came from (informational).
+	Ref artifact.Ref
+}
+
+// LoadFunc loads the model stored as an artifact.
+type LoadFunc func(ctx context.Context, ref artifact.Ref) (*Model, error)
+
+// encodeNamed encodes named records into rows of m's inputs.
+func (m *Model) encodeNamed(dst []float64, recs []map[string]string) ([]float64, error) {
+	nf := m.Predictor.NumFeatures()
+	for i, rec := range recs {
+		start := len(dst)
+		dst = slices.Grow(dst, nf)[:start+nf]
+		row := dst[start:]
+		if m.Encoder != nil {
+			if err := m.Encoder.Encode(row, rec); err != nil {
+				return dst, &PayloadError{Record: i + 1, Msg: err.Error()}
+			}
+			continue
+		}
+		if len(m.FeatureNames) != nf {
+			return dst, &PayloadError{Record: i + 1, Msg: "named records need a model with feature names or a feature transform; send a list of numbers"}
+		}
+		if err := encodeByName(row, rec, m.FeatureNames); err != nil {
+			return dst, &PayloadError{Record: i + 1, Msg: err.Error()}
+		}
+	}
+	return dst, nil
+}
+
+// encodeByName places each field at its feature's column; absent fields
+// are missing (NaN); unknown fields are an error.
+func encodeByName(row []float64, rec map[string]string, names []string) error {
+	for j := range row {
+		row[j] = math.NaN()
+	}
+	for k, v := range rec {
+		j := slices.Index(names, k)
+		if j < 0 {
+			return fmt.Errorf("field %q is not a feature of the model", k)
+		}
+		if v == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("field %q: %q is not a number (the model has no feature transform for raw values)", k, truncate(v, 40))
+		}
+		row[j] = x
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package register_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/sqlite"
+	"github.com/ferryml/ferry/internal/step"
+	"github.com/ferryml/ferry/internal/step/register"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := t.TempDir()
+	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := store.PutDir(ctx, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+	k := register.New(reg)
+	req := step.Request{ExecutionID: "exec-9", PipelineName: "FraudDetectXGBPipeline", StepName: "register", Attempt: 1,
+		Args: map[string]any{
+			"model": ref, "model_package_group_name": "fraud", "approval_status": "Approved",
+			"model_metrics":         map[string]any{"evaluation": ref},
+			"drift_check_baselines": map[string]any{"explainability_constraints": ref, "bias_post_training_constraints": nil},
+			"auto_deploy_endpoint":  "fraud-ep",
+		}}
+	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Properties["model_package_arn"] != "fraud/1" {
+		t.Fatalf("properties %v", res.Properties)
+	}
+	v, err := reg.Version(ctx, registry.PackageRef{Group: "fraud", Version: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLineage := registry.Lineage{PipelineName: "FraudDetectXGBPipeline", ExecutionID: "exec-9", Step: "register",
+		Inputs: map[string]artifact.Ref{"model": ref, "model_metrics.evaluation": ref, "drift_check_baselines.explainability_constraints": ref}}
+	if diff := cmp.Diff(wantLineage, v.Lineage); diff != "" {
+		t.Errorf("lineage (-want +got):\n%s", diff)
+	}
+	if _, ok := v.DriftBaselines["bias_post_training_constraints"]; ok {
+		t.Error("an empty baseline reference was recorded")
+	}
+	if v.History[0].By != "pipeline FraudDetectXGBPipeline" {
+		t.Errorf("registered by %q", v.History[0].By)
+	}
+	ep, err := reg.Endpoint(ctx, "fraud-ep")
+	if err != nil || ep.Config.Variants[0].Version != 1 {
+		t.Errorf("auto-deploy: %+v %v, want fraud/1 deployed", ep, err)
+	}
+	// A second execution adds version 2 and moves the endpoint to it.
+	req.ExecutionID = "exec-10"
+	if res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req); err != nil || res.Properties["model_package_version"] != int64(2) {
+		t.Fatalf("second execution: %v %v", res.Properties, err)
+	}
+	if ep, _ := reg.Endpoint(ctx, "fraud-ep"); ep.Config.Variants[0].Version != 2 {
+		t.Errorf("endpoint serves version %d, want 2", ep.Config.Variants[0].Version)
+	}
+}
