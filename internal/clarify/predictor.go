@@ -68,6 +68,17 @@ func explainer(p Predictor) (model.Explainer, int, bool) {
 	return e, mp.m.NumFeatures(), ok
 }
 
+// interventionalExplainer returns the model's exact interventional SHAP
+// when it has them (tree models).
+func interventionalExplainer(p Predictor) (model.InterventionalExplainer, int, bool) {
+	mp, ok := p.(modelPredictor)
+	if !ok {
+		return nil, 0, false
+	}
+	e, ok := mp.m.(model.InterventionalExplainer)
+	return e, mp.m.NumFeatures(), ok
+}
+
 // Endpoint calls a model server as Clarify calls its shadow endpoint:
 // POST text/csv records without header, one per line, in batches; the
 // response is text/csv, one line of scores per record.

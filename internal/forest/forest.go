@@ -214,6 +214,27 @@ func (md *Model) Contribs(dst, x []float64) {
 	})
 }
 
+// ContribsInterventional writes interventional TreeSHAP values of each row
+// of x against the background rows (row-major, each weighing equally)
+// into dst (n×(NumFeatures+1)), the last of each block the mean output
+// over the background; it implements model.InterventionalExplainer.
+func (md *Model) ContribsInterventional(dst, x, background []float64) {
+	m := md.Features
+	n := len(x) / m
+	if n*m != len(x) || len(dst) < n*(m+1) || len(background)%m != 0 {
+		panic(fmt.Sprintf("forest: ContribsInterventional with %d values for %d features, %d background values and dst of %d", len(x), m, len(background), len(dst)))
+	}
+	scale := 1 / float64(len(md.Trees))
+	inParallel(n, func(lo, hi int) {
+		s := tree.NewInterventionalScratch(m, md.maxDepth)
+		for i := lo; i < hi; i++ {
+			out := dst[i*(m+1) : (i+1)*(m+1)]
+			clear(out)
+			s.Interventional(md.Trees, x[i*m:(i+1)*m], background, out, scale)
+		}
+	})
+}
+
 // inParallel runs fn over [0, n) split into one range per core when n is
 // large enough to pay for the goroutines.
 func inParallel(n int, fn func(lo, hi int)) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/forest"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/shap"
 )
 
 var (
@@ -416,5 +417,36 @@ func TestAbaloneQuality(t *testing.T) {
 	t.Logf("abalone test RMSE: ferry %.4f, scikit-learn %.4f (ratio %.4f)", got, want, got/want)
 	if math.Abs(got-want)/want > 0.02 {
 		t.Errorf("RMSE %.4f not within 2%% of scikit-learn's %.4f", got, want)
+	}
+}
+
+// TestContribsInterventional checks the interventional TreeSHAP values
+// against brute-force Shapley values of the same game (internal/shap).
+func TestContribsInterventional(t *testing.T) {
+	t.Parallel()
+	const n, m, nb = 400, 4, 3
+	x, y := synth(n, m, false, 3)
+	md, err := forest.Train(t.Context(), x, y, n, m, forest.Params{NEstimators: 10, MaxDepth: 5, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	background := x[:nb*m]
+	rows := x[nb*m : (nb+5)*m]
+	got := make([]float64, 5*(m+1))
+	md.ContribsInterventional(got, rows, background)
+	for i := range 5 {
+		want, expected, err := shap.ExactInterventional(md.Predict, rows[i*m:(i+1)*m], m, background, nb, shap.KernelOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := got[i*(m+1) : (i+1)*(m+1)]
+		for j := range m {
+			if math.Abs(row[j]-want[j]) > 1e-9 {
+				t.Errorf("row %d feature %d: got %v, want %v", i, j, row[j], want[j])
+			}
+		}
+		if math.Abs(row[m]-expected[0]) > 1e-9 {
+			t.Errorf("row %d bias: got %v, want %v", i, row[m], expected[0])
+		}
 	}
 }

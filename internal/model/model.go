@@ -66,3 +66,15 @@ type Explainer interface {
 	// bias (expected margin). Each block sums to the row's margin.
 	Contribs(dst, x []float64)
 }
+
+// InterventionalExplainer is implemented by models with exact
+// interventional SHAP values against background rows (trees): the
+// Shapley values that Kernel SHAP estimates with the same baseline.
+type InterventionalExplainer interface {
+	// ContribsInterventional writes, for each row of x, the interventional
+	// SHAP values against the background rows (row-major, each weighing
+	// equally) into dst: n×NumOutputs×(NumFeatures+1), the last of each
+	// block the mean output over the background. Each block sums to the
+	// row's output in the units Contribs uses.
+	ContribsInterventional(dst, x, background []float64)
+}
