@@ -43,12 +43,15 @@ type Main struct {
 	home  string
 	db    *sqlite.DB
 	store *artifact.Dir
+	// usageShown records that a flag set printed its usage (the flag
+	// package does so on a parse error, after printing the error).
+	usageShown bool
 }
 
 // NewMain returns a Main reading its environment through getenv.
 func NewMain(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *Main {
 	level := slog.LevelInfo
-	if getenv("FERRY_DEBUG") != "" {
+	if d := getenv("FERRY_DEBUG"); d != "" && d != "0" && d != "false" {
 		level = slog.LevelDebug
 	}
 	return &Main{
@@ -97,8 +100,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "ferry: unknown command %q\n\n", args[0])
-		m.usage(cmds)
+		fmt.Fprintf(m.Stderr, "ferry: unknown command %q (ferry help lists the commands)\n", args[0])
 		return 2
 	}
 	err := c.run(ctx, m, args[1:])
@@ -109,6 +111,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 0
 	}
 	var ex *exitError
+	if !errors.As(err, &ex) && m.usageShown {
+		// A flag parse error: the flag package has printed it with the usage.
+		return 2
+	}
 	if errors.As(err, &ex) {
 		if ex.msg != "" {
 			fmt.Fprintln(m.Stderr, "ferry "+args[0]+": "+ex.msg)
@@ -149,6 +155,7 @@ func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ferry "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.Usage = func() {
+		m.usageShown = true
 		fmt.Fprintf(m.Stderr, "Usage: ferry %s %s\n", name, usage)
 		fs.PrintDefaults()
 	}

@@ -301,7 +301,7 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 	}
 	fmt.Fprintf(w, "\nLook around (FERRY_HOME=%s):\n", m.Home())
 	fmt.Fprintf(w, "  ferry steps %s\n", ex.ID)
-	fmt.Fprintf(w, "  ferry logs %s train\n", ex.ID)
+	fmt.Fprintf(w, "  ferry logs %s model-bias-check\n", ex.ID)
 	fmt.Fprintf(w, "  ferry models list %s\n", quickstartGroup)
 	if version != "" {
 		fmt.Fprintf(w, "  ferry models show %s\n", version)

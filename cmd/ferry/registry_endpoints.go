@@ -123,17 +123,22 @@ func endpointsShow(ctx context.Context, m *Main, args []string) error {
 }
 
 func endpointsDelete(ctx context.Context, m *Main, args []string) error {
-	if len(args) != 1 {
+	fs := m.newFlagSet("endpoints delete", "NAME")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
 		return registryUsageError("usage: ferry endpoints delete NAME")
 	}
 	reg, err := m.Registry(ctx)
 	if err != nil {
 		return err
 	}
-	if err := reg.DeleteEndpoint(ctx, args[0]); err != nil {
+	if err := reg.DeleteEndpoint(ctx, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "deleted endpoint %s\n", args[0])
+	fmt.Fprintf(m.Stdout, "deleted endpoint %s\n", pos[0])
 	return nil
 }
 

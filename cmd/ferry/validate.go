@@ -39,20 +39,21 @@ type validateResult struct {
 func validateMain(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("validate", "[--output text|json] FILE...")
 	output := fs.String("output", "text", "output format: text or json")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	if *output != "text" && *output != "json" {
 		return &exitError{2, fmt.Sprintf("--output %q: want text or json", *output)}
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		fs.Usage()
 		return &exitError{2, "no definition file given"}
 	}
 	kinds := m.kindSpecs()
 	var results []validateResult
 	bad := 0
-	for _, file := range fs.Args() {
+	for _, file := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
