@@ -1,0 +1,71 @@
+package gbdt
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestWriteJSONGolden pins the JSON writer's output for a small trained
+// model (2 rounds, depth 2, missing values): float32 shortest text in
+// exponent form, right = left + 1, every array XGBoost 1.7 requires. Run
+// with -update to rewrite it after an intended change.
+func TestWriteJSONGolden(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "xgboost", "binary_missing")
+	data := readTable(t, filepath.Join(dir, "data.csv"))
+	labels := readTable(t, filepath.Join(dir, "labels.csv"))
+	p := DefaultParams()
+	p.Objective = BinaryLogistic
+	p.NumRound = 2
+	p.MaxDepth = 2
+	res, err := Train(t.Context(), p, &Dataset{X: data.Data[:200*10], Y: labels.Data[:200], NumFeature: 10, FeatureNames: data.Names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := res.Model.WriteJSON(&got); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "golden", "binary_depth2.model.json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestWriteJSONGolden -update)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("WriteJSON output differs from %s:\ngot  %s\nwant %s", golden, got.Bytes(), want)
+	}
+}
+
+func TestF32Literal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{2, "2E0"},
+		{0, "0E0"},
+		{0.5, "5E-1"},
+		{-0.31968507, "-3.1968507E-1"},
+		{643, "6.43E2"},
+		{1e-20, "1E-20"},
+		{0.1, "1E-1"},
+	}
+	for _, tc := range tests {
+		if got := f32(tc.in); got != tc.want {
+			t.Errorf("f32(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,343 @@
+package gbdt
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/ferryml/ferry/internal/tree"
+)
+
+// Objective names, as XGBoost spells them.
+const (
+	BinaryLogistic   = "binary:logistic"
+	BinaryLogitRaw   = "binary:logitraw"
+	RegSquaredError  = "reg:squarederror"
+	RegLogistic      = "reg:logistic"
+	MultiSoftprob    = "multi:softprob"
+	MultiSoftmax     = "multi:softmax"
+	CountPoisson     = "count:poisson"
+	regLinearOldName = "reg:linear"
+)
+
+// Limits on what a model may declare, so a corrupt file cannot ask for
+// absurd allocations.
+const (
+	maxFeatures = 1 << 24
+	maxClasses  = 1 << 16
+)
+
+// Model is a boosted-tree ensemble in XGBoost's sense: a base score plus
+// the sum of tree outputs (one sum per class for multi-class objectives),
+// turned into predictions by the objective's transform. Build one with
+// [Train] or [ReadModel], then call [Model.Init] if fields were changed by
+// hand. A Model is safe for concurrent prediction.
+type Model struct {
+	// Objective is the XGBoost objective name, for example binary:logistic.
+	Objective string
+	// NumClass is the number of classes of multi-class objectives, else 0.
+	NumClass int
+	// BaseScore is XGBoost's base_score (in prediction space: a
+	// probability for logistic objectives).
+	BaseScore float64
+	// NumFeature is the number of input features.
+	NumFeature   int
+	FeatureNames []string
+	FeatureTypes []string
+	// Trees holds the trees in boosting order; TreeInfo[i] is the class
+	// (output group) of tree i.
+	Trees    []tree.Tree
+	TreeInfo []int32
+	// Attributes are XGBoost's learner attributes (best_iteration, ...).
+	Attributes map[string]string
+	// ScalePosWeight and MaxDeltaStep are objective parameters XGBoost
+	// stores with the objective.
+	ScalePosWeight float64
+	MaxDeltaStep   float64
+
+	flat       *tree.Flat
+	classTrees [][]tree.Tree
+	classMeans [][]float64
+	maxDepth   int
+	baseMargin float64
+}
+
+// Init validates the model and builds its prediction layouts. [Train] and
+// [ReadModel] call it; call it again after changing fields.
+func (m *Model) Init() error {
+	switch m.Objective {
+	case BinaryLogistic, BinaryLogitRaw, RegSquaredError, RegLogistic, CountPoisson:
+		if m.NumClass > 1 {
+			return fmt.Errorf("objective %s with num_class %d: multi-class needs multi:softprob or multi:softmax", m.Objective, m.NumClass)
+		}
+		m.NumClass = 0
+	case MultiSoftprob, MultiSoftmax:
+		if m.NumClass < 2 {
+			return fmt.Errorf("objective %s needs num_class >= 2, got %d", m.Objective, m.NumClass)
+		}
+	default:
+		return fmt.Errorf("unsupported objective %q", m.Objective)
+	}
+	if m.NumFeature <= 0 || m.NumFeature > maxFeatures {
+		return fmt.Errorf("model has %d features, want 1 to %d", m.NumFeature, maxFeatures)
+	}
+	if m.NumClass > maxClasses {
+		return fmt.Errorf("model has %d classes, want at most %d", m.NumClass, maxClasses)
+	}
+	if len(m.FeatureNames) != 0 && len(m.FeatureNames) != m.NumFeature {
+		return fmt.Errorf("model has %d feature names for %d features", len(m.FeatureNames), m.NumFeature)
+	}
+	if len(m.TreeInfo) != len(m.Trees) {
+		return fmt.Errorf("tree_info has %d entries for %d trees", len(m.TreeInfo), len(m.Trees))
+	}
+	margin, err := baseMargin(m.Objective, m.BaseScore)
+	if err != nil {
+		return err
+	}
+	m.baseMargin = margin
+	k := m.NumOutputGroups()
+	m.classTrees = make([][]tree.Tree, k)
+	m.classMeans = make([][]float64, k)
+	m.maxDepth = 0
+	for i := range m.Trees {
+		t := &m.Trees[i]
+		if err := t.Validate(m.NumFeature); err != nil {
+			return fmt.Errorf("tree %d: %w", i, err)
+		}
+		g := m.TreeInfo[i]
+		if g < 0 || int(g) >= k {
+			return fmt.Errorf("tree %d: tree_info %d out of range [0,%d)", i, g, k)
+		}
+		m.classTrees[g] = append(m.classTrees[g], *t)
+		m.classMeans[g] = append(m.classMeans[g], t.MeanValue())
+		m.maxDepth = max(m.maxDepth, t.MaxDepth())
+	}
+	m.flat = tree.NewFlat(m.Trees)
+	return nil
+}
+
+// baseMargin turns base_score into the margin-space offset, as XGBoost's
+// ProbToMargin does.
+func baseMargin(objective string, score float64) (float64, error) {
+	switch objective {
+	case BinaryLogistic, RegLogistic:
+		if !(score > 0 && score < 1) {
+			return 0, fmt.Errorf("base_score %v must be in (0,1) for %s", score, objective)
+		}
+		return float64(float32(-math.Log(1/score - 1))), nil
+	case CountPoisson:
+		if !(score > 0) {
+			return 0, fmt.Errorf("base_score %v must be > 0 for %s", score, objective)
+		}
+		return float64(float32(math.Log(score))), nil
+	}
+	if math.IsNaN(score) || math.IsInf(score, 0) {
+		return 0, fmt.Errorf("base_score %v is not finite", score)
+	}
+	return score, nil
+}
+
+// NumOutputGroups is the number of margins per row: NumClass for
+// multi-class objectives, else 1.
+func (m *Model) NumOutputGroups() int {
+	if m.NumClass > 1 {
+		return m.NumClass
+	}
+	return 1
+}
+
+// NumFeatures returns the number of input columns.
+func (m *Model) NumFeatures() int { return m.NumFeature }
+
+// NumOutputs returns the number of prediction values per row: the number
+// of classes for multi:softprob, else 1 (multi:softmax predicts the class
+// index, as XGBoost does).
+func (m *Model) NumOutputs() int {
+	if m.Objective == MultiSoftmax {
+		return 1
+	}
+	return m.NumOutputGroups()
+}
+
+// BaseMargin returns the margin every row starts from.
+func (m *Model) BaseMargin() float64 { return m.baseMargin }
+
+// MarginRow writes the margins of one row into dst (NumOutputGroups
+// values). It does not allocate.
+func (m *Model) MarginRow(dst, x []float64) {
+	k := m.NumOutputGroups()
+	if k == 1 {
+		dst[0] = m.baseMargin + m.flat.Sum(x, 0, len(m.Trees))
+		return
+	}
+	for g := range k {
+		dst[g] = m.baseMargin
+	}
+	for ti, g := range m.TreeInfo {
+		dst[g] += m.flat.Value(ti, x)
+	}
+}
+
+// PredictRow writes the predictions of one row into dst (NumOutputs
+// values). It does not allocate (except for multi:softmax with more than
+// 16 classes).
+func (m *Model) PredictRow(dst, x []float64) {
+	switch {
+	case m.Objective == MultiSoftmax:
+		// Margins on the stack for up to 16 classes; more classes
+		// allocate.
+		var buf [16]float64
+		var margins []float64
+		if m.NumClass <= len(buf) {
+			margins = buf[:m.NumClass]
+		} else {
+			margins = make([]float64, m.NumClass)
+		}
+		m.MarginRow(margins, x)
+		dst[0] = float64(argmax(margins))
+	case m.NumOutputGroups() == 1:
+		m.MarginRow(dst[:1], x)
+		m.transform(dst[:1])
+	default:
+		m.MarginRow(dst[:m.NumClass], x)
+		m.transform(dst[:m.NumClass])
+	}
+}
+
+// transform turns one row's margins into predictions in place.
+func (m *Model) transform(v []float64) {
+	switch m.Objective {
+	case BinaryLogistic, RegLogistic:
+		v[0] = sigmoid(v[0])
+	case CountPoisson:
+		v[0] = math.Exp(v[0])
+	case MultiSoftprob:
+		softmax(v)
+	}
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func softmax(v []float64) {
+	mx := v[0]
+	for _, x := range v[1:] {
+		mx = max(mx, x)
+	}
+	s := 0.0
+	for i, x := range v {
+		v[i] = math.Exp(x - mx)
+		s += v[i]
+	}
+	for i := range v {
+		v[i] /= s
+	}
+}
+
+func argmax(v []float64) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// parallelRows splits n rows into contiguous chunks run on all cores.
+func parallelRows(n, minChunk int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 2*minChunk || workers == 1 {
+		fn(0, n)
+		return
+	}
+	chunk := max(minChunk, (n+workers*4-1)/(workers*4))
+	var wg sync.WaitGroup
+	next := make(chan int, (n+chunk-1)/chunk)
+	for lo := 0; lo < n; lo += chunk {
+		next <- lo
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range next {
+				fn(lo, min(lo+chunk, n))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// PredictMargin writes the margins of each row of x (row-major,
+// n×NumFeature, NaN = missing) into dst (n×NumOutputGroups), using all
+// cores for large batches.
+func (m *Model) PredictMargin(dst, x []float64) {
+	nf := m.NumFeature
+	n := len(x) / nf
+	k := m.NumOutputGroups()
+	var group []int32
+	if k > 1 {
+		group = m.TreeInfo
+	}
+	parallelRows(n, 256, func(lo, hi int) {
+		d := dst[lo*k : hi*k]
+		for i := range d {
+			d[i] = m.baseMargin
+		}
+		buf := make([]float32, tree.BlockRows*nf)
+		m.flat.AddBlock(d, k, group, x[lo*nf:hi*nf], nf, buf)
+	})
+}
+
+// Predict writes the predictions of each row of x into dst
+// (n×NumOutputs): probabilities for logistic and softprob objectives,
+// class indices for multi:softmax, values for regression. It implements
+// model.Predictor.
+func (m *Model) Predict(dst, x []float64) {
+	nf := m.NumFeature
+	n := len(x) / nf
+	if n == 1 {
+		m.PredictRow(dst, x)
+		return
+	}
+	k := m.NumOutputGroups()
+	margins := dst
+	if m.Objective == MultiSoftmax {
+		margins = make([]float64, n*k)
+	}
+	m.PredictMargin(margins, x)
+	for r := range n {
+		row := margins[r*k : (r+1)*k]
+		if m.Objective == MultiSoftmax {
+			dst[r] = float64(argmax(row))
+			continue
+		}
+		m.transform(row)
+	}
+}
+
+// Contribs writes path-dependent TreeSHAP values, as XGBoost's
+// pred_contribs computes them (covers = sum_hessian), for each row of x
+// into dst: n×NumOutputGroups×(NumFeature+1), each block's last value the
+// bias (base margin plus the trees' expected values). Each block sums to
+// the row's margin. It implements model.Explainer.
+func (m *Model) Contribs(dst, x []float64) {
+	nf := m.NumFeature
+	n := len(x) / nf
+	k := m.NumOutputGroups()
+	w := nf + 1
+	parallelRows(n, 16, func(lo, hi int) {
+		s := tree.NewShapScratch(m.maxDepth)
+		for r := lo; r < hi; r++ {
+			row := x[r*nf : (r+1)*nf]
+			for g := range k {
+				d := dst[(r*k+g)*w : (r*k+g+1)*w]
+				clear(d)
+				d[nf] = m.baseMargin
+				s.PathDependent(m.classTrees[g], m.classMeans[g], row, d, 1)
+			}
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package gbdt
+
+import (
+	"fmt"
+	"math"
+)
+
+// gradPair is one row's gradient and hessian, in float32 as XGBoost keeps
+// them.
+type gradPair struct{ g, h float32 }
+
+// sigmoid32 is XGBoost 1.7's float32 logistic function.
+func sigmoid32(m float32) float32 {
+	return 1 / (float32(math.Exp(float64(min(-m, 88.7)))) + 1 + 1e-16)
+}
+
+// poissonMaxDeltaStep is XGBoost's default count:poisson max_delta_step,
+// which it adds to the hessian's exponent.
+const poissonMaxDeltaStep = 0.7
+
+// checkLabels rejects labels the objective cannot fit.
+func checkLabels(objective string, numClass int, y []float64) error {
+	for i, v := range y {
+		switch {
+		case math.IsNaN(v):
+			return fmt.Errorf("label of row %d is missing", i+1)
+		case (objective == BinaryLogistic || objective == RegLogistic || objective == BinaryLogitRaw) && (v < 0 || v > 1):
+			return fmt.Errorf("label %v of row %d is outside [0,1], as %s needs", v, i+1, objective)
+		case (objective == MultiSoftprob || objective == MultiSoftmax) && (v < 0 || v >= float64(numClass) || v != math.Trunc(v)):
+			return fmt.Errorf("label %v of row %d is not a class in [0,%d)", v, i+1, numClass)
+		case objective == CountPoisson && v < 0:
+			return fmt.Errorf("label %v of row %d is negative, as count:poisson forbids", v, i+1)
+		}
+	}
+	return nil
+}
+
+// gradients fills gh (n×k, class-major per row) from the margins.
+func gradients(objective string, k int, margin, y, w []float64, scalePos float64, gh []gradPair, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		wt := float32(1)
+		if w != nil {
+			wt = float32(w[r])
+		}
+		label := y[r]
+		if label == 1 && scalePos != 1 && k == 1 {
+			wt *= float32(scalePos)
+		}
+		switch objective {
+		case BinaryLogistic, RegLogistic:
+			p := sigmoid32(float32(margin[r]))
+			gh[r] = gradPair{(p - float32(label)) * wt, max(p*(1-p), 1e-16) * wt}
+		case BinaryLogitRaw:
+			p := sigmoid32(float32(margin[r]))
+			gh[r] = gradPair{(p - float32(label)) * wt, max(p*(1-p), 1e-16) * wt}
+		case RegSquaredError:
+			gh[r] = gradPair{float32(margin[r]-label) * wt, wt}
+		case CountPoisson:
+			m := float32(margin[r])
+			gh[r] = gradPair{(float32(math.Exp(float64(m))) - float32(label)) * wt, float32(math.Exp(float64(m)+poissonMaxDeltaStep)) * wt}
+		case MultiSoftprob, MultiSoftmax:
+			row := margin[r*k : (r+1)*k]
+			mx := float32(row[0])
+			for _, v := range row[1:] {
+				mx = max(mx, float32(v))
+			}
+			var sum float32
+			for _, v := range row {
+				sum += float32(math.Exp(float64(float32(v) - mx)))
+			}
+			for c, v := range row {
+				p := float32(math.Exp(float64(float32(v)-mx))) / sum
+				t := float32(0)
+				if int(label) == c {
+					t = 1
+				}
+				gh[r*k+c] = gradPair{(p - t) * wt, max(2*p*(1-p), 1e-16) * wt}
+			}
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/ferryml/ferry/internal/forest"
+	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/internal/model"
+)
+
+// Set names in metric property names.
+const (
+	SetTrain      = "train"
+	SetValidation = "validation"
+)
+
+// metricName turns "<set>-<metric>" into a property name: "train_auc",
+// "validation_poisson_nloglik".
+func metricName(key string) string {
+	return strings.NewReplacer("-", "_", "@", "_").Replace(key)
+}
+
+// defaultXGBoostMetrics are the metrics reported when eval_metric is not
+// given; the last one (XGBoost's default) drives early stopping.
+func defaultXGBoostMetrics(objective string) []string {
+	switch objective {
+	case gbdt.BinaryLogistic, gbdt.BinaryLogitRaw:
+		return []string{gbdt.MetricAUC, gbdt.MetricError, gbdt.MetricLogloss}
+	case gbdt.MultiSoftprob:
+		return []string{gbdt.MetricMError, gbdt.MetricMLogloss}
+	case gbdt.MultiSoftmax:
+		return []string{gbdt.MetricMLogloss, gbdt.MetricMError}
+	case gbdt.CountPoisson:
+		return []string{gbdt.MetricRMSE, gbdt.MetricPoisson}
+	}
+	return []string{gbdt.MetricMAE, gbdt.MetricRMSE}
+}
+
+func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Manifest) (*Summary, error) {
+	p := gbdt.DefaultParams()
+	for _, name := range sortedKeys(job.Hyperparameters) {
+		if err := p.Set(name, job.Hyperparameters[name]); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.EvalMetric) == 0 {
+		p.EvalMetric = defaultXGBoostMetrics(p.Objective)
+	}
+	if job.Log != nil {
+		log := job.Log
+		p.ProgressFunc = func(round int, metrics map[string]float64) {
+			fmt.Fprintf(log, "[%d]", round)
+			for _, k := range sortedKeys(anyMap(metrics)) {
+				fmt.Fprintf(log, "\t%s:%.5f", k, metrics[k])
+			}
+			fmt.Fprintln(log)
+		}
+	}
+	m := len(mf.FeatureNames)
+	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, NumFeature: m, FeatureNames: mf.FeatureNames}
+	evals := []gbdt.EvalSet{{Name: SetTrain, Data: trainSet}}
+	if valid != nil {
+		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}})
+	}
+	res, err := gbdt.Train(ctx, p, trainSet, evals...)
+	if err != nil {
+		return nil, fmt.Errorf("training xgboost: %w", err)
+	}
+	mf.Objective = p.Objective
+	mf.Task = model.XGBoostTask(p.Objective)
+	mf.NumClass = res.Model.NumClass
+	metrics := make(map[string]float64, len(res.Metrics))
+	for k, v := range res.Metrics {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			metrics[metricName(k)] = v
+		}
+	}
+	mf.Training = trainingRecord(job, train, valid, metrics)
+	mf.Training["best_iteration"] = res.BestIteration
+	if err := model.Write(job.OutputDir, *mf, res.Model.WriteJSON); err != nil {
+		return nil, err
+	}
+	return &Summary{Manifest: *mf, Metrics: metrics, BestIteration: res.BestIteration}, nil
+}
+
+func anyMap(m map[string]float64) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func trainingRecord(job Job, train, valid *table, metrics map[string]float64) map[string]any {
+	rec := map[string]any{
+		"algorithm":       job.Algorithm,
+		"hyperparameters": stringValues(job.Hyperparameters),
+		"metrics":         metrics,
+		"train_rows":      len(train.y),
+	}
+	if valid != nil {
+		rec["validation_rows"] = len(valid.y)
+	}
+	return rec
+}
+
+// predictor is what forest and linear models share.
+type predictor interface {
+	model.Predictor
+	Write(w io.Writer) error
+}
+
+func runOther(ctx context.Context, job Job, train, valid *table, mf *model.Manifest) (*Summary, error) {
+	hp := stringValues(job.Hyperparameters)
+	n, m := len(train.y), len(mf.FeatureNames)
+	var pr predictor
+	switch job.Algorithm {
+	case AlgorithmRandomForest:
+		p, err := forest.ParseParams(hp)
+		if err != nil {
+			return nil, err
+		}
+		md, err := forest.Train(ctx, train.features.Data, train.y, n, m, p)
+		if err != nil {
+			return nil, fmt.Errorf("training random_forest: %w", err)
+		}
+		mf.Task = md.Task
+		pr = md
+	case AlgorithmLinear:
+		p, err := linear.ParseParams(hp)
+		if err != nil {
+			return nil, err
+		}
+		md, err := linear.Train(ctx, train.features.Data, train.y, n, m, p)
+		if err != nil {
+			return nil, fmt.Errorf("training linear_learner: %w", err)
+		}
+		mf.Task = model.TaskRegression
+		if p.WithDefaults().PredictorType == linear.BinaryClassifier {
+			mf.Task = model.TaskBinary
+		}
+		pr = md
+	}
+	metrics := map[string]float64{}
+	addMetrics(metrics, SetTrain, mf.Task, pr, train)
+	if valid != nil {
+		addMetrics(metrics, SetValidation, mf.Task, pr, valid)
+	}
+	mf.Training = trainingRecord(job, train, valid, metrics)
+	if err := model.Write(job.OutputDir, *mf, pr.Write); err != nil {
+		return nil, err
+	}
+	return &Summary{Manifest: *mf, Metrics: metrics}, nil
+}
+
+// addMetrics evaluates a single-output model: auc, logloss and error for
+// binary classification, rmse and mae for regression.
+func addMetrics(dst map[string]float64, set, task string, pr model.Predictor, t *table) {
+	n := len(t.y)
+	pred := make([]float64, n)
+	pr.Predict(pred, t.features.Data)
+	if task == model.TaskBinary {
+		var ll, errs float64
+		for i, p := range pred {
+			y := t.y[i]
+			ll += -y*math.Log(max(p, 1e-16)) - (1-y)*math.Log(max(1-p, 1e-16))
+			if (p > 0.5) != (y == 1) {
+				errs++
+			}
+		}
+		if auc := gbdt.AUC(pred, t.y, nil); !math.IsNaN(auc) {
+			dst[set+"_auc"] = auc
+		}
+		dst[set+"_logloss"] = ll / float64(n)
+		dst[set+"_error"] = errs / float64(n)
+		return
+	}
+	var se, ae float64
+	for i, p := range pred {
+		d := t.y[i] - p
+		se += d * d
+		ae += math.Abs(d)
+	}
+	dst[set+"_rmse"] = math.Sqrt(se / float64(n))
+	dst[set+"_mae"] = ae / float64(n)
+}

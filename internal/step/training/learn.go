@@ -1,0 +1,335 @@
+package training
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ferryml/ferry/internal/feature"
+	"github.com/ferryml/ferry/internal/forest"
+	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/internal/model"
+)
+
+// Algorithms.
+const (
+	AlgorithmXGBoost      = "xgboost"
+	AlgorithmRandomForest = "random_forest"
+	AlgorithmLinear       = "linear_learner"
+)
+
+// Algorithms lists the algorithm names, in the order the docs show them.
+func Algorithms() []string {
+	return []string{AlgorithmXGBoost, AlgorithmRandomForest, AlgorithmLinear}
+}
+
+// Job is one training run outside or inside a pipeline.
+type Job struct {
+	Algorithm string
+	// Hyperparameters by name; values may be strings ("5"), numbers or
+	// booleans.
+	Hyperparameters map[string]any
+	// Train and Validation are CSV files with a header, the label first
+	// unless Label names it. Validation is optional.
+	Train, Validation string
+	// Schema is the path of tabular_prepare's schema.json, or "".
+	Schema string
+	// Label is the label column's name; "" means the first column.
+	Label string
+	// OutputDir receives the model directory (manifest + model file).
+	OutputDir string
+	// Log, when set, receives one line per boosting round.
+	Log io.Writer
+}
+
+// Summary is what a training run reports.
+type Summary struct {
+	Manifest model.Manifest
+	// Metrics are the final metrics, named "<set>_<metric>" with set
+	// "train" or "validation" (for example validation_auc).
+	Metrics map[string]float64
+	// BestIteration is the 0-based best boosting round (xgboost), else 0.
+	BestIteration int
+}
+
+// HyperparameterError is an unknown hyperparameter or a value out of its
+// allowed range.
+type HyperparameterError struct {
+	Name string // "" when the learner does not say which
+	Msg  string
+}
+
+func (e *HyperparameterError) Error() string {
+	if e.Name == "" {
+		return "hyperparameters: " + e.Msg
+	}
+	return "hyperparameters." + e.Name + ": " + e.Msg
+}
+
+// CheckHyperparameters validates hyperparameters against the algorithm's
+// spec and returns every problem.
+func CheckHyperparameters(algorithm string, hp map[string]any) []*HyperparameterError {
+	var errs []*HyperparameterError
+	switch algorithm {
+	case AlgorithmXGBoost:
+		p := gbdt.DefaultParams()
+		for _, name := range sortedKeys(hp) {
+			if err := p.Set(name, hp[name]); err != nil {
+				var pe *gbdt.ParamError
+				if errors.As(err, &pe) {
+					msg := pe.Msg
+					if msg == "unknown parameter" {
+						msg = "unknown xgboost hyperparameter (known: " + strings.Join(xgboostNames(), ", ") + ")"
+					}
+					errs = append(errs, &HyperparameterError{Name: name, Msg: msg})
+				} else {
+					errs = append(errs, &HyperparameterError{Name: name, Msg: err.Error()})
+				}
+			}
+		}
+	case AlgorithmRandomForest:
+		errs = append(errs, checkNamed(hp, forest.ParamNames(), func(m map[string]string) error {
+			p, err := forest.ParseParams(m)
+			if err != nil {
+				return err
+			}
+			return p.WithDefaults().Validate(math.MaxInt32)
+		})...)
+	case AlgorithmLinear:
+		errs = append(errs, checkNamed(hp, linear.ParamNames(), func(m map[string]string) error {
+			p, err := linear.ParseParams(m)
+			if err != nil {
+				return err
+			}
+			return p.WithDefaults().Validate()
+		})...)
+	default:
+		errs = append(errs, &HyperparameterError{Msg: fmt.Sprintf("unknown algorithm %q", algorithm)})
+	}
+	return errs
+}
+
+// checkNamed checks each hyperparameter alone (so an error names it),
+// then all together.
+func checkNamed(hp map[string]any, known []string, check func(map[string]string) error) []*HyperparameterError {
+	var errs []*HyperparameterError
+	all := stringValues(hp)
+	for _, name := range sortedKeys(hp) {
+		if !slices.Contains(known, name) {
+			errs = append(errs, &HyperparameterError{Name: name, Msg: "unknown hyperparameter (known: " + strings.Join(known, ", ") + ")"})
+			continue
+		}
+		if err := check(map[string]string{name: all[name]}); err != nil {
+			errs = append(errs, &HyperparameterError{Name: name, Msg: err.Error()})
+		}
+	}
+	if len(errs) == 0 {
+		if err := check(all); err != nil {
+			errs = append(errs, &HyperparameterError{Msg: err.Error()})
+		}
+	}
+	return errs
+}
+
+func xgboostNames() []string {
+	var names []string
+	for _, s := range gbdt.Spec() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// stringValues renders hyperparameter values as strings.
+func stringValues(hp map[string]any) map[string]string {
+	out := make(map[string]string, len(hp))
+	for k, v := range hp {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case float64:
+			out[k] = strconv.FormatFloat(x, 'g', -1, 64)
+		default:
+			out[k] = fmt.Sprint(x)
+		}
+	}
+	return out
+}
+
+// table is a labelled numeric dataset.
+type table struct {
+	label    string
+	y        []float64
+	features *gbdt.Table
+}
+
+// readTable reads a CSV file and splits off the label (by name, or the
+// first column). A header whose cells are all numbers is taken as a data
+// row of a headerless file: the label is then the first column and the
+// features are named from names (the schema's) or f0, f1, ...
+func readTable(path, label string, names []string) (*table, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if first, _, _ := bytes.Cut(raw, []byte("\n")); numericLine(string(first)) {
+		cells := strings.Count(string(first), ",") + 1
+		hdr := []string{"label"}
+		if label != "" {
+			hdr[0] = label
+		}
+		if len(names) == cells-1 {
+			hdr = append(hdr, names...)
+		} else {
+			for i := range cells - 1 {
+				hdr = append(hdr, fmt.Sprintf("f%d", i))
+			}
+		}
+		raw = append([]byte(strings.Join(hdr, ",")+"\n"), raw...)
+	}
+	t, err := gbdt.ReadCSV(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(t.Names) < 2 {
+		return nil, fmt.Errorf("reading %s: need a label and at least one feature column, got %d columns", path, len(t.Names))
+	}
+	c := 0
+	if label != "" {
+		if c = t.Column(label); c < 0 {
+			return nil, fmt.Errorf("reading %s: no label column %q (columns: %s)", path, label, strings.Join(t.Names, ", "))
+		}
+	}
+	if t.Rows() == 0 {
+		return nil, fmt.Errorf("reading %s: no data rows", path)
+	}
+	y, rest := t.Split(c)
+	return &table{label: t.Names[c], y: y, features: rest}, nil
+}
+
+func numericLine(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return false
+	}
+	for _, c := range strings.Split(s, ",") {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(c), 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// alignColumns reorders v's feature columns to the order of names.
+func alignColumns(v *gbdt.Table, names []string, what string) error {
+	if slices.Equal(v.Names, names) {
+		return nil
+	}
+	idx := make([]int, len(names))
+	for i, n := range names {
+		if idx[i] = v.Column(n); idx[i] < 0 {
+			return fmt.Errorf("%s has no feature column %q", what, n)
+		}
+	}
+	if len(v.Names) != len(names) {
+		return fmt.Errorf("%s has %d feature columns, training has %d", what, len(v.Names), len(names))
+	}
+	rows := v.Rows()
+	m := len(v.Names)
+	out := make([]float64, 0, len(v.Data))
+	for r := range rows {
+		for _, j := range idx {
+			out = append(out, v.Data[r*m+j])
+		}
+	}
+	v.Data, v.Names = out, slices.Clone(names)
+	return nil
+}
+
+// Run trains a model as the job says and writes its directory.
+func Run(ctx context.Context, job Job) (*Summary, error) {
+	if errs := CheckHyperparameters(job.Algorithm, job.Hyperparameters); len(errs) > 0 {
+		joined := make([]error, len(errs))
+		for i, e := range errs {
+			joined[i] = e
+		}
+		return nil, errors.Join(joined...)
+	}
+	var transform *feature.Transform
+	var transformRaw []byte
+	if job.Schema != "" {
+		raw, err := os.ReadFile(job.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("reading schema: %w", err)
+		}
+		if transform, err = feature.Parse(raw); err != nil {
+			return nil, fmt.Errorf("reading schema %s: %w", job.Schema, err)
+		}
+		transformRaw = raw
+	}
+	var schemaNames []string
+	if transform != nil {
+		schemaNames = transform.FeatureNames()
+	}
+	train, err := readTable(job.Train, job.Label, schemaNames)
+	if err != nil {
+		return nil, fmt.Errorf("reading training data: %w", err)
+	}
+	names := train.features.Names
+	if transform != nil && !slices.Equal(schemaNames, names) {
+		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
+	}
+	var valid *table
+	if job.Validation != "" {
+		if valid, err = readTable(job.Validation, train.label, names); err != nil {
+			return nil, fmt.Errorf("reading validation data: %w", err)
+		}
+		if err := alignColumns(valid.features, names, "validation data"); err != nil {
+			return nil, err
+		}
+	}
+	mf := model.Manifest{
+		FormatVersion: model.FormatVersion,
+		Flavor:        job.Algorithm,
+		ModelFile:     model.XGBoostModelFile,
+		Label:         train.label,
+		FeatureNames:  names,
+		Transform:     transformRaw,
+	}
+	if transform != nil {
+		mf.FeatureTypes = transform.FeatureTypes()
+	} else {
+		mf.FeatureTypes = make([]string, len(names))
+		for i := range names {
+			mf.FeatureTypes[i] = "float"
+		}
+	}
+	var s *Summary
+	switch job.Algorithm {
+	case AlgorithmXGBoost:
+		s, err = runXGBoost(ctx, job, train, valid, &mf)
+	case AlgorithmRandomForest, AlgorithmLinear:
+		s, err = runOther(ctx, job, train, valid, &mf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
