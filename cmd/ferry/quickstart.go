@@ -272,6 +272,9 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 	w := m.Stdout
 	fmt.Fprintf(w, "\nDone in %s.\n\n", took.Round(10*time.Millisecond))
 	if s := steps["evaluate"]; s != nil {
+		if auc, ok := jsonPath(s.Properties, "evaluation", "classification_metrics", "roc_auc", "value").(float64); ok {
+			fmt.Fprintf(w, "%-30s %.4f (the condition asks for >= the auc_threshold parameter, 0.7 by default)\n", "Test ROC-AUC:", auc)
+		}
 		if ref, ok := s.Outputs["evaluation"]; ok {
 			if dir, err := store.Path(ctx, ref); err == nil {
 				fmt.Fprintf(w, "%-30s %s\n", "Evaluation:", filepath.Join(dir, "evaluation.json"))
@@ -309,4 +312,16 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 	fmt.Fprintf(w, "  ferry endpoints show %s\n", quickstartEndpoint)
 	fmt.Fprintf(w, "  ferry server        # then: curl -H 'Content-Type: text/csv' --data-binary @rows.csv http://127.0.0.1:8080/endpoints/%s/invocations\n", quickstartEndpoint)
 	fmt.Fprintf(w, "Run ferry quickstart again: the checks then compare against this version's baselines.\n")
+}
+
+// jsonPath walks nested JSON objects; it returns nil when a key is missing.
+func jsonPath(v any, keys ...string) any {
+	for _, k := range keys {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = obj[k]
+	}
+	return v
 }
