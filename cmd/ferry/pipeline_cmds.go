@@ -115,16 +115,9 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	from := fs.String("from", "", "execution whose results the unselected steps reuse (with --steps)")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
 	output := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
 	if err != nil {
 		return err
-	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return &exitError{2, "want exactly one pipeline FILE"}
 	}
 	if *parallelism < 0 {
 		return &exitError{2, "--parallelism must be >= 0"}
@@ -166,16 +159,9 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	noCache := fs.Bool("no-cache", false, "rerun the remaining steps ignoring cached results")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
 	output := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
 		return err
-	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return &exitError{2, "want exactly one EXECUTION id"}
 	}
 	eng, es, err := m.engine(ctx)
 	if err != nil {
@@ -338,16 +324,11 @@ func cmdExecutions(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("executions", "[--limit N] [--output json]\n       ferry executions show EXECUTION [--output json]")
 	limit := fs.Int("limit", 50, "show at most N executions, newest first (0: all)")
 	output := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	if len(pos) > 0 {
+	if _, err := parseArgs(fs, args, output, 0, func(pos []string) error {
 		fs.Usage()
-		return &exitError{2, fmt.Sprintf("unexpected argument %q", pos[0])}
+		return unexpectedArg(pos)
+	}); err != nil {
+		return err
 	}
 	es, err := m.executionStore(ctx)
 	if err != nil {
@@ -357,49 +338,26 @@ func cmdExecutions(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *output == "json" {
-		out := make([]executionJSON, 0, len(exs))
-		for _, ex := range exs {
-			out = append(out, toJSON(ex, effective(ex)))
-		}
-		return writeJSON(m.Stdout, out)
-	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tREASON")
+	out := make([]executionJSON, 0, len(exs))
 	for _, ex := range exs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ex.ID, ex.PipelineName, effective(ex),
-			ex.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(ex.StartedAt, ex.EndedAt), oneLine(ex.FailureReason, 60))
+		out = append(out, toJSON(ex, effective(ex)))
 	}
-	return tw.Flush()
+	return m.emit(*output, out, func() error {
+		return writeTable(m.Stdout, "ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tREASON", func(tw io.Writer) {
+			for _, ex := range exs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ex.ID, ex.PipelineName, effective(ex),
+					ex.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(ex.StartedAt, ex.EndedAt), oneLine(ex.FailureReason, 60))
+			}
+		})
+	})
 }
 
 func cmdExecutionShow(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("executions show", "EXECUTION [--output json]")
-	output := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	output, ex, steps, err := m.executionArg(ctx, "executions show", args)
 	if err != nil {
 		return err
 	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return &exitError{2, "want exactly one EXECUTION id"}
-	}
-	es, err := m.executionStore(ctx)
-	if err != nil {
-		return err
-	}
-	ex, err := es.ResolveExecution(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	steps, err := es.StepRuns(ctx, ex.ID)
-	if err != nil {
-		return err
-	}
-	if *output == "json" {
+	if output == "json" {
 		return writeJSON(m.Stdout, showJSON(ex, effective(ex), steps))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
@@ -428,49 +386,61 @@ func cmdExecutionShow(ctx context.Context, m *Main, args []string) error {
 }
 
 func writeSteps(w io.Writer, steps []*run.StepRun) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tNOTE")
-	for _, r := range steps {
-		note := r.FailureReason
-		switch {
-		case r.Provenance == run.FromSelection:
-			note = "from " + r.SourceExecution
-		case note == "":
-			note = r.CacheNote
+	return writeTable(w, "STEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tNOTE", func(tw io.Writer) {
+		for _, r := range steps {
+			note := r.FailureReason
+			switch {
+			case r.Provenance == run.FromSelection:
+				note = "from " + r.SourceExecution
+			case note == "":
+				note = r.CacheNote
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Step, r.Kind, r.Status, r.Attempts,
+				duration(r.StartedAt, r.EndedAt), oneLine(note, 80))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Step, r.Kind, r.Status, r.Attempts,
-			duration(r.StartedAt, r.EndedAt), oneLine(note, 80))
-	}
-	return tw.Flush()
+	})
 }
 
-func cmdSteps(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("steps", "EXECUTION [--output json]")
+// executionArg parses the flags of a command that takes one EXECUTION and
+// --output, and returns the output format, the execution and its step runs.
+func (m *Main) executionArg(ctx context.Context, name string, args []string) (string, *run.Execution, []*run.StepRun, error) {
+	fs := m.newFlagSet(name, "EXECUTION [--output json]")
 	output := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
-	if err := checkOutput(*output); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return &exitError{2, "want exactly one EXECUTION id"}
-	}
-	es, err := m.executionStore(ctx)
+	es, ex, err := m.resolveExecution(ctx, pos[0])
 	if err != nil {
-		return err
-	}
-	ex, err := es.ResolveExecution(ctx, pos[0])
-	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
 	steps, err := es.StepRuns(ctx, ex.ID)
 	if err != nil {
+		return "", nil, nil, err
+	}
+	return *output, ex, steps, nil
+}
+
+// resolveExecution opens the execution records and finds the execution id
+// (or a unique prefix of one) names.
+func (m *Main) resolveExecution(ctx context.Context, id string) (*sqlite.ExecutionStore, *run.Execution, error) {
+	es, err := m.executionStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ex, err := es.ResolveExecution(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return es, ex, nil
+}
+
+func cmdSteps(ctx context.Context, m *Main, args []string) error {
+	output, ex, steps, err := m.executionArg(ctx, "steps", args)
+	if err != nil {
 		return err
 	}
-	if *output == "json" {
+	if output == "json" {
 		return writeJSON(m.Stdout, showJSON(ex, effective(ex), steps).Steps)
 	}
 	return writeSteps(m.Stdout, steps)
@@ -478,19 +448,11 @@ func cmdSteps(ctx context.Context, m *Main, args []string) error {
 
 func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("logs", "EXECUTION STEP")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 2, showUsage(fs, "want an EXECUTION id and a STEP name"))
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		fs.Usage()
-		return &exitError{2, "want an EXECUTION id and a STEP name"}
-	}
-	es, err := m.executionStore(ctx)
-	if err != nil {
-		return err
-	}
-	ex, err := es.ResolveExecution(ctx, pos[0])
+	_, ex, err := m.resolveExecution(ctx, pos[0])
 	if err != nil {
 		return err
 	}
@@ -511,19 +473,11 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 func cmdStop(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("stop", "EXECUTION [--wait]")
 	wait := fs.Bool("wait", false, "wait until the execution has stopped")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return &exitError{2, "want exactly one EXECUTION id"}
-	}
-	es, err := m.executionStore(ctx)
-	if err != nil {
-		return err
-	}
-	ex, err := es.ResolveExecution(ctx, pos[0])
+	es, ex, err := m.resolveExecution(ctx, pos[0])
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 )
 
@@ -24,66 +27,62 @@ const modelsUsage = `models groups [--output json]
 
 // cmdModels is `ferry models`: the model registry.
 func cmdModels(ctx context.Context, m *Main, args []string) error {
+	approval := func(status registry.ApprovalStatus) subcommand {
+		return func(ctx context.Context, m *Main, args []string) error { return modelsApproval(ctx, m, status, args) }
+	}
+	return runSubcommand(ctx, m, modelsUsage, map[string]subcommand{
+		"groups":   modelsGroups,
+		"list":     modelsList,
+		"show":     modelsShow,
+		"approve":  approval(registry.Approved),
+		"reject":   approval(registry.Rejected),
+		"register": modelsRegister,
+		"events":   modelsEvents,
+	}, args)
+}
+
+// subcommand is one subcommand of a command with several.
+type subcommand func(ctx context.Context, m *Main, args []string) error
+
+// runSubcommand runs the subcommand args[0] names. With none it prints the
+// command's usage and exits 2; with -h or --help it prints it and exits 0.
+func runSubcommand(ctx context.Context, m *Main, usage string, subs map[string]subcommand, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(m.Stderr, "Usage: ferry "+modelsUsage)
+		fmt.Fprintln(m.Stderr, "Usage: ferry "+usage)
 		if len(args) == 0 {
 			return &exitError{code: 2}
 		}
 		return nil
 	}
-	switch args[0] {
-	case "groups":
-		return modelsGroups(ctx, m, args[1:])
-	case "list":
-		return modelsList(ctx, m, args[1:])
-	case "show":
-		return modelsShow(ctx, m, args[1:])
-	case "approve":
-		return modelsApproval(ctx, m, registry.Approved, args[1:])
-	case "reject":
-		return modelsApproval(ctx, m, registry.Rejected, args[1:])
-	case "register":
-		return modelsRegister(ctx, m, args[1:])
-	case "events":
-		return modelsEvents(ctx, m, args[1:])
+	if run, ok := subs[args[0]]; ok {
+		return run(ctx, m, args[1:])
 	}
-	return registryUsageError("unknown subcommand %q\nUsage: ferry %s", args[0], modelsUsage)
+	return usageError("unknown subcommand %q\nUsage: ferry %s", args[0], usage)
+}
+
+// registryArgs parses a registry command's flags and its n positional
+// arguments (see parseArgs), then opens the registry.
+func (m *Main) registryArgs(ctx context.Context, fs *flag.FlagSet, args []string, output *string, n int, wrong func([]string) error) (*registry.Registry, []string, error) {
+	pos, err := parseArgs(fs, args, output, n, wrong)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := m.Registry(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, pos, nil
 }
 
 func fmtWhen(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
 
 func modelsGroups(ctx context.Context, m *Main, args []string) error {
 	if len(args) > 0 && args[0] == "set-endpoint" {
-		if len(args) != 3 {
-			return registryUsageError("usage: ferry models groups set-endpoint GROUP ENDPOINT")
-		}
-		reg, err := m.Registry(ctx)
-		if err != nil {
-			return err
-		}
-		if err := reg.SetGroupEndpoint(ctx, args[1], args[2]); err != nil {
-			return err
-		}
-		if args[2] == "" {
-			fmt.Fprintf(m.Stdout, "%s: auto-deploy off\n", args[1])
-		} else {
-			fmt.Fprintf(m.Stdout, "%s: approved versions deploy to endpoint %s\n", args[1], args[2])
-		}
-		return nil
+		return modelsSetEndpoint(ctx, m, args[1:])
 	}
 	fs := m.newFlagSet("models groups", "[--output json]")
 	out := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return registryUsageError("unexpected argument %q", pos[0])
-	}
-	reg, err := m.Registry(ctx)
+	reg, _, err := m.registryArgs(ctx, fs, args, out, 0, unexpectedArg)
 	if err != nil {
 		return err
 	}
@@ -91,15 +90,31 @@ func modelsGroups(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "json" {
-		return m.writeJSONOut(nonNil(gs))
+	return m.emit(*out, nonNil(gs), func() error {
+		return writeTable(m.Stdout, "GROUP\tVERSIONS\tAUTO-DEPLOY ENDPOINT\tCREATED", func(tw io.Writer) {
+			for _, g := range gs {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", g.Name, g.LatestVersion, dash(g.Endpoint), fmtWhen(g.CreatedAt))
+			}
+		})
+	})
+}
+
+func modelsSetEndpoint(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("models groups set-endpoint", `GROUP ENDPOINT   (ENDPOINT "" turns auto-deploy off)`)
+	reg, pos, err := m.registryArgs(ctx, fs, args, nil, 2, usageLine("usage: ferry models groups set-endpoint GROUP ENDPOINT"))
+	if err != nil {
+		return err
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GROUP\tVERSIONS\tAUTO-DEPLOY ENDPOINT\tCREATED")
-	for _, g := range gs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", g.Name, g.LatestVersion, dash(g.Endpoint), fmtWhen(g.CreatedAt))
+	group, endpoint := pos[0], pos[1]
+	if err := reg.SetGroupEndpoint(ctx, group, endpoint); err != nil {
+		return notFoundOnce(err, fmt.Sprintf("model group %q", group))
 	}
-	return tw.Flush()
+	if endpoint == "" {
+		fmt.Fprintf(m.Stdout, "%s: auto-deploy off\n", group)
+	} else {
+		fmt.Fprintf(m.Stdout, "%s: approved versions deploy to endpoint %s\n", group, endpoint)
+	}
+	return nil
 }
 
 func dash(s string) string {
@@ -119,52 +134,30 @@ func nonNil[T any](s []T) []T {
 func modelsList(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("models list", "GROUP [--output json]")
 	out := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry models list GROUP")
-	}
-	reg, err := m.Registry(ctx)
+	reg, pos, err := m.registryArgs(ctx, fs, args, out, 1, usageLine("usage: ferry models list GROUP"))
 	if err != nil {
 		return err
 	}
 	vs, err := reg.Versions(ctx, pos[0])
 	if err != nil {
-		return err
+		return notFoundOnce(err, fmt.Sprintf("model group %q", pos[0]))
 	}
-	if *out == "json" {
-		return m.writeJSONOut(nonNil(vs))
-	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tSTATUS\tMODEL\tCREATED\tEXECUTION\tDESCRIPTION")
-	for _, v := range vs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, v.Status, v.Model.Short(), fmtWhen(v.CreatedAt),
-			dash(v.Lineage.ExecutionID), v.Description)
-	}
-	return tw.Flush()
+	return m.emit(*out, nonNil(vs), func() error {
+		return writeTable(m.Stdout, "VERSION\tSTATUS\tMODEL\tCREATED\tEXECUTION\tDESCRIPTION", func(tw io.Writer) {
+			for _, v := range vs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, v.Status, v.Model.Short(), fmtWhen(v.CreatedAt),
+					dash(v.Lineage.ExecutionID), v.Description)
+			}
+		})
+	})
 }
 
 func modelsShow(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("models show", "GROUP/VERSION [--output json]")
 	out := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
+	ref, err := packageArg(fs, args, out, "usage: ferry models show GROUP/VERSION")
 	if err != nil {
 		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry models show GROUP/VERSION")
-	}
-	ref, err := registry.ParsePackageRef(pos[0])
-	if err != nil {
-		return registryUsageError("%v", err)
 	}
 	reg, err := m.Registry(ctx)
 	if err != nil {
@@ -172,11 +165,26 @@ func modelsShow(ctx context.Context, m *Main, args []string) error {
 	}
 	v, err := reg.Version(ctx, ref)
 	if err != nil {
-		return err
+		return notFoundOnce(err, "model package "+ref.String())
 	}
-	if *out == "json" {
-		return m.writeJSONOut(v)
+	return m.emit(*out, v, func() error { return writeVersion(m.Stdout, v) })
+}
+
+// packageArg parses the flags of a command that takes one GROUP/VERSION.
+func packageArg(fs *flag.FlagSet, args []string, output *string, usage string) (registry.PackageRef, error) {
+	pos, err := parseArgs(fs, args, output, 1, usageLine("%s", usage))
+	if err != nil {
+		return registry.PackageRef{}, err
 	}
+	ref, err := registry.ParsePackageRef(pos[0])
+	if err != nil {
+		return registry.PackageRef{}, usageError("%v", err)
+	}
+	return ref, nil
+}
+
+// writeVersion writes the text form of `models show`.
+func writeVersion(w io.Writer, v registry.Version) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Model package:    %s\n", v.Ref())
 	fmt.Fprintf(&b, "Approval status:  %s\n", v.Status)
@@ -209,7 +217,7 @@ func modelsShow(ctx context.Context, m *Main, args []string) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err = fmt.Fprint(m.Stdout, b.String())
+	_, err := fmt.Fprint(w, b.String())
 	return err
 }
 
@@ -228,19 +236,12 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 	fs := m.newFlagSet("models "+verb, "GROUP/VERSION --reason TEXT [--by NAME]")
 	reason := fs.String("reason", "", "why (required)")
 	by := fs.String("by", "", "who decides (default $USER)")
-	pos, err := parseInterspersed(fs, args)
+	ref, err := packageArg(fs, args, nil, "usage: ferry models "+verb+" GROUP/VERSION --reason TEXT")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry models %s GROUP/VERSION --reason TEXT", verb)
-	}
 	if strings.TrimSpace(*reason) == "" {
-		return registryUsageError("--reason is required: say why")
-	}
-	ref, err := registry.ParsePackageRef(pos[0])
-	if err != nil {
-		return registryUsageError("%v", err)
+		return usageError("--reason is required: say why")
 	}
 	who := *by
 	if who == "" {
@@ -257,6 +258,9 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 	if v.Version > 0 {
 		fmt.Fprintf(m.Stdout, "%s is now %s\n", v.Ref(), v.Status)
 	}
+	if err != nil && v.Version == 0 {
+		return notFoundOnce(err, "model package "+ref.String())
+	}
 	if err != nil {
 		return err
 	}
@@ -270,14 +274,17 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 
 func modelsRegister(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("models register", "GROUP MODEL_DIR [--status S] [--description D]")
-	status := fs.String("status", string(registry.PendingManualApproval), "initial approval status")
+	status := fs.String("status", string(registry.PendingManualApproval), "initial approval status: PendingManualApproval, Approved or Rejected")
 	desc := fs.String("description", "", "the version's description")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 2, usageLine("usage: ferry models register GROUP MODEL_DIR"))
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return registryUsageError("usage: ferry models register GROUP MODEL_DIR")
+	if st := registry.ApprovalStatus(*status); !st.Valid() {
+		return usageError("--status %q: want %s, %s or %s", *status, registry.PendingManualApproval, registry.Approved, registry.Rejected)
+	}
+	if fi, err := os.Stat(pos[1]); err == nil && !fi.IsDir() {
+		return usageError("MODEL_DIR %s is a file: register a model directory (%s and its model file), such as ferry train writes", pos[1], model.ManifestFile)
 	}
 	store, err := m.Store()
 	if err != nil {
@@ -288,7 +295,7 @@ func modelsRegister(ctx context.Context, m *Main, args []string) error {
 	}
 	ref, err := store.PutDir(ctx, pos[1])
 	if err != nil {
-		return fmt.Errorf("storing model %s: %w", pos[1], err)
+		return fmt.Errorf("storing model: %w", err)
 	}
 	reg, err := m.Registry(ctx)
 	if err != nil {
@@ -307,13 +314,7 @@ func modelsEvents(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("models events", "[--since ID] [--output json]")
 	since := fs.Int64("since", 0, "list events after this ID")
 	out := outputFlag(fs)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	reg, err := m.Registry(ctx)
+	reg, _, err := m.registryArgs(ctx, fs, args, out, 0, unexpectedArg)
 	if err != nil {
 		return err
 	}
@@ -321,24 +322,22 @@ func modelsEvents(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "json" {
-		return m.writeJSONOut(nonNil(evs))
-	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME\tTYPE\tSUBJECT\tDETAIL")
-	for _, e := range evs {
-		subject := e.Endpoint
-		switch {
-		case e.Version > 0:
-			subject = e.Group + "/" + strconv.Itoa(e.Version)
-		case e.Group != "":
-			subject = e.Group
-		case e.Model != "":
-			subject = e.Model
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.ID, fmtWhen(e.Time), e.Type, subject, truncateDetail(string(e.Detail)))
-	}
-	return tw.Flush()
+	return m.emit(*out, nonNil(evs), func() error {
+		return writeTable(m.Stdout, "ID\tTIME\tTYPE\tSUBJECT\tDETAIL", func(tw io.Writer) {
+			for _, e := range evs {
+				subject := e.Endpoint
+				switch {
+				case e.Version > 0:
+					subject = e.Group + "/" + strconv.Itoa(e.Version)
+				case e.Group != "":
+					subject = e.Group
+				case e.Model != "":
+					subject = e.Model
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.ID, fmtWhen(e.Time), e.Type, subject, truncateDetail(string(e.Detail)))
+			}
+		})
+	})
 }
 
 func truncateDetail(s string) string {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
@@ -21,26 +21,13 @@ const endpointsUsage = `endpoints list [--output json]
 
 // cmdEndpoints is `ferry endpoints`.
 func cmdEndpoints(ctx context.Context, m *Main, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(m.Stderr, "Usage: ferry "+endpointsUsage)
-		if len(args) == 0 {
-			return &exitError{code: 2}
-		}
-		return nil
-	}
-	switch args[0] {
-	case "list":
-		return endpointsList(ctx, m, args[1:])
-	case "show":
-		return endpointsShow(ctx, m, args[1:])
-	case "delete":
-		return endpointsDelete(ctx, m, args[1:])
-	case "deploy":
-		return endpointsDeploy(ctx, m, args[1:])
-	case "invoke":
-		return endpointsInvoke(ctx, m, args[1:])
-	}
-	return registryUsageError("unknown subcommand %q\nUsage: ferry %s", args[0], endpointsUsage)
+	return runSubcommand(ctx, m, endpointsUsage, map[string]subcommand{
+		"list":   endpointsList,
+		"show":   endpointsShow,
+		"delete": endpointsDelete,
+		"deploy": endpointsDeploy,
+		"invoke": endpointsInvoke,
+	}, args)
 }
 
 func variantsSummary(ep registry.Endpoint) string {
@@ -54,13 +41,7 @@ func variantsSummary(ep registry.Endpoint) string {
 func endpointsList(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("endpoints list", "[--output json]")
 	out := outputFlag(fs)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	reg, err := m.Registry(ctx)
+	reg, _, err := m.registryArgs(ctx, fs, args, out, 0, unexpectedArg)
 	if err != nil {
 		return err
 	}
@@ -68,41 +49,31 @@ func endpointsList(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "json" {
-		return m.writeJSONOut(nonNil(eps))
-	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENDPOINT\tSTATUS\tCONFIG\tVARIANTS\tUPDATED")
-	for _, ep := range eps {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", ep.Name, ep.Status, ep.ConfigVersion, variantsSummary(ep), fmtWhen(ep.UpdatedAt))
-	}
-	return tw.Flush()
+	return m.emit(*out, nonNil(eps), func() error {
+		return writeTable(m.Stdout, "ENDPOINT\tSTATUS\tCONFIG\tVARIANTS\tUPDATED", func(tw io.Writer) {
+			for _, ep := range eps {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", ep.Name, ep.Status, ep.ConfigVersion, variantsSummary(ep), fmtWhen(ep.UpdatedAt))
+			}
+		})
+	})
 }
 
 func endpointsShow(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("endpoints show", "NAME [--output json]")
 	out := outputFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := checkOutput(*out); err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry endpoints show NAME")
-	}
-	reg, err := m.Registry(ctx)
+	reg, pos, err := m.registryArgs(ctx, fs, args, out, 1, usageLine("usage: ferry endpoints show NAME"))
 	if err != nil {
 		return err
 	}
 	ep, err := reg.Endpoint(ctx, pos[0])
 	if err != nil {
-		return err
+		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
 	}
-	if *out == "json" {
-		return m.writeJSONOut(ep)
-	}
+	return m.emit(*out, ep, func() error { return writeEndpoint(m.Stdout, ep) })
+}
+
+// writeEndpoint writes the text form of `endpoints show`.
+func writeEndpoint(w io.Writer, ep registry.Endpoint) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Endpoint:        %s\nStatus:          %s\nConfig version:  %d\nCreated:         %s\nUpdated:         %s\n",
 		ep.Name, ep.Status, ep.ConfigVersion, fmtWhen(ep.CreatedAt), fmtWhen(ep.UpdatedAt))
@@ -118,25 +89,18 @@ func endpointsShow(ctx context.Context, m *Main, args []string) error {
 	} else {
 		b.WriteString("Data capture:    off\n")
 	}
-	_, err = fmt.Fprint(m.Stdout, b.String())
+	_, err := fmt.Fprint(w, b.String())
 	return err
 }
 
 func endpointsDelete(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("endpoints delete", "NAME")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry endpoints delete NAME")
-	}
-	reg, err := m.Registry(ctx)
+	reg, pos, err := m.registryArgs(ctx, fs, args, nil, 1, usageLine("usage: ferry endpoints delete NAME"))
 	if err != nil {
 		return err
 	}
 	if err := reg.DeleteEndpoint(ctx, pos[0]); err != nil {
-		return err
+		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
 	}
 	fmt.Fprintf(m.Stdout, "deleted endpoint %s\n", pos[0])
 	return nil
@@ -147,16 +111,19 @@ func endpointsDeploy(ctx context.Context, m *Main, args []string) error {
 	variant := fs.String("variant", registry.DefaultVariant, "the production variant to create or update")
 	count := fs.Int("instance-count", 1, "replicas")
 	weight := fs.Float64("weight", 0, "the variant's traffic weight (default: 1 for a new variant, unchanged otherwise)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 2, usageLine("usage: ferry endpoints deploy NAME GROUP/VERSION"))
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return registryUsageError("usage: ferry endpoints deploy NAME GROUP/VERSION")
-	}
 	pkg, err := registry.ParsePackageRef(pos[1])
 	if err != nil {
-		return registryUsageError("%v", err)
+		return usageError("%v", err)
+	}
+	if *count < 1 {
+		return usageError("--instance-count %d: want >= 1", *count)
+	}
+	if !(*weight >= 0) || math.IsInf(*weight, 0) {
+		return usageError("--weight %v: want a finite number >= 0", *weight)
 	}
 	reg, err := m.Registry(ctx)
 	if err != nil {
@@ -176,19 +143,16 @@ func endpointsDeploy(ctx context.Context, m *Main, args []string) error {
 }
 
 func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("endpoints invoke", "NAME --csv FILE | --json FILE | --jsonlines FILE [--accept TYPE]")
+	fs := m.newFlagSet("endpoints invoke", "NAME --csv FILE | --json FILE | --jsonlines FILE [--accept TYPE] [--variant V] [--explain]")
 	csvFile := fs.String("csv", "", "a text/csv payload file (- for stdin)")
 	jsonFile := fs.String("json", "", "an application/json payload file (- for stdin)")
 	jlFile := fs.String("jsonlines", "", "an application/jsonlines payload file (- for stdin)")
 	accept := fs.String("accept", "", "the response type (default: the request's)")
 	variant := fs.String("variant", "", "target this production variant")
 	explain := fs.Bool("explain", false, "add SHAP values per record")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry endpoints invoke NAME --csv FILE"))
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry endpoints invoke NAME --csv FILE")
 	}
 	var file, ctype string
 	for _, c := range []struct{ file, ctype string }{{*csvFile, "text/csv"}, {*jsonFile, "application/json"}, {*jlFile, "application/jsonlines"}} {
@@ -196,12 +160,12 @@ func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
 			continue
 		}
 		if file != "" {
-			return registryUsageError("give one of --csv, --json and --jsonlines")
+			return usageError("give one of --csv, --json and --jsonlines")
 		}
 		file, ctype = c.file, c.ctype
 	}
 	if file == "" {
-		return registryUsageError("give the payload with --csv FILE, --json FILE or --jsonlines FILE")
+		return usageError("give the payload with --csv FILE, --json FILE or --jsonlines FILE")
 	}
 	var body []byte
 	if file == "-" {
@@ -218,7 +182,7 @@ func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
 	}
 	ep, err := reg.Endpoint(ctx, pos[0])
 	if err != nil {
-		return err
+		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
 	}
 	store, err := m.Store()
 	if err != nil {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -91,14 +91,12 @@ func (m *Main) registryKinds(ctx context.Context) ([]step.Kind, error) {
 	}, nil
 }
 
-// writeJSONOut writes v to stdout as indented JSON.
-func (m *Main) writeJSONOut(v any) error {
-	enc := json.NewEncoder(m.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// registryUsageError ends a command with status 2 and a message.
-func registryUsageError(format string, args ...any) error {
-	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+// notFoundOnce reports a lookup that found nothing as one "SUBJECT: not
+// found": the registry and its store each name the subject as they wrap
+// the error, which would otherwise say it twice.
+func notFoundOnce(err error, subject string) error {
+	if errors.Is(err, registry.ErrNotFound) {
+		return fmt.Errorf("%s: %w", subject, registry.ErrNotFound)
+	}
+	return err
 }

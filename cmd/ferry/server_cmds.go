@@ -25,7 +25,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	poll := fs.Duration("poll", 500*time.Millisecond, "how often to reload endpoint configs from the database")
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := parseArgs(fs, args, nil, 0, unexpectedArg); err != nil {
 		return err
 	}
 	reg, err := m.Registry(ctx)
@@ -159,12 +159,9 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	port := fs.Int("port", 8080, "listen port")
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory or an XGBoost model.json)"))
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return registryUsageError("usage: ferry serve-model MODEL (a model directory or an XGBoost model.json)")
 	}
 	mdl, err := loadServingModel(pos[0])
 	if err != nil {
