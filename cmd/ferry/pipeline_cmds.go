@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -443,7 +444,44 @@ func cmdSteps(ctx context.Context, m *Main, args []string) error {
 	if output == "json" {
 		return writeJSON(m.Stdout, showJSON(ex, effective(ex), steps).Steps)
 	}
-	return writeSteps(m.Stdout, steps)
+	if err := writeSteps(m.Stdout, steps); err != nil {
+		return err
+	}
+	return m.writeOutputs(ctx, steps)
+}
+
+// writeOutputs lists every output artifact of the steps with the local
+// directory that holds it, so reports and datasets are one `ls` away.
+func (m *Main) writeOutputs(ctx context.Context, steps []*run.StepRun) error {
+	store, err := m.Store()
+	if err != nil {
+		return err
+	}
+	type row struct{ step, name, path string }
+	var rows []row
+	for _, r := range steps {
+		names := make([]string, 0, len(r.Outputs))
+		for name := range r.Outputs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			path, err := store.Path(ctx, r.Outputs[name])
+			if err != nil {
+				path = string(r.Outputs[name]) + " (not in this home's store)"
+			}
+			rows = append(rows, row{r.Step, name, path})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(m.Stdout)
+	return writeTable(m.Stdout, "STEP\tOUTPUT\tPATH", func(tw io.Writer) {
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.step, r.name, r.path)
+		}
+	})
 }
 
 func cmdLogs(ctx context.Context, m *Main, args []string) error {
