@@ -169,6 +169,11 @@ func (m *Main) Home() string {
 		if m.home == "" {
 			m.home = ".ferry"
 		}
+		// Steps run programs in their own working directories: every path
+		// handed to them must be absolute.
+		if abs, err := filepath.Abs(m.home); err == nil {
+			m.home = abs
+		}
 	}
 	return m.home
 }
