@@ -9,7 +9,13 @@
 // for binary classifiers (the confusion matrix is keyed by actual, then
 // predicted label), and {"regression_metrics": {"mse", "rmse", "mae",
 // "r2"}} (each {"value": v}) for regressors. Multi-class models get
-// accuracy and the confusion matrix of the most probable class.
+// accuracy and the confusion matrix of the most probable class; a
+// multi:softmax model predicts the class itself (one value per row; the
+// manifest's num_class gives the classes), and its document is the same
+// (it never had probability metrics such as logloss). A binary:logitraw
+// model predicts margins: evaluate applies the sigmoid before computing
+// the binary metrics, so roc_auc, logloss and the threshold (default 0.5,
+// margin 0) apply to probabilities as for binary:logistic.
 package evaluate
 
 import (
@@ -285,16 +291,54 @@ func Evaluate(pred model.Predictor, man *model.Manifest, test *frame.Frame, cfg 
 	if cfg.Threshold != nil {
 		threshold = *cfg.Threshold
 	}
+	objective := ""
+	if man != nil {
+		objective = man.Objective
+	}
 	switch task {
 	case model.TaskBinary:
 		if no != 1 {
 			return nil, fmt.Errorf("evaluating: binary model with %d outputs", no)
 		}
+		if objective == objBinaryLogitRaw {
+			// binary:logitraw predicts margins: metrics take probabilities.
+			for i, v := range out {
+				out[i] = 1 / (1 + math.Exp(-v))
+			}
+		}
 		return binaryMetrics(y, out, threshold)
 	case model.TaskRegression:
 		return regressionMetrics(y, out)
 	case model.TaskMulticlass:
-		return multiclassMetrics(y, out, no)
+		if no == 1 {
+			// multi:softmax predicts the class index, not probabilities.
+			k := 0
+			if man != nil {
+				k = man.NumClass
+			}
+			if k < 2 {
+				return nil, fmt.Errorf("evaluating: multi-class model (objective %q) predicts one value per row and its manifest gives num_class %d; want num_class >= 2", objective, k)
+			}
+			pred := make([]int, n)
+			for i, v := range out {
+				if v != math.Trunc(v) || v < 0 || int(v) >= k {
+					return nil, fmt.Errorf("evaluating: the model predicted %v for row %d, not a class in 0..%d", v, i, k-1)
+				}
+				pred[i] = int(v)
+			}
+			return multiclassMetrics(y, pred, k)
+		}
+		pred := make([]int, n)
+		for i := range pred {
+			best := 0
+			for j := 1; j < no; j++ {
+				if out[i*no+j] > out[i*no+best] {
+					best = j
+				}
+			}
+			pred[i] = best
+		}
+		return multiclassMetrics(y, pred, no)
 	}
 	return nil, fmt.Errorf("evaluating: model task %q: want %s, %s or %s", task, model.TaskBinary, model.TaskRegression, model.TaskMulticlass)
 }
@@ -390,7 +434,13 @@ func regressionMetrics(y, p []float64) (map[string]any, error) {
 	}}, nil
 }
 
-func multiclassMetrics(y, p []float64, k int) (map[string]any, error) {
+// objBinaryLogitRaw is XGBoost's binary:logitraw objective, whose
+// predictions are margins.
+const objBinaryLogitRaw = "binary:logitraw"
+
+// multiclassMetrics computes accuracy and the confusion matrix from the
+// predicted classes (pred[i] in [0, k)).
+func multiclassMetrics(y []float64, pred []int, k int) (map[string]any, error) {
 	cm := map[string]any{}
 	correct := 0
 	counts := make(map[[2]int]float64)
@@ -398,12 +448,7 @@ func multiclassMetrics(y, p []float64, k int) (map[string]any, error) {
 		if label != math.Trunc(label) || label < 0 || int(label) >= k {
 			return nil, fmt.Errorf("evaluating: label %v at row %d is not a class in 0..%d", label, i, k-1)
 		}
-		best := 0
-		for j := 1; j < k; j++ {
-			if p[i*k+j] > p[i*k+best] {
-				best = j
-			}
-		}
+		best := pred[i]
 		if best == int(label) {
 			correct++
 		}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/ferryml/ferry/internal/frame"
 )
 
 // FormatVersion is the schema.json format version this package writes.
@@ -37,6 +39,18 @@ type Column struct {
 	// Type is the column type inferred from the data: int, float, string
 	// or bool.
 	Type string `json:"type"`
+	// NA is the missing-value setting of the input the column was read
+	// from. Nil (schema.json files written before it was recorded per
+	// column) means the transform-level NAValues and NoDefaultNA.
+	NA *NA `json:"na,omitempty"`
+}
+
+// NA is one input's missing-value setting: an empty value is always
+// missing, and so are Values and, unless NoDefault, pandas' default NA
+// strings.
+type NA struct {
+	Values    []string `json:"values,omitempty"`
+	NoDefault bool     `json:"no_default,omitempty"`
 }
 
 // Feature is one model input, in model order.
@@ -68,7 +82,9 @@ type Transform struct {
 	// input column.
 	Fill map[string]string `json:"fill,omitempty"`
 	// NAValues are strings read as missing in addition to an empty value
-	// and pandas' default NA strings (unless NoDefaultNA).
+	// and pandas' default NA strings (unless NoDefaultNA), for input
+	// columns without their own NA setting (Column.NA); tabular_prepare
+	// now records the setting per column and leaves these empty.
 	NAValues    []string `json:"na_values,omitempty"`
 	NoDefaultNA bool     `json:"no_default_na,omitempty"`
 	// Ordinal maps an ordinal input column's values to numbers.
@@ -150,8 +166,12 @@ func (t *Transform) Validate() error {
 
 // Encode writes the model inputs for a raw record (input column → value
 // text) into dst, which must have one slot per feature. An absent or NA
-// value is missing: it takes the column's fill value if there is one,
-// else it encodes as NaN (numeric, ordinal) or as all zeros (one-hot).
+// value (by the NA setting of its input column) is missing: it takes the
+// column's fill value if there is one, else it encodes as NaN (numeric,
+// ordinal) or as all zeros (one-hot). Before an ordinal or one-hot lookup
+// a value of an int, float or bool input column is parsed with that type
+// and written as training wrote it (frame.Column.Text): "true" is "True",
+// "1" of a float column is "1.0", "007" of an int column is "7".
 // Errors name the field: a value that is not a number, an ordinal value
 // without a mapping, or an unseen category under the "error" policy.
 func (t *Transform) Encode(dst []float64, rec map[string]string) error {
@@ -159,9 +179,13 @@ func (t *Transform) Encode(dst []float64, rec map[string]string) error {
 		return fmt.Errorf("encoding record: dst has %d slots for %d features", len(dst), len(t.Features))
 	}
 	for i, f := range t.Features {
+		in := t.input(f.Source)
 		v, present := rec[f.Source]
-		if !present || t.isNA(v) {
+		if !present || t.isNA(in, v) {
 			v, present = t.Fill[f.Source]
+		}
+		if present && (f.Encoding == Ordinal || f.Encoding == OneHot) {
+			v = canonical(in, v)
 		}
 		switch f.Encoding {
 		case Numeric:
@@ -210,16 +234,48 @@ func (t *Transform) known(col, v string) bool {
 	return false
 }
 
-func (t *Transform) isNA(v string) bool {
+// input returns the input column named name, or nil.
+func (t *Transform) input(name string) *Column {
+	for i := range t.Inputs {
+		if t.Inputs[i].Name == name {
+			return &t.Inputs[i]
+		}
+	}
+	return nil
+}
+
+// canonical returns v as training's frame.Column.Text wrote values of the
+// input column's type; v unchanged when the type is string or unknown or
+// v does not parse (it then fails the lookup as before).
+func canonical(in *Column, v string) string {
+	if in == nil {
+		return v
+	}
+	typ, err := frame.ParseType(in.Type)
+	if err != nil {
+		return v
+	}
+	c, err := frame.CanonicalText(typ, v)
+	if err != nil {
+		return v
+	}
+	return c
+}
+
+func (t *Transform) isNA(in *Column, v string) bool {
 	if v == "" {
 		return true
 	}
-	for _, s := range t.NAValues {
+	values, noDefault := t.NAValues, t.NoDefaultNA
+	if in != nil && in.NA != nil {
+		values, noDefault = in.NA.Values, in.NA.NoDefault
+	}
+	for _, s := range values {
 		if v == s {
 			return true
 		}
 	}
-	if t.NoDefaultNA {
+	if noDefault {
 		return false
 	}
 	switch v {

@@ -17,7 +17,7 @@ func sample(unseen string) *Transform {
 	return &Transform{
 		FormatVersion:    FormatVersion,
 		Label:            "y",
-		Inputs:           []Column{{"age", "int"}, {"color", "string"}, {"report", "string"}},
+		Inputs:           []Column{{Name: "age", Type: "int"}, {Name: "color", Type: "string"}, {Name: "report", Type: "string"}},
 		Fill:             map[string]string{"color": "na"},
 		Ordinal:          map[string]map[string]float64{"report": {"Yes": 1, "No": 0}},
 		OneHotCategories: map[string][]string{"color": {"Blue", "na", "red"}},
@@ -137,12 +137,12 @@ func TestNASetMatchesFrame(t *testing.T) {
 	t.Parallel()
 	tr := &Transform{}
 	for _, s := range frame.DefaultNAValues {
-		if !tr.isNA(s) {
+		if !tr.isNA(nil, s) {
 			t.Errorf("%q is NA for frame but not for feature", s)
 		}
 	}
 	for _, s := range []string{"None", "0", "na", "NAN"} {
-		if tr.isNA(s) != slices.Contains(frame.DefaultNAValues, s) {
+		if tr.isNA(nil, s) != slices.Contains(frame.DefaultNAValues, s) {
 			t.Errorf("%q: feature and frame disagree", s)
 		}
 	}
@@ -160,4 +160,62 @@ func FuzzParse(f *testing.F) {
 		dst := make([]float64, len(tr.Features))
 		_ = tr.Encode(dst, map[string]string{"a": "1", "color": "red", "age": "x"})
 	})
+}
+
+// Encode canonicalises a value of a bool, float or int input column as
+// frame.Column.Text wrote it at training before the category lookup.
+func TestEncodeCanonicalCategories(t *testing.T) {
+	t.Parallel()
+	tr := &Transform{
+		FormatVersion: FormatVersion,
+		Inputs:        []Column{{Name: "flag", Type: "bool"}, {Name: "rate", Type: "float"}, {Name: "code", Type: "int"}, {Name: "s", Type: "string"}},
+		Ordinal:       map[string]map[string]float64{"rate": {"1.0": 1, "2.5": 2}},
+		OneHotCategories: map[string][]string{
+			"flag": {"False", "True"}, "code": {"7"}, "s": {"True"},
+		},
+		Unseen: UnseenError,
+		Features: []Feature{
+			{Name: "flag_True", Source: "flag", Encoding: OneHot, Category: "True"},
+			{Name: "rate", Source: "rate", Encoding: Ordinal},
+			{Name: "code_7", Source: "code", Encoding: OneHot, Category: "7"},
+			{Name: "s_True", Source: "s", Encoding: OneHot, Category: "True"},
+		},
+	}
+	dst := make([]float64, 4)
+	if err := tr.Encode(dst, map[string]string{"flag": "true", "rate": "1", "code": "007", "s": "True"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{1, 1, 1, 1}; !slices.Equal(dst, want) {
+		t.Errorf("got %v, want %v", dst, want)
+	}
+	// A string column is compared as is.
+	if err := tr.Encode(dst, map[string]string{"flag": "FALSE", "rate": "2.50", "code": "+7", "s": "true"}); err == nil {
+		t.Errorf("string category \"true\" matched \"True\": %v", dst)
+	}
+}
+
+// A column's own NA setting overrides the transform-level one; without
+// it (older schema.json files) the transform-level one applies.
+func TestEncodePerColumnNA(t *testing.T) {
+	t.Parallel()
+	tr := &Transform{
+		FormatVersion: FormatVersion,
+		Inputs:        []Column{{Name: "a", Type: "float", NA: &NA{Values: []string{"-1"}}}, {Name: "b", Type: "float", NA: &NA{NoDefault: true}}, {Name: "c", Type: "float"}},
+		NAValues:      []string{"?"},
+		Features: []Feature{
+			{Name: "a", Source: "a", Encoding: Numeric},
+			{Name: "b", Source: "b", Encoding: Numeric},
+			{Name: "c", Source: "c", Encoding: Numeric},
+		},
+	}
+	dst := make([]float64, 3)
+	if err := tr.Encode(dst, map[string]string{"a": "-1", "b": "-1", "c": "?"}); err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(dst[0]) || dst[1] != -1 || !math.IsNaN(dst[2]) {
+		t.Errorf("got %v, want [NaN -1 NaN]", dst)
+	}
+	if err := tr.Encode(dst, map[string]string{"b": "NA"}); err == nil {
+		t.Errorf("b has no_default: NA should not be missing, got %v", dst)
+	}
 }

@@ -201,11 +201,50 @@ func ReadModel(r io.Reader) (*Model, error) {
 		if err := convertTree(&gm.Trees[i], &m.Trees[i]); err != nil {
 			return nil, fmt.Errorf("reading tree %d: %w", i, err)
 		}
+		if d := treeDepth(&m.Trees[i]); d > MaxReadDepth {
+			return nil, fmt.Errorf("reading tree %d: tree is deeper than %d levels, the most a model may have", i, MaxReadDepth)
+		}
 	}
 	if err := m.Init(); err != nil {
 		return nil, fmt.Errorf("reading XGBoost JSON model: %w", err)
 	}
 	return m, nil
+}
+
+// MaxReadDepth is the deepest tree [ReadModel] accepts (as the random
+// forest reader): it bounds TreeSHAP's scratch space, which grows with the
+// square of the depth, and its recursion.
+const MaxReadDepth = 1024
+
+// treeDepth returns the depth of t's deepest node, or MaxReadDepth+1 as
+// soon as a node is deeper. It does not recurse, follows each node once,
+// and skips child indices out of range (Init reports those).
+func treeDepth(t *tree.Tree) int {
+	n := len(t.Left)
+	if n == 0 || len(t.Right) != n {
+		return 0
+	}
+	type item struct{ node, depth int32 }
+	seen := make([]bool, n)
+	seen[0] = true
+	deepest := int32(0)
+	stack := []item{{0, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		deepest = max(deepest, it.depth)
+		if deepest > MaxReadDepth {
+			return int(deepest)
+		}
+		for _, c := range [2]int32{t.Left[it.node], t.Right[it.node]} {
+			if c < 0 || int(c) >= n || seen[c] {
+				continue
+			}
+			seen[c] = true
+			stack = append(stack, item{c, it.depth + 1})
+		}
+	}
+	return int(deepest)
 }
 
 func convertTree(jt *jsonTree, t *tree.Tree) error {

@@ -15,7 +15,7 @@ func sigmoid32(m float32) float32 {
 }
 
 // poissonMaxDeltaStep is XGBoost's default count:poisson max_delta_step,
-// which it adds to the hessian's exponent.
+// which it adds to the hessian's exponent (and clips leaves with).
 const poissonMaxDeltaStep = 0.7
 
 // checkLabels rejects labels the objective cannot fit.
@@ -36,7 +36,9 @@ func checkLabels(objective string, numClass int, y []float64) error {
 }
 
 // gradients fills gh (n×k, class-major per row) from the margins.
-func gradients(objective string, k int, margin, y, w []float64, scalePos float64, gh []gradPair, lo, hi int) {
+// maxDelta is the max_delta_step in effect, count:poisson's hessian
+// exponent offset.
+func gradients(objective string, k int, margin, y, w []float64, scalePos, maxDelta float64, gh []gradPair, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		wt := float32(1)
 		if w != nil {
@@ -57,7 +59,7 @@ func gradients(objective string, k int, margin, y, w []float64, scalePos float64
 			gh[r] = gradPair{float32(margin[r]-label) * wt, wt}
 		case CountPoisson:
 			m := float32(margin[r])
-			gh[r] = gradPair{(float32(math.Exp(float64(m))) - float32(label)) * wt, float32(math.Exp(float64(m)+poissonMaxDeltaStep)) * wt}
+			gh[r] = gradPair{(float32(math.Exp(float64(m))) - float32(label)) * wt, float32(math.Exp(float64(m)+maxDelta)) * wt}
 		case MultiSoftprob, MultiSoftmax:
 			row := margin[r*k : (r+1)*k]
 			mx := float32(row[0])

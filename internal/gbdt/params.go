@@ -20,14 +20,19 @@ type Params struct {
 	Objective string
 	NumClass  int
 	// NumRound is the number of boosting rounds (num_round).
-	NumRound         int
-	Eta              float64
-	Gamma            float64
-	MaxDepth         int
-	MinChildWeight   float64
-	Lambda           float64
-	Alpha            float64
+	NumRound       int
+	Eta            float64
+	Gamma          float64
+	MaxDepth       int
+	MinChildWeight float64
+	Lambda         float64
+	Alpha          float64
+	// MaxDeltaStep clips leaf weights (0: none). For count:poisson it is
+	// also the hessian's exponent offset, and, as in XGBoost, it defaults
+	// to 0.7 there when not set (with [Params.Set], or to a non-zero
+	// value); setting it to 0 with Set means 0.
 	MaxDeltaStep     float64
+	maxDeltaStepSet  bool
 	Subsample        float64
 	ColsampleByTree  float64
 	ColsampleByLevel float64
@@ -106,11 +111,17 @@ func (s ParamSpec) Range() string {
 
 var inf = math.Inf(1)
 
+// MaxNumClass caps num_class at training: each round grows num_class trees
+// and keeps num_class margins and gradients per row, so a larger value
+// mostly means a typo, and costs rows × num_class × 24 bytes. (Reading a
+// model accepts more.)
+const MaxNumClass = 1024
+
 // Spec lists the parameters [Params.Set] accepts.
 func Spec() []ParamSpec {
 	return []ParamSpec{
 		{Name: "objective", Kind: KindString, Enum: []string{BinaryLogistic, BinaryLogitRaw, RegSquaredError, RegLogistic, MultiSoftprob, MultiSoftmax, CountPoisson}, Doc: "learning task"},
-		{Name: "num_class", Kind: KindInt, Min: 0, Max: 1 << 16, Doc: "number of classes (multi:*)"},
+		{Name: "num_class", Kind: KindInt, Min: 0, Max: MaxNumClass, Doc: "number of classes (multi:*; every label must be below it)"},
 		{Name: "num_round", Aliases: []string{"num_boost_round", "n_estimators"}, Kind: KindInt, Min: 1, Max: 1 << 20, Doc: "boosting rounds"},
 		{Name: "eta", Aliases: []string{"learning_rate"}, Kind: KindFloat, Min: 0, Max: 1, Doc: "step shrinkage"},
 		{Name: "gamma", Aliases: []string{"min_split_loss"}, Kind: KindFloat, Min: 0, Max: inf, Doc: "minimum loss reduction to split"},
@@ -234,6 +245,7 @@ func (p *Params) Set(name string, value any) error {
 		p.Alpha = num
 	case "max_delta_step":
 		p.MaxDeltaStep = num
+		p.maxDeltaStepSet = true
 	case "subsample":
 		p.Subsample = num
 	case "colsample_bytree":
@@ -276,8 +288,8 @@ func slicesContains(s []string, v string) bool {
 func (p *Params) validate() error {
 	switch p.Objective {
 	case MultiSoftprob, MultiSoftmax:
-		if p.NumClass < 2 {
-			return fmt.Errorf("objective %s needs num_class >= 2, got %d", p.Objective, p.NumClass)
+		if p.NumClass < 2 || p.NumClass > MaxNumClass {
+			return fmt.Errorf("objective %s needs num_class in [2, %d], got %d", p.Objective, MaxNumClass, p.NumClass)
 		}
 	case BinaryLogistic, BinaryLogitRaw, RegSquaredError, RegLogistic, CountPoisson:
 		if p.NumClass > 1 {
@@ -313,6 +325,16 @@ func (p *Params) validate() error {
 		return err
 	}
 	return nil
+}
+
+// maxDeltaStep returns the max_delta_step in effect: the user's, or for
+// count:poisson when not set XGBoost's default 0.7 (its learner sets it
+// for the objective and the tree updater alike).
+func (p *Params) maxDeltaStep() float64 {
+	if p.Objective == CountPoisson && p.MaxDeltaStep == 0 && !p.maxDeltaStepSet {
+		return poissonMaxDeltaStep
+	}
+	return p.MaxDeltaStep
 }
 
 func (p *Params) threads() int {

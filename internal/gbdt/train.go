@@ -92,6 +92,9 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 			return nil, fmt.Errorf("checking %s labels: %w", e.Name, err)
 		}
 	}
+	// The grower clips leaves with p.MaxDeltaStep: make it the value in
+	// effect (0.7 for count:poisson unless set).
+	p.MaxDeltaStep = p.maxDeltaStep()
 	metrics := p.EvalMetric
 	if len(metrics) == 0 {
 		metrics = []string{defaultMetric(p.Objective)}
@@ -106,7 +109,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 		ScalePosWeight: p.ScalePosWeight, Attributes: map[string]string{},
 	}
 	if p.Objective == CountPoisson {
-		m.MaxDeltaStep = poissonMaxDeltaStep
+		m.MaxDeltaStep = p.MaxDeltaStep
 	}
 	base, err := baseMargin(p.Objective, p.BaseScore)
 	if err != nil {
@@ -150,7 +153,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 		}
 		chunk := max(4096, (n+threads-1)/threads)
 		gr.parallel((n+chunk-1)/chunk, func(c int) {
-			gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, ghAll, c*chunk, min((c+1)*chunk, n))
+			gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, p.MaxDeltaStep, ghAll, c*chunk, min((c+1)*chunk, n))
 		})
 		var keep []bool
 		if p.Subsample < 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -34,6 +35,11 @@ func Prepare(ctx context.Context, tables map[string]*frame.Frame, cfg Config) (*
 			tables[name] = nt
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		if err := checkFinite(name, tables[name]); err != nil {
+			return nil, err
+		}
+	}
 	f, err := joinInputs(tables, cfg)
 	if err != nil {
 		return nil, err
@@ -52,15 +58,11 @@ func Prepare(ctx context.Context, tables map[string]*frame.Frame, cfg Config) (*
 		Fill:          map[string]string{},
 		Unseen:        feature.UnseenError,
 	}
-	for _, in := range cfg.Inputs {
-		tr.NAValues = append(tr.NAValues, in.NAValues...)
-		tr.NoDefaultNA = tr.NoDefaultNA || in.NoDefaultNA
-	}
-	slices.Sort(tr.NAValues)
-	tr.NAValues = slices.Compact(tr.NAValues)
+	na := columnNA(tables, cfg)
 	orig := make(map[string]origin, f.NumCols())
 	for _, c := range f.Columns() {
-		tr.Inputs = append(tr.Inputs, feature.Column{Name: c.Name, Type: c.Type.String()})
+		colNA := na[c.Name]
+		tr.Inputs = append(tr.Inputs, feature.Column{Name: c.Name, Type: c.Type.String(), NA: &colNA})
 		orig[c.Name] = origin{source: c.Name, encoding: feature.Numeric}
 	}
 	if len(cfg.Drop) > 0 {
@@ -138,6 +140,81 @@ func Prepare(ctx context.Context, tables map[string]*frame.Frame, cfg Config) (*
 
 func normalizeName(s string) string {
 	return strings.ReplaceAll(strings.TrimSpace(strings.ToLower(s)), " ", "_")
+}
+
+// checkFinite rejects an infinite numeric cell ("inf", "-Infinity", 1e999):
+// the learners cannot use it, and treating it as missing would hide a
+// data error. Rows are numbered from 1, not counting a header.
+func checkFinite(input string, f *frame.Frame) error {
+	for _, c := range f.Columns() {
+		if c.Type != frame.Float {
+			continue
+		}
+		for i, v := range c.Floats {
+			if math.IsInf(v, 0) && c.IsValid(i) {
+				return fmt.Errorf("input %q column %q row %d: value %s is not finite; fix or remove it (or list it in na_values to read it as missing)", input, c.Name, i+1, frame.AppendFloat(nil, v))
+			}
+		}
+	}
+	return nil
+}
+
+// columnNA returns, by column name after the joins and config.rename, the
+// missing-value setting of the input each column was read from (a join
+// key: the left side's), so that serving reads a column's missing values
+// as training did.
+func columnNA(tables map[string]*frame.Frame, cfg Config) map[string]feature.NA {
+	setting := func(input string) feature.NA {
+		in := cfg.Inputs[input]
+		vals := slices.Clone(in.NAValues)
+		slices.Sort(vals)
+		return feature.NA{Values: slices.Compact(vals), NoDefault: in.NoDefaultNA}
+	}
+	base := cfg.Base
+	if base == "" && len(cfg.Join) > 0 {
+		base = cfg.Join[0].Left
+	}
+	if base == "" {
+		for name := range tables {
+			base = name
+		}
+	}
+	out := map[string]feature.NA{}
+	if t, ok := tables[base]; ok {
+		for _, c := range t.Columns() {
+			out[c.Name] = setting(base)
+		}
+	}
+	for _, j := range cfg.Join {
+		r, ok := tables[j.Right]
+		if !ok {
+			continue
+		}
+		for _, c := range r.Columns() {
+			if slices.Contains(j.On, c.Name) {
+				continue
+			}
+			if left, dup := out[c.Name]; dup {
+				// pandas' merge suffixes: left "_x", right "_y".
+				delete(out, c.Name)
+				out[c.Name+"_x"] = left
+				out[c.Name+"_y"] = setting(j.Right)
+				continue
+			}
+			out[c.Name] = setting(j.Right)
+		}
+	}
+	if len(cfg.Rename) > 0 {
+		renamed := make(map[string]feature.NA, len(out))
+		for name, v := range out {
+			if to, ok := cfg.Rename[name]; ok {
+				name = to
+			}
+			renamed[name] = v
+		}
+		out = renamed
+	}
+	return out
 }
 
 func joinInputs(tables map[string]*frame.Frame, cfg Config) (*frame.Frame, error) {

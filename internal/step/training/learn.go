@@ -181,8 +181,9 @@ type table struct {
 }
 
 // readTable reads a CSV file and splits off the label (by name, or the
-// first column). A header whose cells are all numbers is taken as a data
-// row of a headerless file: the label is then the first column and the
+// first column). A header whose cells are all numbers or missing values
+// (empty, NA, NaN, nan, N/A; at least one number) is taken as a data row
+// of a headerless file: the label is then the first column and the
 // features are named from names (the schema's) or f0, f1, ...
 func readTable(path, label string, names []string) (*table, error) {
 	raw, err := os.ReadFile(path)
@@ -229,12 +230,20 @@ func numericLine(s string) bool {
 	if s == "" {
 		return false
 	}
+	numbers := 0
 	for _, c := range strings.Split(s, ",") {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(c), 64); err != nil {
+		c = strings.TrimSpace(c)
+		switch c {
+		case "", "NA", "NaN", "nan", "N/A":
+			// A missing value, as gbdt.ReadCSV reads it: no header cell.
+			continue
+		}
+		if _, err := strconv.ParseFloat(c, 64); err != nil {
 			return false
 		}
+		numbers++
 	}
-	return true
+	return numbers > 0
 }
 
 // alignColumns reorders v's feature columns to the order of names.

@@ -1,0 +1,38 @@
+package training
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A headerless CSV whose first row has an empty (missing) cell is data,
+// not a header.
+func TestReadTableHeaderlessMissingFirstCell(t *testing.T) {
+	for _, first := range []string{"1,,2.5", "0,NA,2.5", "1,3,"} {
+		path := filepath.Join(t.TempDir(), "train.csv")
+		if err := os.WriteFile(path, []byte(first+"\n0,4,5\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tb, err := readTable(path, "", nil)
+		if err != nil {
+			t.Fatalf("%q: %v", first, err)
+		}
+		if len(tb.y) != 2 {
+			t.Fatalf("%q: read %d rows, want 2 (first row taken as a header?)", first, len(tb.y))
+		}
+		if tb.label != "label" || tb.features.Names[0] != "f0" {
+			t.Errorf("%q: names %q %q, want label f0...", first, tb.label, tb.features.Names)
+		}
+		if first == "1,,2.5" && !math.IsNaN(tb.features.Data[0]) {
+			t.Errorf("empty cell read as %v, want NaN", tb.features.Data[0])
+		}
+	}
+	// A real header stays a header, and a row of missing cells only is not data.
+	for _, hdr := range []string{"y,a,b", ",,"} {
+		if numericLine(hdr) {
+			t.Errorf("numericLine(%q) = true", hdr)
+		}
+	}
+}
