@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	poll := fs.Duration("poll", 500*time.Millisecond, "how often to reload endpoint configs from the database")
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
+	to := timeoutFlags(fs)
 	if _, err := parseArgs(fs, args, nil, 0, unexpectedArg); err != nil {
 		return err
 	}
@@ -56,19 +58,61 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
-	return m.listenAndServe(ctx, *addr, serving.Recover(mux, m.Logger))
+	return m.listenAndServe(ctx, *addr, serving.Recover(mux, m.Logger), *to)
+}
+
+// Default per-request timeouts of the HTTP servers.
+const (
+	defaultReadTimeout  = 60 * time.Second
+	defaultWriteTimeout = 60 * time.Second
+)
+
+// httpTimeouts bounds how long one request may take to arrive (headers
+// and body) and to be answered, so that a slow sender or a client that
+// never reads cannot hold a connection and its goroutine forever.
+type httpTimeouts struct {
+	Read, Write time.Duration
+}
+
+// timeoutFlags adds --read-timeout and --write-timeout to fs.
+func timeoutFlags(fs *flag.FlagSet) *httpTimeouts {
+	to := &httpTimeouts{}
+	fs.DurationVar(&to.Read, "read-timeout", defaultReadTimeout, "time limit for reading a whole request, body included")
+	fs.DurationVar(&to.Write, "write-timeout", defaultWriteTimeout, "time limit for answering a request, from the end of its headers")
+	return to
 }
 
 // listenAndServe serves h on addr until ctx is done, then shuts down
 // gracefully.
-func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler) error {
+func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, to httpTimeouts) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	m.Logger.Info("serving", "addr", ln.Addr().String())
 	fmt.Fprintf(m.Stderr, "listening on http://%s\n", ln.Addr())
+	return serveListener(ctx, ln, h, to)
+}
+
+// serveListener serves h on ln until ctx is done, then shuts down
+// gracefully. A zero timeout means the default; a negative one, none.
+func serveListener(ctx context.Context, ln net.Listener, h http.Handler, to httpTimeouts) error {
+	if to.Read == 0 {
+		to.Read = defaultReadTimeout
+	}
+	if to.Write == 0 {
+		to.Write = defaultWriteTimeout
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, max(to.Read, 0)),
+		ReadTimeout:       max(to.Read, 0),
+		WriteTimeout:      max(to.Write, 0),
+		IdleTimeout:       120 * time.Second,
+	}
+	if hs.ReadHeaderTimeout == 0 {
+		hs.ReadHeaderTimeout = 10 * time.Second
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -159,6 +203,7 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	port := fs.Int("port", 8080, "listen port")
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
+	to := timeoutFlags(fs)
 	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory or an XGBoost model.json)"))
 	if err != nil {
 		return err
@@ -178,5 +223,5 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
-	return m.listenAndServe(ctx, net.JoinHostPort(*host, strconv.Itoa(*port)), mux)
+	return m.listenAndServe(ctx, net.JoinHostPort(*host, strconv.Itoa(*port)), mux, *to)
 }

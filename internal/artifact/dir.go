@@ -23,7 +23,13 @@ type Dir struct {
 var _ Store = (*Dir)(nil)
 
 // OpenDir opens (creating if needed) a local artifact store rooted at root.
+// A relative root is made absolute, so the paths the store hands out stay
+// valid whatever the working directory of their user.
 func OpenDir(root string) (*Dir, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("opening artifact store: %w", err)
+	}
 	for _, sub := range []string{"sha256", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(root, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("creating artifact store: %w", err)
@@ -131,6 +137,13 @@ func (d *Dir) commit(ctx context.Context, tmp string) (Ref, error) {
 		}
 		return "", fmt.Errorf("committing artifact %s: %w", ref.Short(), err)
 	}
+	// Files are 0444 already; make the directories read-only too, so a
+	// user of Path (a command step's inputs/<name>) cannot add, remove or
+	// replace files. (Moving a directory to another parent needs write
+	// permission on it, hence after the rename.)
+	if err := readOnlyTree(final); err != nil {
+		return "", fmt.Errorf("committing artifact %s: %w", ref.Short(), err)
+	}
 	if err := syncDir(filepath.Dir(final)); err != nil {
 		return "", fmt.Errorf("committing artifact %s: %w", ref.Short(), err)
 	}
@@ -204,6 +217,32 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// readOnlyTree makes every directory of the tree at root 0555.
+func readOnlyTree(root string) error {
+	return filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return os.Chmod(p, 0o555)
+		}
+		return nil
+	})
+}
+
+// RemoveTree removes the tree at path like os.RemoveAll, first making its
+// directories writable again, so it also removes a stored artifact or a
+// whole store (whose directories are read-only).
+func RemoveTree(path string) error {
+	filepath.WalkDir(path, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(path)
 }
 
 func syncTree(root string) error {

@@ -9,6 +9,16 @@ import (
 	"testing"
 )
 
+// storeDir returns a temporary directory for a store, made removable
+// again (its artifacts' directories are read-only) before the test's
+// TempDir cleanup.
+func storeDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Cleanup(func() { RemoveTree(dir) })
+	return dir
+}
+
 func writeTree(t testing.TB, root string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {
@@ -25,7 +35,7 @@ func writeTree(t testing.TB, root string, files map[string]string) {
 func TestDirPutDir(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	store, err := OpenDir(t.TempDir())
+	store, err := OpenDir(storeDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +83,7 @@ func TestDirPutDir(t *testing.T) {
 func TestDirContentAddressing(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	store, err := OpenDir(t.TempDir())
+	store, err := OpenDir(storeDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +105,7 @@ func TestDirContentAddressing(t *testing.T) {
 func TestDirPutFile(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	store, err := OpenDir(t.TempDir())
+	store, err := OpenDir(storeDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +123,7 @@ func TestDirPutFile(t *testing.T) {
 
 func TestDirNotFound(t *testing.T) {
 	t.Parallel()
-	store, err := OpenDir(t.TempDir())
+	store, err := OpenDir(storeDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +161,7 @@ func TestRefValidate(t *testing.T) {
 func TestDirConcurrentPut(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	root := t.TempDir()
+	root := storeDir(t)
 	store, err := OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -184,5 +194,57 @@ func TestDirConcurrentPut(t *testing.T) {
 	tmp, _ := os.ReadDir(filepath.Join(root, "tmp"))
 	if len(tmp) != 0 {
 		t.Errorf("tmp holds %d leftovers, want 0", len(tmp))
+	}
+}
+
+// TestDirReadOnlyAndAbsolute checks that a store opened with a relative
+// root hands out absolute paths, that committed artifacts' directories and
+// files are read-only, and that RemoveTree still removes them.
+func TestDirReadOnlyAndAbsolute(t *testing.T) {
+	ctx := context.Background()
+	t.Chdir(storeDir(t))
+	store, err := OpenDir("store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(store.Root()) {
+		t.Errorf("Root() = %q, want an absolute path", store.Root())
+	}
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"a": "x", "sub/b": "y"})
+	ref, err := store.PutDir(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.Path(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(p) {
+		t.Errorf("Path() = %q, want an absolute path", p)
+	}
+	for _, rel := range []string{".", "sub"} {
+		fi, err := os.Stat(filepath.Join(p, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m&0o222 != 0 {
+			t.Errorf("directory %s has mode %v, want read-only", rel, m)
+		}
+	}
+	for _, rel := range []string{"a", "sub/b"} {
+		fi, err := os.Stat(filepath.Join(p, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m&0o222 != 0 {
+			t.Errorf("file %s has mode %v, want read-only", rel, m)
+		}
+	}
+	if err := RemoveTree(store.Root()); err != nil {
+		t.Fatalf("RemoveTree: %v", err)
+	}
+	if _, err := os.Stat(store.Root()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("store still exists after RemoveTree: %v", err)
 	}
 }

@@ -19,21 +19,34 @@ import (
 
 // cacheInputs is everything a cache key hashes, and nothing else: the
 // kind, its code version, the resolved arguments (input artifacts appear
-// in them as content digests), the digest of user code the kind runs, and
-// Ferry's learner version.
+// in them as content digests), the digest of user code the kind runs,
+// Ferry's learner version, and the step's property files (they shape the
+// properties a hit hands downstream).
 type cacheInputs struct {
-	Kind    string         `json:"kind"`
-	Version string         `json:"version"`
-	Args    map[string]any `json:"args"`
-	Code    string         `json:"code,omitempty"`
-	Ferry   string         `json:"ferry"`
+	Kind          string                  `json:"kind"`
+	Version       string                  `json:"version"`
+	Args          map[string]any          `json:"args"`
+	Code          string                  `json:"code,omitempty"`
+	Ferry         string                  `json:"ferry"`
+	PropertyFiles map[string]propertyFile `json:"property_files,omitempty"`
 }
 
-// cacheKey returns the cache key of a resolved request and the canonical
-// JSON it hashes (encoding/json sorts map keys, so equal inputs encode
-// equally).
-func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, req step.Request) (key, inputs string, err error) {
+type propertyFile struct {
+	Output string `json:"output,omitempty"`
+	Path   string `json:"path"`
+}
+
+// cacheKey returns the cache key of a step's resolved request and the
+// canonical JSON it hashes (encoding/json sorts map keys, so equal inputs
+// encode equally).
+func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.Step, req step.Request) (key, inputs string, err error) {
 	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Ferry: LearnerVersion}
+	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
+		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
+		for name, pf := range st.PropertyFiles {
+			in.PropertyFiles[name] = propertyFile{Output: pf.Output, Path: pf.Path}
+		}
+	}
 	if cd, ok := kind.(step.CodeDigester); ok {
 		if in.Code, err = cd.CodeDigest(ctx, req); err != nil {
 			return "", "", fmt.Errorf("digesting code: %w", err)
@@ -76,6 +89,13 @@ func (x *execution) lookupCache(ctx context.Context, st *pipeline.Step, spec ste
 					name, c.Outputs[name].Short(), c.ExecutionID), nil
 			}
 		}
+		// Properties from property files are read again from the cached
+		// outputs, so they are those the step declares now.
+		props, err := x.properties(ctx, st, c.Properties, c.Outputs)
+		if err != nil {
+			return nil, fmt.Sprintf("miss: the cached run in %s: %v", c.ExecutionID, err), nil
+		}
+		c.Properties = props
 		return c, "hit: reusing the run in " + c.ExecutionID, nil
 	}
 	prev, err := x.e.Store.PreviousRun(ctx, x.ex.PipelineName, r.Step, x.ex.ID)
@@ -111,6 +131,9 @@ func explainChange(before, after string, spec step.Spec) string {
 	}
 	if a.Ferry != b.Ferry {
 		out = append(out, fmt.Sprintf("Ferry learner version %s → %s", a.Ferry, b.Ferry))
+	}
+	if !reflect.DeepEqual(a.PropertyFiles, b.PropertyFiles) {
+		out = append(out, "property files")
 	}
 	artifacts := make(map[string]bool)
 	for _, f := range spec.Args {

@@ -47,6 +47,11 @@ type Store interface {
 	// owner and heartbeat, and clears its stop request when the status is
 	// Executing.
 	UpdateExecution(ctx context.Context, e *run.Execution) error
+	// ClaimExecution writes e as UpdateExecution does, but only if the
+	// stored execution still has the status, owner and heartbeat of was
+	// (as read before); it reports whether it wrote. Of two processes
+	// resuming one execution, only one can claim it.
+	ClaimExecution(ctx context.Context, e, was *run.Execution) (bool, error)
 	// Execution returns one execution.
 	Execution(ctx context.Context, id string) (*run.Execution, error)
 	// Heartbeat records that the owner of execution id is alive at t.
@@ -155,7 +160,21 @@ func (e *Engine) check() error {
 	case e.Home == "":
 		return errors.New("engine: Home is not set")
 	}
+	if _, err := filepath.Abs(e.Home); err != nil {
+		return fmt.Errorf("engine: Home: %w", err)
+	}
 	return nil
+}
+
+// home returns Home made absolute: the paths under it (work directories,
+// logs) are handed to step kinds, which may run programs in another
+// working directory. (Home is not rewritten, so concurrent executions do
+// not race on it.)
+func (e *Engine) home() string {
+	if abs, err := filepath.Abs(e.Home); err == nil {
+		return abs
+	}
+	return e.Home
 }
 
 func (e *Engine) owner() (int, string) {
@@ -290,21 +309,33 @@ func (e *Engine) Resume(ctx context.Context, p *pipeline.Pipeline, id string, op
 			reset = append(reset, r)
 		}
 	}
-	if err := e.Store.SaveStepRuns(ctx, reset...); err != nil {
-		return nil, fmt.Errorf("resuming %s: %w", id, err)
-	}
-	// Scratch directories the dead run left behind.
-	if left, err := filepath.Glob(filepath.Join(e.Home, "work", safeName(id)+"-*")); err == nil {
-		for _, d := range left {
-			os.RemoveAll(d)
-		}
-	}
+	// Claim the execution before changing anything: a concurrent resume
+	// that read the same state loses here.
+	was := *ex
 	now := e.now()
 	ex.Params, ex.Status, ex.EndedAt, ex.FailureReason = params, run.Executing, time.Time{}, ""
 	ex.OwnerPID, ex.OwnerHost, ex.Heartbeat, ex.StopRequested = pid, host, now, false
 	ex.NoCache, ex.Parallelism = opts.NoCache, opts.Parallelism
-	if err := e.Store.UpdateExecution(ctx, ex); err != nil {
+	claimed, err := e.Store.ClaimExecution(ctx, ex, &was)
+	if err != nil {
 		return nil, fmt.Errorf("resuming %s: %w", id, err)
+	}
+	if !claimed {
+		return nil, fmt.Errorf("resuming %s: it is already being resumed by another process", id)
+	}
+	if err := e.Store.SaveStepRuns(ctx, reset...); err != nil {
+		err = fmt.Errorf("resuming %s: %w", id, err)
+		ex.Status, ex.EndedAt, ex.FailureReason = run.Failed, e.now(), run.TruncateReason(err.Error())
+		if uerr := e.Store.UpdateExecution(context.WithoutCancel(ctx), ex); uerr != nil {
+			e.logger().Warn("recording a failed resume", "execution", id, "err", uerr)
+		}
+		return nil, err
+	}
+	// Scratch directories the dead run left behind.
+	if left, err := filepath.Glob(filepath.Join(e.home(), "work", safeName(id)+"-*")); err == nil {
+		for _, d := range left {
+			artifact.RemoveTree(d)
+		}
 	}
 	return e.execute(ctx, p, ex, runs, selected, opts)
 }
@@ -392,7 +423,7 @@ func (e *Engine) selection(ctx context.Context, p *pipeline.Pipeline, opts RunOp
 
 // LogPath returns the path of a step's log file.
 func (e *Engine) LogPath(executionID, stepName string) string {
-	return LogPath(e.Home, executionID, stepName)
+	return LogPath(e.home(), executionID, stepName)
 }
 
 // LogPath returns where the engine writes the log of a step of an

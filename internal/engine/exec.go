@@ -69,7 +69,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	req := step.Request{ExecutionID: x.ex.ID, PipelineName: x.p.Name, StepName: r.Step, Args: args}
 
 	if !spec.NoCache {
-		key, inputs, err := cacheKey(ctx, kind, spec, req)
+		key, inputs, err := cacheKey(ctx, kind, spec, st, req)
 		if err != nil {
 			return "", fail(run.StepFailed, fmt.Sprintf("computing cache key: %v", err))
 		}
@@ -191,7 +191,7 @@ func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.St
 		actx, cancel = context.WithTimeoutCause(ctx, st.Timeout, timeoutError{st.Timeout})
 		defer cancel()
 	}
-	workRoot := filepath.Join(x.e.Home, "work")
+	workRoot := filepath.Join(x.e.home(), "work")
 	if err := os.MkdirAll(workRoot, 0o755); err != nil {
 		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
 	}
@@ -232,7 +232,7 @@ func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.St
 			return step.Result{}, fmt.Errorf("step kind %s did not return within %s of cancellation: %w", st.Kind, abandonAfter, context.Cause(actx))
 		}
 	}
-	os.RemoveAll(wd)
+	artifact.RemoveTree(wd) // a program may have copied read-only input trees
 	if o.err != nil && ctx.Err() == nil && actx.Err() != nil {
 		if cause := context.Cause(actx); !errors.Is(o.err, cause) {
 			return o.res, fmt.Errorf("%w: %v", cause, o.err)
@@ -261,14 +261,25 @@ func (x *execution) collect(ctx context.Context, st *pipeline.Step, spec step.Sp
 			return step.Permanent(fmt.Errorf("output %q: artifact %s is not in the store", name, ref))
 		}
 	}
-	props := make(map[string]any, len(res.Properties)+len(st.PropertyFiles))
-	for k, v := range res.Properties {
+	props, err := x.properties(ctx, st, res.Properties, res.Outputs)
+	if err != nil {
+		return step.Permanent(err)
+	}
+	res.Properties = props
+	return nil
+}
+
+// properties returns a step's properties: those of its kind (base) and
+// those read from its property files in outputs, normalized through JSON.
+func (x *execution) properties(ctx context.Context, st *pipeline.Step, base map[string]any, outputs map[string]artifact.Ref) (map[string]any, error) {
+	props := make(map[string]any, len(base)+len(st.PropertyFiles))
+	for k, v := range base {
 		props[k] = v
 	}
 	for name, pf := range st.PropertyFiles {
-		v, err := x.readPropertyFile(ctx, pf, res.Outputs)
+		v, err := x.readPropertyFile(ctx, pf, outputs)
 		if err != nil {
-			return step.Permanent(fmt.Errorf("property file %q: %w", name, err))
+			return nil, fmt.Errorf("property file %q: %w", name, err)
 		}
 		props[name] = v
 	}
@@ -276,13 +287,13 @@ func (x *execution) collect(ctx context.Context, st *pipeline.Step, spec step.Sp
 	// store (a cache hit, a resume) look the same to later steps.
 	b, err := json.Marshal(props)
 	if err != nil {
-		return step.Permanent(fmt.Errorf("encoding properties: %w", err))
+		return nil, fmt.Errorf("encoding properties: %w", err)
 	}
-	res.Properties = nil
-	if err := json.Unmarshal(b, &res.Properties); err != nil {
-		return step.Permanent(fmt.Errorf("decoding properties: %w", err))
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("decoding properties: %w", err)
 	}
-	return nil
+	return out, nil
 }
 
 func declaredOutputs(spec step.Spec, args map[string]any) []string {

@@ -190,6 +190,7 @@ func (l *eventLog) all() []engine.Event {
 func setup(t testing.TB, kinds ...step.Kind) *bundle {
 	t.Helper()
 	home := t.TempDir()
+	t.Cleanup(func() { artifact.RemoveTree(home) }) // artifacts are read-only
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -102,15 +102,21 @@ func (e *Engine) execute(parent context.Context, p *pipeline.Pipeline, ex *run.E
 	case failure != "":
 		ex.Status, ex.FailureReason = run.Failed, run.TruncateReason(failure)
 	default:
-		var notRun []string
+		var notRun, failed []string
 		for _, name := range x.g.order {
 			if r, ok := runs[name]; ok && !r.Status.Done() {
 				notRun = append(notRun, name)
+			} else if ok && r.Status == run.StepFailed {
+				failed = append(failed, name)
 			}
 		}
-		if len(notRun) > 0 {
+		switch {
+		case len(failed) > 0: // never Succeeded with a failed step
+			r := runs[failed[0]]
+			ex.Status, ex.FailureReason = run.Failed, run.TruncateReason(fmt.Sprintf("step %s: %s", r.Step, r.FailureReason))
+		case len(notRun) > 0:
 			ex.Status, ex.FailureReason = run.Failed, run.TruncateReason(fmt.Sprintf("steps not run: %v", notRun))
-		} else {
+		default:
 			ex.Status = run.Succeeded
 		}
 	}
@@ -178,15 +184,27 @@ func (x *execution) loop(ctx, rec context.Context) (failure string, storeErr err
 				}
 				started, err := x.decide(ctx, rec, name, r)
 				if err != nil {
-					return failure, err
+					// Workers may be running: halt and keep draining
+					// done until they return, as on a worker's error.
+					if storeErr == nil {
+						storeErr = err
+					}
+					halted = true
+					break
 				}
 				if started {
 					running++
 				}
+				if !started && r.Status == run.StepFailed && failure == "" {
+					// A condition failed in place (decide ran it).
+					failure = fmt.Sprintf("step %s: %s", name, r.FailureReason)
+					halted = true
+					break
+				}
 			}
 		}
 		if running == 0 {
-			return failure, nil
+			return failure, storeErr
 		}
 		select {
 		case d := <-x.done:
@@ -205,7 +223,10 @@ func (x *execution) loop(ctx, rec context.Context) (failure string, storeErr err
 		case <-ctx.Done():
 			if !stopping {
 				stopping = true
-				x.ex.Status = run.Stopping
+				// UpdateExecution writes the heartbeat too: write a
+				// current one, or the execution would read as
+				// Interrupted until the next heartbeat.
+				x.ex.Status, x.ex.Heartbeat = run.Stopping, x.e.now()
 				if err := x.e.Store.UpdateExecution(rec, x.ex); err != nil && storeErr == nil {
 					storeErr = err
 				}

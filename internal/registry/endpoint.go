@@ -35,7 +35,10 @@ type DeployRequest struct {
 // nothing changes and changed is false. A Rejected version is refused
 // (ErrRejected). When CheckModel is set, the model must load first; a
 // model that does not load leaves the endpoint as it was (a new endpoint
-// is recorded as Failed) and is returned as an error.
+// is recorded as Failed) and is returned as an error. When a concurrent
+// write moves the endpoint's config version between the read and the
+// write, Deploy re-reads the endpoint and re-applies its change, up to
+// deployAttempts times, before returning the ErrConflict.
 func (r *Registry) Deploy(ctx context.Context, req DeployRequest) (ep Endpoint, changed bool, err error) {
 	if err := ValidateName("endpoint", req.Endpoint); err != nil {
 		return Endpoint{}, false, err
@@ -67,6 +70,34 @@ func (r *Registry) Deploy(ctx context.Context, req DeployRequest) (ep Endpoint, 
 	if v.Status == Rejected {
 		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, ErrRejected)
 	}
+	// A concurrent write (another deploy, a weight change) may bump the
+	// config version between our read and our write: re-read and re-apply
+	// the change a bounded number of times.
+	checked := false
+	for attempt := 1; ; attempt++ {
+		ep, changed, err = r.deployOnce(ctx, req, v, &checked)
+		if err == nil || !errors.Is(err, errStaleConfig) || attempt >= deployAttempts || ctx.Err() != nil {
+			return ep, changed, err
+		}
+		r.logger.DebugContext(ctx, "endpoint config changed concurrently; re-applying", "endpoint", req.Endpoint, "attempt", attempt)
+	}
+}
+
+// deployAttempts bounds Deploy's re-reads after a config version conflict.
+const deployAttempts = 5
+
+// errStaleConfig marks a PutEndpointConfig conflict: the config version
+// moved since it was read.
+var errStaleConfig = errors.New("endpoint config changed concurrently")
+
+type staleError struct{ err error }
+
+func (e staleError) Error() string   { return e.err.Error() }
+func (e staleError) Unwrap() []error { return []error{e.err, errStaleConfig} }
+
+// deployOnce reads the endpoint and applies req to it once. checked
+// records that the model check passed, so a retry does not load it again.
+func (r *Registry) deployOnce(ctx context.Context, req DeployRequest, v Version, checked *bool) (Endpoint, bool, error) {
 	cur, err := r.store.Endpoint(ctx, req.Endpoint)
 	exists := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -103,21 +134,30 @@ func (r *Registry) Deploy(ctx context.Context, req DeployRequest) (ep Endpoint, 
 		prev, status = cur.ConfigVersion, EndpointUpdating
 	}
 	if r.CheckModel != nil {
-		if cerr := r.CheckModel(ctx, v.Model); cerr != nil {
-			if !exists {
-				if _, err := r.store.PutEndpointConfig(ctx, req.Endpoint, 0, cfg, EndpointFailed); err != nil {
-					return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
+		if !*checked {
+			if cerr := r.CheckModel(ctx, v.Model); cerr != nil {
+				if !exists {
+					failed, err := r.store.PutEndpointConfig(ctx, req.Endpoint, 0, cfg, EndpointFailed)
+					if err != nil {
+						return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
+					}
+					// Config versions continue after a delete: record the
+					// reason on the version just stored, not on 1.
+					_ = r.setFailed(ctx, req.Endpoint, failed.ConfigVersion, cerr)
+				} else {
+					_ = r.store.SetEndpointStatus(ctx, req.Endpoint, cur.ConfigVersion, cur.Status, "update to "+req.Package.String()+" failed: "+cerr.Error())
 				}
-				_ = r.setFailed(ctx, req.Endpoint, 1, cerr)
-			} else {
-				_ = r.store.SetEndpointStatus(ctx, req.Endpoint, cur.ConfigVersion, cur.Status, "update to "+req.Package.String()+" failed: "+cerr.Error())
+				return Endpoint{}, false, fmt.Errorf("deploying %s to %q: loading the model: %w", req.Package, req.Endpoint, cerr)
 			}
-			return Endpoint{}, false, fmt.Errorf("deploying %s to %q: loading the model: %w", req.Package, req.Endpoint, cerr)
+			*checked = true
 		}
 		status = EndpointInService
 	}
-	ep, err = r.store.PutEndpointConfig(ctx, req.Endpoint, prev, cfg, status)
+	ep, err := r.store.PutEndpointConfig(ctx, req.Endpoint, prev, cfg, status)
 	if err != nil {
+		if errors.Is(err, ErrConflict) {
+			err = staleError{err}
+		}
 		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
 	}
 	r.logger.InfoContext(ctx, "endpoint configured", "endpoint", ep.Name, "config_version", ep.ConfigVersion, "group", v.Group, "model_version", v.Version)

@@ -222,6 +222,32 @@ func (r *Registry) SetApproval(ctx context.Context, ref PackageRef, status Appro
 	return v, nil
 }
 
+// EnsureAutoDeployed re-runs the auto-deploy of version v (idempotent
+// Deploy): when v is Approved and its group names an auto-deploy
+// endpoint. It is for resuming a registration whose auto-deploy failed
+// after the version was recorded. It does nothing when the endpoint's
+// variant for the group already serves a newer version (no roll-back).
+func (r *Registry) EnsureAutoDeployed(ctx context.Context, v Version) error {
+	if v.Status != Approved {
+		return nil
+	}
+	g, err := r.store.Group(ctx, v.Group)
+	if err != nil {
+		return fmt.Errorf("auto-deploying %s: %w", v.Ref(), err)
+	}
+	if g.Endpoint == "" {
+		return nil
+	}
+	if ep, err := r.store.Endpoint(ctx, g.Endpoint); err == nil {
+		for _, vr := range ep.Config.Variants {
+			if vr.Group == v.Group && vr.Version > v.Version {
+				return nil
+			}
+		}
+	}
+	return r.autoDeploy(ctx, g.Endpoint, v)
+}
+
 func (r *Registry) autoDeploy(ctx context.Context, endpoint string, v Version) error {
 	variant := DefaultVariant
 	ep, err := r.store.Endpoint(ctx, endpoint)

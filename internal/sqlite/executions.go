@@ -141,6 +141,32 @@ func (s *ExecutionStore) UpdateExecution(ctx context.Context, e *run.Execution) 
 	return nil
 }
 
+// ClaimExecution implements engine.Store: one UPDATE that matches only
+// while the row still has was's status, owner and heartbeat.
+func (s *ExecutionStore) ClaimExecution(ctx context.Context, e, was *run.Execution) (bool, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	params, err := marshalJSON(e.Params, "{}")
+	if err != nil {
+		return false, fmt.Errorf("encoding parameters of %s: %w", e.ID, err)
+	}
+	res, err := s.db.db.ExecContext(ctx, `UPDATE executions SET status = ?, ended_at = ?, failure_reason = ?,
+		params = ?, parallelism = ?, no_cache = ?, owner_pid = ?, owner_host = ?, heartbeat_at = ?,
+		stop_requested = CASE WHEN ? = 'Executing' THEN 0 ELSE stop_requested END
+		WHERE id = ? AND status = ? AND owner_pid = ? AND owner_host = ? AND heartbeat_at = ?`,
+		string(e.Status), unixNanos(e.EndedAt), run.TruncateReason(e.FailureReason), params,
+		e.Parallelism, e.NoCache, e.OwnerPID, e.OwnerHost, unixNanos(e.Heartbeat), string(e.Status), e.ID,
+		string(was.Status), was.OwnerPID, was.OwnerHost, unixNanos(was.Heartbeat))
+	if err != nil {
+		return false, fmt.Errorf("claiming execution %s: %w", e.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claiming execution %s: %w", e.ID, err)
+	}
+	return n == 1, nil
+}
+
 const executionCols = `id, pipeline_digest, pipeline_name, definition_path, params, overrides, status,
 	started_at, ended_at, failure_reason, source_execution, selected_steps, parallelism, no_cache,
 	owner_pid, owner_host, heartbeat_at, stop_requested`

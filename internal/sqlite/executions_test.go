@@ -200,3 +200,42 @@ func TestResolveExecution(t *testing.T) {
 		t.Errorf("Executions(2) = %d executions starting %v, want the 2 newest", len(list), list)
 	}
 }
+
+// TestClaimExecution checks that a claim succeeds only while the row still
+// has the status, owner and heartbeat the claimer read.
+func TestClaimExecution(t *testing.T) {
+	t.Parallel()
+	s := openExecutions(t)
+	ctx := t.Context()
+	if err := s.SavePipeline(ctx, "d1", "p", []byte("name: p")); err != nil {
+		t.Fatal(err)
+	}
+	ex := newExecution("e-1", t0)
+	ex.Status, ex.EndedAt, ex.FailureReason = run.Failed, t0.Add(time.Minute), "boom"
+	if err := s.CreateExecution(ctx, ex); err != nil {
+		t.Fatal(err)
+	}
+	was, err := s.Execution(ctx, "e-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := func(pid int) (bool, error) {
+		c := *was
+		c.Status, c.EndedAt, c.FailureReason = run.Executing, time.Time{}, ""
+		c.OwnerPID, c.Heartbeat = pid, t0.Add(time.Duration(pid)*time.Second)
+		return s.ClaimExecution(ctx, &c, was)
+	}
+	if ok, err := claim(7); err != nil || !ok {
+		t.Fatalf("first claim = %v, %v; want true", ok, err)
+	}
+	if ok, err := claim(8); err != nil || ok {
+		t.Fatalf("second claim of the same state = %v, %v; want false", ok, err)
+	}
+	got, err := s.Execution(ctx, "e-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != run.Executing || got.OwnerPID != 7 || got.FailureReason != "" {
+		t.Errorf("after the claims: status %s, owner %d, reason %q; want Executing by 7", got.Status, got.OwnerPID, got.FailureReason)
+	}
+}

@@ -57,9 +57,12 @@ const (
 // Spec declares the kind.
 func (k *Kind) Spec() step.Spec {
 	return step.Spec{
-		Kind:        ID,
-		Description: "Run a Clarify bias or explainability check against the previous baseline (SageMaker ClarifyCheckStep).",
-		Version:     "1",
+		Kind: ID,
+		Description: "Run a Clarify bias or explainability check against the previous baseline (SageMaker ClarifyCheckStep). " +
+			"Never cached: the result depends on the model group's latest Approved baseline and on the content of a local " +
+			"supplied_baseline_constraints path, neither of which is in the arguments' cache key.",
+		Version: "1",
+		NoCache: true,
 		Args: []step.Field{
 			{Name: "check_type", Type: step.String, Required: true, Enum: []string{DataBias, ModelBias, ModelExplainability}, Description: "which check to run"},
 			{Name: "model", Type: step.Artifact, Description: "model directory; needed for model_bias and model_explainability"},
@@ -150,10 +153,14 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		}
 	}
 
-	// The previous baseline is needed unless both flags are set.
-	previous, prevRef, err := k.previous(ctx, env, a)
-	if err != nil {
-		return step.Result{}, err
+	// The previous baseline is needed unless both flags are set; then it
+	// is neither looked up nor read.
+	var previous *clarify.Analysis
+	var prevRef artifact.Ref
+	if !a.SkipCheck || !a.RegisterNewBaseline {
+		if previous, prevRef, err = k.previous(ctx, env, a); err != nil {
+			return step.Result{}, err
+		}
 	}
 	if previous == nil && (!a.SkipCheck || !a.RegisterNewBaseline) {
 		where := "supplied_baseline_constraints is empty"
@@ -276,8 +283,10 @@ func (k *Kind) previous(ctx context.Context, env step.Env, a args) (*clarify.Ana
 			}
 			ref = r
 		case s != "":
-			// A local analysis.json (or a folder holding one): store it so
-			// that baseline_used_for_drift_check_constraints can name it.
+			// A local analysis.json (or a folder holding one): store it,
+			// like every output, as a folder holding analysis.json (PutFile
+			// makes a one-file folder), so that
+			// baseline_used_for_drift_check_constraints can name it.
 			path := findAnalysis(s)
 			an, err := clarify.ReadAnalysis(path)
 			if err != nil {

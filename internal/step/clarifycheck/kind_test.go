@@ -264,6 +264,37 @@ func TestModelBiasCheck(t *testing.T) {
 		}
 	})
 
+	t.Run("skip_check and register_new_baseline need no previous baseline", func(t *testing.T) {
+		t.Parallel()
+		res, err := b.run(t, New(failingSource{t}), with(biasArgs(b), "skip_check", true, "register_new_baseline", true,
+			"model_package_group_name", "fraud-group"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outputs[OutBaselineUsed] != res.Outputs[OutCalculated] {
+			t.Errorf("baseline used %s, want the calculated %s", res.Outputs[OutBaselineUsed], res.Outputs[OutCalculated])
+		}
+	})
+
+	t.Run("local supplied baseline is stored as a folder holding analysis.json", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "previous.json")
+		if err := calc.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.run(t, k, with(biasArgs(b), "supplied_baseline_constraints", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := b.store.Path(context.Background(), res.Outputs[OutBaselineUsed])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(filepath.Join(dir, clarify.AnalysisFile)); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("baseline used %s: want a folder holding %s (%v)", dir, clarify.AnalysisFile, err)
+		}
+	})
+
 	t.Run("registry baseline", func(t *testing.T) {
 		t.Parallel()
 		src := fakeSource{"fraud-group/bias_post_training_constraints": first.Outputs[OutCalculated]}
@@ -275,6 +306,22 @@ func TestModelBiasCheck(t *testing.T) {
 			t.Errorf("baseline used %s, want the registry's %s", res.Outputs[OutBaselineUsed], first.Outputs[OutCalculated])
 		}
 	})
+}
+
+// The result depends on the registry's latest Approved baseline and on
+// the content of a local supplied path, which are not in the cache key.
+func TestSpecIsNeverCached(t *testing.T) {
+	if !New(nil).Spec().NoCache {
+		t.Error("clarify_check is cached: a re-run after a new version was approved would reuse a stale result")
+	}
+}
+
+// failingSource fails the test when a baseline is looked up.
+type failingSource struct{ t testing.TB }
+
+func (f failingSource) LatestApprovedBaseline(context.Context, string, string) (artifact.Ref, bool, error) {
+	f.t.Error("previous baseline looked up although skip_check and register_new_baseline are both set")
+	return "", false, errors.New("registry unavailable")
 }
 
 type fakeSource map[string]artifact.Ref

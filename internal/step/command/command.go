@@ -7,7 +7,10 @@
 //     argv element is replaced by that variable's value;
 //   - each input artifact is visible at inputs/<name>/ (read-only: a link
 //     into the artifact store), named by FERRY_INPUT_<NAME>, with
-//     FERRY_INPUTS_DIR naming inputs/;
+//     FERRY_INPUTS_DIR naming inputs/; a program that modifies an input
+//     anyway fails the step permanently;
+//   - every FERRY_*_DIR, FERRY_INPUT_*, FERRY_OUTPUT_* and
+//     FERRY_PROPERTIES_FILE path is absolute;
 //   - each declared output is an empty directory outputs/<name>/, named by
 //     FERRY_OUTPUT_<NAME>, with FERRY_OUTPUTS_DIR naming outputs/; after a
 //     zero exit each is stored as the output artifact <name>;
@@ -184,11 +187,17 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	if log == nil {
 		log = io.Discard
 	}
+	// The program runs in the work directory, so every path it is given
+	// must be absolute: a relative one would be resolved against it.
+	workDir, err := filepath.Abs(env.WorkDir)
+	if err != nil {
+		return step.Result{}, fmt.Errorf("work directory: %w", err)
+	}
 	vars := map[string]string{
-		"FERRY_WORK_DIR":        env.WorkDir,
-		"FERRY_INPUTS_DIR":      filepath.Join(env.WorkDir, "inputs"),
-		"FERRY_OUTPUTS_DIR":     filepath.Join(env.WorkDir, "outputs"),
-		"FERRY_PROPERTIES_FILE": filepath.Join(env.WorkDir, "properties.json"),
+		"FERRY_WORK_DIR":        workDir,
+		"FERRY_INPUTS_DIR":      filepath.Join(workDir, "inputs"),
+		"FERRY_OUTPUTS_DIR":     filepath.Join(workDir, "outputs"),
+		"FERRY_PROPERTIES_FILE": filepath.Join(workDir, "properties.json"),
 		"FERRY_EXECUTION_ID":    req.ExecutionID,
 		"FERRY_PIPELINE_NAME":   req.PipelineName,
 		"FERRY_STEP_NAME":       req.StepName,
@@ -199,11 +208,16 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 			return step.Result{}, fmt.Errorf("preparing %s: %w", d, err)
 		}
 	}
+	inputDirs := make(map[string]string, len(a.Inputs))
 	for name, ref := range a.Inputs {
 		src, err := env.Store.Path(ctx, ref)
 		if err != nil {
 			return step.Result{}, step.Permanent(fmt.Errorf("input %q: %w", name, err))
 		}
+		if src, err = filepath.Abs(src); err != nil { // a relative link would dangle
+			return step.Result{}, step.Permanent(fmt.Errorf("input %q: %w", name, err))
+		}
+		inputDirs[name] = src
 		dst := filepath.Join(vars["FERRY_INPUTS_DIR"], name)
 		if err := os.Symlink(src, dst); err != nil {
 			return step.Result{}, fmt.Errorf("input %q: linking %s: %w", name, src, err)
@@ -223,7 +237,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		argv[i] = expand(s, vars)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = env.WorkDir
+	cmd.Dir = workDir
 	environ := os.Environ
 	if k.Environ != nil {
 		environ = k.Environ
@@ -247,7 +261,15 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	if err := cmd.Start(); err != nil {
 		return step.Result{}, step.Permanent(fmt.Errorf("starting %s: %w", argv[0], err))
 	}
-	if err := cmd.Wait(); err != nil {
+	waitErr := cmd.Wait()
+	// The inputs are links into the artifact store. Its trees are
+	// read-only, but a program running as root (or one that changed the
+	// modes) can still write there: make sure no input was modified, so a
+	// corrupted artifact is never silently reused.
+	if err := verifyInputs(context.WithoutCancel(ctx), a.Inputs, inputDirs); err != nil {
+		return step.Result{}, err
+	}
+	if err := waitErr; err != nil {
 		if ctx.Err() != nil {
 			return step.Result{}, fmt.Errorf("%s: %w", argv[0], context.Cause(ctx))
 		}
@@ -276,6 +298,27 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	}
 	res.Properties = props
 	return res, nil
+}
+
+// verifyInputs checks that every input artifact's stored tree still has
+// its digest, failing permanently with the first one that does not.
+func verifyInputs(ctx context.Context, inputs map[string]artifact.Ref, dirs map[string]string) error {
+	names := make([]string, 0, len(inputs))
+	for name := range inputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ref := inputs[name]
+		got, err := artifact.Digest(ctx, dirs[name])
+		if err != nil {
+			return step.Permanent(fmt.Errorf("input %q (artifact %s) was modified in the artifact store by the program: %w", name, ref.Short(), err))
+		}
+		if got != ref {
+			return step.Permanent(fmt.Errorf("input %q (artifact %s) was modified in the artifact store by the program (its content now digests to %s); the store is corrupted: remove %s", name, ref.Short(), got.Short(), dirs[name]))
+		}
+	}
+	return nil
 }
 
 // readProperties reads the properties file, if the program wrote one.

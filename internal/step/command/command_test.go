@@ -26,6 +26,7 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	dir := t.TempDir()
+	t.Cleanup(func() { artifact.RemoveTree(dir) }) // artifacts are read-only
 	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
 	if err != nil {
 		t.Fatal(err)
@@ -238,5 +239,72 @@ func TestValidateArgs(t *testing.T) {
 	want := []string{"command", "outputs.1", "outputs.2", "inputs.bad name"}
 	if diff := cmp.Diff(want, fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+// relStore hands out artifact paths relative to the working directory.
+type relStore struct{ *artifact.Dir }
+
+func (s relStore) Path(ctx context.Context, ref artifact.Ref) (string, error) {
+	p, err := s.Dir.Path(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(wd, p)
+}
+
+// TestRunRelativePaths runs a program with a relative work directory and a
+// store giving relative paths: every path it is given must still work from
+// its own working directory (the work directory).
+func TestRunRelativePaths(t *testing.T) {
+	b := setup(t)
+	in := b.input(t, "x.txt", "hello")
+	t.Chdir(filepath.Dir(b.env.WorkDir))
+	env := b.env
+	env.WorkDir = "work"
+	env.Store = relStore{b.store}
+	script := `set -e
+for p in "$FERRY_WORK_DIR" "$FERRY_INPUT_IN" "$FERRY_OUTPUT_OUT" "$FERRY_PROPERTIES_FILE"; do
+  case "$p" in /*) ;; *) echo "relative path $p" >&2; exit 1;; esac
+done
+cat "$FERRY_INPUT_IN/x.txt" > "$FERRY_OUTPUT_OUT/y.txt"`
+	res, err := (&command.Kind{}).Run(context.Background(), env, step.Request{StepName: "s", Args: map[string]any{
+		"command": argv("/bin/sh", "-c", script),
+		"inputs":  map[string]any{"in": in},
+		"outputs": argv("out"),
+	}})
+	if err != nil {
+		t.Fatalf("Run: %v\nlog:\n%s", err, b.log)
+	}
+	dir, err := b.store.Path(context.Background(), res.Outputs["out"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "y.txt")); err != nil || string(got) != "hello" {
+		t.Errorf("output y.txt = %q, %v; want %q", got, err, "hello")
+	}
+}
+
+// TestRunModifiedInputFails checks that a program writing into an input
+// (through its link into the artifact store) fails the step permanently,
+// naming the input, even when it exits 0.
+func TestRunModifiedInputFails(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	in := b.input(t, "x.txt", "hello")
+	script := `chmod u+w "$FERRY_INPUT_DATA/" "$FERRY_INPUT_DATA/x.txt" && echo evil > "$FERRY_INPUT_DATA/x.txt"`
+	_, err := (&command.Kind{}).Run(context.Background(), b.env, step.Request{StepName: "s", Args: map[string]any{
+		"command": argv("/bin/sh", "-c", script),
+		"inputs":  map[string]any{"data": in},
+	}})
+	if err == nil {
+		t.Fatal("Run succeeded after the program modified its input")
+	}
+	if !step.IsPermanent(err) || !strings.Contains(err.Error(), `input "data"`) || !strings.Contains(err.Error(), "modified") {
+		t.Errorf("Run error = %v (permanent %v), want a permanent error naming input \"data\" as modified", err, step.IsPermanent(err))
 	}
 }

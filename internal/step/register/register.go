@@ -87,6 +87,11 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		if env.Log != nil {
 			fmt.Fprintf(env.Log, "already registered by this execution as %s\n", v.Ref())
 		}
+		// The earlier run may have recorded the version as Approved and
+		// then failed to auto-deploy it: deploy again (idempotent).
+		if err := k.reg.EnsureAutoDeployed(ctx, v); err != nil {
+			return properties(v), permanentIfInvalid(err)
+		}
 		return properties(v), nil
 	}
 	// A check step that was skipped may leave a reference empty: record

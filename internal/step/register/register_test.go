@@ -1,6 +1,8 @@
 package register_test
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -78,5 +80,51 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	}
 	if ep, _ := reg.Endpoint(ctx, "fraud-ep"); ep.Config.Variants[0].Version != 2 {
 		t.Errorf("endpoint serves version %d, want 2", ep.Config.Variants[0].Version)
+	}
+}
+
+// A run that recorded the version as Approved but failed to auto-deploy
+// it deploys it when resumed, instead of returning success.
+func TestResumeDeploysApprovedVersionWhoseAutoDeployFailed(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := t.TempDir()
+	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := store.PutDir(ctx, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+	reg.CheckModel = func(context.Context, artifact.Ref) error { return errors.New("model server unavailable") }
+	k := register.New(reg)
+	req := step.Request{ExecutionID: "exec-1", PipelineName: "p", StepName: "register", Attempt: 1,
+		Args: map[string]any{"model": ref, "model_package_group_name": "fraud", "approval_status": "Approved", "auto_deploy_endpoint": "fraud-ep"}}
+	if _, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req); err == nil {
+		t.Fatal("first run: want the auto-deploy error")
+	}
+	reg.CheckModel = nil
+	req.Attempt = 2
+	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req)
+	if err != nil || res.Properties["model_package_arn"] != "fraud/1" {
+		t.Fatalf("resume: %v %v, want fraud/1", res.Properties, err)
+	}
+	ep, err := reg.Endpoint(ctx, "fraud-ep")
+	if err != nil || ep.Status == registry.EndpointFailed || len(ep.Config.Variants) != 1 || ep.Config.Variants[0].Version != 1 {
+		t.Errorf("endpoint after resume: %+v, %v; want fraud/1 deployed", ep, err)
+	}
+	if vs, _ := reg.Versions(ctx, "fraud"); len(vs) != 1 {
+		t.Errorf("%d versions, want 1 (no second registration)", len(vs))
 	}
 }

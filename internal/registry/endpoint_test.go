@@ -1,0 +1,128 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/sqlite"
+)
+
+func modelRef(n int) artifact.Ref { return artifact.Ref(fmt.Sprintf("sha256:%064x", n)) }
+
+func newSQLiteRegistry(t *testing.T) *registry.Registry {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+}
+
+// Two deploys of different variants read the same config version; the
+// loser of the write must re-read and re-apply, not fail with ErrConflict.
+func TestConcurrentDeploysOfTwoVariantsBothLand(t *testing.T) {
+	t.Parallel()
+	reg := newSQLiteRegistry(t)
+	ctx := t.Context()
+	var vs []registry.Version
+	for i := 1; i <= 3; i++ {
+		v, err := reg.Register(ctx, registry.RegisterRequest{Group: "g", Model: modelRef(i), Status: registry.Approved})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if _, _, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep", Package: vs[0].Ref()}); err != nil {
+		t.Fatal(err)
+	}
+	// CheckModel runs between Deploy's read and its write: hold the first
+	// two calls until both deploys have read config version 1.
+	var arrived atomic.Int32
+	release := make(chan struct{})
+	reg.CheckModel = func(ctx context.Context, _ artifact.Ref) error {
+		n := arrived.Add(1)
+		if n == 2 {
+			close(release)
+		}
+		if n <= 2 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, name := range []string{"blue", "green"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep", Package: vs[i+1].Ref(), Variant: name})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("deploy %d: %v", i, err)
+		}
+	}
+	ep, err := reg.Endpoint(ctx, "ep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, v := range ep.Config.Variants {
+		got[v.Name] = v.Version
+	}
+	if len(got) != 3 || got[registry.DefaultVariant] != 1 || got["blue"] != 2 || got["green"] != 3 {
+		t.Errorf("variants %v, want AllTraffic:1 blue:2 green:3", got)
+	}
+	if ep.ConfigVersion != 3 {
+		t.Errorf("config version %d, want 3", ep.ConfigVersion)
+	}
+}
+
+// A failed first deploy of a re-created endpoint records its reason on the
+// config version actually stored (numbering continues after a delete).
+func TestFailedDeployOfRecreatedEndpointKeepsReason(t *testing.T) {
+	t.Parallel()
+	reg := newSQLiteRegistry(t)
+	ctx := t.Context()
+	bad := modelRef(666)
+	good, _ := reg.Register(ctx, registry.RegisterRequest{Group: "g", Model: modelRef(1), Status: registry.Approved})
+	broken, _ := reg.Register(ctx, registry.RegisterRequest{Group: "g", Model: bad, Status: registry.Approved})
+	if _, _, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep", Package: good.Ref()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.DeleteEndpoint(ctx, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	reg.CheckModel = func(_ context.Context, r artifact.Ref) error {
+		if r == bad {
+			return errors.New("model.json: unexpected EOF")
+		}
+		return nil
+	}
+	if _, _, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep", Package: broken.Ref()}); err == nil {
+		t.Fatal("want the load error")
+	}
+	ep, err := reg.Endpoint(ctx, "ep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.ConfigVersion != 2 || ep.Status != registry.EndpointFailed || !strings.Contains(ep.FailureReason, "unexpected EOF") {
+		t.Errorf("re-created endpoint = version %d status %s reason %q; want 2, Failed, the load error", ep.ConfigVersion, ep.Status, ep.FailureReason)
+	}
+}
