@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/clarify"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
@@ -46,11 +47,11 @@ func TestClarifyCommandFixtures(t *testing.T) {
 	if err != nil || len(dirs) < 11 {
 		t.Fatalf("found %d fixture cases (%v), want 11", len(dirs), err)
 	}
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	for _, cfg := range dirs {
 		dir := filepath.Dir(cfg)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			out := t.TempDir()
+			out := artifacttest.TempDir(t)
 			r := ferry(t, t.Context(), home, "clarify", "--config", cfg, "--data", filepath.Join(dir, "data.csv"), "--output", out)
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -80,13 +81,13 @@ func headCSV(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfterN(string(b), "\n", n+2)
-	return writeFile(t, filepath.Join(t.TempDir(), "data.csv"), strings.Join(lines[:n+1], ""))
+	return writeFile(t, filepath.Join(artifacttest.TempDir(t), "data.csv"), strings.Join(lines[:n+1], ""))
 }
 
 func TestClarifyCommandModels(t *testing.T) {
 	t.Parallel()
 	data := headCSV(t, 60)
-	cfg := writeFile(t, filepath.Join(t.TempDir(), "analysis_config.json"), `{"dataset_type":"text/csv","label":"fraud",
+	cfg := writeFile(t, filepath.Join(artifacttest.TempDir(t), "analysis_config.json"), `{"dataset_type":"text/csv","label":"fraud",
 	  "label_values_or_threshold":[0],"facet":[{"name_or_index":"customer_gender_female","value_or_threshold":[1]}],
 	  "excluded_columns":["predicted_fraud"],
 	  "methods":{"post_training_bias":{"methods":["DPPL"]},"shap":{"baseline":[[`+strings.TrimSuffix(strings.Repeat("0,", 48), ",")+`]],"num_samples":30,"seed":1},
@@ -133,8 +134,8 @@ func TestClarifyCommandModels(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := t.TempDir()
-			r := ferry(t, t.Context(), t.TempDir(), "clarify", "--config", cfg, "--data", data, "--model", tc.model, "--output", out)
+			out := artifacttest.TempDir(t)
+			r := ferry(t, t.Context(), artifacttest.TempDir(t), "clarify", "--config", cfg, "--data", data, "--model", tc.model, "--output", out)
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
@@ -168,7 +169,7 @@ func TestClarifyCommandModels(t *testing.T) {
 
 func TestClarifyCommandErrors(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	good := filepath.Join(clarifyFixtures, "edge_infinity")
 	bad := writeFile(t, filepath.Join(dir, "bad.json"), `{"label":"y","methods":{"shap":{"agg_method":"max"}}}`)
 	tests := []struct {
@@ -195,9 +196,9 @@ func TestClarifyCommandErrors(t *testing.T) {
 // --model GROUP/VERSION resolves a registered version through the registry.
 func TestClarifyCommandRegisteredModel(t *testing.T) {
 	t.Parallel()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	ctx := t.Context()
-	modelDir := t.TempDir()
+	modelDir := artifacttest.TempDir(t)
 	mj, err := os.ReadFile(fraudModelJSON)
 	if err != nil {
 		t.Fatal(err)
@@ -229,10 +230,10 @@ func TestClarifyCommandRegisteredModel(t *testing.T) {
 	}
 	m.Close()
 
-	cfg := writeFile(t, filepath.Join(t.TempDir(), "analysis_config.json"), `{"label":"fraud","label_values_or_threshold":[0],
+	cfg := writeFile(t, filepath.Join(artifacttest.TempDir(t), "analysis_config.json"), `{"label":"fraud","label_values_or_threshold":[0],
 	  "facet":[{"name_or_index":"customer_gender_female","value_or_threshold":[1]}],"excluded_columns":["predicted_fraud"],
 	  "methods":{"post_training_bias":{"methods":["DPPL","DI"]}}}`)
-	out := t.TempDir()
+	out := artifacttest.TempDir(t)
 	r := ferry(t, ctx, home, "clarify", "--config", cfg, "--data", headCSV(t, 200), "--model", v.Ref().String(), "--output", out)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

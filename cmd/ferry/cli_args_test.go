@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 )
 
 // TestRegisterBareModelFile: a bare model.json is refused up front with a
@@ -13,7 +15,7 @@ import (
 func TestRegisterBareModelFile(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(fraudModelDir(t, ""), "model.json")
-	res := ferry(t, context.Background(), t.TempDir(), "models", "register", "g", file)
+	res := ferry(t, context.Background(), artifacttest.TempDir(t), "models", "register", "g", file)
 	if res.code != 2 || !strings.Contains(res.stderr, "is a file: register a model directory") || strings.Contains(res.stderr, "file exists") {
 		t.Errorf("exit %d, stderr %q; want 2 and a clear message", res.code, res.stderr)
 	}
@@ -29,7 +31,7 @@ func TestBadFlagValuesExit2(t *testing.T) {
 		{"endpoints", "deploy", "ep", "g/1", "--weight", "NaN"},
 		{"endpoints", "deploy", "ep", "g/1", "--instance-count", "0"},
 	} {
-		res := ferry(t, context.Background(), t.TempDir(), args...)
+		res := ferry(t, context.Background(), artifacttest.TempDir(t), args...)
 		if res.code != 2 || !strings.Contains(res.stderr, "want") {
 			t.Errorf("ferry %s: exit %d, stderr %q; want 2 and what is wanted", strings.Join(args, " "), res.code, res.stderr)
 		}
@@ -39,7 +41,7 @@ func TestBadFlagValuesExit2(t *testing.T) {
 // TestNotFoundSaidOnce: a missing group, version or endpoint is named once.
 func TestNotFoundSaidOnce(t *testing.T) {
 	t.Parallel()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -69,7 +71,7 @@ func TestExtraArgumentsExit2(t *testing.T) {
 		{"endpoints", "list", "x"},
 		{"server", "x"},
 	} {
-		res := ferry(t, context.Background(), t.TempDir(), args...)
+		res := ferry(t, context.Background(), artifacttest.TempDir(t), args...)
 		if res.code != 2 || !strings.Contains(res.stderr, `unexpected argument "x"`) {
 			t.Errorf("ferry %s: exit %d, stderr %q; want 2 and unexpected argument", strings.Join(args, " "), res.code, res.stderr)
 		}
@@ -88,12 +90,12 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"models", "--help"}, "Usage: ferry models groups"},
 		{[]string{"endpoints", "-h"}, "Usage: ferry endpoints list"},
 	} {
-		res := ferry(t, context.Background(), t.TempDir(), c.args...)
+		res := ferry(t, context.Background(), artifacttest.TempDir(t), c.args...)
 		if res.code != 0 || !strings.Contains(res.stderr, c.want) {
 			t.Errorf("ferry %s: exit %d, stderr %q; want 0 and %q", strings.Join(c.args, " "), res.code, res.stderr, c.want)
 		}
 	}
-	if res := ferry(t, context.Background(), t.TempDir(), "models", "groups", "set-endpoint", "g"); res.code != 2 {
+	if res := ferry(t, context.Background(), artifacttest.TempDir(t), "models", "groups", "set-endpoint", "g"); res.code != 2 {
 		t.Errorf("set-endpoint with one argument: exit %d, want 2", res.code)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/run"
 )
 
@@ -19,7 +20,7 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("example pipelines: %v, %v", files, err)
 	}
 	for _, f := range files {
-		res := ferry(t, t.Context(), t.TempDir(), "validate", f)
+		res := ferry(t, t.Context(), artifacttest.TempDir(t), "validate", f)
 		if res.code != 0 {
 			t.Errorf("ferry validate %s: exit %d\n%s%s", f, res.code, res.stdout, res.stderr)
 		}
@@ -35,7 +36,7 @@ func TestAbaloneClarify(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	res := ferry(t, ctx, home, "run", "../../examples/abalone-clarify/pipeline.yaml")
 	if res.code != 0 {
 		t.Fatalf("ferry run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)

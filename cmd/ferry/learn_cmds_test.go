@@ -8,12 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 )
 
 func runLearn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	m := NewMain(strings.NewReader(""), &out, &errb, func(k string) string {
 		if k == "FERRY_HOME" {
 			return home
@@ -29,7 +31,7 @@ func runLearn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // checks margins, probabilities and contributions agree.
 func TestTrainPredictCLI(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	var train, data bytes.Buffer
 	train.WriteString("y,a,b\n")
 	data.WriteString("b,y,a\n")
@@ -104,7 +106,7 @@ func TestTrainPredictCLI(t *testing.T) {
 
 func TestLearnCLIErrors(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	csv := filepath.Join(dir, "t.csv")
 	if err := os.WriteFile(csv, []byte("y,a\n1,2\n0,1\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
@@ -71,7 +72,7 @@ steps:
 func TestRunAndInspect(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
 	file := writePipeline(t, dir, cliPipeline)
 
 	first := ferry(t, ctx, home, "run", file, "-p", "word=ferry")
@@ -132,7 +133,7 @@ func TestRunAndInspect(t *testing.T) {
 func TestRunFailsWithStatus1(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
 	file := writePipeline(t, dir, cliPipeline)
 	tests := []struct {
 		name       string
@@ -163,7 +164,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
 	for _, cmd := range [][]string{{"run"}, {"executions"}, {"executions", "show"}, {"steps"}, {"logs"}, {"stop"}, {"resume"}} {
 		t.Run(strings.Join(cmd, "_"), func(t *testing.T) {
-			res := ferry(t, context.Background(), t.TempDir(), append(cmd, "--help")...)
+			res := ferry(t, context.Background(), artifacttest.TempDir(t), append(cmd, "--help")...)
 			if res.code != 0 || !strings.Contains(res.stderr, "Usage: ferry "+strings.Join(cmd, " ")) {
 				t.Errorf("exit %d, stderr %q; want 0 and a usage line", res.code, res.stderr)
 			}
@@ -174,7 +175,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 func TestStopFromAnotherInvocation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
 	file := writePipeline(t, dir, `
 version: 1
 name: stoppable
@@ -235,7 +236,7 @@ func waitForStep(t *testing.T, ctx context.Context, home, step, status string) s
 func TestResumeAfterFailure(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
 	marker := filepath.Join(dir, "fixed")
 	ran := filepath.Join(dir, "ran.txt")
 	file := writePipeline(t, dir, fmt.Sprintf(`
@@ -335,7 +336,7 @@ func TestProgressTable(t *testing.T) {
 func TestEditedScriptMissesTheCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	home, dir := t.TempDir(), t.TempDir()
+	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
 	script := filepath.Join(dir, "step.sh")
 	file := writePipeline(t, dir, fmt.Sprintf("version: 1\nname: code\nsteps:\n  - {name: s, kind: command, command: [/bin/sh, %q]}\n", script))
 	runs := []struct {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
@@ -28,7 +29,7 @@ func TestCrashAndResume(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	bin := filepath.Join(dir, "ferry")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
 )
@@ -84,7 +85,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 
 	// First run: checks skipped, new baselines registered.
 	res := ferry(t, ctx, home, "quickstart")

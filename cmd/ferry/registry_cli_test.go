@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 )
@@ -33,7 +34,7 @@ func fraudModelDir(t *testing.T, bias string) string {
 	if bias != "" {
 		b = bytes.Replace(b, []byte(`"base_score":"5E-1"`), []byte(`"base_score":"`+bias+`"`), 1)
 	}
-	dir := filepath.Join(t.TempDir(), "model")
+	dir := filepath.Join(artifacttest.TempDir(t), "model")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func mustFerry(t *testing.T, home string, args ...string) string {
 
 func TestModelsAndEndpointsCLI(t *testing.T) {
 	t.Parallel()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	dir := fraudModelDir(t, "")
 	mustFerry(t, home, "models", "register", "fraud", dir, "--status", "PendingManualApproval")
 	if out := mustFerry(t, home, "models", "list", "fraud"); !strings.Contains(out, "PendingManualApproval") {
@@ -94,7 +95,7 @@ func TestModelsAndEndpointsCLI(t *testing.T) {
 	if out := mustFerry(t, home, "endpoints", "list"); !strings.Contains(out, "fraud-ep") || !strings.Contains(out, "InService") {
 		t.Errorf("endpoints list: %s", out)
 	}
-	payload := filepath.Join(t.TempDir(), "rows.csv")
+	payload := filepath.Join(artifacttest.TempDir(t), "rows.csv")
 	if err := os.WriteFile(payload, []byte(firstRows(t, 3)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func (s *syncBuffer) String() string {
 // process's view of the same home): the server must switch to it.
 func TestServerPicksUpDeployFromAnotherProcess(t *testing.T) {
 	t.Parallel()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	mustFerry(t, home, "models", "register", "fraud", fraudModelDir(t, ""), "--status", "Approved")
 	mustFerry(t, home, "models", "register", "fraud", fraudModelDir(t, "9E-1"), "--status", "Approved")
 	mustFerry(t, home, "endpoints", "deploy", "ep", "fraud/1")
@@ -227,7 +228,7 @@ func TestServerPicksUpDeployFromAnotherProcess(t *testing.T) {
 
 func TestRegistryKinds(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"FERRY_HOME": t.TempDir()}
+	env := map[string]string{"FERRY_HOME": artifacttest.TempDir(t)}
 	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
 	defer m.Close()
 	kinds, err := m.registryKinds(t.Context())
@@ -272,7 +273,7 @@ func startServer(t *testing.T, home string, args ...string) string {
 
 func TestServeModel(t *testing.T) {
 	t.Parallel()
-	base := startServer(t, t.TempDir(), "serve-model", fraudFixture+"model.json", "--port", "0")
+	base := startServer(t, artifacttest.TempDir(t), "serve-model", fraudFixture+"model.json", "--port", "0")
 	resp, err := http.Post(base+"/invocations", "text/csv", strings.NewReader(firstRows(t, 2)))
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +300,7 @@ func TestServeModel(t *testing.T) {
 // carries a feature transform and sends raw named records as JSON.
 func TestInvokeRawRecordsThroughTransform(t *testing.T) {
 	t.Parallel()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	dir := fraudModelDir(t, "")
 	data, err := os.ReadFile(fraudFixture + "data.csv")
 	if err != nil {
@@ -334,7 +335,7 @@ func TestInvokeRawRecordsThroughTransform(t *testing.T) {
 		instances = append(instances, rec)
 	}
 	body, _ := json.Marshal(map[string]any{"instances": instances})
-	payload := filepath.Join(t.TempDir(), "records.json")
+	payload := filepath.Join(artifacttest.TempDir(t), "records.json")
 	if err := os.WriteFile(payload, body, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 )
 
 const validDef = `version: 1
@@ -46,7 +48,7 @@ steps:
 func runValidate(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	m := NewMain(strings.NewReader(""), &out, &errb, func(k string) string {
 		if k == "FERRY_HOME" {
 			return home
@@ -59,7 +61,7 @@ func runValidate(t *testing.T, args ...string) (code int, stdout, stderr string)
 
 func writeDefs(t *testing.T) (valid, invalid string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	valid = filepath.Join(dir, "valid.yaml")
 	invalid = filepath.Join(dir, "invalid.yaml")
 	for path, body := range map[string]string{valid: validDef, invalid: invalidDef, filepath.Join(dir, "data.txt"): "x"} {

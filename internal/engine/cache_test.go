@@ -2,12 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/step"
@@ -81,7 +81,7 @@ func TestCacheHitAndMiss(t *testing.T) {
 			name: "ArtifactGone",
 			before: func(t *testing.T, first *run.Execution, firstSteps map[string]*run.StepRun) {
 				ref := firstSteps["make"].Outputs["out"]
-				if err := os.RemoveAll(filepath.Join(b.home, "artifacts", "sha256", ref.Hex())); err != nil {
+				if err := artifact.RemoveTree(filepath.Join(b.home, "artifacts", "sha256", ref.Hex())); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
@@ -24,7 +25,7 @@ import (
 // FERRY_HOME and artifact root: the paths a program gets must work from
 // its working directory, and its input links must not dangle.
 func TestRelativeHomeCommandSteps(t *testing.T) {
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	t.Cleanup(func() { artifact.RemoveTree(dir) })
 	t.Chdir(dir)
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "ferry.db"))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
@@ -189,7 +190,7 @@ func (l *eventLog) all() []engine.Event {
 
 func setup(t testing.TB, kinds ...step.Kind) *bundle {
 	t.Helper()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	t.Cleanup(func() { artifact.RemoveTree(home) }) // artifacts are read-only
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {

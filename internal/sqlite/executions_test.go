@@ -11,13 +11,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
 func openExecutions(t *testing.T) *sqlite.ExecutionStore {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ferry.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(artifacttest.TempDir(t), "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

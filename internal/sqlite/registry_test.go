@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/google/go-cmp/cmp"
@@ -23,7 +24,7 @@ func ref(n int) artifact.Ref {
 // setup opens a real database file in a temp dir and returns a registry on it.
 func setup(t testing.TB) (*registry.Registry, *sqlite.DB) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(artifacttest.TempDir(t), "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

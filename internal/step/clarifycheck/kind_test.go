@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/bias"
 	"github.com/ferryml/ferry/internal/clarify"
 	"github.com/ferryml/ferry/internal/model"
@@ -34,7 +35,7 @@ type bundle struct {
 // model.
 func setup(t testing.TB, rows int) bundle {
 	t.Helper()
-	store, err := artifact.OpenDir(t.TempDir())
+	store, err := artifact.OpenDir(artifacttest.TempDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +53,11 @@ func setup(t testing.TB, rows int) bundle {
 		out.WriteString(line[:strings.LastIndexByte(line, ',')])
 		out.WriteByte('\n')
 	}
-	dataDir := t.TempDir()
+	dataDir := artifacttest.TempDir(t)
 	if err := os.WriteFile(filepath.Join(dataDir, "train.csv"), []byte(out.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	modelDir := t.TempDir()
+	modelDir := artifacttest.TempDir(t)
 	mj, err := os.ReadFile(fraudModel)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func setup(t testing.TB, rows int) bundle {
 
 func (b bundle) run(t testing.TB, k *Kind, args map[string]any) (step.Result, error) {
 	t.Helper()
-	env := step.Env{Store: b.store, WorkDir: t.TempDir(), Log: io.Discard}
+	env := step.Env{Store: b.store, WorkDir: artifacttest.TempDir(t), Log: io.Discard}
 	return k.Run(context.Background(), env, step.Request{StepName: "check", Attempt: 1, Args: args})
 }
 
@@ -136,7 +137,7 @@ func readAnalysis(t testing.TB, store *artifact.Dir, ref artifact.Ref) *clarify.
 // storeBaseline stores an analysis.json as a baseline artifact.
 func storeBaseline(t testing.TB, store *artifact.Dir, a *clarify.Analysis) artifact.Ref {
 	t.Helper()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	if err := a.WriteFile(filepath.Join(dir, clarify.AnalysisFile)); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestModelBiasCheck(t *testing.T) {
 
 	t.Run("local supplied baseline is stored as a folder holding analysis.json", func(t *testing.T) {
 		t.Parallel()
-		path := filepath.Join(t.TempDir(), "previous.json")
+		path := filepath.Join(artifacttest.TempDir(t), "previous.json")
 		if err := calc.WriteFile(path); err != nil {
 			t.Fatal(err)
 		}

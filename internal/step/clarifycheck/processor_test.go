@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/clarify"
 	"github.com/ferryml/ferry/internal/step/processing"
 )
@@ -17,7 +18,7 @@ func TestProcessor(t *testing.T) {
 	ctx := context.Background()
 	dataDir, _ := b.store.Path(ctx, b.data)
 	modelDir, _ := b.store.Path(ctx, b.model)
-	cfgDir := t.TempDir()
+	cfgDir := artifacttest.TempDir(t)
 	cfg := `{"dataset_type":"text/csv","label":"fraud","label_values_or_threshold":[0],
 	  "facet":[{"name_or_index":"customer_gender_female","value_or_threshold":[1]}],
 	  "methods":{"post_training_bias":{"methods":["DPPL","DI"]},"shap":{"baseline":"baseline.csv","num_samples":20}},
@@ -32,7 +33,7 @@ func TestProcessor(t *testing.T) {
 	if errs := p.ValidateConfig(map[string]any{"x": 1}); len(errs) != 1 {
 		t.Errorf("ValidateConfig accepted an unknown setting: %v", errs)
 	}
-	out := t.TempDir()
+	out := artifacttest.TempDir(t)
 	_, err := p.Process(ctx, processing.Job{
 		Inputs:     map[string]string{"config": cfgDir, "data": dataDir, "model": modelDir},
 		OutputDirs: map[string]string{"analysis": out},

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/command"
 )
@@ -25,7 +26,7 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	t.Cleanup(func() { artifact.RemoveTree(dir) }) // artifacts are read-only
 	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
 	if err != nil {
@@ -41,7 +42,7 @@ func setup(t *testing.T) *bundle {
 
 func (b *bundle) input(t *testing.T, name, content string) artifact.Ref {
 	t.Helper()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 
 func TestCodeDigest(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	script := filepath.Join(dir, "prep.sh")
 	write := func(s string) {
 		if err := os.WriteFile(script, []byte(s), 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -19,7 +20,7 @@ import (
 func TestCreateModel(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +31,7 @@ func TestCreateModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	put := func(files map[string]string) artifact.Ref {
-		d := t.TempDir()
+		d := artifacttest.TempDir(t)
 		for name, body := range files {
 			if err := os.WriteFile(filepath.Join(d, name), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
@@ -46,7 +47,7 @@ func TestCreateModel(t *testing.T) {
 	notModel := put(map[string]string{"data.csv": "a,b\n"})
 	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
 	k := createmodel.New(reg)
-	env := step.Env{Store: store, WorkDir: t.TempDir()}
+	env := step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}
 	tests := []struct {
 		name    string
 		args    map[string]any

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -31,7 +32,7 @@ type bundle struct {
 func setup(t *testing.T) bundle {
 	t.Helper()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func setup(t *testing.T) bundle {
 		t.Fatal(err)
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
-	return bundle{reg: reg, env: step.Env{Store: store, WorkDir: t.TempDir(), Log: io.Discard}, model: ref}
+	return bundle{reg: reg, env: step.Env{Store: store, WorkDir: artifacttest.TempDir(t), Log: io.Discard}, model: ref}
 }
 
 func run(t *testing.T, k step.Kind, env step.Env, args map[string]any) (step.Result, error) {
@@ -105,7 +106,7 @@ func TestCreateRegisterDeploy(t *testing.T) {
 		t.Errorf("stored version %+v", v)
 	}
 
-	dk := deploy.New(b.reg, filepath.Join(t.TempDir(), "capture"))
+	dk := deploy.New(b.reg, filepath.Join(artifacttest.TempDir(t), "capture"))
 	depArgs := map[string]any{"endpoint_name": "fraud-ep", "model_package": "fraud-group/1", "instance_count": int64(2),
 		"data_capture": map[string]any{"enabled": true, "sampling_percentage": 50.0}}
 	res, err = run(t, dk, b.env, depArgs)

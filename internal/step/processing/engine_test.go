@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/frame"
 	"github.com/ferryml/ferry/internal/pipeline"
@@ -20,7 +21,7 @@ import (
 func TestEngineRunsPrepareExample(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	home := t.TempDir()
+	home := artifacttest.TempDir(t)
 	db, err := sqlite.Open(ctx, filepath.Join(home, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)

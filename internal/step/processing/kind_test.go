@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/prepare"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/processing"
@@ -51,11 +52,11 @@ func (e echo) Process(_ context.Context, job processing.Job) (map[string]any, er
 
 func setup(t *testing.T) (*artifact.Dir, step.Env) {
 	t.Helper()
-	store, err := artifact.OpenDir(filepath.Join(t.TempDir(), "store"))
+	store, err := artifact.OpenDir(filepath.Join(artifacttest.TempDir(t), "store"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	work := filepath.Join(t.TempDir(), "work")
+	work := filepath.Join(artifacttest.TempDir(t), "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func setup(t *testing.T) (*artifact.Dir, step.Env) {
 func TestRun(t *testing.T) {
 	t.Parallel()
 	store, env := setup(t)
-	src := filepath.Join(t.TempDir(), "x.txt")
+	src := filepath.Join(artifacttest.TempDir(t), "x.txt")
 	if err := os.WriteFile(src, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -20,7 +21,7 @@ import (
 func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +31,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := t.TempDir()
+	md := artifacttest.TempDir(t)
 	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 			"drift_check_baselines": map[string]any{"explainability_constraints": ref, "bias_post_training_constraints": nil},
 			"auto_deploy_endpoint":  "fraud-ep",
 		}}
-	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req)
+	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	}
 	// A second execution adds version 2 and moves the endpoint to it.
 	req.ExecutionID = "exec-10"
-	if res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req); err != nil || res.Properties["model_package_version"] != int64(2) {
+	if res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req); err != nil || res.Properties["model_package_version"] != int64(2) {
 		t.Fatalf("second execution: %v %v", res.Properties, err)
 	}
 	if ep, _ := reg.Endpoint(ctx, "fraud-ep"); ep.Config.Variants[0].Version != 2 {
@@ -88,7 +89,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 func TestResumeDeploysApprovedVersionWhoseAutoDeployFailed(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
+	dir := artifacttest.TempDir(t)
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestResumeDeploysApprovedVersionWhoseAutoDeployFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := t.TempDir()
+	md := artifacttest.TempDir(t)
 	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -111,12 +112,12 @@ func TestResumeDeploysApprovedVersionWhoseAutoDeployFailed(t *testing.T) {
 	k := register.New(reg)
 	req := step.Request{ExecutionID: "exec-1", PipelineName: "p", StepName: "register", Attempt: 1,
 		Args: map[string]any{"model": ref, "model_package_group_name": "fraud", "approval_status": "Approved", "auto_deploy_endpoint": "fraud-ep"}}
-	if _, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req); err == nil {
+	if _, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req); err == nil {
 		t.Fatal("first run: want the auto-deploy error")
 	}
 	reg.CheckModel = nil
 	req.Attempt = 2
-	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: t.TempDir()}, req)
+	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req)
 	if err != nil || res.Properties["model_package_arn"] != "fraud/1" {
 		t.Fatalf("resume: %v %v, want fraud/1", res.Properties, err)
 	}

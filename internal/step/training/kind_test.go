@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -49,7 +50,7 @@ type bundle struct {
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	root := t.TempDir()
+	root := artifacttest.TempDir(t)
 	store, err := artifact.OpenDir(filepath.Join(root, "store"))
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func setup(t *testing.T) bundle {
 
 func (b bundle) run(t *testing.T, args map[string]any) (step.Result, error) {
 	t.Helper()
-	env := step.Env{Store: b.store, WorkDir: t.TempDir()}
+	env := step.Env{Store: b.store, WorkDir: artifacttest.TempDir(t)}
 	return New().Run(t.Context(), env, step.Request{Args: args})
 }
 
@@ -214,7 +215,7 @@ func TestValidateArgs(t *testing.T) {
 
 func TestRunBadData(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
+	root := artifacttest.TempDir(t)
 	store, err := artifact.OpenDir(filepath.Join(root, "store"))
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +228,7 @@ func TestRunBadData(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "in")
+			dir := filepath.Join(artifacttest.TempDir(t), "in")
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +243,7 @@ func TestRunBadData(t *testing.T) {
 			if tc.label != "" {
 				args[ArgLabel] = tc.label
 			}
-			_, err = New().Run(t.Context(), step.Env{Store: store, WorkDir: t.TempDir()}, step.Request{Args: args})
+			_, err = New().Run(t.Context(), step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, step.Request{Args: args})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !step.IsPermanent(err) {
 				t.Fatalf("Run() error = %v, want a permanent error containing %q", err, tc.want)
 			}

@@ -5,13 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 )
 
 // A headerless CSV whose first row has an empty (missing) cell is data,
 // not a header.
 func TestReadTableHeaderlessMissingFirstCell(t *testing.T) {
 	for _, first := range []string{"1,,2.5", "0,NA,2.5", "1,3,"} {
-		path := filepath.Join(t.TempDir(), "train.csv")
+		path := filepath.Join(artifacttest.TempDir(t), "train.csv")
 		if err := os.WriteFile(path, []byte(first+"\n0,4,5\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
