@@ -5,7 +5,10 @@
 # request.
 #
 # Usage: bench/serving/run.sh [DURATION] [CONNECTIONS]   (defaults 10s, 16)
-# Env: FERRY (a built ferry binary; default: go build into a temp dir).
+# Env: FERRY (a built ferry binary; default: go build into a temp dir);
+# FERRY_GOMAXPROCS (unset: all cores) runs ferry with that GOMAXPROCS. The
+# Python server is effectively single-core (GIL, nthread 1), and with wrk
+# on the same two cores GOMAXPROCS=1 removes most of ferry's p99 tail.
 set -eu
 cd "$(dirname "$0")/../.."
 DUR=${1:-10s}
@@ -31,7 +34,11 @@ tail -n +2 "$DATA" | head -50 > "$TMP/fifty.csv"
 
 GOPORT=18480
 PYPORT=18481
-"$FERRY" serve-model "$MODEL" --port $GOPORT 2>"$TMP/ferry.log" &
+if [ -n "${FERRY_GOMAXPROCS:-}" ]; then
+  GOMAXPROCS=$FERRY_GOMAXPROCS "$FERRY" serve-model "$MODEL" --port $GOPORT 2>"$TMP/ferry.log" &
+else
+  "$FERRY" serve-model "$MODEL" --port $GOPORT 2>"$TMP/ferry.log" &
+fi
 GOPID=$!
 /usr/bin/python3 bench/serving/server.py "$MODEL" $PYPORT 2>"$TMP/py.log" &
 PYPID=$!

@@ -58,7 +58,7 @@ type Model struct {
 
 	flat       *tree.Flat
 	classTrees [][]tree.Tree
-	classMeans [][]float64
+	classShap  []*tree.ShapTrees
 	maxDepth   int
 	baseMargin float64
 }
@@ -98,7 +98,6 @@ func (m *Model) Init() error {
 	m.baseMargin = margin
 	k := m.NumOutputGroups()
 	m.classTrees = make([][]tree.Tree, k)
-	m.classMeans = make([][]float64, k)
 	m.maxDepth = 0
 	for i := range m.Trees {
 		t := &m.Trees[i]
@@ -110,10 +109,13 @@ func (m *Model) Init() error {
 			return fmt.Errorf("tree %d: tree_info %d out of range [0,%d)", i, g, k)
 		}
 		m.classTrees[g] = append(m.classTrees[g], *t)
-		m.classMeans[g] = append(m.classMeans[g], t.MeanValue())
 		m.maxDepth = max(m.maxDepth, t.MaxDepth())
 	}
 	m.flat = tree.NewFlat(m.Trees)
+	m.classShap = make([]*tree.ShapTrees, k)
+	for g := range k {
+		m.classShap[g] = tree.NewShapTrees(m.classTrees[g])
+	}
 	return nil
 }
 
@@ -270,9 +272,29 @@ func parallelRows(n, minChunk int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
+// blockBufs holds float32 block scratch for [tree.Flat.AddBlock], so
+// serving-size batches do not allocate.
+var blockBufs sync.Pool
+
+// marginBlock fills dst (rows×k) with the base margin plus the trees.
+func (m *Model) marginBlock(dst, x []float64, k int, group []int32) {
+	for i := range dst {
+		dst[i] = m.baseMargin
+	}
+	need := tree.FastBlockBuf(m.NumFeature)
+	bp, _ := blockBufs.Get().(*[]float32)
+	if bp == nil || cap(*bp) < need {
+		b := make([]float32, need)
+		bp = &b
+	}
+	m.flat.AddBlock(dst, k, group, x, m.NumFeature, (*bp)[:need])
+	blockBufs.Put(bp)
+}
+
 // PredictMargin writes the margins of each row of x (row-major,
 // n×NumFeature, NaN = missing) into dst (n×NumOutputGroups), using all
-// cores for large batches.
+// cores for large batches. Batches of fewer than 512 rows run on the
+// caller's goroutine and do not allocate.
 func (m *Model) PredictMargin(dst, x []float64) {
 	nf := m.NumFeature
 	n := len(x) / nf
@@ -281,15 +303,17 @@ func (m *Model) PredictMargin(dst, x []float64) {
 	if k > 1 {
 		group = m.TreeInfo
 	}
-	parallelRows(n, 256, func(lo, hi int) {
-		d := dst[lo*k : hi*k]
-		for i := range d {
-			d[i] = m.baseMargin
-		}
-		buf := make([]float32, tree.BlockRows*nf)
-		m.flat.AddBlock(d, k, group, x[lo*nf:hi*nf], nf, buf)
+	if n < 2*parallelMinRows {
+		m.marginBlock(dst[:n*k], x[:n*nf], k, group)
+		return
+	}
+	parallelRows(n, parallelMinRows, func(lo, hi int) {
+		m.marginBlock(dst[lo*k:hi*k], x[lo*nf:hi*nf], k, group)
 	})
 }
+
+// parallelMinRows is the smallest chunk of rows worth a goroutine.
+const parallelMinRows = 256
 
 // Predict writes the predictions of each row of x into dst
 // (n×NumOutputs): probabilities for logistic and softprob objectives,
@@ -336,7 +360,7 @@ func (m *Model) Contribs(dst, x []float64) {
 				d := dst[(r*k+g)*w : (r*k+g+1)*w]
 				clear(d)
 				d[nf] = m.baseMargin
-				s.PathDependent(m.classTrees[g], m.classMeans[g], row, d, 1)
+				s.PathDependentTrees(m.classShap[g], row, d, 1)
 			}
 		}
 	})

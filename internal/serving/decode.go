@@ -71,6 +71,17 @@ func DecodeCSV(dst []float64, body []byte, nfeat, maxRecords int) ([]float64, in
 		col := 0
 		for {
 			col++
+			if col <= nfeat {
+				// Plain decimals, the usual payload, in one pass.
+				if v, k, ok := scanDecimal(rec); ok {
+					dst = append(dst, v)
+					if k == len(rec) {
+						break
+					}
+					rec = rec[k+1:]
+					continue
+				}
+			}
 			var f []byte
 			i := bytes.IndexByte(rec, ',')
 			if i >= 0 {
@@ -117,6 +128,53 @@ func parseField(f []byte) (float64, error) {
 		return 0, fmt.Errorf("%q is not a number", truncate(string(f), 40))
 	}
 	return v, nil
+}
+
+// scanDecimal parses the field at the start of rec when it is a plain
+// decimal (as [fastFloat] accepts) ended by a comma or the end of rec. It
+// returns the value and the field's length; ok is false for anything
+// else, which parseField then handles.
+func scanDecimal(rec []byte) (v float64, n int, ok bool) {
+	i, neg := 0, false
+	if len(rec) > 0 && (rec[0] == '-' || rec[0] == '+') {
+		neg = rec[0] == '-'
+		i++
+	}
+	var mant uint64
+	seen, digits, frac, dot := false, 0, 0, false
+	for ; i < len(rec); i++ {
+		c := rec[i]
+		if d := c - '0'; d <= 9 {
+			seen = true
+			if digits == 19 {
+				return 0, 0, false
+			}
+			mant = mant*10 + uint64(d)
+			if mant > 0 {
+				digits++
+			}
+			if dot {
+				frac++
+			}
+			continue
+		}
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		if c == ',' {
+			break
+		}
+		return 0, 0, false
+	}
+	if !seen || mant > 1<<53 || frac > 22 {
+		return 0, 0, false
+	}
+	v = float64(mant) / pow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, i, true
 }
 
 // pow10 holds the powers of ten that float64 represents exactly.

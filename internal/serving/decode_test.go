@@ -198,3 +198,28 @@ func FuzzFastFloat(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanDecimal checks the one-pass CSV field scanner against
+// strconv.ParseFloat: whenever it accepts, the field ends at a comma or the
+// end and the value agrees bit for bit.
+func FuzzScanDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0,1", "71600.0,8913.669", "-0.25", "+3,", ".5", "5.", ".", "-", "1e3", ",", "", "12345678901234567890", "0.1234567890123456789012,2", " 1", "1 ,2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, n, ok := scanDecimal([]byte(s))
+		if !ok {
+			return
+		}
+		if n != len(s) && s[n] != ',' {
+			t.Fatalf("scanDecimal(%q) stops at %d, not at a comma", s, n)
+		}
+		want, err := strconv.ParseFloat(s[:n], 64)
+		if err != nil {
+			t.Fatalf("scanDecimal(%q) = %v, but ParseFloat(%q) fails: %v", s, got, s[:n], err)
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("scanDecimal(%q) = %v, ParseFloat = %v", s, got, want)
+		}
+	})
+}

@@ -22,6 +22,9 @@ const (
 	ctJSONLines = "application/jsonlines"
 )
 
+// contentTypeHeaders are the response Content-Type header values.
+var contentTypeHeaders = map[string][]string{ctCSV: {ctCSV}, ctJSON: {ctJSON}, ctJSONLines: {ctJSONLines}}
+
 // HTTP header names of the SageMaker runtime API.
 const (
 	HeaderTargetVariant   = "X-Amzn-Sagemaker-Target-Variant"
@@ -50,6 +53,8 @@ type Response struct {
 	// Variant is the production variant that answered.
 	Variant string
 	Records int
+
+	variantHeader []string // []string{Variant}, shared by the variant's requests
 }
 
 // StatusError is an invocation failure with its HTTP status.
@@ -101,6 +106,7 @@ func (s *Server) invoke(le *liveEndpoint, req Request, sc *scratch) (Response, e
 	}
 	resp, err := s.predict(v.model, req, sc)
 	resp.Variant = v.name
+	resp.variantHeader = v.header
 	code := http.StatusOK
 	var se *StatusError
 	if errors.As(err, &se) {
@@ -260,7 +266,12 @@ func (s *Server) serveInvocation(w http.ResponseWriter, r *http.Request, le *liv
 		WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes is over the %d-byte limit", r.ContentLength, s.opts.MaxBodyBytes))
 		return
 	}
-	body, err := readBody(sc.body[:0], http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	var src io.Reader = r.Body
+	if r.ContentLength < 0 {
+		// A known length was checked above and bounds the body already.
+		src = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	}
+	body, err := readBody(sc.body[:0], src)
 	sc.body = body[:0]
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -281,7 +292,10 @@ func (s *Server) serveInvocation(w http.ResponseWriter, r *http.Request, le *liv
 	}
 	resp, err := s.invoke(le, req, sc)
 	h := w.Header()
-	if resp.Variant != "" {
+	// Shared, never-modified header values save an allocation each.
+	if resp.variantHeader != nil {
+		h[HeaderInvokedVariant] = resp.variantHeader
+	} else if resp.Variant != "" {
 		h.Set(HeaderInvokedVariant, resp.Variant)
 	}
 	if ca := r.Header.Get(HeaderCustomAttribute); ca != "" {
@@ -299,7 +313,11 @@ func (s *Server) serveInvocation(w http.ResponseWriter, r *http.Request, le *liv
 		WriteError(w, code, msg)
 		return
 	}
-	h.Set("Content-Type", resp.ContentType)
+	if v, ok := contentTypeHeaders[resp.ContentType]; ok {
+		h["Content-Type"] = v
+	} else {
+		h.Set("Content-Type", resp.ContentType)
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(resp.Body)
 	if cap(resp.Body) > cap(sc.resp) {

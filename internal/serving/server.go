@@ -86,6 +86,7 @@ type liveVariant struct {
 	version int
 	model   *Model
 	obs     *variantMetrics
+	header  []string // []string{name}: the invoked-variant header value
 }
 
 // NewServer returns a server with no endpoint; load loads a model
@@ -218,7 +219,16 @@ func (s *Server) build(ctx context.Context, ep registry.Endpoint, loaded map[art
 		m := loaded[v.Model]
 		if m == nil {
 			var err error
-			m, err = s.load(ctx, v.Model)
+			// A panicking loader is a load error: the previous config
+			// keeps serving and the process (ferry server) survives.
+			m, err = func() (m *Model, err error) {
+				defer func() {
+					if p := recover(); p != nil {
+						err = fmt.Errorf("model loader panicked: %v", p)
+					}
+				}()
+				return s.load(ctx, v.Model)
+			}()
 			if err != nil {
 				return nil, fmt.Errorf("endpoint %q variant %q: loading model %s: %w", ep.Name, v.Name, v.Model.Short(), err)
 			}
@@ -231,7 +241,7 @@ func (s *Server) build(ctx context.Context, ep registry.Endpoint, loaded map[art
 		acc += v.Weight
 		le.variants = append(le.variants, &liveVariant{
 			name: v.Name, weight: v.Weight, group: v.Group, version: v.Version, model: m,
-			obs: s.metrics.variant(ep.Name, v.Name),
+			obs: s.metrics.variant(ep.Name, v.Name), header: []string{v.Name},
 		})
 		le.cum = append(le.cum, acc)
 	}
@@ -246,7 +256,8 @@ func (s *Server) SetModel(name string, m *Model) {
 	next := maps.Clone(*s.live.Load())
 	next[name] = &liveEndpoint{
 		name: name, configVersion: 1, cum: []float64{1}, total: 1,
-		variants: []*liveVariant{{name: registry.DefaultVariant, weight: 1, model: m, obs: s.metrics.variant(name, registry.DefaultVariant)}},
+		variants: []*liveVariant{{name: registry.DefaultVariant, weight: 1, model: m, obs: s.metrics.variant(name, registry.DefaultVariant),
+			header: []string{registry.DefaultVariant}}},
 	}
 	s.live.Store(&next)
 }

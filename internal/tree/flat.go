@@ -12,22 +12,32 @@ type Flat struct {
 	roots  []int32
 
 	// The complete layout, used when every tree is at most
-	// maxCompleteDepth deep: each tree padded to depth depth (a shallow
-	// leaf becomes splits that always go left), so a walk is depth
+	// maxCompleteDepth deep and every threshold is finite or +Inf: each
+	// tree padded to depth depth (a shallow leaf is copied to every leaf
+	// below it, so the padding splits do not matter), so a walk is depth
 	// branch-free steps i = 2i + 1 + (go right).
 	depth    int
-	splits   []completeSplit // per tree 2^depth − 1
-	leafVals []float64       // per tree 2^depth
+	stride   int             // per tree: max(64, 2^depth)
+	splits   []completeSplit // per tree 2^depth − 1 used of stride
+	leafVals []float64       // per tree 2^depth used of stride
 }
 
-// completeSplit is a split of the complete layout.
+// completeSplit is a split of the complete layout. The batch path reads
+// rows from a lane-interleaved buffer holding each feature twice: slot
+// 2f with NaN turned into −Inf (so a missing value goes left) and slot
+// 2f+1 with NaN turned into +Inf (goes right). feat is the slot of the
+// node's feature and default direction, times laneWidth, so routing a
+// row is a single comparison with no test for missing values.
 type completeSplit struct {
-	feat uint32 // bit 31: missing goes left
+	feat uint32 // (2·feature + default right)·laneWidth
 	thr  float32
 }
 
 // maxCompleteDepth bounds the padded layout's size (2^depth per tree).
 const maxCompleteDepth = 8
+
+// laneWidth is the number of rows walked through a tree in lockstep.
+const laneWidth = 8
 
 // flatNode is a split (left >= 0) or a leaf (left < 0).
 type flatNode struct {
@@ -86,22 +96,31 @@ func NewFlat(trees []Tree) *Flat {
 	return f
 }
 
-// buildComplete fills the complete layout when the trees are shallow.
+// buildComplete fills the complete layout when the trees are shallow and
+// their thresholds suit it.
 func (f *Flat) buildComplete(trees []Tree) {
 	d := 1
 	for i := range trees {
-		if trees[i].NumNodes() == 0 {
+		t := &trees[i]
+		if t.NumNodes() == 0 {
 			return
 		}
-		d = max(d, trees[i].MaxDepth())
+		for j, thr := range t.Threshold {
+			// −Inf or NaN thresholds would mis-route missing values.
+			if t.Left[j] >= 0 && !(thr > float32(math.Inf(-1))) {
+				return
+			}
+		}
+		d = max(d, t.MaxDepth())
 	}
 	if d > maxCompleteDepth {
 		return
 	}
 	f.depth = d
 	ns, nl := 1<<d-1, 1<<d
-	f.splits = make([]completeSplit, ns*len(trees))
-	f.leafVals = make([]float64, nl*len(trees))
+	f.stride = max(64, nl)
+	f.splits = make([]completeSplit, f.stride*len(trees))
+	f.leafVals = make([]float64, f.stride*len(trees))
 	var fill func(t *Tree, splits []completeSplit, leaves []float64, src int32, dst, level int)
 	fill = func(t *Tree, splits []completeSplit, leaves []float64, src int32, dst, level int) {
 		if level == d {
@@ -109,73 +128,125 @@ func (f *Flat) buildComplete(trees []Tree) {
 			return
 		}
 		l, r := src, src
-		if t.Left[src] < 0 {
-			// Padding: every value (and NaN) goes left.
-			splits[dst] = completeSplit{feat: defaultLeftBit, thr: float32(math.Inf(1))}
-		} else {
-			feat := uint32(t.Feature[src])
-			if t.DefaultLeft[src] {
-				feat |= defaultLeftBit
+		if t.Left[src] >= 0 {
+			slot := 2 * uint32(t.Feature[src])
+			if !t.DefaultLeft[src] {
+				slot++
 			}
-			splits[dst] = completeSplit{feat: feat, thr: t.Threshold[src]}
+			splits[dst] = completeSplit{feat: slot * laneWidth, thr: t.Threshold[src]}
 			l, r = t.Left[src], t.Right[src]
 		}
 		fill(t, splits, leaves, l, 2*dst+1, level+1)
 		fill(t, splits, leaves, r, 2*dst+2, level+1)
 	}
 	for i := range trees {
-		fill(&trees[i], f.splits[i*ns:(i+1)*ns], f.leafVals[i*nl:(i+1)*nl], 0, 0, 0)
+		fill(&trees[i], f.splits[i*f.stride:i*f.stride+ns], f.leafVals[i*f.stride:i*f.stride+nl], 0, 0, 0)
 	}
 }
 
-// completeLeaf walks tree ti of the complete layout for a float32 row and
-// returns the index into leafVals.
-func (f *Flat) completeLeaf(ti int, x []float32) int {
+// completeLanes walks laneWidth rows of the lane-interleaved buffer xl
+// through tree ti of the complete layout and adds their leaf values to
+// out.
+func (f *Flat) completeLanes(ti int, xl []float32, out *[laneWidth]float64) {
+	if f.stride == 64 {
+		f.completeLanes64(ti, xl, out)
+		return
+	}
 	ns := 1<<f.depth - 1
-	splits := f.splits[ti*ns : (ti+1)*ns]
-	i := 0
+	splits := f.splits[ti*f.stride : ti*f.stride+ns]
+	var i0, i1, i2, i3, i4, i5, i6, i7 int
 	for range f.depth {
-		s := splits[i]
-		v := x[s.feat&^defaultLeftBit]
-		d := 0
-		if v >= s.thr {
-			d = 1
-		}
-		if v != v {
-			d = int(s.feat>>31) ^ 1
-		}
-		i = 2*i + 1 + d
+		s0, s1, s2, s3 := splits[i0], splits[i1], splits[i2], splits[i3]
+		i0 = 2*i0 + 1 + b2i(xl[s0.feat] >= s0.thr)
+		i1 = 2*i1 + 1 + b2i(xl[s1.feat+1] >= s1.thr)
+		i2 = 2*i2 + 1 + b2i(xl[s2.feat+2] >= s2.thr)
+		i3 = 2*i3 + 1 + b2i(xl[s3.feat+3] >= s3.thr)
+		s4, s5, s6, s7 := splits[i4], splits[i5], splits[i6], splits[i7]
+		i4 = 2*i4 + 1 + b2i(xl[s4.feat+4] >= s4.thr)
+		i5 = 2*i5 + 1 + b2i(xl[s5.feat+5] >= s5.thr)
+		i6 = 2*i6 + 1 + b2i(xl[s6.feat+6] >= s6.thr)
+		i7 = 2*i7 + 1 + b2i(xl[s7.feat+7] >= s7.thr)
 	}
-	return ti*(ns+1) + i - ns
+	leaves := f.leafVals[ti*f.stride : ti*f.stride+ns+1]
+	out[0] += leaves[i0-ns]
+	out[1] += leaves[i1-ns]
+	out[2] += leaves[i2-ns]
+	out[3] += leaves[i3-ns]
+	out[4] += leaves[i4-ns]
+	out[5] += leaves[i5-ns]
+	out[6] += leaves[i6-ns]
+	out[7] += leaves[i7-ns]
 }
 
-// completeLeaf4 is completeLeaf for four rows in lockstep.
-func (f *Flat) completeLeaf4(ti int, x []float32, m int) (int, int, int, int) {
+// completeLanes64 is completeLanes for trees of depth at most 6, whose
+// splits and leaves fit arrays of 64: masking the indices with 63 lets the
+// compiler drop the bounds checks.
+func (f *Flat) completeLanes64(ti int, xl []float32, out *[laneWidth]float64) {
 	ns := 1<<f.depth - 1
-	splits := f.splits[ti*ns : (ti+1)*ns]
-	x0, x1, x2, x3 := x[:m], x[m:2*m], x[2*m:3*m], x[3*m:4*m]
-	i0, i1, i2, i3 := 0, 0, 0, 0
+	splits := (*[64]completeSplit)(f.splits[ti*64 : ti*64+64])
+	var i0, i1, i2, i3, i4, i5, i6, i7 int
 	for range f.depth {
-		i0 = completeStep(splits, i0, x0)
-		i1 = completeStep(splits, i1, x1)
-		i2 = completeStep(splits, i2, x2)
-		i3 = completeStep(splits, i3, x3)
+		s0, s1, s2, s3 := splits[i0&63], splits[i1&63], splits[i2&63], splits[i3&63]
+		i0 = 2*i0 + 1 + b2i(xl[s0.feat] >= s0.thr)
+		i1 = 2*i1 + 1 + b2i(xl[s1.feat+1] >= s1.thr)
+		i2 = 2*i2 + 1 + b2i(xl[s2.feat+2] >= s2.thr)
+		i3 = 2*i3 + 1 + b2i(xl[s3.feat+3] >= s3.thr)
+		s4, s5, s6, s7 := splits[i4&63], splits[i5&63], splits[i6&63], splits[i7&63]
+		i4 = 2*i4 + 1 + b2i(xl[s4.feat+4] >= s4.thr)
+		i5 = 2*i5 + 1 + b2i(xl[s5.feat+5] >= s5.thr)
+		i6 = 2*i6 + 1 + b2i(xl[s6.feat+6] >= s6.thr)
+		i7 = 2*i7 + 1 + b2i(xl[s7.feat+7] >= s7.thr)
 	}
-	base := ti*(ns+1) - ns
-	return base + i0, base + i1, base + i2, base + i3
+	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
+	out[0] += leaves[(i0-ns)&63]
+	out[1] += leaves[(i1-ns)&63]
+	out[2] += leaves[(i2-ns)&63]
+	out[3] += leaves[(i3-ns)&63]
+	out[4] += leaves[(i4-ns)&63]
+	out[5] += leaves[(i5-ns)&63]
+	out[6] += leaves[(i6-ns)&63]
+	out[7] += leaves[(i7-ns)&63]
 }
 
-func completeStep(splits []completeSplit, i int, x []float32) int {
-	s := splits[i]
-	v := x[s.feat&^defaultLeftBit]
-	d := 0
-	if v >= s.thr {
-		d = 1
+// completeTree64 is completeLanes64 for every lane group of a block: one
+// call per tree rather than per tree and group.
+func (f *Flat) completeTree64(ti int, xb []float32, groupLen, groups int, acc *[maxCompleteBlock / laneWidth][laneWidth]float64) {
+	ns := 1<<f.depth - 1
+	depth := f.depth
+	splits := (*[64]completeSplit)(f.splits[ti*64 : ti*64+64])
+	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
+	for g := range groups {
+		xl := xb[g*groupLen : (g+1)*groupLen]
+		var i0, i1, i2, i3, i4, i5, i6, i7 int
+		for range depth {
+			s0, s1, s2, s3 := splits[i0&63], splits[i1&63], splits[i2&63], splits[i3&63]
+			i0 = 2*i0 + 1 + b2i(xl[s0.feat] >= s0.thr)
+			i1 = 2*i1 + 1 + b2i(xl[s1.feat+1] >= s1.thr)
+			i2 = 2*i2 + 1 + b2i(xl[s2.feat+2] >= s2.thr)
+			i3 = 2*i3 + 1 + b2i(xl[s3.feat+3] >= s3.thr)
+			s4, s5, s6, s7 := splits[i4&63], splits[i5&63], splits[i6&63], splits[i7&63]
+			i4 = 2*i4 + 1 + b2i(xl[s4.feat+4] >= s4.thr)
+			i5 = 2*i5 + 1 + b2i(xl[s5.feat+5] >= s5.thr)
+			i6 = 2*i6 + 1 + b2i(xl[s6.feat+6] >= s6.thr)
+			i7 = 2*i7 + 1 + b2i(xl[s7.feat+7] >= s7.thr)
+		}
+		out := &acc[g&(maxCompleteBlock/laneWidth-1)]
+		out[0] += leaves[(i0-ns)&63]
+		out[1] += leaves[(i1-ns)&63]
+		out[2] += leaves[(i2-ns)&63]
+		out[3] += leaves[(i3-ns)&63]
+		out[4] += leaves[(i4-ns)&63]
+		out[5] += leaves[(i5-ns)&63]
+		out[6] += leaves[(i6-ns)&63]
+		out[7] += leaves[(i7-ns)&63]
 	}
-	if v != v {
-		d = int(s.feat>>31) ^ 1
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	return 2*i + 1 + d
+	return 0
 }
 
 // NumTrees returns the number of trees.
@@ -214,7 +285,12 @@ func (f *Flat) Value(ti int, x []float64) float64 {
 func (f *Flat) Sum(x []float64, lo, hi int) float64 {
 	s := 0.0
 	if f.depth > 0 {
-		for ti := lo; ti < hi; ti++ {
+		ti := lo
+		// Four trees walked together: their dependency chains overlap.
+		for ; ti+4 <= hi; ti += 4 {
+			s += f.completeSum4(ti, x)
+		}
+		for ; ti < hi; ti++ {
 			s += f.leafVals[f.completeLeaf64(ti, x)]
 		}
 		return s
@@ -225,24 +301,55 @@ func (f *Flat) Sum(x []float64, lo, hi int) float64 {
 	return s
 }
 
-// completeLeaf64 is completeLeaf for a float64 row.
+// completeLeaf64 walks tree ti of the complete layout for a float64 row
+// and returns the index into leafVals.
 func (f *Flat) completeLeaf64(ti int, x []float64) int {
 	ns := 1<<f.depth - 1
-	splits := f.splits[ti*ns : (ti+1)*ns]
+	splits := f.splits[ti*f.stride : ti*f.stride+ns]
 	i := 0
 	for range f.depth {
 		s := splits[i]
-		v := float32(x[s.feat&^defaultLeftBit])
-		d := 0
-		if v >= s.thr {
-			d = 1
-		}
+		slot := s.feat / laneWidth
+		v := float32(x[slot>>1])
+		d := b2i(v >= s.thr)
 		if v != v {
-			d = int(s.feat>>31) ^ 1
+			d = int(slot & 1)
 		}
 		i = 2*i + 1 + d
 	}
-	return ti*(ns+1) + i - ns
+	return ti*f.stride + i - ns
+}
+
+// completeSum4 is the sum of the leaf values of trees ti to ti+3 for a
+// float64 row.
+func (f *Flat) completeSum4(ti int, x []float64) float64 {
+	ns := 1<<f.depth - 1
+	st := f.stride
+	s0 := f.splits[ti*st : ti*st+ns]
+	s1 := f.splits[(ti+1)*st : (ti+1)*st+ns]
+	s2 := f.splits[(ti+2)*st : (ti+2)*st+ns]
+	s3 := f.splits[(ti+3)*st : (ti+3)*st+ns]
+	var i0, i1, i2, i3 int
+	for range f.depth {
+		i0 = completeStep64(s0, i0, x)
+		i1 = completeStep64(s1, i1, x)
+		i2 = completeStep64(s2, i2, x)
+		i3 = completeStep64(s3, i3, x)
+	}
+	lv := f.leafVals
+	return lv[ti*st+i0-ns] + lv[(ti+1)*st+i1-ns] + lv[(ti+2)*st+i2-ns] + lv[(ti+3)*st+i3-ns]
+}
+
+// completeStep64 moves from split i one level down for a float64 row.
+func completeStep64(splits []completeSplit, i int, x []float64) int {
+	s := splits[i]
+	slot := s.feat / laneWidth
+	v := float32(x[slot>>1])
+	d := b2i(v >= s.thr)
+	if v != v {
+		d = int(slot & 1)
+	}
+	return 2*i + 1 + d
 }
 
 // leaf32 is leaf for a row already converted to float32, with the
@@ -305,12 +412,26 @@ func (f *Flat) leaf4(ti int, x []float32, m int) (int32, int32, int32, int32) {
 // at a time.
 const BlockRows = 64
 
+// maxCompleteBlock is the most rows the complete layout takes through
+// each tree at a time. The lane-interleaved buffer holds every feature
+// twice, so BlockRows×m scratch holds BlockRows/2 rows; a larger buffer
+// ([FastBlockBuf]) lets more rows share each pass over the trees.
+const maxCompleteBlock = BlockRows
+
+// FastBlockBuf returns the length of float32 scratch for m features at
+// which [Flat.AddBlock] takes its largest blocks.
+func FastBlockBuf(m int) int { return 2 * maxCompleteBlock * m }
+
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
 // value of every tree t into dst[row*stride + group[t]] (group nil: all
-// into dst[row*stride]). Rows are taken BlockRows at a time through each
-// tree so a tree stays in cache. buf is float32 scratch of at least
-// BlockRows×m values. It does not allocate.
+// into dst[row*stride]). Rows are taken in blocks through each tree so a
+// tree stays in cache. buf is float32 scratch of at least BlockRows×m
+// values; [FastBlockBuf] values allow larger blocks. It does not allocate.
 func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	if f.depth > 0 {
+		f.addComplete(dst, stride, group, x, m, buf)
+		return
+	}
 	n := len(x) / m
 	for r0 := 0; r0 < n; r0 += BlockRows {
 		r1 := min(r0+BlockRows, n)
@@ -324,20 +445,6 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 			if group != nil {
 				off = int(group[ti])
 			}
-			if f.depth > 0 {
-				r := 0
-				for ; r+4 <= rows; r += 4 {
-					l0, l1, l2, l3 := f.completeLeaf4(ti, xb[r*m:(r+4)*m], m)
-					dst[(r0+r)*stride+off] += f.leafVals[l0]
-					dst[(r0+r+1)*stride+off] += f.leafVals[l1]
-					dst[(r0+r+2)*stride+off] += f.leafVals[l2]
-					dst[(r0+r+3)*stride+off] += f.leafVals[l3]
-				}
-				for ; r < rows; r++ {
-					dst[(r0+r)*stride+off] += f.leafVals[f.completeLeaf(ti, xb[r*m:r*m+m])]
-				}
-				continue
-			}
 			r := 0
 			// Four rows walk the tree together: their loads overlap.
 			for ; r+4 <= rows; r += 4 {
@@ -349,6 +456,73 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 			}
 			for ; r < rows; r++ {
 				dst[(r0+r)*stride+off] += f.values[f.leaf32(ti, xb[r*m:r*m+m])]
+			}
+		}
+	}
+}
+
+// addComplete is AddBlock for the complete layout: blocks of rows at
+// a time, laneWidth rows walking each tree together.
+func (f *Flat) addComplete(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	n := len(x) / m
+	groupLen := 2 * m * laneWidth
+	negInf, posInf := float32(math.Inf(-1)), float32(math.Inf(1))
+	block := min(maxCompleteBlock, len(buf)/groupLen*laneWidth)
+	if block == 0 {
+		panic("tree: AddBlock scratch shorter than BlockRows×m")
+	}
+	for r0 := 0; r0 < n; r0 += block {
+		r1 := min(r0+block, n)
+		lanes := (r1 - r0 + laneWidth - 1) / laneWidth
+		xb := buf[:lanes*groupLen]
+		// Interleave: xb[g·groupLen + (2j+side)·laneWidth + lane].
+		for g := range lanes {
+			xg := xb[g*groupLen : (g+1)*groupLen]
+			for lane := range laneWidth {
+				r := r0 + g*laneWidth + lane
+				if r >= r1 {
+					for j := range 2 * m {
+						xg[j*laneWidth+lane] = 0
+					}
+					continue
+				}
+				for j, v := range x[r*m : (r+1)*m] {
+					lo, hi := float32(v), float32(v)
+					if v != v {
+						lo, hi = negInf, posInf
+					}
+					xg[2*j*laneWidth+lane] = lo
+					xg[(2*j+1)*laneWidth+lane] = hi
+				}
+			}
+		}
+		if group == nil {
+			var acc [maxCompleteBlock / laneWidth][laneWidth]float64
+			if f.stride == 64 {
+				for ti := range f.roots {
+					f.completeTree64(ti, xb, groupLen, lanes, &acc)
+				}
+			} else {
+				for ti := range f.roots {
+					for g := range lanes {
+						f.completeLanes(ti, xb[g*groupLen:(g+1)*groupLen], &acc[g])
+					}
+				}
+			}
+			for r := r0; r < r1; r++ {
+				g, lane := (r-r0)/laneWidth, (r-r0)%laneWidth
+				dst[r*stride] += acc[g][lane]
+			}
+			continue
+		}
+		for ti := range f.roots {
+			off := int(group[ti])
+			for g := range lanes {
+				var out [laneWidth]float64
+				f.completeLanes(ti, xb[g*groupLen:(g+1)*groupLen], &out)
+				for lane := range min(laneWidth, r1-r0-g*laneWidth) {
+					dst[(r0+g*laneWidth+lane)*stride+off] += out[lane]
+				}
 			}
 		}
 	}

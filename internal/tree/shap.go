@@ -1,5 +1,12 @@
 package tree
 
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
 // Path-dependent TreeSHAP (Lundberg, Erion and Lee 2018, Algorithm 2), as
 // XGBoost's pred_contribs computes it: the covers weight the branches a
 // feature outside the coalition would take.
@@ -16,6 +23,7 @@ type pathElem struct {
 // for trees up to a given depth. A ShapScratch is not safe for concurrent
 // use; give each goroutine its own.
 type ShapScratch struct {
+	feats []int32 // unique features on the current path (leaf tables)
 	path  []pathElem
 	recip []float64 // recip[i] = 1/i, so the hot loops multiply
 }
@@ -23,7 +31,7 @@ type ShapScratch struct {
 // NewShapScratch returns scratch space for trees of depth up to maxDepth.
 func NewShapScratch(maxDepth int) *ShapScratch {
 	d := maxDepth + 2
-	s := &ShapScratch{path: make([]pathElem, d*(d+1)/2), recip: make([]float64, d+2)}
+	s := &ShapScratch{path: make([]pathElem, d*(d+1)/2), recip: make([]float64, d+2), feats: make([]int32, d)}
 	for i := 1; i < len(s.recip); i++ {
 		s.recip[i] = 1 / float64(i)
 	}
@@ -125,14 +133,16 @@ func (s *ShapScratch) recurse(t *Tree, x, phi []float64, scale float64, node int
 // leaf adds the contributions of the path's features at a leaf of value
 // v. For an element the row does not follow (one = 0) the unwound sum is
 // Σ_j w_j·(l+1)/(zero·(l−j)): one shared sum divided by its zero
-// fraction. Elements the row follows (one ≠ 0) need the sequential
-// recurrence; two run side by side so their dependency chains overlap.
+// fraction. An element the row follows has one = 1 (path-dependent
+// TreeSHAP only ever passes 1 or 0) and needs the sequential recurrence;
+// up to four run side by side so their dependency chains overlap.
 func (s *ShapScratch) leaf(path []pathElem, depth int, phi []float64, v float64) {
 	recip := s.recip
 	fd := float64(depth + 1)
 	cold := 0.0
 	haveCold := false
-	pending := -1
+	var hot [4]int32
+	nh := 0
 	for i := 1; i <= depth; i++ {
 		e := &path[i]
 		if e.one == 0 {
@@ -149,42 +159,51 @@ func (s *ShapScratch) leaf(path []pathElem, depth int, phi []float64, v float64)
 			phi[e.feature] -= cold * fd * v
 			continue
 		}
-		if pending < 0 {
-			pending = i
-			continue
+		hot[nh] = int32(i)
+		nh++
+		if nh == len(hot) {
+			unwoundHot(path, depth, &hot, nh, recip, phi, v)
+			nh = 0
 		}
-		w1, w2 := unwoundSum2(path, depth, pending, i, recip)
-		p := &path[pending]
-		phi[p.feature] += w1 * (p.one - p.zero) * v
-		phi[e.feature] += w2 * (e.one - e.zero) * v
-		pending = -1
 	}
-	if pending >= 0 {
-		p := &path[pending]
-		phi[p.feature] += unwoundSum(path, depth, pending, recip) * (p.one - p.zero) * v
+	if nh > 0 {
+		unwoundHot(path, depth, &hot, nh, recip, phi, v)
 	}
 }
 
-// unwoundSum2 is unwoundSum for two elements whose one fractions are not
-// zero, interleaved.
-func unwoundSum2(path []pathElem, depth, k1, k2 int, recip []float64) (float64, float64) {
-	fd := float64(depth + 1)
-	a1, a2 := fd/path[k1].one, fd/path[k2].one
-	b1, b2 := path[k1].zero*recip[depth+1], path[k2].zero*recip[depth+1]
-	n1, n2 := path[depth].weight, path[depth].weight
-	var t1, t2 float64
-	for i := depth - 1; i >= 0; i-- {
-		r := recip[i+1]
-		d := float64(depth - i)
-		w := path[i].weight
-		x1 := n1 * a1 * r
-		x2 := n2 * a2 * r
-		t1 += x1
-		t2 += x2
-		n1 = w - x1*b1*d
-		n2 = w - x2*b2*d
+// unwoundHot adds the contributions of the first nh (1 to 4) elements of
+// hot, path elements with one = 1, running their unwound sums together.
+// With n the chain value and c = (l+1)/(j+1), a step is t += n·c,
+// n = w_j − n·zero·c·(l−j)/(l+1).
+func unwoundHot(path []pathElem, depth int, hot *[4]int32, nh int, recip []float64, phi []float64, v float64) {
+	var z [4]float64
+	for k := range nh {
+		z[k] = path[hot[k]].zero
 	}
-	return t1, t2
+	z0, z1, z2, z3 := z[0], z[1], z[2], z[3]
+	fd := float64(depth + 1)
+	rd := recip[depth+1]
+	n0 := path[depth].weight
+	n1, n2, n3 := n0, n0, n0
+	var t0, t1, t2, t3 float64
+	for i := depth - 1; i >= 0; i-- {
+		c := fd * recip[i+1]
+		q := c * float64(depth-i) * rd
+		w := path[i].weight
+		t0 += n0 * c
+		t1 += n1 * c
+		t2 += n2 * c
+		t3 += n3 * c
+		n0 = w - n0*z0*q
+		n1 = w - n1*z1*q
+		n2 = w - n2*z2*q
+		n3 = w - n3*z3*q
+	}
+	t := [4]float64{t0, t1, t2, t3}
+	for k := range nh {
+		e := &path[hot[k]]
+		phi[e.feature] += t[k] * (1 - e.zero) * v
+	}
 }
 
 // unwind removes element k from the path of length depth+1.
@@ -206,26 +225,317 @@ func unwind(path []pathElem, depth, k int) {
 	}
 }
 
-// unwoundSum is the total permutation weight of the path with element k
-// removed, without modifying the path. recip[i] = 1/i.
-func unwoundSum(path []pathElem, depth, k int, recip []float64) float64 {
-	one, zero := path[k].one, path[k].zero
-	next := path[depth].weight
-	fd := float64(depth + 1)
-	total := 0.0
-	if one != 0 {
-		a := fd / one
-		b := zero * recip[depth+1]
-		for i := depth - 1; i >= 0; i-- {
-			tmp := next * a * recip[i+1]
-			total += tmp
-			next = path[i].weight - tmp*b*float64(depth-i)
+// shapNode is one node of [ShapTrees]: the fields path-dependent TreeSHAP
+// reads, side by side, with the children's cover fractions precomputed.
+type shapNode struct {
+	left, right int32 // −1 for a leaf
+	feature     int32
+	thr         float32
+	defaultLeft bool
+	zl, zr      float64 // cover(left)/cover, cover(right)/cover (0 if cover is 0)
+	value       float64
+}
+
+// ShapTrees is a set of trees laid out for path-dependent TreeSHAP: per
+// tree one array of compact nodes plus its mean value. Build it once with
+// [NewShapTrees]; it is immutable and safe for concurrent use.
+type ShapTrees struct {
+	nodes [][]shapNode
+	means []float64
+
+	// Leaf tables (Fast TreeSHAP v2, Yang 2021), built on first use when
+	// they fit maxLeafTable values: a leaf's contributions depend on the
+	// row only through which of the path's unique features the row
+	// follows, so they are precomputed per leaf for every such pattern.
+	once   sync.Once
+	tables []leafTable // per tree; nil when too large
+}
+
+// leafTable holds one tree's precomputed leaf contributions: for leaf
+// node i with nu unique path features (in order of first appearance from
+// the root), the contribution of feature j under pattern p (bit j set:
+// the row follows every split on that feature) is
+// vals[off[i] + p·nu + j].
+type leafTable struct {
+	off  []int32
+	vals []float64
+}
+
+// maxLeafTable bounds the leaf tables of one ShapTrees (float64 values:
+// 64 MB). 100 full depth-6 trees take 2.5 M.
+const maxLeafTable = 8 << 20
+
+// NewShapTrees lays out trees, which must be valid ([Tree.Validate]).
+func NewShapTrees(trees []Tree) *ShapTrees {
+	st := &ShapTrees{nodes: make([][]shapNode, len(trees)), means: make([]float64, len(trees))}
+	for ti := range trees {
+		t := &trees[ti]
+		nodes := make([]shapNode, t.NumNodes())
+		for i := range nodes {
+			n := shapNode{left: t.Left[i], right: t.Right[i], value: t.Value[i]}
+			if n.left >= 0 {
+				n.feature, n.thr, n.defaultLeft = t.Feature[i], t.Threshold[i], t.DefaultLeft[i]
+				if c := t.Cover[i]; c > 0 {
+					n.zl, n.zr = t.Cover[n.left]/c, t.Cover[n.right]/c
+				}
+			}
+			nodes[i] = n
 		}
-	} else if zero != 0 {
-		a := fd / zero
-		for i := depth - 1; i >= 0; i-- {
-			total += path[i].weight * a * recip[depth-i]
+		st.nodes[ti] = nodes
+		if len(nodes) > 0 {
+			st.means[ti] = t.MeanValue()
 		}
 	}
-	return total
+	return st
+}
+
+// buildTables fills st.tables when they fit maxLeafTable.
+func (st *ShapTrees) buildTables() {
+	total := 0
+	for _, nodes := range st.nodes {
+		if len(nodes) == 0 || nodes[0].left < 0 {
+			continue
+		}
+		var count func(node int32, feats []int32)
+		count = func(node int32, feats []int32) {
+			n := &nodes[node]
+			if n.left < 0 {
+				total += len(feats) << len(feats)
+				return
+			}
+			if !slices.Contains(feats, n.feature) {
+				feats = append(feats, n.feature)
+			}
+			count(n.left, feats)
+			count(n.right, feats)
+		}
+		count(0, make([]int32, 0, 64))
+		if total > maxLeafTable {
+			return
+		}
+	}
+	tables := make([]leafTable, len(st.nodes))
+	// Trees are independent: build them on all cores.
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(st.nodes)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := make([]leafElem, 0, 64)
+			for {
+				ti := int(next.Add(1) - 1)
+				if ti >= len(st.nodes) {
+					return
+				}
+				tables[ti] = st.buildTable(ti, path)
+			}
+		}()
+	}
+	wg.Wait()
+	st.tables = tables
+}
+
+// buildTable returns tree ti's leaf table.
+func (st *ShapTrees) buildTable(ti int, path []leafElem) leafTable {
+	nodes := st.nodes[ti]
+	if len(nodes) == 0 || nodes[0].left < 0 {
+		return leafTable{}
+	}
+	lt := leafTable{off: make([]int32, len(nodes))}
+	var fill func(node int32, feats []int32, zero []float64)
+	fill = func(node int32, feats []int32, zero []float64) {
+		n := &nodes[node]
+		if n.left < 0 {
+			lt.off[node] = int32(len(lt.vals))
+			nu := len(feats)
+			start := len(lt.vals)
+			lt.vals = slices.Grow(lt.vals, nu<<nu)[:start+nu<<nu]
+			for p := range 1 << nu {
+				leafContribs(lt.vals[start+p*nu:start+(p+1)*nu], zero, p, n.value, path)
+			}
+			return
+		}
+		for _, c := range [2]struct {
+			child int32
+			z     float64
+		}{{n.left, n.zl}, {n.right, n.zr}} {
+			f, z := feats, zero
+			if j := slices.Index(feats, n.feature); j >= 0 {
+				z = slices.Clone(zero)
+				z[j] *= c.z
+			} else {
+				f = append(slices.Clip(feats), n.feature)
+				z = append(slices.Clip(zero), c.z)
+			}
+			fill(c.child, f, z)
+		}
+	}
+	fill(0, nil, nil)
+	return lt
+}
+
+// leafElem is an element of [leafContribs]'s path.
+type leafElem struct{ z, o, w float64 }
+
+// leafContribs writes into out a leaf's contributions (value v) for the unique
+// path features with zero fractions zero, the row following those whose
+// bit is set in pattern: Algorithm 2's EXTEND over the whole path, then
+// UNWOUND_SUM·(one − zero)·v per feature.
+func leafContribs(out, zero []float64, pattern int, v float64, path []leafElem) {
+	l := len(zero)
+	path = path[:0]
+	extend := func(z, o float64) {
+		d := len(path)
+		w := 0.0
+		if d == 0 {
+			w = 1
+		}
+		path = append(path, leafElem{z, o, w})
+		for i := d - 1; i >= 0; i-- {
+			path[i+1].w += o * path[i].w * float64(i+1) / float64(d+1)
+			path[i].w = z * path[i].w * float64(d-i) / float64(d+1)
+		}
+	}
+	extend(1, 1)
+	for j, z := range zero {
+		extend(z, float64(pattern>>j&1))
+	}
+	for k := 1; k <= l; k++ {
+		e := path[k]
+		if e.o == 0 && e.z == 0 {
+			out[k-1] = 0
+			continue
+		}
+		total, next := 0.0, path[l].w
+		for i := l - 1; i >= 0; i-- {
+			if e.o != 0 {
+				t := next * float64(l+1) / (float64(i+1) * e.o)
+				total += t
+				next = path[i].w - t*e.z*float64(l-i)/float64(l+1)
+			} else {
+				total += path[i].w * float64(l+1) / (e.z * float64(l-i))
+			}
+		}
+		out[k-1] = total * (e.o - e.z) * v
+	}
+}
+
+// tableWalk adds the contributions of tree nodes for row x using its
+// leaf table: a walk of every node that tracks which unique path
+// features the row follows.
+func (s *ShapScratch) tableWalk(nodes []shapNode, lt *leafTable, x, phi []float64, scale float64, node int32, nu int, pattern uint32) {
+	n := &nodes[node]
+	if n.left < 0 {
+		vals := lt.vals[int(lt.off[node])+int(pattern)*nu:]
+		vals = vals[:nu]
+		for j, v := range vals {
+			phi[s.feats[j]] += v * scale
+		}
+		return
+	}
+	f := n.feature
+	hot, cold := n.right, n.left
+	xv := x[f]
+	if xv != xv {
+		if n.defaultLeft {
+			hot, cold = cold, hot
+		}
+	} else if float32(xv) < n.thr {
+		hot, cold = cold, hot
+	}
+	j := 0
+	for j < nu && s.feats[j] != f {
+		j++
+	}
+	if j < nu {
+		s.tableWalk(nodes, lt, x, phi, scale, hot, nu, pattern)
+		s.tableWalk(nodes, lt, x, phi, scale, cold, nu, pattern&^(1<<j))
+		return
+	}
+	s.feats[nu] = f
+	s.tableWalk(nodes, lt, x, phi, scale, hot, nu+1, pattern|1<<nu)
+	s.tableWalk(nodes, lt, x, phi, scale, cold, nu+1, pattern)
+}
+
+// PathDependentTrees is [ShapScratch.PathDependent] over trees laid out
+// by [NewShapTrees]. It does not allocate, except on its first call for
+// st, which builds st's leaf tables.
+func (s *ShapScratch) PathDependentTrees(st *ShapTrees, x []float64, dst []float64, scale float64) {
+	st.once.Do(st.buildTables)
+	m := len(x)
+	if st.tables != nil {
+		for i, nodes := range st.nodes {
+			if len(nodes) == 0 {
+				continue
+			}
+			dst[m] += scale * st.means[i]
+			if nodes[0].left < 0 {
+				continue
+			}
+			s.tableWalk(nodes, &st.tables[i], x, dst, scale, 0, 0, 0)
+		}
+		return
+	}
+	for i, nodes := range st.nodes {
+		if len(nodes) == 0 {
+			continue
+		}
+		dst[m] += scale * st.means[i]
+		if nodes[0].left < 0 {
+			continue
+		}
+		s.recurseNodes(nodes, x, dst, scale, 0, 0, s.path, 1, 1, -1)
+	}
+}
+
+func (s *ShapScratch) recurseNodes(nodes []shapNode, x, phi []float64, scale float64, node int32, depth int, parent []pathElem, pz, po float64, pf int32) {
+	path := parent[depth : 2*depth+1]
+	copy(path[:depth], parent[:depth])
+	recip := s.recip
+	// EXTEND
+	path[depth] = pathElem{feature: pf, zero: pz, one: po}
+	if depth == 0 {
+		path[0].weight = 1
+	}
+	inv := recip[depth+1]
+	for i := depth - 1; i >= 0; i-- {
+		w := path[i].weight
+		path[i+1].weight += po * w * float64(i+1) * inv
+		path[i].weight = pz * w * float64(depth-i) * inv
+	}
+
+	n := &nodes[node]
+	if n.left < 0 {
+		s.leaf(path, depth, phi, n.value*scale)
+		return
+	}
+	f := n.feature
+	hot, cold := n.right, n.left
+	hz, cz := n.zr, n.zl
+	xv := x[f]
+	var goLeft bool
+	if xv != xv {
+		goLeft = n.defaultLeft
+	} else {
+		goLeft = float32(xv) < n.thr
+	}
+	if goLeft {
+		hot, cold = cold, hot
+		hz, cz = cz, hz
+	}
+	iz, io := 1.0, 1.0
+	k := 0
+	for ; k <= depth; k++ {
+		if path[k].feature == f {
+			break
+		}
+	}
+	if k <= depth {
+		iz, io = path[k].zero, path[k].one
+		unwind(path, depth, k)
+		depth--
+	}
+	s.recurseNodes(nodes, x, phi, scale, hot, depth+1, path, hz*iz, io, f)
+	s.recurseNodes(nodes, x, phi, scale, cold, depth+1, path, cz*iz, 0, f)
 }

@@ -241,10 +241,11 @@ func TestLeafRouting(t *testing.T) {
 }
 
 // TestFlatMatchesTree covers both layouts: padded complete trees (depth
-// 5) and the general node walk (depth 10 > maxCompleteDepth).
+// 5: 64-node arrays; depth 7: the general complete walk) and the general
+// node walk (depth 10 > maxCompleteDepth).
 func TestFlatMatchesTree(t *testing.T) {
 	t.Parallel()
-	for _, depth := range []int{5, 10} {
+	for _, depth := range []int{5, 7, 10} {
 		testFlat(t, depth)
 	}
 }
@@ -272,8 +273,18 @@ func testFlat(t *testing.T, depth int) {
 	for range rows {
 		x = append(x, randomRow(rng, m)...)
 	}
+	// Values exactly at thresholds go right, as XGBoost routes them.
+	for r := 0; r < rows; r += 7 {
+		for i := range trees {
+			if tr := &trees[i]; tr.Left[0] >= 0 {
+				x[r*m+int(tr.Feature[0])] = float64(tr.Threshold[0])
+			}
+		}
+	}
 	block := make([]float64, rows*2)
 	f.AddBlock(block, 2, group, x, m, make([]float32, BlockRows*m))
+	single := make([]float64, rows)
+	f.AddBlock(single, 1, nil, x, m, make([]float32, BlockRows*m))
 	for r := range rows {
 		row := x[r*m : (r+1)*m]
 		var want [2]float64
@@ -288,6 +299,9 @@ func testFlat(t *testing.T, depth int) {
 		}
 		if got := f.Sum(row, 0, len(trees)); !closeTo(got, sum) {
 			t.Fatalf("row %d: Sum = %v, want %v", r, got, sum)
+		}
+		if !closeTo(single[r], sum) {
+			t.Fatalf("row %d: AddBlock without groups = %v, want %v", r, single[r], sum)
 		}
 		for g := range 2 {
 			if !closeTo(block[r*2+g], want[g]) {
@@ -314,5 +328,35 @@ func BenchmarkShapPathDependent(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		s.PathDependent(trees, means, x, dst, 1)
+	}
+}
+
+// TestShapTreesMatchPathDependent checks the leaf-table path of
+// PathDependentTrees against the recursive algorithm, with repeated
+// features and missing values.
+func TestShapTreesMatchPathDependent(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 12))
+	const m = 5
+	trees := make([]Tree, 6)
+	for i := range trees {
+		trees[i] = randomTree(rng, m, 1+i)
+	}
+	st := NewShapTrees(trees)
+	s := NewShapScratch(6)
+	for r := range 50 {
+		x := randomRow(rng, m)
+		want := make([]float64, m+1)
+		ShapPathDependent(trees, x, want, 0.5)
+		got := make([]float64, m+1)
+		s.PathDependentTrees(st, x, got, 0.5)
+		if st.tables == nil {
+			t.Fatal("no leaf tables built")
+		}
+		for j := range want {
+			if !closeTo(got[j], want[j]) {
+				t.Fatalf("row %d feature %d: PathDependentTrees = %v, PathDependent = %v", r, j, got[j], want[j])
+			}
+		}
 	}
 }
