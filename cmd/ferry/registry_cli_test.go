@@ -363,3 +363,16 @@ func TestInvokeRawRecordsThroughTransform(t *testing.T) {
 		t.Errorf("bad raw value: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
+
+func TestWriteVersionShowsPipelineVersion(t *testing.T) {
+	v := registry.Version{Group: "fraud", Version: 1, Lineage: registry.Lineage{
+		PipelineName: "p", PipelineDigest: "0123456789abcdef0123", ExecutionID: "exec-1", Step: "register",
+	}}
+	var b strings.Builder
+	if err := writeVersion(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	if want := "pipeline p (version 0123456789ab), execution exec-1, step register\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, b.String())
+	}
+}

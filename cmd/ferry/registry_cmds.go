@@ -206,7 +206,11 @@ func writeVersion(w io.Writer, v registry.Version) error {
 	}
 	l := v.Lineage
 	if l.ExecutionID != "" || l.PipelineName != "" {
-		fmt.Fprintf(&b, "Lineage:          pipeline %s, execution %s, step %s\n", dash(l.PipelineName), dash(l.ExecutionID), dash(l.Step))
+		pipe := dash(l.PipelineName)
+		if l.PipelineDigest != "" {
+			pipe += fmt.Sprintf(" (version %.12s)", l.PipelineDigest)
+		}
+		fmt.Fprintf(&b, "Lineage:          pipeline %s, execution %s, step %s\n", pipe, dash(l.ExecutionID), dash(l.Step))
 		writeRefs(&b, "  Inputs", l.Inputs)
 	}
 	b.WriteString("Approval history:\n")

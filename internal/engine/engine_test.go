@@ -279,6 +279,34 @@ func TestPanicBecomesFailure(t *testing.T) {
 	}
 }
 
+func TestRequestCarriesPipelineIdentity(t *testing.T) {
+	t.Parallel()
+	var got step.Request
+	k := &fakeKind{spec: step.Spec{Kind: "probe", Version: "1"}}
+	k.run = func(ctx context.Context, env step.Env, req step.Request) (step.Result, error) {
+		got = req
+		return step.Result{}, nil
+	}
+	b := setup(t, k)
+	p, source := b.load(t, "version: 1\nname: ident\nsteps:\n  - name: s\n    kind: probe\n")
+	if p.Digest == "" {
+		t.Fatal("the loaded pipeline has no digest")
+	}
+	ex, err := b.eng.Run(context.Background(), p, engine.RunOptions{Source: source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != run.Succeeded {
+		t.Fatalf("execution %s: %s", ex.Status, ex.FailureReason)
+	}
+	if got.ExecutionID != ex.ID || got.PipelineName != "ident" || got.PipelineDigest != p.Digest || got.StepName != "s" {
+		t.Errorf("request %+v; want execution %s, pipeline ident, digest %s, step s", got, ex.ID, p.Digest)
+	}
+	if ex.PipelineDigest != p.Digest {
+		t.Errorf("request digest %s is not the stored definition's %s", p.Digest, ex.PipelineDigest)
+	}
+}
+
 func TestBoundedParallelism(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

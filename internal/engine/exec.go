@@ -66,7 +66,9 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 		}
 		return "", fail(run.StepFailed, err.Error())
 	}
-	req := step.Request{ExecutionID: x.ex.ID, PipelineName: x.p.Name, StepName: r.Step, Args: args}
+	req := step.Request{
+		ExecutionID: x.ex.ID, PipelineName: x.p.Name, PipelineDigest: x.p.Digest, StepName: r.Step, Args: args,
+	}
 
 	if !spec.NoCache {
 		key, inputs, err := cacheKey(ctx, kind, spec, st, req)

@@ -83,8 +83,14 @@ type Spec struct {
 type Request struct {
 	ExecutionID  string
 	PipelineName string
-	StepName     string
-	Attempt      int // 1-based
+	// PipelineDigest is the content digest of the pipeline definition
+	// being run (pipeline.Pipeline.Digest, the ID under which the engine
+	// stores it): it names the pipeline version, where PipelineName names
+	// only the pipeline. It may be empty for a pipeline not parsed from a
+	// definition.
+	PipelineDigest string
+	StepName       string
+	Attempt        int // 1-based
 	// Args holds resolved argument values: string, float64, int64, bool,
 	// artifact.Ref, []any, map[string]any (artifact maps hold artifact.Ref).
 	Args map[string]any

@@ -119,7 +119,8 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		Inference:      registry.InferenceSpec{ContentTypes: a.ContentTypes, ResponseTypes: a.ResponseTypes},
 		Metadata:       a.CustomerMetadata,
 		Lineage: registry.Lineage{
-			PipelineName: req.PipelineName, ExecutionID: req.ExecutionID, Step: req.StepName, Inputs: inputs,
+			PipelineName: req.PipelineName, PipelineDigest: req.PipelineDigest,
+			ExecutionID: req.ExecutionID, Step: req.StepName, Inputs: inputs,
 		},
 		Endpoint: a.Endpoint,
 	})

@@ -41,7 +41,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
 	k := register.New(reg)
-	req := step.Request{ExecutionID: "exec-9", PipelineName: "FraudDetectXGBPipeline", StepName: "register", Attempt: 1,
+	req := step.Request{ExecutionID: "exec-9", PipelineName: "FraudDetectXGBPipeline", PipelineDigest: "3f2a9c", StepName: "register", Attempt: 1,
 		Args: map[string]any{
 			"model": ref, "model_package_group_name": "fraud", "approval_status": "Approved",
 			"model_metrics":         map[string]any{"evaluation": ref},
@@ -59,7 +59,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLineage := registry.Lineage{PipelineName: "FraudDetectXGBPipeline", ExecutionID: "exec-9", Step: "register",
+	wantLineage := registry.Lineage{PipelineName: "FraudDetectXGBPipeline", PipelineDigest: "3f2a9c", ExecutionID: "exec-9", Step: "register",
 		Inputs: map[string]artifact.Ref{"model": ref, "model_metrics.evaluation": ref, "drift_check_baselines.explainability_constraints": ref}}
 	if diff := cmp.Diff(wantLineage, v.Lineage); diff != "" {
 		t.Errorf("lineage (-want +got):\n%s", diff)
