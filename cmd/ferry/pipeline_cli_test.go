@@ -302,18 +302,22 @@ func TestProgressTable(t *testing.T) {
 		{Time: now, ExecutionID: "e-1", Step: "a", StepStatus: run.StepExecuting, Attempt: 2},
 	}
 	tests := []struct {
-		name string
-		tty  bool
-		want []string
-		not  []string
+		name   string
+		tty    bool
+		height int
+		want   []string
+		not    []string
 	}{
 		{name: "Terminal", tty: true, want: []string{"\x1b[3A", "\x1b[2K", "  a     Executing x2", "  bb    Pending"}},
+		// A terminal too short for the table: counts, then the active steps.
+		{name: "ShortTerminal", tty: true, height: 3, want: []string{"  1 Pending, 1 Executing\n"}, not: []string{"  bb    Pending", "  a     Executing"}},
 		{name: "Piped", tty: false, want: []string{"execution e-1 Executing\n", "a     Executing  miss: no earlier run\n", "a     Executing  attempt 2\n"}, not: []string{"\x1b[", "Starting"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			pr := newProgress(&buf, p, tc.tty)
+			pr.height = tc.height
 			for _, ev := range events {
 				pr.event(ev)
 			}

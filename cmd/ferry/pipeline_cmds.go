@@ -197,7 +197,11 @@ func (m *Main) execute(ctx context.Context, es *sqlite.ExecutionStore, p *pipeli
 	opts engine.RunOptions, start func(engine.RunOptions) (*run.Execution, error)) error {
 	var prog *progress
 	if output == "text" {
-		prog = newProgress(m.Stdout, p, isTerminal(m.Stdout, m.Getenv))
+		tty := isTerminal(m.Stdout, m.Getenv)
+		prog = newProgress(m.Stdout, p, tty)
+		if tty {
+			prog.height = terminalHeight(m.Stdout)
+		}
 		opts.OnEvent = prog.event
 	}
 	ex, err := start(opts)

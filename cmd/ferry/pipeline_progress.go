@@ -22,6 +22,10 @@ type progress struct {
 	id     string
 	drawn  int // lines of the last table drawn
 	status run.Status
+	// height is the terminal's height in lines (0: unknown). A table that
+	// would not fit shows the counts per status and the active steps only,
+	// since a redraw cannot move the cursor above the screen.
+	height int
 }
 
 type progressRow struct {
@@ -94,7 +98,11 @@ func (pr *progress) draw() {
 		fmt.Fprintf(&b, "\x1b[%dA", pr.drawn)
 	}
 	lines := []string{fmt.Sprintf("execution %s  %s", pr.id, pr.status)}
-	for _, name := range pr.order {
+	order := pr.order
+	if pr.height > 0 && len(order)+2 > pr.height {
+		order, lines = pr.compact(lines)
+	}
+	for _, name := range order {
 		r := pr.rows[name]
 		d := ""
 		if !r.started.IsZero() {
@@ -113,6 +121,33 @@ func (pr *progress) draw() {
 	}
 	pr.drawn = len(lines)
 	io.WriteString(pr.w, b.String())
+}
+
+// compact returns the rows to show when the table is taller than the
+// terminal: a line of counts per status, then as many of the steps that
+// are neither waiting nor done as fit.
+func (pr *progress) compact(lines []string) ([]string, []string) {
+	counts := map[run.StepStatus]int{}
+	var active []string
+	for _, name := range pr.order {
+		st := pr.rows[name].status
+		counts[st]++
+		if st != run.StepPending && !st.Done() {
+			active = append(active, name)
+		}
+	}
+	var parts []string
+	for _, st := range []run.StepStatus{run.StepPending, run.StepStarting, run.StepExecuting, run.StepSucceeded,
+		run.StepCacheHit, run.StepSkipped, run.StepFailed, run.StepStopped} {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+	}
+	lines = append(lines, "  "+strings.Join(parts, ", "))
+	if room := max(pr.height-len(lines)-1, 0); len(active) > room {
+		active = active[:room]
+	}
+	return active, lines
 }
 
 // finish prints the outcome.
