@@ -119,6 +119,8 @@ func (pr *progress) draw() {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
+	// Clear what a taller earlier table left below this one.
+	b.WriteString("\x1b[J")
 	pr.drawn = len(lines)
 	io.WriteString(pr.w, b.String())
 }
