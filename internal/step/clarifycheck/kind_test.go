@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/ferryml/ferry/internal/clarify"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
+	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
 const (
@@ -26,7 +26,7 @@ const (
 
 // bundle is a store with the fraud data set and model.
 type bundle struct {
-	store *artifact.Dir
+	*steptest.Bundle
 	data  artifact.Ref
 	model artifact.Ref
 }
@@ -35,10 +35,6 @@ type bundle struct {
 // model.
 func setup(t testing.TB, rows int) bundle {
 	t.Helper()
-	store, err := artifact.OpenDir(artifacttest.TempDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The 5000-row fraud data, label first, without predicted_fraud.
 	b, err := os.ReadFile(fraudData)
 	if err != nil {
@@ -53,36 +49,22 @@ func setup(t testing.TB, rows int) bundle {
 		out.WriteString(line[:strings.LastIndexByte(line, ',')])
 		out.WriteByte('\n')
 	}
-	dataDir := artifacttest.TempDir(t)
-	if err := os.WriteFile(filepath.Join(dataDir, "train.csv"), []byte(out.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	modelDir := artifacttest.TempDir(t)
 	mj, err := os.ReadFile(fraudModel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(modelDir, "model.json"), mj, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	man, _ := json.Marshal(model.Manifest{FormatVersion: 1, Flavor: model.FlavorXGBoost, ModelFile: "model.json", Task: model.TaskBinary, Objective: "binary:logistic"})
-	if err := os.WriteFile(filepath.Join(modelDir, model.ManifestFile), man, 0o644); err != nil {
-		t.Fatal(err)
+	sb := steptest.New(t)
+	return bundle{
+		Bundle: sb,
+		data:   sb.PutFiles(t, map[string]string{"train.csv": out.String()}),
+		model:  sb.PutFiles(t, map[string]string{"model.json": string(mj), model.ManifestFile: string(man)}),
 	}
-	bd := bundle{store: store}
-	if bd.data, err = store.PutDir(context.Background(), dataDir); err != nil {
-		t.Fatal(err)
-	}
-	if bd.model, err = store.PutDir(context.Background(), modelDir); err != nil {
-		t.Fatal(err)
-	}
-	return bd
 }
 
 func (b bundle) run(t testing.TB, k *Kind, args map[string]any) (step.Result, error) {
 	t.Helper()
-	env := step.Env{Store: b.store, WorkDir: artifacttest.TempDir(t), Log: io.Discard}
-	return k.Run(context.Background(), env, step.Request{StepName: "check", Attempt: 1, Args: args})
+	return b.Run(t, k, step.Request{StepName: "check", Attempt: 1, Args: args})
 }
 
 // The tutorial's model bias check: DPPL on customer_gender_female = 1,
@@ -178,7 +160,7 @@ func TestModelBiasCheck(t *testing.T) {
 	if first.Outputs[OutBaselineUsed] != first.Outputs[OutCalculated] {
 		t.Errorf("register_new_baseline: baseline used %s, want the calculated %s", first.Outputs[OutBaselineUsed], first.Outputs[OutCalculated])
 	}
-	calc := readAnalysis(t, b.store, first.Outputs[OutCalculated])
+	calc := readAnalysis(t, b.Store, first.Outputs[OutCalculated])
 	m := calc.PostTraining.Facets[0].Entries[0].Metrics
 	if len(m) != 1 || m[0].Name != bias.DPPL || m[0].Value == nil {
 		t.Fatalf("calculated metrics %+v, want one DPPL value", m)
@@ -200,7 +182,7 @@ func TestModelBiasCheck(t *testing.T) {
 		if res.Outputs[OutBaselineUsed] != first.Outputs[OutCalculated] {
 			t.Errorf("baseline used %s, want the supplied %s", res.Outputs[OutBaselineUsed], first.Outputs[OutCalculated])
 		}
-		if v := readViolations(t, b.store, res.Outputs[OutViolations]); len(v.Violations) != 0 || v.Version != "1.0" {
+		if v := readViolations(t, b.Store, res.Outputs[OutViolations]); len(v.Violations) != 0 || v.Version != "1.0" {
 			t.Errorf("violation report %+v, want version 1.0 and none", v)
 		}
 	})
@@ -213,7 +195,7 @@ func TestModelBiasCheck(t *testing.T) {
 		post.Facets = []bias.FacetResult{{Name: "customer_gender_female", Entries: []bias.FacetEntry{{ValueOrThreshold: "1",
 			Metrics: []bias.MetricResult{{Name: bias.DPPL, Description: m[0].Description, Value: &half}}}}}}
 		strict.PostTraining = &post
-		ref := storeBaseline(t, b.store, &strict)
+		ref := storeBaseline(t, b.Store, &strict)
 		res, err := b.run(t, k, with(biasArgs(b), "supplied_baseline_constraints", ref))
 		if err == nil {
 			t.Fatal("check passed against a stricter baseline")
@@ -225,7 +207,7 @@ func TestModelBiasCheck(t *testing.T) {
 		if !errors.As(err, &ve) || len(ve.Violations) != 1 {
 			t.Fatalf("error %v, want a ViolationError with one violation", err)
 		}
-		v := readViolations(t, b.store, ve.Report)
+		v := readViolations(t, b.Store, ve.Report)
 		want := Violation{Facet: "customer_gender_female", FacetValue: "1", MetricName: "DPPL", ConstraintCheckType: "bias_drift_check",
 			Description: "Value " + shortNum(dppl) + " does not meet the constraint requirement"}
 		if len(v.Violations) != 1 || v.Violations[0] != want {
@@ -247,12 +229,12 @@ func TestModelBiasCheck(t *testing.T) {
 		post.Facets = []bias.FacetResult{{Name: "customer_gender_female", Entries: []bias.FacetEntry{{ValueOrThreshold: "1",
 			Metrics: []bias.MetricResult{{Name: bias.DPPL, Value: &zero}}}}}}
 		strict.PostTraining = &post
-		ref := storeBaseline(t, b.store, &strict)
+		ref := storeBaseline(t, b.Store, &strict)
 		res, err := b.run(t, k, with(biasArgs(b), "supplied_baseline_constraints", ref, "fail_on_violation", false))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(readViolations(t, b.store, res.Outputs[OutViolations]).Violations); n != 1 {
+		if n := len(readViolations(t, b.Store, res.Outputs[OutViolations]).Violations); n != 1 {
 			t.Errorf("%d violations reported, want 1", n)
 		}
 	})
@@ -287,7 +269,7 @@ func TestModelBiasCheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir, err := b.store.Path(context.Background(), res.Outputs[OutBaselineUsed])
+		dir, err := b.Store.Path(context.Background(), res.Outputs[OutBaselineUsed])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +332,7 @@ func TestExplainabilityCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calc := readAnalysis(t, b.store, first.Outputs[OutCalculated])
+	calc := readAnalysis(t, b.Store, first.Outputs[OutCalculated])
 	l := calc.Explanations.KernelSHAP[0]
 	if len(l.Features) != 48 {
 		t.Fatalf("%d features explained, want 48", len(l.Features))
@@ -378,13 +360,13 @@ func TestExplainabilityCheck(t *testing.T) {
 			rl.GlobalValues[i] = maxV - v
 		}
 		rev.Explanations = &clarify.Explanations{KernelSHAP: []clarify.LabelSHAP{rl}}
-		ref := storeBaseline(t, b.store, &rev)
+		ref := storeBaseline(t, b.Store, &rev)
 		_, err := b.run(t, k, with(explainArgs(b), "supplied_baseline_constraints", ref))
 		var ve *ViolationError
 		if !errors.As(err, &ve) {
 			t.Fatalf("error %v, want a ViolationError", err)
 		}
-		v := readViolations(t, b.store, ve.Report).Violations
+		v := readViolations(t, b.Store, ve.Report).Violations
 		if len(v) != 1 || v[0].Label != "label0" || v[0].ConstraintCheckType != "feature_attribution_drift_check" || !strings.HasPrefix(v[0].Description, "Feature attribution drift 0.") {
 			t.Errorf("violations %+v, want one feature attribution drift of label0", v)
 		}

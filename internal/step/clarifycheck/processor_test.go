@@ -16,8 +16,8 @@ func TestProcessor(t *testing.T) {
 	t.Parallel()
 	b := setup(t, explainRows())
 	ctx := context.Background()
-	dataDir, _ := b.store.Path(ctx, b.data)
-	modelDir, _ := b.store.Path(ctx, b.model)
+	dataDir, _ := b.Store.Path(ctx, b.data)
+	modelDir, _ := b.Store.Path(ctx, b.model)
 	cfgDir := artifacttest.TempDir(t)
 	cfg := `{"dataset_type":"text/csv","label":"fraud","label_values_or_threshold":[0],
 	  "facet":[{"name_or_index":"customer_gender_female","value_or_threshold":[1]}],

@@ -1,53 +1,22 @@
 package createmodel_test
 
 import (
-	"context"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
-	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/createmodel"
+	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
 func TestCreateModel(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	dir := artifacttest.TempDir(t)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	put := func(files map[string]string) artifact.Ref {
-		d := artifacttest.TempDir(t)
-		for name, body := range files {
-			if err := os.WriteFile(filepath.Join(d, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ref, err := store.PutDir(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ref
-	}
-	good := put(map[string]string{model.ManifestFile: `{"flavor":"xgboost"}`, "model.json": "{}"})
-	notModel := put(map[string]string{"data.csv": "a,b\n"})
-	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+	b := steptest.New(t)
+	reg := b.Registry(t)
+	good := b.PutFiles(t, map[string]string{model.ManifestFile: `{"flavor":"xgboost"}`, "model.json": "{}"})
+	notModel := b.PutFiles(t, map[string]string{"data.csv": "a,b\n"})
 	k := createmodel.New(reg)
-	env := step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}
 	tests := []struct {
 		name    string
 		args    map[string]any
@@ -62,7 +31,7 @@ func TestCreateModel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := k.Run(context.Background(), env, step.Request{StepName: "create-model", Args: tt.args})
+			res, err := b.Run(t, k, step.Request{StepName: "create-model", Args: tt.args})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !step.IsPermanent(err) {
 					t.Errorf("err = %v, want a permanent error containing %q", err, tt.wantErr)
@@ -77,7 +46,7 @@ func TestCreateModel(t *testing.T) {
 			}
 		})
 	}
-	if m, err := reg.Model(ctx, "fraud-detect-xgb-pipeline"); err != nil || m.Artifact != good {
+	if m, err := reg.Model(t.Context(), "fraud-detect-xgb-pipeline"); err != nil || m.Artifact != good {
 		t.Errorf("recorded model %+v, %v", m, err)
 	}
 }

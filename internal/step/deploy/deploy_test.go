@@ -1,11 +1,7 @@
 package deploy_test
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,58 +10,37 @@ import (
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/createmodel"
 	"github.com/ferryml/ferry/internal/step/deploy"
 	"github.com/ferryml/ferry/internal/step/register"
+	"github.com/ferryml/ferry/internal/step/steptest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// bundle is a store holding a model directory and a registry.
 type bundle struct {
+	*steptest.Bundle
 	reg   *registry.Registry
-	env   step.Env
 	model artifact.Ref
 }
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	ctx := t.Context()
-	dir := artifacttest.TempDir(t)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := filepath.Join(dir, "model")
-	if err := os.MkdirAll(md, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := store.PutDir(ctx, md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
-	return bundle{reg: reg, env: step.Env{Store: store, WorkDir: artifacttest.TempDir(t), Log: io.Discard}, model: ref}
+	b := steptest.New(t)
+	return bundle{Bundle: b, reg: b.Registry(t), model: b.PutFiles(t, map[string]string{model.ManifestFile: `{"flavor":"xgboost"}`})}
 }
 
-func run(t *testing.T, k step.Kind, env step.Env, args map[string]any) (step.Result, error) {
+func (b bundle) run(t *testing.T, k step.Kind, args map[string]any) (step.Result, error) {
 	t.Helper()
-	return k.Run(context.Background(), env, step.Request{ExecutionID: "exec-1", PipelineName: "fraud", StepName: k.Spec().Kind, Attempt: 1, Args: args})
+	return b.Run(t, k, step.Request{ExecutionID: "exec-1", PipelineName: "fraud", StepName: k.Spec().Kind, Attempt: 1, Args: args})
 }
 
 func TestCreateRegisterDeploy(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	cm, err := run(t, createmodel.New(b.reg), b.env, map[string]any{"model": b.model, "model_name": "fraud-detect-xgb-pipeline"})
+	cm, err := b.run(t, createmodel.New(b.reg), map[string]any{"model": b.model, "model_name": "fraud-detect-xgb-pipeline"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +58,7 @@ func TestCreateRegisterDeploy(t *testing.T) {
 		"content_types":         []any{"text/csv"}, "response_types": []any{"text/csv"},
 		"customer_metadata": map[string]any{"owner": "fraud-team"},
 	}
-	res, err := run(t, register.New(b.reg), b.env, regArgs)
+	res, err := b.run(t, register.New(b.reg), regArgs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +68,7 @@ func TestCreateRegisterDeploy(t *testing.T) {
 		t.Errorf("register properties (-want +got):\n%s", diff)
 	}
 	// A retry of the same execution's step returns the same version.
-	again, err := run(t, register.New(b.reg), b.env, regArgs)
+	again, err := b.run(t, register.New(b.reg), regArgs)
 	if err != nil || again.Properties["model_package_version"] != int64(1) {
 		t.Errorf("retried register: %v %v, want version 1 again", again.Properties, err)
 	}
@@ -109,7 +84,7 @@ func TestCreateRegisterDeploy(t *testing.T) {
 	dk := deploy.New(b.reg, filepath.Join(artifacttest.TempDir(t), "capture"))
 	depArgs := map[string]any{"endpoint_name": "fraud-ep", "model_package": "fraud-group/1", "instance_count": int64(2),
 		"data_capture": map[string]any{"enabled": true, "sampling_percentage": 50.0}}
-	res, err = run(t, dk, b.env, depArgs)
+	res, err = b.run(t, dk, depArgs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +100,7 @@ func TestCreateRegisterDeploy(t *testing.T) {
 		t.Errorf("endpoint %+v", ep)
 	}
 	// Idempotent: re-running changes nothing.
-	if _, err := run(t, dk, b.env, depArgs); err != nil {
+	if _, err := b.run(t, dk, depArgs); err != nil {
 		t.Fatal(err)
 	}
 	if ep2, _ := b.reg.Endpoint(t.Context(), "fraud-ep"); ep2.ConfigVersion != ep.ConfigVersion {
@@ -159,7 +134,7 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tt.kind.Run(t.Context(), b.env, step.Request{PipelineName: "p", StepName: tt.name, Args: tt.args})
+			_, err := b.Run(t, tt.kind, step.Request{PipelineName: "p", StepName: tt.name, Args: tt.args})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
 			}

@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/frame"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/sqlite"
+	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
 // TestEngineRunsPrepareExample runs examples/fraud-detection/prepare.yaml
@@ -21,16 +20,12 @@ import (
 func TestEngineRunsPrepareExample(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	home := artifacttest.TempDir(t)
-	db, err := sqlite.Open(ctx, filepath.Join(home, "ferry.db"))
+	b := steptest.New(t)
+	db, err := sqlite.Open(ctx, filepath.Join(b.Dir, "ferry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	arts, err := artifact.OpenDir(filepath.Join(home, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	path, err := filepath.Abs("../../../examples/fraud-detection/prepare.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +40,7 @@ func TestEngineRunsPrepareExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := sqlite.NewExecutionStore(db)
-	eng := &engine.Engine{Kinds: kinds, Store: store, Artifacts: arts, Home: home}
+	eng := &engine.Engine{Kinds: kinds, Store: store, Artifacts: b.Store, Home: b.Dir}
 	ex, err := eng.Run(ctx, p, engine.RunOptions{Source: src})
 	if err != nil {
 		t.Fatal(err)
@@ -66,11 +61,7 @@ func TestEngineRunsPrepareExample(t *testing.T) {
 			t.Errorf("property %s = %v, want %v", name, sr.Properties[name], want)
 		}
 	}
-	dir, err := arts.Path(ctx, sr.Outputs["train"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := frame.ReadCSVFile(filepath.Join(dir, "train.csv"), frame.CSVOptions{})
+	f, err := frame.ReadCSVFile(filepath.Join(b.Path(t, sr.Outputs["train"]), "train.csv"), frame.CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/ferryml/ferry/internal/prepare"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/processing"
+	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
 // echo copies the text of its "in" input's file into output "out" and
@@ -50,30 +51,18 @@ func (e echo) Process(_ context.Context, job processing.Job) (map[string]any, er
 	return map[string]any{"prop": job.Config["prop"]}, nil
 }
 
-func setup(t *testing.T) (*artifact.Dir, step.Env) {
-	t.Helper()
-	store, err := artifact.OpenDir(filepath.Join(artifacttest.TempDir(t), "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := filepath.Join(artifacttest.TempDir(t), "work")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return store, step.Env{Store: store, WorkDir: work}
-}
-
 func TestRun(t *testing.T) {
 	t.Parallel()
-	store, env := setup(t)
+	b := steptest.New(t)
 	src := filepath.Join(artifacttest.TempDir(t), "x.txt")
 	if err := os.WriteFile(src, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := store.PutFile(t.Context(), src, "x.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := b.PutFile(t, src, "x.txt")
+	// Without a logger in the environment, the kind gives the processor
+	// one of its own.
+	env := b.Env(t)
+	env.Logger = nil
 	var seen processing.Job
 	k := processing.New(echo{&seen})
 	res, err := k.Run(t.Context(), env, step.Request{Args: map[string]any{
@@ -91,12 +80,9 @@ func TestRun(t *testing.T) {
 	if len(res.Outputs) != 1 {
 		t.Fatalf("outputs = %v, want just out", res.Outputs)
 	}
-	dir, err := store.Path(t.Context(), res.Outputs["out"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "y.txt")); string(b) != "hello" {
-		t.Errorf("output holds %q, want hello", b)
+	dir := b.Path(t, res.Outputs["out"])
+	if got, _ := os.ReadFile(filepath.Join(dir, "y.txt")); string(got) != "hello" {
+		t.Errorf("output holds %q, want hello", got)
 	}
 	if seen.Logger == nil {
 		t.Error("processor got a nil logger")
@@ -157,17 +143,13 @@ func TestValidateArgs(t *testing.T) {
 
 func TestRunPrepareFraud(t *testing.T) {
 	t.Parallel()
-	store, env := setup(t)
+	sb := steptest.New(t)
 	in := map[string]any{}
 	for _, name := range []string{"claims", "customers"} {
-		ref, err := store.PutFile(t.Context(), "../../../examples/fraud-detection/data/"+name+".csv", name+".csv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[name] = ref
+		in[name] = sb.PutFile(t, "../../../examples/fraud-detection/data/"+name+".csv", name+".csv")
 	}
 	k := processing.New(prepare.New())
-	res, err := k.Run(t.Context(), env, step.Request{Args: map[string]any{
+	res, err := sb.Run(t, k, step.Request{Args: map[string]any{
 		"processor": "tabular_prepare",
 		"inputs":    in,
 		"config": map[string]any{
@@ -188,11 +170,7 @@ func TestRunPrepareFraud(t *testing.T) {
 	if len(res.Outputs) != 5 {
 		t.Errorf("outputs = %v, want 5", res.Outputs)
 	}
-	dir, err := store.Path(t.Context(), res.Outputs["test"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "test.csv"))
+	b, err := os.ReadFile(filepath.Join(sb.Path(t, res.Outputs["test"]), "test.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,13 +183,13 @@ func TestRunPrepareFraud(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
-	_, env := setup(t)
+	b := steptest.New(t)
 	k := processing.New(prepare.New())
-	_, err := k.Run(t.Context(), env, step.Request{Args: map[string]any{"processor": "nope"}})
+	_, err := b.Run(t, k, step.Request{Args: map[string]any{"processor": "nope"}})
 	if err == nil || !step.IsPermanent(err) {
 		t.Errorf("unknown processor: error %v, want permanent", err)
 	}
-	_, err = k.Run(t.Context(), env, step.Request{Args: map[string]any{
+	_, err = b.Run(t, k, step.Request{Args: map[string]any{
 		"processor": "tabular_prepare",
 		"inputs":    map[string]any{"t": artifact.Ref("sha256:" + strings.Repeat("0", 64))},
 		"config":    map[string]any{"label": "y"},

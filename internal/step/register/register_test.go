@@ -3,43 +3,23 @@ package register_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/register"
+	"github.com/ferryml/ferry/internal/step/steptest"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := artifacttest.TempDir(t)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := artifacttest.TempDir(t)
-	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := store.PutDir(ctx, md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+	b := steptest.New(t)
+	ref := b.PutFiles(t, map[string]string{model.ManifestFile: `{"flavor":"xgboost"}`})
+	reg := b.Registry(t)
 	k := register.New(reg)
 	req := step.Request{ExecutionID: "exec-9", PipelineName: "FraudDetectXGBPipeline", PipelineDigest: "3f2a9c", StepName: "register", Attempt: 1,
 		Args: map[string]any{
@@ -48,7 +28,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 			"drift_check_baselines": map[string]any{"explainability_constraints": ref, "bias_post_training_constraints": nil},
 			"auto_deploy_endpoint":  "fraud-ep",
 		}}
-	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req)
+	res, err := b.Run(t, k, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +56,7 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 	}
 	// A second execution adds version 2 and moves the endpoint to it.
 	req.ExecutionID = "exec-10"
-	if res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req); err != nil || res.Properties["model_package_version"] != int64(2) {
+	if res, err := b.Run(t, k, req); err != nil || res.Properties["model_package_version"] != int64(2) {
 		t.Fatalf("second execution: %v %v", res.Properties, err)
 	}
 	if ep, _ := reg.Endpoint(ctx, "fraud-ep"); ep.Config.Variants[0].Version != 2 {
@@ -89,35 +69,19 @@ func TestRegisterRecordsLineageAndAutoDeploy(t *testing.T) {
 func TestResumeDeploysApprovedVersionWhoseAutoDeployFailed(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := artifacttest.TempDir(t)
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store, err := artifact.OpenDir(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := artifacttest.TempDir(t)
-	if err := os.WriteFile(filepath.Join(md, model.ManifestFile), []byte(`{"flavor":"xgboost"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := store.PutDir(ctx, md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.New(sqlite.NewRegistryStore(db), slog.New(slog.DiscardHandler))
+	b := steptest.New(t)
+	ref := b.PutFiles(t, map[string]string{model.ManifestFile: `{"flavor":"xgboost"}`})
+	reg := b.Registry(t)
 	reg.CheckModel = func(context.Context, artifact.Ref) error { return errors.New("model server unavailable") }
 	k := register.New(reg)
 	req := step.Request{ExecutionID: "exec-1", PipelineName: "p", StepName: "register", Attempt: 1,
 		Args: map[string]any{"model": ref, "model_package_group_name": "fraud", "approval_status": "Approved", "auto_deploy_endpoint": "fraud-ep"}}
-	if _, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req); err == nil {
+	if _, err := b.Run(t, k, req); err == nil {
 		t.Fatal("first run: want the auto-deploy error")
 	}
 	reg.CheckModel = nil
 	req.Attempt = 2
-	res, err := k.Run(ctx, step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, req)
+	res, err := b.Run(t, k, req)
 	if err != nil || res.Properties["model_package_arn"] != "fraud/1" {
 		t.Fatalf("resume: %v %v, want fraud/1", res.Properties, err)
 	}

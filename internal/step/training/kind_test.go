@@ -13,6 +13,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
+	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
 const fixtureDir = "../../gbdt/testdata/xgboost/binary_base_score_names"
@@ -43,35 +44,24 @@ func writeLabelled(t testing.TB, path string, lo, hi int) {
 	}
 }
 
+// bundle is a store holding the fixture's train and validation channels.
 type bundle struct {
-	store      *artifact.Dir
+	*steptest.Bundle
 	train, val artifact.Ref
 }
 
 func setup(t *testing.T) bundle {
 	t.Helper()
+	b := steptest.New(t)
 	root := artifacttest.TempDir(t)
-	store, err := artifact.OpenDir(filepath.Join(root, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	writeLabelled(t, filepath.Join(root, "train", "train.csv"), 0, 600)
 	writeLabelled(t, filepath.Join(root, "val", "validation.csv"), 600, 800)
-	tr, err := store.PutDir(t.Context(), filepath.Join(root, "train"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	va, err := store.PutDir(t.Context(), filepath.Join(root, "val"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bundle{store: store, train: tr, val: va}
+	return bundle{Bundle: b, train: b.PutDir(t, filepath.Join(root, "train")), val: b.PutDir(t, filepath.Join(root, "val"))}
 }
 
 func (b bundle) run(t *testing.T, args map[string]any) (step.Result, error) {
 	t.Helper()
-	env := step.Env{Store: b.store, WorkDir: artifacttest.TempDir(t)}
-	return New().Run(t.Context(), env, step.Request{Args: args})
+	return b.Run(t, New(), step.Request{Args: args})
 }
 
 func TestRunXGBoost(t *testing.T) {
@@ -95,11 +85,7 @@ func TestRunXGBoost(t *testing.T) {
 	if auc := res.Properties["validation_auc"].(float64); auc < 0.64 {
 		t.Errorf("validation_auc = %v, want >= 0.64", auc)
 	}
-	dir, err := b.store.Path(t.Context(), res.Outputs[OutputModel])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.Load(dir)
+	m, err := model.Load(b.Path(t, res.Outputs[OutputModel]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +132,7 @@ func TestRunOtherAlgorithms(t *testing.T) {
 			if _, ok := res.Properties[tc.want]; !ok {
 				t.Errorf("property %s missing (have %v)", tc.want, res.Properties)
 			}
-			dir, err := b.store.Path(t.Context(), res.Outputs[OutputModel])
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := model.Load(dir)
+			m, err := model.Load(b.Path(t, res.Outputs[OutputModel]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,11 +197,7 @@ func TestValidateArgs(t *testing.T) {
 
 func TestRunBadData(t *testing.T) {
 	t.Parallel()
-	root := artifacttest.TempDir(t)
-	store, err := artifact.OpenDir(filepath.Join(root, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := steptest.New(t)
 	tests := []struct{ name, csv, label, want string }{
 		{"NonNumeric", "y,a\n1,x\n", "", `column "a": "x" is not a number`},
 		{"MissingLabel", "y,a\n1,2\n", "target", `no label column "target"`},
@@ -235,15 +213,12 @@ func TestRunBadData(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "train.csv"), []byte(tc.csv), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			ref, err := store.PutDir(t.Context(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ref := b.PutDir(t, dir)
 			args := map[string]any{ArgAlgorithm: AlgorithmXGBoost, ArgHyperparameters: map[string]any{"objective": "binary:logistic"}, ArgInputs: map[string]any{InputTrain: ref}}
 			if tc.label != "" {
 				args[ArgLabel] = tc.label
 			}
-			_, err = New().Run(t.Context(), step.Env{Store: store, WorkDir: artifacttest.TempDir(t)}, step.Request{Args: args})
+			_, err := b.Run(t, New(), step.Request{Args: args})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !step.IsPermanent(err) {
 				t.Fatalf("Run() error = %v, want a permanent error containing %q", err, tc.want)
 			}
