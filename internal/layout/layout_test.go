@@ -95,8 +95,12 @@ func TestDependencyRules(t *testing.T) {
 				}
 			}
 		}
+		support := strings.HasSuffix(pkg, "test") // artifacttest, steptest: imported by tests only
 		for _, imp := range imps {
-			if imp == "internal/sqlite" && pkg != "cmd/ferry" {
+			if strings.HasSuffix(imp, "test") && !support {
+				t.Errorf("%s imports the test-support package %s", pkg, imp)
+			}
+			if imp == "internal/sqlite" && pkg != "cmd/ferry" && !support {
 				t.Errorf("%s imports internal/sqlite: only cmd/ferry wires the database adapter", pkg)
 			}
 			if strings.HasPrefix(imp, "cmd/") {
