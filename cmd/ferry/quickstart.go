@@ -33,7 +33,7 @@ const (
 	quickstartRows     = 5
 )
 
-// quickstartFlags are the tutorial's four first-run flags: with no
+// quickstartFirstRunFlags are the tutorial's four first-run flags: with no
 // baseline registered yet, the checks are skipped and their results become
 // the new baselines.
 var quickstartFirstRunFlags = []string{
@@ -71,9 +71,14 @@ func cmdQuickstart(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, hasBaseline, err := reg.LatestApprovedBaseline(ctx, quickstartGroup, "bias_post_training_constraints")
-	if err != nil {
-		return err
+	// The checks can compare only when both baselines exist.
+	hasBaseline := true
+	for _, key := range []string{"bias_post_training_constraints", "explainability_constraints"} {
+		_, ok, err := reg.LatestApprovedBaseline(ctx, quickstartGroup, key)
+		if err != nil {
+			return err
+		}
+		hasBaseline = hasBaseline && ok
 	}
 	if hasBaseline {
 		fmt.Fprintf(m.Stdout, "Running %s: the bias and explainability checks compare against the baselines of the latest approved version of %s.\n\n", p.Name, quickstartGroup)
