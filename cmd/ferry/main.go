@@ -83,6 +83,7 @@ func (m *Main) commands() map[string]command {
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
+		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
 		"version":     {"print the version", cmdVersion},
 	}
 }
