@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
@@ -92,5 +94,52 @@ func TestAbaloneClarify(t *testing.T) {
 	}
 	if ep := steps["endpoint"]; ep == nil || ep.Status != run.StepSucceeded {
 		t.Errorf("endpoint step: %+v", ep)
+	}
+}
+
+// TestBatchTransform runs the batch-transform example: the transform kind
+// scores the 500-row test split and joins each prediction to its row.
+func TestBatchTransform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end pipeline: skipped with -short")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	home := artifacttest.TempDir(t)
+	res := ferry(t, ctx, home, "run", "../../examples/fraud-detection/batch-transform.yaml")
+	if res.code != 0 {
+		t.Fatalf("ferry run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	m := inspect(t, home)
+	_, steps := latestExecution(t, ctx, m)
+	s := steps["score-test"]
+	if s == nil || s.Status != run.StepSucceeded {
+		t.Fatalf("score-test: %+v", s)
+	}
+	if rows, _ := s.Properties["rows"].(float64); rows != 500 {
+		t.Errorf("rows = %v, want 500", s.Properties["rows"])
+	}
+	store, err := m.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := store.Path(ctx, s.Outputs["predictions"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "predictions.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 501 || !strings.HasPrefix(lines[0], "fraud,") || !strings.HasSuffix(lines[0], ",prediction") {
+		t.Fatalf("predictions.csv: %d lines, header %.60s…", len(lines), lines[0])
+	}
+	for i, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		p, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil || p < 0 || p > 1 || len(f) != 50 {
+			t.Fatalf("row %d: %d fields, prediction %q", i+1, len(f), f[len(f)-1])
+		}
 	}
 }

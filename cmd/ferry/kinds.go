@@ -16,6 +16,7 @@ import (
 	"github.com/ferryml/ferry/internal/step/processing"
 	"github.com/ferryml/ferry/internal/step/register"
 	"github.com/ferryml/ferry/internal/step/training"
+	"github.com/ferryml/ferry/internal/step/transform"
 )
 
 // kinds returns the step kinds this binary knows, bound to the home's
@@ -46,6 +47,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
+		transform.New(),
 		clarifycheck.New(baselines),
 		createmodel.New(reg),
 		register.New(reg),
