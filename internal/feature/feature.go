@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/ferryml/ferry/internal/frame"
@@ -278,12 +279,7 @@ func (t *Transform) isNA(in *Column, v string) bool {
 	if noDefault {
 		return false
 	}
-	switch v {
-	case "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-		"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null":
-		return true
-	}
-	return false
+	return slices.Contains(frame.DefaultNAValues, v)
 }
 
 func parseNumber(v string) (float64, error) {

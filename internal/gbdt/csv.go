@@ -52,8 +52,8 @@ func (t *Table) Split(c int) (col []float64, rest *Table) {
 	return col, rest
 }
 
-// ReadCSV reads a numeric CSV file with a header row. An empty cell, "NA",
-// "NaN" or "nan" is a missing value. Any other non-numeric cell is an
+// ReadCSV reads a numeric CSV file with a header row. A cell that
+// IsMissing is a missing value. Any other non-numeric cell is an
 // error giving its line and column.
 func ReadCSV(r io.Reader) (*Table, error) {
 	cr := csv.NewReader(r)
@@ -91,7 +91,7 @@ func ReadCSV(r io.Reader) (*Table, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		for i, s := range rec {
-			v, err := parseCell(s)
+			v, err := ParseCell(s)
 			if err != nil {
 				return nil, fmt.Errorf("reading CSV line %d, column %q: %w", line, t.Names[i], err)
 			}
@@ -101,10 +101,23 @@ func ReadCSV(r io.Reader) (*Table, error) {
 	return t, nil
 }
 
-func parseCell(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	switch s {
+// IsMissing reports whether a numeric cell is a missing value: empty,
+// "NA", "NaN", "nan" or "N/A" (surrounding space ignored).
+func IsMissing(s string) bool {
+	switch strings.TrimSpace(s) {
 	case "", "NA", "NaN", "nan", "N/A":
+		return true
+	}
+	return false
+}
+
+// ParseCell parses one numeric cell of model input: NaN for a missing
+// value (IsMissing), an error for anything that is not a finite number.
+// Every reader of model input (training, batch transform) uses it, so
+// they agree on what is missing.
+func ParseCell(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if IsMissing(s) {
 		return math.NaN(), nil
 	}
 	v, err := strconv.ParseFloat(s, 64)

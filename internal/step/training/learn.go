@@ -232,13 +232,10 @@ func numericLine(s string) bool {
 	}
 	numbers := 0
 	for _, c := range strings.Split(s, ",") {
-		c = strings.TrimSpace(c)
-		switch c {
-		case "", "NA", "NaN", "nan", "N/A":
-			// A missing value, as gbdt.ReadCSV reads it: no header cell.
-			continue
+		if gbdt.IsMissing(c) {
+			continue // a missing value, as gbdt.ReadCSV reads it: no header cell
 		}
-		if _, err := strconv.ParseFloat(c, 64); err != nil {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(c), 64); err != nil {
 			return false
 		}
 		numbers++

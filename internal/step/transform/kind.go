@@ -16,7 +16,7 @@
 //   - join_source (default false): each output row is the input row
 //     followed by the prediction(s), like SageMaker's join_source=Input.
 //
-// Cells that are empty or NA (also N/A, NaN, null) are missing values
+// Cells that gbdt.IsMissing (empty, NA, N/A, NaN, nan) are missing values
 // (NaN). A non-numeric feature cell, a row whose column count differs from
 // the first row's, or a feature column missing from the header fails the
 // step permanently, naming the row (1-based, counting the header) and
@@ -39,13 +39,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -310,9 +310,9 @@ func transform(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, op
 			return 0, fmt.Errorf("row %d has %d columns, want %d", rowNum, len(rec), width)
 		}
 		for _, c := range cols {
-			v, err := parseCell(rec[c])
+			v, err := gbdt.ParseCell(rec[c])
 			if err != nil {
-				return 0, fmt.Errorf("row %d, column %s: non-numeric value %q", rowNum, columnName(header, c), rec[c])
+				return 0, fmt.Errorf("row %d, column %s: %w", rowNum, columnName(header, c), err)
 			}
 			x = append(x, v)
 		}
@@ -395,16 +395,6 @@ func matchColumns(header, features []string, nf int, label string) ([]int, error
 		return nil, fmt.Errorf("missing feature column%s %s (the model's features: %s)", s, strings.Join(missing, ", "), strings.Join(features, ", "))
 	}
 	return cols, nil
-}
-
-// parseCell parses a numeric cell; empty and NA-like cells are NaN.
-func parseCell(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	switch s {
-	case "", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL":
-		return math.NaN(), nil
-	}
-	return strconv.ParseFloat(s, 64)
 }
 
 // columnName names column c (0-based) for an error: its header name and
