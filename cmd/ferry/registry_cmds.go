@@ -107,7 +107,7 @@ func modelsSetEndpoint(ctx context.Context, m *Main, args []string) error {
 	}
 	group, endpoint := pos[0], pos[1]
 	if err := reg.SetGroupEndpoint(ctx, group, endpoint); err != nil {
-		return notFoundOnce(err, fmt.Sprintf("model group %q", group))
+		return err
 	}
 	if endpoint == "" {
 		fmt.Fprintf(m.Stdout, "%s: auto-deploy off\n", group)
@@ -140,7 +140,7 @@ func modelsList(ctx context.Context, m *Main, args []string) error {
 	}
 	vs, err := reg.Versions(ctx, pos[0])
 	if err != nil {
-		return notFoundOnce(err, fmt.Sprintf("model group %q", pos[0]))
+		return err
 	}
 	return m.emit(*out, nonNil(vs), func() error {
 		return writeTable(m.Stdout, "VERSION\tSTATUS\tMODEL\tCREATED\tEXECUTION\tDESCRIPTION", func(tw io.Writer) {
@@ -165,7 +165,7 @@ func modelsShow(ctx context.Context, m *Main, args []string) error {
 	}
 	v, err := reg.Version(ctx, ref)
 	if err != nil {
-		return notFoundOnce(err, "model package "+ref.String())
+		return err
 	}
 	return m.emit(*out, v, func() error { return writeVersion(m.Stdout, v) })
 }
@@ -263,7 +263,7 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 		fmt.Fprintf(m.Stdout, "%s is now %s\n", v.Ref(), v.Status)
 	}
 	if err != nil && v.Version == 0 {
-		return notFoundOnce(err, "model package "+ref.String())
+		return err
 	}
 	if err != nil {
 		return err

@@ -67,7 +67,7 @@ func endpointsShow(ctx context.Context, m *Main, args []string) error {
 	}
 	ep, err := reg.Endpoint(ctx, pos[0])
 	if err != nil {
-		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
+		return err
 	}
 	return m.emit(*out, ep, func() error { return writeEndpoint(m.Stdout, ep) })
 }
@@ -100,7 +100,7 @@ func endpointsDelete(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if err := reg.DeleteEndpoint(ctx, pos[0]); err != nil {
-		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
+		return err
 	}
 	fmt.Fprintf(m.Stdout, "deleted endpoint %s\n", pos[0])
 	return nil
@@ -182,7 +182,7 @@ func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
 	}
 	ep, err := reg.Endpoint(ctx, pos[0])
 	if err != nil {
-		return notFoundOnce(err, fmt.Sprintf("endpoint %q", pos[0]))
+		return err
 	}
 	store, err := m.Store()
 	if err != nil {

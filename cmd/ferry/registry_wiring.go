@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -89,14 +88,4 @@ func (m *Main) registryKinds(ctx context.Context) ([]step.Kind, error) {
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
 	}, nil
-}
-
-// notFoundOnce reports a lookup that found nothing as one "SUBJECT: not
-// found": the registry and its store each name the subject as they wrap
-// the error, which would otherwise say it twice.
-func notFoundOnce(err error, subject string) error {
-	if errors.Is(err, registry.ErrNotFound) {
-		return fmt.Errorf("%s: %w", subject, registry.ErrNotFound)
-	}
-	return err
 }

@@ -211,7 +211,7 @@ func (r *Registry) Endpoints(ctx context.Context) ([]Endpoint, error) { return r
 // DeleteEndpoint deletes an endpoint.
 func (r *Registry) DeleteEndpoint(ctx context.Context, name string) error {
 	if err := r.store.DeleteEndpoint(ctx, name); err != nil {
-		return fmt.Errorf("deleting endpoint %q: %w", name, err)
+		return fmt.Errorf("endpoint %q: %w", name, err)
 	}
 	return nil
 }

@@ -168,7 +168,7 @@ func (r *Registry) SetGroupEndpoint(ctx context.Context, group, endpoint string)
 		}
 	}
 	if err := r.store.SetGroupEndpoint(ctx, group, endpoint); err != nil {
-		return fmt.Errorf("setting the endpoint of model group %q: %w", group, err)
+		return fmt.Errorf("model group %q: %w", group, err)
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func scanEndpoint(row interface{ Scan(...any) error }) (registry.Endpoint, error
 func (s *RegistryStore) Endpoint(ctx context.Context, name string) (registry.Endpoint, error) {
 	e, err := scanEndpoint(s.db.db.QueryRowContext(ctx, endpointQuery+` WHERE e.name = ?`, name))
 	if err != nil {
-		return e, fmt.Errorf("reading endpoint %q: %w", name, err)
+		return e, err // the registry names the endpoint
 	}
 	return e, nil
 }
@@ -137,7 +137,7 @@ func (s *RegistryStore) DeleteEndpoint(ctx context.Context, name string) error {
 			return translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("endpoint %q: %w", name, registry.ErrNotFound)
+			return registry.ErrNotFound // the registry names the endpoint
 		}
 		return s.event(ctx, tx, registry.Event{Type: registry.EventEndpointDeleted, Endpoint: name})
 	})

@@ -125,7 +125,7 @@ const groupCols = `name, description, endpoint, latest_version, created_at`
 func (s *RegistryStore) Group(ctx context.Context, name string) (registry.Group, error) {
 	g, err := scanGroup(s.db.db.QueryRowContext(ctx, `SELECT `+groupCols+` FROM model_groups WHERE name = ?`, name))
 	if err != nil {
-		return g, fmt.Errorf("reading model group %q: %w", name, err)
+		return g, err // the registry names the group
 	}
 	return g, nil
 }
@@ -156,7 +156,7 @@ func (s *RegistryStore) SetGroupEndpoint(ctx context.Context, group, endpoint st
 			return translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("model group %q: %w", group, registry.ErrNotFound)
+			return registry.ErrNotFound // the registry names the group
 		}
 		return s.event(ctx, tx, registry.Event{Type: registry.EventGroupUpdated, Group: group, Endpoint: endpoint,
 			Detail: detail(map[string]string{"endpoint": endpoint})})
@@ -279,7 +279,7 @@ func (s *RegistryStore) Version(ctx context.Context, group string, version int) 
 	v, err := scanVersion(s.db.db.QueryRowContext(ctx, `SELECT `+versionCols+` FROM model_versions
 		WHERE group_name = ? AND version = ?`, group, version))
 	if err != nil {
-		return v, fmt.Errorf("reading model package %s/%d: %w", group, version, err)
+		return v, err // the registry names the version
 	}
 	v.History, err = s.history(ctx, s.db.db, group, version)
 	return v, err
