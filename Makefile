@@ -2,7 +2,12 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO ?= go
 
-.PHONY: help build test test/short lint quickstart bench fuzz
+.PHONY: help build venv test test/short test/pypi test/browser test/temporal test/all lint quickstart bench fuzz
+
+# The Python virtual environment for PyPI clients and reference implementations.
+VENV ?= .venv
+PYTHON := $(abspath $(VENV))/bin/python3
+export FERRY_TEST_PYTHON ?= $(PYTHON)
 
 help: ## list targets
 	@grep -E '^[a-z/]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -10,8 +15,27 @@ help: ## list targets
 build: ## build bin/ferry
 	$(GO) build -ldflags "-X main.Version=$(VERSION)" -o bin/ferry ./cmd/ferry
 
-test: ## run every test with the race detector
+venv: $(VENV)/.installed ## make the Python virtual environment the tests use (.venv)
+
+$(VENV)/.installed: .ci/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r .ci/requirements.txt
+	touch $@
+
+test: venv ## run every default test with the race detector (sets up .venv first)
 	$(GO) test -race -count=1 ./...
+
+test/pypi: venv ## the suites that drive PyPI clients (SageMaker SDK, boto3, aws CLI, schemathesis)
+	$(GO) test -count=1 -tags pypi -run 'PyPI' ./...
+
+test/browser: ## the console's browser tests (Debian's chromium)
+	$(GO) test -count=1 -tags browser -run 'Browser' ./...
+
+test/temporal: ## the Temporal engine suites (in-process Temporal server)
+	$(GO) test -count=1 -tags temporal -run 'Temporal' ./...
+
+test/all: test test/pypi test/browser test/temporal ## everything CI runs
 
 test/short: ## run the fast tests only
 	$(GO) test -short ./...
