@@ -29,5 +29,6 @@
 // 0600, created on first use). Besides deriving access-key secrets, it keys
 // the hashes of secret values ([Keyring.Hash]), so a cache key can depend
 // on a secret parameter without letting anyone who reads the database test
-// guesses of it.
+// guesses of it, and seals (encrypts) the secret parameters an execution
+// keeps for a resume ([Keyring.Seal]).
 package auth

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -128,4 +130,52 @@ func (k *Keyring) Hash(purpose string, value []byte) []byte {
 	m := hmac.New(sha256.New, sub.Sum(nil))
 	m.Write(value)
 	return m.Sum(nil)
+}
+
+// Seal encrypts and authenticates plaintext with AES-256-GCM under the key
+// derived for purpose; the result holds a random nonce and the ciphertext.
+func (k *Keyring) Seal(purpose string, plaintext []byte) ([]byte, error) {
+	aead, err := k.aead(purpose)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("sealing: %w", err)
+	}
+	return aead.Seal(nonce, nonce, plaintext, []byte(purpose)), nil
+}
+
+// ErrSealed means sealed data could not be opened: it was sealed under
+// another key (the home's secret key changed) or for another purpose, or
+// it was altered.
+var ErrSealed = errors.New("sealed data does not open with this secret key")
+
+// Open returns the plaintext of data sealed by Seal for purpose;
+// ErrSealed when it was sealed under another key or altered.
+func (k *Keyring) Open(purpose string, sealed []byte) ([]byte, error) {
+	aead, err := k.aead(purpose)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, ErrSealed
+	}
+	out, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(purpose))
+	if err != nil {
+		return nil, ErrSealed
+	}
+	return out, nil
+}
+
+func (k *Keyring) aead(purpose string) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(k.Hash("seal/"+purpose, nil))
+	if err != nil {
+		return nil, fmt.Errorf("sealing: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("sealing: %w", err)
+	}
+	return aead, nil
 }

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +119,39 @@ func TestKeyringHashSeparatesPurposesAndKeys(t *testing.T) {
 	}
 	if len(a) != 32 {
 		t.Errorf("len(Hash) = %d, want 32", len(a))
+	}
+}
+
+func TestSealOpen(t *testing.T) {
+	t.Parallel()
+	k1, _ := auth.NewKeyring(bytes.Repeat([]byte{1}, 32))
+	k2, _ := auth.NewKeyring(bytes.Repeat([]byte{2}, 32))
+	msg := []byte(`{"token":"hunter2"}`)
+	sealed, err := k1.Seal("params", msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("hunter2")) {
+		t.Fatal("sealed data holds the plaintext")
+	}
+	again, _ := k1.Seal("params", msg)
+	if bytes.Equal(sealed, again) {
+		t.Error("two seals of one message are equal (nonce reuse)")
+	}
+	got, err := k1.Open("params", sealed)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	for name, open := range map[string]func() ([]byte, error){
+		"OtherKey":     func() ([]byte, error) { return k2.Open("params", sealed) },
+		"OtherPurpose": func() ([]byte, error) { return k1.Open("other", sealed) },
+		"Tampered":     func() ([]byte, error) { return k1.Open("params", tampered) },
+		"Short":        func() ([]byte, error) { return k1.Open("params", sealed[:5]) },
+	} {
+		if _, err := open(); !errors.Is(err, auth.ErrSealed) {
+			t.Errorf("%s: Open = %v, want ErrSealed", name, err)
+		}
 	}
 }
