@@ -77,7 +77,7 @@ func (m *Main) engine(ctx context.Context) (*engine.Engine, *sqlite.ExecutionSto
 	if err != nil {
 		return nil, nil, err
 	}
-	return &engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger}, es, nil
+	return m.wireSecrets(&engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger}), es, nil
 }
 
 // loadPipeline parses and validates a definition; every problem is
