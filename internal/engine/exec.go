@@ -209,7 +209,7 @@ func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.St
 	}
 	env := step.Env{
 		Store: x.e.Artifacts, WorkDir: wd, Log: log,
-		Logger: x.e.logger().With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
+		Logger: x.sec.logger(x.e.logger()).With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
 	}
 	type outcome struct {
 		res step.Result

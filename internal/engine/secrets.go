@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"sort"
 	"strings"
@@ -352,4 +353,63 @@ func (m maskingStore) UpdateExecution(ctx context.Context, e *run.Execution) err
 	c.FailureReason = m.s.mask(c.FailureReason)
 	c.Params = m.s.maskMap(c.Params)
 	return m.Store.UpdateExecution(ctx, &c)
+}
+
+// maskHandler masks secrets in the message and attributes of every record
+// a step kind logs through its slog logger.
+type maskHandler struct {
+	h slog.Handler
+	s *secrets
+}
+
+func (m maskHandler) Enabled(ctx context.Context, l slog.Level) bool { return m.h.Enabled(ctx, l) }
+
+func (m maskHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, m.s.mask(r.Message), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(m.attr(a))
+		return true
+	})
+	return m.h.Handle(ctx, out)
+}
+
+func (m maskHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	masked := make([]slog.Attr, len(as))
+	for i, a := range as {
+		masked[i] = m.attr(a)
+	}
+	return maskHandler{h: m.h.WithAttrs(masked), s: m.s}
+}
+
+func (m maskHandler) WithGroup(name string) slog.Handler {
+	return maskHandler{h: m.h.WithGroup(name), s: m.s}
+}
+
+func (m maskHandler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, m.s.mask(v.String()))
+	case slog.KindGroup:
+		g := v.Group()
+		out := make([]any, len(g))
+		for i, ga := range g {
+			out[i] = m.attr(ga)
+		}
+		return slog.Group(a.Key, out...)
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, m.s.mask(err.Error()))
+		}
+		return slog.String(a.Key, m.s.mask(v.String()))
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}
+
+// logger returns l masking secrets, when there are any.
+func (s *secrets) logger(l *slog.Logger) *slog.Logger {
+	if !s.active() {
+		return l
+	}
+	return slog.New(maskHandler{h: l.Handler(), s: s})
 }

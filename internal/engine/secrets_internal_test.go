@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -106,4 +108,19 @@ func FuzzRedactWriter(f *testing.F) {
 			t.Fatalf("chunked %d: got %q, want %q", chunk%16+1, got, want)
 		}
 	})
+}
+
+func TestMaskHandler(t *testing.T) {
+	t.Parallel()
+	s := testSecrets("s3cr3t")
+	var buf bytes.Buffer
+	l := s.logger(slog.New(slog.NewTextHandler(&buf, nil))).With("arg", "x s3cr3t")
+	l.Info("using s3cr3t", "plain", "s3cr3t", "err", errors.New("bad s3cr3t"), slog.Group("g", "k", "s3cr3t"), "n", 3)
+	if got := buf.String(); strings.Contains(got, "s3cr3t") || !strings.Contains(got, `msg="using ***"`) || !strings.Contains(got, "n=3") {
+		t.Errorf("log line: %s", got)
+	}
+	var none *secrets
+	if l := slog.Default(); none.logger(l) != l {
+		t.Error("no secrets: the logger is wrapped")
+	}
 }
