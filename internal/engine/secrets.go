@@ -228,17 +228,24 @@ func walkStrings(v any, f func(string)) {
 // overrides sealed for a resume.
 func (s *secrets) record(p *pipeline.Pipeline, params map[string]any, overrides map[string]string) (map[string]any, map[string]string, []byte, error) {
 	secret := p.SecretParams()
-	if len(secret) == 0 {
+	if len(secret) == 0 && !s.active() {
 		return params, overrides, nil, nil
 	}
-	params, overrides = maps.Clone(params), maps.Clone(overrides)
 	given := make(map[string]string)
+	for _, name := range secret {
+		if v, ok := overrides[name]; ok {
+			given[name] = v
+		}
+	}
+	params, overrides = maps.Clone(s.maskMap(params)), maps.Clone(overrides)
+	for k, v := range overrides {
+		overrides[k] = s.mask(v)
+	}
 	for _, name := range secret {
 		if _, ok := params[name]; ok {
 			params[name] = pipeline.SecretMask
 		}
-		if v, ok := overrides[name]; ok {
-			given[name] = v
+		if _, ok := overrides[name]; ok {
 			overrides[name] = pipeline.SecretMask
 		}
 	}

@@ -227,3 +227,19 @@ func TestFromEnvUnsetFailsTheStepNamingTheVariable(t *testing.T) {
 		t.Errorf("run: %s, echo: %q", ex.Status, rs["echo"].FailureReason)
 	}
 }
+
+func TestASecretGivenAsAPlainParameterIsMaskedToo(t *testing.T) {
+	t.Parallel()
+	b, _ := secretBundle(t, nil)
+	ex, rs := b.run(t, secretsSrc, engine.RunOptions{Params: map[string]string{"token": secretParam, "word": "x" + secretEnv}})
+	if ex.Status != run.Succeeded {
+		t.Fatalf("run: %s %s", ex.Status, ex.FailureReason)
+	}
+	if ex.Params["word"] != "x***" || ex.Overrides["word"] != "x***" {
+		t.Errorf("params %v, overrides %v", ex.Params, ex.Overrides)
+	}
+	if got := rs["echo"].Properties["seen"]; got != "token=*** word=x*** map[API_KEY:***]" {
+		t.Errorf("seen = %q", got)
+	}
+	authtest.AssertAbsentUnder(t, b.home, secretParam, secretEnv)
+}

@@ -111,7 +111,7 @@ type Execution struct {
 	StopRequested bool
 	// SealedParams holds the values of the secret parameters given, sealed
 	// by the engine's keyring (Params and Overrides show them as "***").
-	SealedParams []byte
+	SealedParams []byte `json:"-"`
 }
 
 // Effective returns the status to show: Interrupted for an execution that
