@@ -134,3 +134,12 @@ func TestSecretsNeverAppearInPlaintext(t *testing.T) {
 		}
 	}
 }
+
+func TestStepsDoNotInheritTheSecretKey(t *testing.T) {
+	t.Parallel()
+	got := withoutSecretKey([]string{"PATH=/bin", "FERRY_SECRET_KEY=abcd", "FERRY_SECRET_KEYS=x", "HOME=/root"})
+	want := []string{"PATH=/bin", "FERRY_SECRET_KEYS=x", "HOME=/root"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("withoutSecretKey = %v, want %v", got, want)
+	}
+}

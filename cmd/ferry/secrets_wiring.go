@@ -1,6 +1,11 @@
 package main
 
-import "github.com/ferryml/ferry/internal/engine"
+import (
+	"os"
+	"strings"
+
+	"github.com/ferryml/ferry/internal/engine"
+)
 
 // secretKeys opens the home's keyring for an engine (engine.Engine.Keys),
 // which calls it only for an execution with secret values.
@@ -19,4 +24,20 @@ func (m *Main) secretKeys() func() (engine.Keys, error) {
 func (m *Main) lookupEnv(name string) (string, bool) {
 	v := m.Getenv(name)
 	return v, v != ""
+}
+
+// stepEnviron is the environment command steps inherit: Ferry's, without
+// FERRY_SECRET_KEY (the home's master key, from which every token's secret
+// access key derives). A step that needs a secret takes it explicitly, with
+// {from_env: NAME}.
+func stepEnviron() []string { return withoutSecretKey(os.Environ()) }
+
+func withoutSecretKey(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "FERRY_SECRET_KEY=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
