@@ -84,6 +84,7 @@ func (m *Main) commands() map[string]command {
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
+		"tokens":      {"create, list and revoke API tokens (roles: viewer ... admin)", cmdTokens},
 		"version":     {"print the version", cmdVersion},
 	}
 }
@@ -184,7 +185,7 @@ func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	if err := os.MkdirAll(m.Home(), 0o755); err != nil {
+	if err := os.MkdirAll(m.Home(), 0o700); err != nil { // owner only: logs, work directories, the keyring
 		return nil, fmt.Errorf("creating FERRY_HOME: %w", err)
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(m.Home(), "ferry.db"))

@@ -77,7 +77,8 @@ func (m *Main) engine(ctx context.Context) (*engine.Engine, *sqlite.ExecutionSto
 	if err != nil {
 		return nil, nil, err
 	}
-	return &engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger}, es, nil
+	return &engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger,
+		Keys: m.secretKeys(), LookupEnv: m.lookupEnv}, es, nil
 }
 
 // loadPipeline parses and validates a definition; every problem is
