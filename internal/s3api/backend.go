@@ -387,4 +387,3 @@ func (b backend) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadI
 	}
 	return "", quote(o.ETag), nil
 }
-
