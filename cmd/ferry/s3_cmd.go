@@ -285,7 +285,6 @@ func s3Remove(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-
 // StartS3 starts the home's S3 and STS API on a loopback listener at a
 // free port, for the jobs of one `ferry run`: they get its URL as
 // AWS_ENDPOINT_URL. The caller closes it when the run ends.

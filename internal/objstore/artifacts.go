@@ -34,7 +34,7 @@ func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifa
 	n := 0
 	err = s.Walk(ctx, uri.Bucket, uri.Key, func(o Object) error {
 		rel := strings.TrimPrefix(o.Key, base)
-		if strings.HasSuffix(rel, "/") && o.Size == 0 {
+		if (rel == "" || strings.HasSuffix(rel, "/")) && o.Size == 0 {
 			return nil // a "folder" marker made by consoles
 		}
 		if !filepath.IsLocal(filepath.FromSlash(rel)) || path.Clean(rel) != rel {

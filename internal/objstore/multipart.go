@@ -116,13 +116,15 @@ func (s *Store) CompleteUpload(ctx context.Context, id string, parts []Completed
 		return Object{}, fmt.Errorf("completing upload of %s: no parts listed: %w", uri, ErrInvalidPart)
 	}
 	var use []Part
+	for i := 1; i < len(parts); i++ {
+		if parts[i].Number <= parts[i-1].Number {
+			return Object{}, fmt.Errorf("completing upload of %s: parts must be listed in ascending order: %w", uri, ErrInvalidPart)
+		}
+	}
 	for i, cp := range parts {
 		p, ok := byNum[cp.Number]
 		if !ok || strings.Trim(cp.ETag, `"`) != p.ETag {
 			return Object{}, fmt.Errorf("completing upload of %s: part %d with ETag %s was not uploaded: %w", uri, cp.Number, cp.ETag, ErrInvalidPart)
-		}
-		if i > 0 && cp.Number <= parts[i-1].Number {
-			return Object{}, fmt.Errorf("completing upload of %s: parts must be listed in ascending order: %w", uri, ErrInvalidPart)
 		}
 		if i < len(parts)-1 && p.Size < MinPartSize {
 			return Object{}, fmt.Errorf("completing upload of %s: part %d has %d bytes, fewer than %d: %w", uri, cp.Number, p.Size, MinPartSize, ErrInvalidPartSize)
