@@ -126,7 +126,7 @@ type closer struct{ c interface{ Close() error } }
 func (c closer) Close() error { return c.c.Close() }
 
 // etagWriter replaces the ETag gofakes3 derived from MD5 bytes with the
-// object's real one (see etagHeader).
+// object's real one (see etagHeader) and writes metadata names as S3 does.
 type etagWriter struct {
 	http.ResponseWriter
 	wrote bool
@@ -141,6 +141,14 @@ func (e *etagWriter) fix() {
 	if v := h.Get(etagHeader); v != "" {
 		h.Set("ETag", v)
 		h.Del(etagHeader)
+	}
+	// S3 sends user metadata names in lower case (x-amz-meta-source), and
+	// clients keep them as sent; Header.Set canonicalized them.
+	for k, v := range h {
+		if rest, ok := strings.CutPrefix(k, "X-Amz-Meta-"); ok {
+			delete(h, k)
+			h["x-amz-meta-"+strings.ToLower(rest)] = v
+		}
 	}
 }
 
