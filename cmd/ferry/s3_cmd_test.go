@@ -1,12 +1,17 @@
 package main
 
 import (
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 func TestS3Commands(t *testing.T) {
@@ -90,5 +95,36 @@ func TestS3CommandErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", res.code, res.stderr, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestServerServesS3 checks that `ferry server` answers AWS-signed
+// requests with the S3 API of the home's namespace, beside its own routes.
+func TestServerServesS3(t *testing.T) {
+	t.Parallel()
+	home := artifacttest.TempDir(t)
+	if res := ferry(t, t.Context(), home, "s3", "mb", "s3://shared"); res.code != 0 {
+		t.Fatal(res.stderr)
+	}
+	base := startServer(t, home, "server", "--addr", "127.0.0.1:0", "--poll", "50ms")
+	u, _ := url.Parse(base)
+	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4("k", "s", ""), Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(t.Context(), "shared", "raw/claims.csv", strings.NewReader("a\n1\n"), 4, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res := ferry(t, t.Context(), home, "s3", "ls", "--recursive", "s3://shared")
+	if !strings.Contains(res.stdout, "raw/claims.csv") {
+		t.Errorf("ferry s3 ls after a put through the server: %q", res.stdout)
+	}
+	resp, err := http.Get(base + "/ping") // unsigned: Ferry's own route
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /ping: %d", resp.StatusCode)
 	}
 }

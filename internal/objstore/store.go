@@ -35,7 +35,23 @@ func Open(root string, meta Meta) (*Store, error) {
 			return nil, fmt.Errorf("creating object store: %w", err)
 		}
 	}
-	return &Store{root: root, meta: meta, Now: time.Now}, nil
+	s := &Store{root: root, meta: meta, Now: time.Now}
+	s.removeStaleTemps(time.Hour)
+	return s, nil
+}
+
+// removeStaleTemps removes what a crashed writer left in tmp/. Another
+// process may be writing there now, hence only entries older than age.
+func (s *Store) removeStaleTemps(age time.Duration) {
+	entries, err := os.ReadDir(filepath.Join(s.root, "tmp"))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
+			os.RemoveAll(filepath.Join(s.root, "tmp", e.Name()))
+		}
+	}
 }
 
 // PutOptions are the optional attributes of a new object.
