@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -83,6 +84,25 @@ func FuzzChunkedReader(f *testing.F) {
 		dec, err := io.ReadAll(newChunkedReader(bytes.NewReader(encodeChunked(body, size))))
 		if err != nil || !bytes.Equal(dec, body) {
 			t.Fatalf("round trip of %d bytes in chunks of %d: %d bytes, %v", len(body), size, len(dec), err)
+		}
+	})
+}
+
+func FuzzSigningService(f *testing.F) {
+	f.Add("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00", "")
+	f.Add("", "AKID/20260101/us-east-1/sts/aws4_request")
+	f.Add("AWS4-HMAC-SHA256 Credential=a/b/c", "x")
+	f.Fuzz(func(t *testing.T, auth, cred string) {
+		r, err := http.NewRequest("GET", "http://127.0.0.1/b/k", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Authorization", auth)
+		q := r.URL.Query()
+		q.Set("X-Amz-Credential", cred)
+		r.URL.RawQuery = q.Encode()
+		if s := SigningService(r); strings.Contains(s, "/") {
+			t.Errorf("SigningService = %q", s)
 		}
 	})
 }

@@ -184,13 +184,38 @@ func IsAWSRequest(r *http.Request) bool {
 	return q.Get("X-Amz-Algorithm") != "" || q.Get("AWSAccessKeyId") != ""
 }
 
-// Route returns a handler that sends AWS requests (IsAWSRequest) to aws
-// and everything else to other.
+// SigningService returns the service named in the SigV4 credential scope
+// of r (Authorization header or presigned query), such as "s3", "sts" or
+// "sagemaker"; "" when r carries none.
+func SigningService(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") {
+		for _, part := range strings.Split(strings.TrimPrefix(auth, "AWS4-HMAC-SHA256 "), ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+				cred = v
+			}
+		}
+	}
+	// KEY/DATE/REGION/SERVICE/aws4_request
+	f := strings.Split(cred, "/")
+	if len(f) != 5 || f[4] != "aws4_request" {
+		return ""
+	}
+	return f[3]
+}
+
+// Route returns a handler that sends the AWS requests this package serves
+// (IsAWSRequest, signed for "s3" or "sts" or with no SigV4 scope) to aws
+// and everything else, requests for other AWS services included, to
+// other.
 func Route(aws, other http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if IsAWSRequest(r) {
-			aws.ServeHTTP(w, r)
-			return
+			switch SigningService(r) {
+			case "s3", "sts", "":
+				aws.ServeHTTP(w, r)
+				return
+			}
 		}
 		other.ServeHTTP(w, r)
 	})

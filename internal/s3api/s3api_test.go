@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -301,4 +302,37 @@ func ExampleIsAWSRequest() {
 	// Output:
 	// false
 	// true
+}
+
+func TestRoute(t *testing.T) {
+	t.Parallel()
+	aws := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "aws") })
+	other := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
+	h := s3api.Route(aws, other)
+	sig := func(service string) string {
+		return "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=00"
+	}
+	tests := []struct {
+		name, target string
+		header       map[string]string
+		want         string
+	}{
+		{"Plain", "/ping", nil, "other"},
+		{"S3", "/bucket/key", map[string]string{"Authorization": sig("s3")}, "aws"},
+		{"STS", "/", map[string]string{"Authorization": sig("sts")}, "aws"},
+		{"SageMaker", "/", map[string]string{"Authorization": sig("sagemaker")}, "other"},
+		{"AmzHeaderOnly", "/bucket", map[string]string{"X-Amz-Date": "20260101T000000Z"}, "aws"},
+		{"Presigned", "/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", nil, "aws"},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest("GET", tc.target, nil)
+		for k, v := range tc.header {
+			r.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := w.Body.String(); got != tc.want {
+			t.Errorf("%s: routed to %s, want %s", tc.name, got, tc.want)
+		}
+	}
 }
