@@ -87,3 +87,18 @@ func TestPyPIAWSCLI(t *testing.T) {
 		t.Errorf("synced big.bin: %v, %v", st, err)
 	}
 }
+
+// TestPyPISageMakerUploads runs testdata/sagemaker_uploads.py: the
+// SageMaker SDK's default bucket, upload_data, S3Uploader and the
+// sourcedir.tar.gz that framework estimators upload.
+func TestPyPISageMakerUploads(t *testing.T) {
+	t.Parallel()
+	py := pythontest.Venv(t, "sagemaker", "boto3")
+	base, _ := setup(t)
+	cmd := exec.CommandContext(t.Context(), py, "testdata/sagemaker_uploads.py")
+	cmd.Env = append(awsEnv(t, base), "SAGEMAKER_DISABLE_CONFIG_FILE=true")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "ok") {
+		t.Fatalf("sagemaker_uploads.py: %v\n%s", err, out)
+	}
+}
