@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -103,8 +104,9 @@ type Meta interface {
 	// DeleteObject returns the deleted object's blob, or ErrNoSuchKey.
 	DeleteObject(ctx context.Context, bucket, key string) (blob string, err error)
 	// ListObjects returns up to limit objects of bucket whose keys start
-	// with prefix and sort after after, in byte order of their keys.
-	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) ([]Object, error)
+	// with prefix and sort after after (or equal it, when inclusive), in
+	// byte order of their keys.
+	ListObjects(ctx context.Context, bucket, prefix, after string, inclusive bool, limit int) ([]Object, error)
 	// CreateUpload records a new multipart upload; ErrNoSuchBucket.
 	CreateUpload(ctx context.Context, u Upload) error
 	// Upload returns ErrNoSuchUpload.
@@ -198,4 +200,20 @@ func ValidateKey(key string) error {
 		return fmt.Errorf("object key %q contains NUL: %w", key, ErrInvalid)
 	}
 	return nil
+}
+
+// PrefixEnd returns the least string greater than every string that
+// starts with p: p with its last character incremented (UTF-8 sorts as
+// code points). It reports false when there is none: p is empty, ends in
+// U+10FFFF or is not UTF-8.
+func PrefixEnd(p string) (string, bool) {
+	r, size := utf8.DecodeLastRuneInString(p)
+	if r == utf8.RuneError || r >= unicode.MaxRune {
+		return "", false
+	}
+	next := r + 1
+	if next >= 0xD800 && next <= 0xDFFF { // skip the surrogates
+		next = 0xE000
+	}
+	return p[:len(p)-size] + string(next), true
 }

@@ -3,6 +3,7 @@ package objstore_test
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -296,5 +297,109 @@ func TestImportPublish(t *testing.T) {
 	_, err = objstore.Import(ctx, s, arts, objstore.URI{Bucket: "nob", Key: "x"})
 	if !errors.Is(err, objstore.ErrNoSuchBucket) || !strings.Contains(err.Error(), "s3://nob/x") {
 		t.Errorf("Import from a missing bucket: %v; want ErrNoSuchBucket naming the URI", err)
+	}
+}
+
+// TestListModel compares List with a direct computation over random keys,
+// prefixes, delimiters and page sizes (a fixed seed: the same cases each
+// run).
+func TestListModel(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	ctx := t.Context()
+	if err := s.CreateBucket(ctx, "model"); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "b", "/", "é", "\U0010FFFF", "z"}
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	keys := map[string]bool{}
+	for len(keys) < 60 {
+		keys[word(1+rng.IntN(5))] = true
+	}
+	// Keys that continue past a common prefix with the greatest code point.
+	keys["a/"+strings.Repeat("\U0010FFFF", 6)+"z"] = true
+	keys["\U0010FFFF/\U0010FFFF"] = true
+	kv := map[string]string{}
+	for k := range keys {
+		kv[k] = "x"
+	}
+	put(t, s, "model", kv)
+	var sorted []string
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+
+	for i := range 200 {
+		prefix, delim := word(rng.IntN(3)), []string{"", "/", "a", "\U0010FFFF"}[rng.IntN(4)]
+		max := 1 + rng.IntN(8)
+		// The model: filter, group, in order.
+		var want []string
+		for _, k := range sorted {
+			if !strings.HasPrefix(k, prefix) {
+				continue
+			}
+			name := k
+			if j := strings.Index(k[len(prefix):], delim); delim != "" && j >= 0 {
+				name = k[:len(prefix)+j+len(delim)]
+			}
+			if len(want) == 0 || want[len(want)-1] != name {
+				want = append(want, name)
+			}
+		}
+		var got []string
+		after := ""
+		for page := 0; ; page++ {
+			res, err := s.List(ctx, "model", objstore.ListOptions{Prefix: prefix, Delimiter: delim, After: after, Max: max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, o := range res.Objects {
+				names = append(names, o.Key)
+			}
+			names = append(names, res.CommonPrefixes...)
+			sort.Strings(names)
+			got = append(got, names...)
+			if !res.Truncated || page > 100 {
+				break
+			}
+			after = res.Next
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("case %d: prefix %q delimiter %q max %d (-want +got):\n%s", i, prefix, delim, max, diff)
+		}
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"a/", "a0", true},
+		{"data/x", "data/y", true},
+		{"é", "ê", true},
+		{"a\uD7FF", "a\uE000", true},
+		{"a\U0010FFFF", "", false},
+		{"", "", false},
+		{"\xff", "", false},
+	}
+	for _, tc := range tests {
+		got, ok := objstore.PrefixEnd(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("PrefixEnd(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+		if ok && !(tc.in < got && strings.HasPrefix(tc.in+"\U0010FFFF", tc.in) && tc.in+"\U0010FFFF" < got) {
+			t.Errorf("PrefixEnd(%q) = %q does not bound the keys with the prefix", tc.in, got)
+		}
 	}
 }

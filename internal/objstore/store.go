@@ -241,19 +241,22 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 	after := opts.After
 	// A page boundary at a common prefix P resumes after every key
 	// under P.
+	inclusiveStart := false
 	if opts.Delimiter != "" && strings.HasPrefix(after, opts.Prefix) && strings.HasSuffix(after, opts.Delimiter) &&
 		strings.Contains(after[len(opts.Prefix):], opts.Delimiter) {
-		after = afterPrefix(after)
+		after, inclusiveStart = skipPrefix(after)
 	}
 	count := 0
+	inclusive := inclusiveStart
 	for {
-		batch, err := s.meta.ListObjects(ctx, bucket, opts.Prefix, after, 1000)
+		batch, err := s.meta.ListObjects(ctx, bucket, opts.Prefix, after, inclusive, 1000)
 		if err != nil {
 			return ListResult{}, fmt.Errorf("listing s3://%s/%s: %w", bucket, opts.Prefix, err)
 		}
 		if len(batch) == 0 {
 			return res, nil
 		}
+		inclusive = false
 		for i := 0; i < len(batch); i++ {
 			o := batch[i]
 			name := o.Key
@@ -272,7 +275,7 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 			res.Next = name
 			if isPrefix {
 				res.CommonPrefixes = append(res.CommonPrefixes, name)
-				after = afterPrefix(name)
+				after, inclusive = skipPrefix(name)
 				break // query again from past the prefix
 			}
 			res.Objects = append(res.Objects, o)
@@ -281,10 +284,15 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 	}
 }
 
-// afterPrefix returns a string that sorts after every key starting with p
-// and before every other key greater than p: p followed by the greatest
-// possible UTF-8 bytes.
-func afterPrefix(p string) string { return p + strings.Repeat("\U0010FFFF", 4) }
+// skipPrefix returns where a listing resumes past every key starting
+// with p: from PrefixEnd(p) inclusive, or (when p has no end) after p
+// followed by the greatest code points.
+func skipPrefix(p string) (after string, inclusive bool) {
+	if end, ok := PrefixEnd(p); ok {
+		return end, true
+	}
+	return p + strings.Repeat("\U0010FFFF", 64), false
+}
 
 // Walk calls f for each object whose key starts with prefix, in key order.
 func (s *Store) Walk(ctx context.Context, bucket, prefix string, f func(Object) error) error {

@@ -208,14 +208,21 @@ func (m *ObjectMeta) DeleteObject(ctx context.Context, bucket, key string) (stri
 }
 
 // ListObjects implements objstore.Meta.
-func (m *ObjectMeta) ListObjects(ctx context.Context, bucket, prefix, after string, limit int) ([]objstore.Object, error) {
+func (m *ObjectMeta) ListObjects(ctx context.Context, bucket, prefix, after string, inclusive bool, limit int) ([]objstore.Object, error) {
 	q := `SELECT ` + objectCols + ` FROM objects WHERE bucket = ? AND key > ?`
+	if inclusive {
+		q = `SELECT ` + objectCols + ` FROM objects WHERE bucket = ? AND key >= ?`
+	}
 	args := []any{bucket, after}
 	if prefix != "" {
-		// key >= prefix starts the index range; substr filters (counting
-		// characters on both sides).
+		// The range [prefix, prefixEnd) holds exactly the keys with the
+		// prefix (UTF-8 sorts as code points); substr checks it again.
 		q += ` AND key >= ? AND substr(key, 1, length(?)) = ?`
 		args = append(args, prefix, prefix, prefix)
+		if end, ok := objstore.PrefixEnd(prefix); ok {
+			q += ` AND key < ?`
+			args = append(args, end)
+		}
 	}
 	q += ` ORDER BY key LIMIT ?`
 	args = append(args, limit)
@@ -388,3 +395,4 @@ func (m *ObjectMeta) Blobs(ctx context.Context, blobs []string) (map[string]bool
 	}
 	return used, nil
 }
+
