@@ -395,4 +395,3 @@ func (m *ObjectMeta) Blobs(ctx context.Context, blobs []string) (map[string]bool
 	}
 	return used, nil
 }
-
