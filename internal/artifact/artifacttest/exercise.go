@@ -34,6 +34,7 @@ func Exercise(t *testing.T, newStores NewFunc) {
 			{"OneFile", map[string]string{"train.csv": "a,b\n1,2\n"}},
 			{"Nested", map[string]string{"model.json": "{}", "sub/schema.json": `{"x":1}`, "sub/deeper/x.txt": "x"}},
 			{"EmptyFile", map[string]string{"empty": ""}},
+			{"NoFiles", map[string]string{}},
 			{"OddNames", map[string]string{"with space.csv": "1", "ünïcode/名前.txt": "2", "quote\"d": "3"}},
 		}
 		for _, tc := range tests {
