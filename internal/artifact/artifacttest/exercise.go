@@ -106,6 +106,36 @@ func Exercise(t *testing.T, newStores NewFunc) {
 		}
 	})
 
+	t.Run("Lister", func(t *testing.T) {
+		t.Parallel()
+		a, b := newStores(t)
+		l, ok := b.(artifact.Lister)
+		if !ok {
+			t.Skip("the store does not implement artifact.Lister")
+		}
+		ctx := t.Context()
+		want := map[artifact.Ref]bool{}
+		for _, body := range []string{"1", "2", "3"} {
+			src := t.TempDir()
+			WriteTree(t, src, map[string]string{"f": body})
+			ref, err := a.PutDir(ctx, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[ref] = true
+		}
+		refs, err := l.Refs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range refs {
+			delete(want, r)
+		}
+		if len(refs) != 3 || len(want) != 0 {
+			t.Errorf("Refs = %v; missing %v", refs, want)
+		}
+	})
+
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
 		a, _ := newStores(t)
