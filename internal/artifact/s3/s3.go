@@ -428,7 +428,7 @@ func (s *Store) readManifest(ctx context.Context, ref artifact.Ref) (manifest, e
 		body, err := io.ReadAll(io.LimitReader(obj, 64<<20))
 		if err != nil {
 			if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-				return permanent{fmt.Errorf("artifact %s: %w", ref.Short(), artifact.ErrNotFound)}
+				return permanent{artifact.ErrNotFound}
 			}
 			return err
 		}
@@ -556,7 +556,7 @@ func (s *Store) retry(ctx context.Context, what string, op func(ctx context.Cont
 		if !retryable(err) || attempt >= s.cfg.Attempts {
 			break
 		}
-		// Full jitter: a random wait up to the current backoff.
+		// Jitter: a random wait from half to one and a half backoffs.
 		d := time.Duration(rand.Int64N(int64(wait))) + wait/2
 		s.cfg.Logger.Debug("retrying", "op", what, "attempt", attempt, "wait", d, "err", err)
 		select {
