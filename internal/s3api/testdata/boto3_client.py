@@ -70,6 +70,14 @@ flat = s3.get_paginator("list_objects_v2").paginate(
     Bucket="claims-data", Prefix="parts/", PaginationConfig={"PageSize": 2})
 check(sum(len(p.get("Contents", [])) for p in flat) == 8, "recursive pagination")
 
+odd = "odd/a+b c%20d=é.csv"
+s3.put_object(Bucket="claims-data", Key=odd, Body=b"1\n")
+listed = [o["Key"] for o in s3.list_objects_v2(Bucket="claims-data", Prefix="odd/")["Contents"]]
+check(listed == [odd], f"odd key listed as {listed}")
+check(s3.get_object(Bucket="claims-data", Key=odd)["Body"].read() == b"1\n", "odd key get")
+s3.copy_object(Bucket="claims-data", Key="odd/copy", CopySource={"Bucket": "claims-data", "Key": odd})
+check(s3.head_object(Bucket="claims-data", Key="odd/copy")["ContentLength"] == 2, "odd key copy")
+
 s3.copy_object(Bucket="claims-data", Key="copy/claims.csv",
                CopySource={"Bucket": "claims-data", "Key": "raw/claims.csv"})
 check(s3.get_object(Bucket="claims-data", Key="copy/claims.csv")["Body"].read() == csv, "copy")
