@@ -131,6 +131,7 @@ type URI struct {
 	Bucket, Key string
 }
 
+// String returns s3://bucket/key.
 func (u URI) String() string { return "s3://" + u.Bucket + "/" + u.Key }
 
 // Join returns the URI of rel under u, as a directory: "s3://b/out" and
