@@ -321,3 +321,49 @@ func TestCorruptDownload(t *testing.T) {
 		t.Errorf("the corrupting server corrupted %d downloads, want 2", 2-left.Load())
 	}
 }
+
+// TestStalledRequestsRetried makes the server hang on the first requests
+// of each kind: each try times out after AttemptTimeout and the next one
+// succeeds.
+func TestStalledRequestsRetried(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	a := srv.open(t)
+	ctx := t.Context()
+	var stalled atomic.Int64
+	f := func(w http.ResponseWriter, r *http.Request) bool {
+		if stalled.Add(1) > 3 {
+			return false
+		}
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return true
+	}
+	srv.faults.Store(&f)
+	st, err := s3store.Open(ctx, s3store.Config{
+		Endpoint: srv.URL, Bucket: "artifacts", Prefix: "team/", Transport: srv.Client().Transport,
+		CacheDir: artifacttest.TempDir(t), AttemptTimeout: 300 * time.Millisecond,
+		MinBackoff: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("Open with stalls: %v", err)
+	}
+	src := t.TempDir()
+	randomFile(t, src, "x.bin", 10<<10)
+	start := time.Now()
+	ref, err := st.PutDir(ctx, src)
+	if err != nil {
+		t.Fatalf("PutDir with stalls: %v", err)
+	}
+	if ok, err := a.Exists(ctx, ref); !ok || err != nil {
+		t.Errorf("Exists after a stalled put: %v, %v", ok, err)
+	}
+	if stalled.Load() < 3 {
+		t.Errorf("the server stalled %d requests, want 3", stalled.Load())
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("took %v: the attempt timeout did not cut the stalls", d)
+	}
+}
