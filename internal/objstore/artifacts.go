@@ -25,11 +25,20 @@ import (
 // claims.csv. Nothing under uri is an error wrapping ErrNoSuchKey that
 // names the URI.
 func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifact.Ref, error) {
-	tmp, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), "import-")
+	// A local store on the same file system takes hard links to the
+	// (immutable) blobs: importing a large prefix copies no bytes.
+	ad, link := arts.(adopter)
+	var tmp string
+	var err error
+	if link {
+		tmp, err = ad.TempDir()
+	} else {
+		tmp, err = os.MkdirTemp(filepath.Join(s.root, "tmp"), "import-")
+	}
 	if err != nil {
 		return "", fmt.Errorf("importing %s: %w", uri, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer artifact.RemoveTree(tmp)
 	base := uri.Key[:strings.LastIndex(uri.Key, "/")+1]
 	n := 0
 	err = s.Walk(ctx, uri.Bucket, uri.Key, func(o Object) error {
@@ -44,11 +53,11 @@ func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifa
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := s.download(ctx, o, dst); err != nil {
-			return err
-		}
 		n++
-		return nil
+		if link && os.Link(s.blobPath(o.Blob), dst) == nil {
+			return os.Chmod(dst, 0o444) // as the store keeps its files
+		}
+		return s.download(ctx, o, dst)
 	})
 	if err != nil {
 		return "", fmt.Errorf("importing %s: %w", uri, err)
@@ -56,11 +65,23 @@ func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifa
 	if n == 0 {
 		return "", fmt.Errorf("importing %s: no object has this key or prefix: %w", uri, ErrNoSuchKey)
 	}
-	ref, err := arts.PutDir(ctx, tmp)
+	var ref artifact.Ref
+	if link {
+		ref, err = ad.Adopt(ctx, tmp)
+	} else {
+		ref, err = arts.PutDir(ctx, tmp)
+	}
 	if err != nil {
 		return "", fmt.Errorf("importing %s: %w", uri, err)
 	}
 	return ref, nil
+}
+
+// adopter is a local artifact store that can take a tree without copying
+// it (artifact.Dir).
+type adopter interface {
+	TempDir() (string, error)
+	Adopt(ctx context.Context, tmp string) (artifact.Ref, error)
 }
 
 // download copies object o into the new file dst.
@@ -70,7 +91,7 @@ func (s *Store) download(ctx context.Context, o Object, dst string) error {
 		return err
 	}
 	defer f.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o444)
 	if err != nil {
 		return fmt.Errorf("object %s: %w", o.URI(), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -279,6 +280,13 @@ func TestImportPublish(t *testing.T) {
 			t.Errorf("Import(%s) (-want +got):\n%s", tc.uri, diff)
 		}
 	}
+	// A local store takes hard links to the blobs: no bytes copied.
+	refLinked, _ := objstore.Import(ctx, s, arts, objstore.URI{Bucket: "bkt", Key: "in/claims.csv"})
+	dir, _ := arts.Path(ctx, refLinked)
+	if st, err := os.Stat(filepath.Join(dir, "claims.csv")); err != nil || st.Sys().(*syscall.Stat_t).Nlink < 2 {
+		t.Errorf("imported file: %v; want a hard link to the object's blob", err)
+	}
+
 	// Same content, same digest: the cache key does not depend on the name.
 	r1, _ := objstore.Import(ctx, s, arts, objstore.URI{Bucket: "bkt", Key: "in/"})
 	objs, err := objstore.Publish(ctx, s, arts, r1, objstore.URI{Bucket: "bkt", Key: "out"})
