@@ -85,6 +85,8 @@ func (m *Main) commands() map[string]command {
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
 		"tokens":      {"create, list and revoke API tokens (roles: viewer ... admin)", cmdTokens},
+		"artifacts":   {"artifact store: migrate a local store to S3-compatible storage", cmdArtifacts},
+		"s3":          {"object namespace: s3:// buckets and objects (mb, ls, cp, rm)", cmdS3},
 		"version":     {"print the version", cmdVersion},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/s3api"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -58,7 +59,11 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
-	return m.listenAndServe(ctx, *addr, serving.Recover(mux, m.Logger), *to)
+	s3h, err := m.S3Handler(ctx) // AWS-signed requests: S3 and STS (docs/s3.md)
+	if err != nil {
+		return err
+	}
+	return m.listenAndServe(ctx, *addr, serving.Recover(s3api.Route(s3h, mux), m.Logger), *to)
 }
 
 // Default per-request timeouts of the HTTP servers.

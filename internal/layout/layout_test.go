@@ -109,3 +109,24 @@ func TestDependencyRules(t *testing.T) {
 		}
 	}
 }
+
+// TestStorageRules keeps the storage packages leaves: the artifact
+// contract imports nothing of the platform, its backends and the object
+// namespace only what they implement or store into, and the S3 protocol
+// layer only the namespace it serves.
+func TestStorageRules(t *testing.T) {
+	t.Parallel()
+	allowed := map[string][]string{
+		"internal/artifact":    nil,
+		"internal/artifact/s3": {"internal/artifact"},
+		"internal/objstore":    {"internal/artifact"},
+		"internal/s3api":       {"internal/objstore"},
+	}
+	for pkg, ok := range allowed {
+		for _, imp := range imports(t, filepath.Join("../..", pkg)) {
+			if !slices.Contains(ok, imp) {
+				t.Errorf("%s imports %s; it may import only %v", pkg, imp, ok)
+			}
+		}
+	}
+}
