@@ -40,6 +40,10 @@ type Main struct {
 	Getenv         func(string) string
 	Logger         *slog.Logger
 
+	// logs is the writer behind Logger (when NewMain made it), which
+	// keeps log records and a live progress table from garbling each other.
+	logs *logWriter
+
 	home  string
 	db    *sqlite.DB
 	store *artifact.Dir
@@ -54,9 +58,11 @@ func NewMain(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) stri
 	if d := getenv("FERRY_DEBUG"); d != "" && d != "0" && d != "false" {
 		level = slog.LevelDebug
 	}
+	logs := &logWriter{w: stderr}
 	return &Main{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})),
+		logs:   logs,
 	}
 }
 

@@ -197,11 +197,9 @@ func (m *Main) execute(ctx context.Context, es *sqlite.ExecutionStore, p *pipeli
 	opts engine.RunOptions, start func(engine.RunOptions) (*run.Execution, error)) error {
 	var prog *progress
 	if output == "text" {
-		tty := isTerminal(m.Stdout, m.Getenv)
-		prog = newProgress(m.Stdout, p, tty)
-		if tty {
-			prog.height = terminalHeight(m.Stdout)
-		}
+		var done func()
+		prog, done = m.startProgress(p)
+		defer done()
 		opts.OnEvent = prog.event
 	}
 	ex, err := start(opts)
