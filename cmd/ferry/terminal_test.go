@@ -223,4 +223,3 @@ func TestLiveTableUnderPTY(t *testing.T) {
 		t.Logf("screen:\n%s", screenText)
 	}
 }
-
