@@ -91,19 +91,27 @@ func (m *Main) commands() map[string]command {
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
 		"version":     {"print the version", cmdVersion},
+		"help":        {"print the commands, or a command's usage and flags", cmdHelp},
+		"completion":  {"print a shell completion script (bash, zsh or fish)", cmdCompletion},
 	}
 }
+
+// isHelp reports whether err is a flag set's answer to --help.
+func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
 
 // Run runs one command line and returns the exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	defer m.Close()
 	cmds := m.commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		m.usage(cmds)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "__complete" { // the completion scripts' helper; not listed
+		cmds[args[0]] = command{run: cmdComplete}
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
