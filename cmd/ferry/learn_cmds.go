@@ -39,7 +39,7 @@ func (h hyperFlag) Set(s string) error {
 }
 
 func cmdTrain(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] --output DIR")
+	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] [--schema schema.json] --output DIR")
 	alg := fs.String("algorithm", training.AlgorithmXGBoost, "learner: "+strings.Join(training.Algorithms(), ", "))
 	trainPath := fs.String("train", "", "training CSV with a header, label first unless --label (required)")
 	validPath := fs.String("validation", "", "validation CSV, same columns")
