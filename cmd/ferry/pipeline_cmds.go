@@ -492,11 +492,18 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, ex, err := m.resolveExecution(ctx, pos[0])
+	es, ex, err := m.resolveExecution(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(engine.LogPath(m.Home(), ex.ID, pos[1]))
+	path, note, err := m.stepLog(ctx, es, ex.ID, pos[1])
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(m.Stderr, note)
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("step %q of execution %s has no log (it has not run here)", pos[1], ex.ID)
 	}

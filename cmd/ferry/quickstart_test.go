@@ -206,6 +206,35 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("version 2: %v", err)
 	}
 	checkEndpoint(t, ctx, reg2, res.stdout, 2)
+
+	// The README's "What happened: looking around" walkthrough, command by
+	// command, as written (rows.csv is the payload quickstart kept).
+	rows := filepath.Join(home, quickstartRowsFile)
+	if !strings.Contains(res.stdout, "--csv "+rows) || !strings.Contains(res.stdout, "@"+rows) {
+		t.Errorf("the printed hints do not name %s:\n%s", rows, res.stdout)
+	}
+	for _, args := range [][]string{
+		{"executions"},
+		{"executions", "show", ex2.ID},
+		{"steps", ex2.ID},
+		{"logs", ex2.ID, "model-bias-check"},
+		{"logs", ex2.ID, "train"}, // a cache hit: the first run's log
+		{"models", "groups"},
+		{"models", "list", quickstartGroup},
+		{"models", "show", quickstartGroup + "/1"},
+		{"models", "approve", quickstartGroup + "/2", "--reason", "reviewed"},
+		{"models", "approve", quickstartGroup + "/2", "--reason", "reviewed"}, // again: still fine
+		{"endpoints", "list"},
+		{"endpoints", "invoke", quickstartEndpoint, "--csv", rows},
+	} {
+		r := ferry(t, ctx, home, args...)
+		if r.code != 0 || strings.TrimSpace(r.stdout) == "" {
+			t.Errorf("ferry %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+		if args[0] == "logs" && args[2] == "train" && !strings.Contains(r.stderr, "log of execution "+ex.ID) {
+			t.Errorf("logs of the cached train step does not point to %s: %s", ex.ID, r.stderr)
+		}
+	}
 }
 
 // checkEndpoint checks that the endpoint is InService on the wanted
