@@ -20,6 +20,7 @@ import (
 	"github.com/ferryml/ferry/examples"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/serving"
@@ -273,7 +274,7 @@ func (m *Main) invokeOverHTTP(ctx context.Context, reg *registry.Registry, endpo
 	for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
 		line = strings.TrimSpace(line)
 		if _, err := strconv.ParseFloat(line, 64); err != nil {
-			return nil, fmt.Errorf("invoking %s: answer %q is not a number", endpoint, line)
+			return nil, fmt.Errorf("invoking %s: answer %s is not a number", endpoint, quote.Value(line))
 		}
 		preds = append(preds, line)
 	}

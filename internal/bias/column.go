@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // ColumnType is the type pandas' CSV reader would give a column.
@@ -228,7 +229,7 @@ func ValueOf(v any) (Value, error) {
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return Value{}, fmt.Errorf("value %q is not a number", s)
+			return Value{}, fmt.Errorf("value %s is not a number", quote.Value(s))
 		}
 		return Value{Kind: FloatValue, Num: f}, nil
 	}
