@@ -235,6 +235,27 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("logs of the cached train step does not point to %s: %s", ex.ID, r.stderr)
 		}
 	}
+
+	// Raw named records go through the model's feature transform; a
+	// misspelled field is a 400 naming it (not a prediction from missing
+	// values), and the same cell reads alike as in batch transform.
+	named := filepath.Join(t.TempDir(), "named.json")
+	for _, tc := range []struct {
+		body, want string
+		code       int
+	}{
+		{`{"instances": [{"incident_severity": "Major", "customer_age": "NA", "num_injuries": 1}]}`, "", 0},
+		{`{"instances": [{"incident_severty": "Major", "customer_age": 40}]}`, `400 record 1: unknown field "incident_severty" (did you mean "incident_severity"?)`, 1},
+		{`{"instances": [{"customer_age": "forty"}]}`, `400 record 1: field "customer_age": value "forty" is not a number`, 1},
+	} {
+		if err := os.WriteFile(named, []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := ferry(t, ctx, home, "endpoints", "invoke", quickstartEndpoint, "--json", named)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("invoke --json %s: exit %d, stderr %q; want %d and %q", tc.body, r.code, r.stderr, tc.code, tc.want)
+		}
+	}
 }
 
 // checkEndpoint checks that the endpoint is InService on the wanted
