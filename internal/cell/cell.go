@@ -70,12 +70,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // infinities included; a value beyond float64's range is ±Inf. It does
 // not treat NA strings as missing: see Number.
 func Float(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	if !numberSyntax(t) {
-		return 0, &Error{Cell: s, Err: ErrNotNumber}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
+	v, ok := float(strings.TrimSpace(s))
+	if !ok {
 		return 0, &Error{Cell: s, Err: ErrNotNumber}
 	}
 	return v, nil
@@ -84,19 +80,39 @@ func Float(s string) (float64, error) {
 // Number parses one cell of model input: NaN when it IsMissing, its value
 // when it is a finite number, an *Error otherwise.
 func Number(s string) (float64, error) {
-	if IsMissing(s) {
+	t := strings.TrimSpace(s)
+	// Plain numbers, the common case, first: no NA string parses as a
+	// finite number, and a failed strconv.ParseFloat allocates its error.
+	if digitFirst(t) {
+		if v, ok := float(t); ok && !math.IsInf(v, 0) {
+			return v, nil
+		}
+	}
+	if IsNA(t) {
 		return math.NaN(), nil
 	}
-	return Finite(s)
+	return finite(s, t)
+}
+
+// digitFirst reports whether t starts with a digit or a point, after an
+// optional sign.
+func digitFirst(t string) bool {
+	if len(t) > 0 && (t[0] == '-' || t[0] == '+') {
+		t = t[1:]
+	}
+	return len(t) > 0 && (t[0] >= '0' && t[0] <= '9' || t[0] == '.')
 }
 
 // Finite parses a present cell of model input (its caller has already
 // decided it is not missing, by its own NA setting): its value when it is
 // a finite number, an *Error otherwise.
-func Finite(s string) (float64, error) {
-	v, err := Float(s)
-	if err != nil {
-		return 0, err
+func Finite(s string) (float64, error) { return finite(s, strings.TrimSpace(s)) }
+
+// finite parses t, the trimmed cell s.
+func finite(s, t string) (float64, error) {
+	v, ok := float(t)
+	if !ok {
+		return 0, &Error{Cell: s, Err: ErrNotNumber}
 	}
 	if math.IsInf(v, 0) {
 		return 0, &Error{Cell: s, Err: ErrNotFinite}
@@ -104,44 +120,24 @@ func Finite(s string) (float64, error) {
 	return v, nil
 }
 
-// numberSyntax reports whether s is [sign] digits [. digits] [e [sign]
-// digits] (at least one digit before the exponent) or [sign] inf|infinity.
-func numberSyntax(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+// float parses t by strconv.ParseFloat minus what pandas does not read as
+// a number: hex floats, digit separators (_) and NaN spellings. A value
+// out of range is ±Inf.
+func float(t string) (float64, bool) {
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
 	}
-	if rest := strings.ToLower(s[i:]); rest == "inf" || rest == "infinity" {
-		return true
+	if v != v || strings.IndexByte(t, '_') >= 0 { // a NaN spelling, digit separators
+		return 0, false
 	}
-	digits := 0
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-		i++
-		digits++
+	// Hex: 0x after an optional sign.
+	u := t
+	if u[0] == '-' || u[0] == '+' {
+		u = u[1:]
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-			digits++
-		}
+	if len(u) > 1 && u[0] == '0' && (u[1] == 'x' || u[1] == 'X') {
+		return 0, false
 	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(s)
+	return v, true
 }
