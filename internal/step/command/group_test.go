@@ -55,18 +55,27 @@ func TestNoProcessOutlivesTheStep(t *testing.T) {
 	tests := []struct {
 		name    string
 		rest    string
-		ctx     func() (context.Context, context.CancelFunc)
+		ctx     func(pidFile string) (context.Context, context.CancelFunc)
 		wantErr bool
 	}{
-		{"Stop", "sleep 100", func() (context.Context, context.CancelFunc) {
+		{"Stop", "sleep 100", func(pidFile string) (context.Context, context.CancelFunc) {
+			// Stop once the grandchild runs, as `ferry stop` would.
 			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(300*time.Millisecond, cancel)
+			go func() {
+				for ctx.Err() == nil {
+					if b, _ := os.ReadFile(pidFile); len(b) > 0 {
+						cancel()
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
 			return ctx, cancel
 		}, true},
-		{"Timeout", "sleep 100", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 300*time.Millisecond)
+		{"Timeout", "sleep 100", func(string) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 2*time.Second)
 		}, true},
-		{"ExitLeavingItBehind", "exit 0", func() (context.Context, context.CancelFunc) {
+		{"ExitLeavingItBehind", "exit 0", func(string) (context.Context, context.CancelFunc) {
 			return context.WithCancel(context.Background())
 		}, false},
 	}
@@ -75,14 +84,14 @@ func TestNoProcessOutlivesTheStep(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			ctx, cancel := tc.ctx()
+			ctx, cancel := tc.ctx(pidFile)
 			defer cancel()
 			start := time.Now()
 			_, err := (&command.Kind{}).Run(ctx, b.env, step.Request{Args: map[string]any{"command": grandchild(pidFile, tc.rest)}})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Run: %v, want error %v\nlog:\n%s", err, tc.wantErr, b.log)
 			}
-			if d := time.Since(start); d > 4*time.Second {
+			if d := time.Since(start); d > 4500*time.Millisecond {
 				t.Errorf("Run took %s: the grandchild held it up", d)
 			}
 			pid := readPID(t, pidFile)
