@@ -48,6 +48,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -402,7 +403,7 @@ func matchColumns(header, features []string, nf int, label string) ([]int, error
 // 1-based number, or just the number.
 func columnName(header []string, c int) string {
 	if c < len(header) {
-		return fmt.Sprintf("%d (%q)", c+1, header[c])
+		return fmt.Sprintf("%d (%s)", c+1, quote.Value(header[c]))
 	}
 	return strconv.Itoa(c + 1)
 }
