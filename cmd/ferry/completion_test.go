@@ -113,14 +113,19 @@ func TestCompletionScripts(t *testing.T) {
 			if out, err := exec.Command(path, "-n", script).CombinedOutput(); err != nil {
 				t.Fatalf("%s -n: %v\n%s", shell, err, out)
 			}
-			if shell != "bash" {
-				return
+			var run *exec.Cmd
+			switch shell {
+			case "bash":
+				run = exec.Command(path, "-c", `source "$1"; COMP_WORDS=(ferry models ap); COMP_CWORD=2; _ferry; printf '%s\n' "${COMPREPLY[@]}"`, "bash", script)
+			case "fish":
+				run = exec.Command(path, "-c", `source $argv[1]; complete -C "ferry models ap"`, script)
+			default:
+				return // zsh's completion system needs an interactive shell
 			}
-			run := exec.Command(path, "-c", `source "$1"; COMP_WORDS=(ferry models ap); COMP_CWORD=2; _ferry; printf '%s\n' "${COMPREPLY[@]}"`, "bash", script)
 			run.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
 			out, err := run.CombinedOutput()
 			if err != nil || strings.TrimSpace(string(out)) != "approve" {
-				t.Errorf("bash completion of `ferry models ap`: %q, %v; want approve", out, err)
+				t.Errorf("%s completion of `ferry models ap`: %q, %v; want approve", shell, out, err)
 			}
 		})
 	}
