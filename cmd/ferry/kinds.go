@@ -22,6 +22,9 @@ import (
 // kinds returns the step kinds this binary knows, bound to the home's
 // model registry, ready to run. Every kind is registered here, explicitly.
 func (m *Main) kinds(ctx context.Context) (*step.Registry, error) {
+	if _, err := m.stepLogLimit(); err != nil {
+		return nil, err
+	}
 	reg, err := m.Registry(ctx)
 	if err != nil {
 		return nil, err
@@ -38,12 +41,13 @@ func (m *Main) kindSpecs() *step.Registry {
 
 func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 	r := step.NewRegistry()
+	logLimit, _ := m.stepLogLimit()
 	var baselines clarifycheck.BaselineSource
 	if reg != nil {
 		baselines = reg
 	}
 	r.MustRegister(
-		&commandkind.Kind{Environ: stepEnviron},
+		&commandkind.Kind{Environ: stepEnviron, LogLimit: logLimit}, // LogLimit: FERRY_STEP_LOG_LIMIT, checked by kinds
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),

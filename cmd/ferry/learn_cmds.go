@@ -12,6 +12,8 @@ import (
 
 	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
+	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/step/training"
 )
 
@@ -37,7 +39,7 @@ func (h hyperFlag) Set(s string) error {
 }
 
 func cmdTrain(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] --output DIR")
+	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] [--schema schema.json] --output DIR")
 	alg := fs.String("algorithm", training.AlgorithmXGBoost, "learner: "+strings.Join(training.Algorithms(), ", "))
 	trainPath := fs.String("train", "", "training CSV with a header, label first unless --label (required)")
 	validPath := fs.String("validation", "", "validation CSV, same columns")
@@ -100,7 +102,7 @@ type marginer interface {
 
 func cmdPredict(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("predict", "--model MODEL --data X.csv [--margin] [--contribs] [--label NAME] [--output OUT.csv]")
-	modelPath := fs.String("model", "", "a Ferry model directory or an XGBoost model.json (required)")
+	modelPath := fs.String("model", "", "a Ferry model directory, an XGBoost model.json, or a registered version GROUP/VERSION (required)")
 	dataPath := fs.String("data", "", "CSV with a header of feature names (required)")
 	margin := fs.Bool("margin", false, "write margins (raw scores) instead of predictions")
 	contribs := fs.Bool("contribs", false, "write TreeSHAP contributions (one column per feature, then bias)")
@@ -119,7 +121,11 @@ func cmdPredict(ctx context.Context, m *Main, args []string) error {
 	if *margin && *contribs {
 		return &exitError{code: 2, msg: "--margin and --contribs are exclusive"}
 	}
-	md, err := model.LoadFile(*modelPath)
+	path, err := m.modelPath(ctx, *modelPath)
+	if err != nil {
+		return err
+	}
+	md, err := model.LoadFile(path)
 	if err != nil {
 		return err
 	}
@@ -260,4 +266,36 @@ func readFeatures(path string, features []string, label string) ([]float64, int,
 		}
 	}
 	return x, n, nil
+}
+
+// modelPath resolves a --model argument that names a model directory, a
+// model file or, when no such path exists, a registered version
+// GROUP/VERSION (whose model artifact's directory it returns), as
+// `ferry clarify --model` does.
+func (m *Main) modelPath(ctx context.Context, arg string) (string, error) {
+	_, statErr := os.Stat(arg)
+	if statErr == nil {
+		return arg, nil
+	}
+	ref, err := registry.ParsePackageRef(arg)
+	if err != nil {
+		return "", fmt.Errorf("--model %s: not a registered version GROUP/VERSION, and %w", quote.Value(arg), statErr)
+	}
+	reg, err := m.Registry(ctx)
+	if err != nil {
+		return "", err
+	}
+	v, err := reg.Version(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	store, err := m.Store()
+	if err != nil {
+		return "", err
+	}
+	dir, err := store.Path(ctx, v.Model)
+	if err != nil {
+		return "", fmt.Errorf("model artifact of %s: %w", ref, err)
+	}
+	return dir, nil
 }

@@ -40,6 +40,10 @@ type Main struct {
 	Getenv         func(string) string
 	Logger         *slog.Logger
 
+	// logs is the writer behind Logger (when NewMain made it), which
+	// keeps log records and a live progress table from garbling each other.
+	logs *logWriter
+
 	home  string
 	db    *sqlite.DB
 	store *artifact.Dir
@@ -54,9 +58,11 @@ func NewMain(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) stri
 	if d := getenv("FERRY_DEBUG"); d != "" && d != "0" && d != "false" {
 		level = slog.LevelDebug
 	}
+	logs := &logWriter{w: stderr}
 	return &Main{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})),
+		logs:   logs,
 	}
 }
 
@@ -88,19 +94,27 @@ func (m *Main) commands() map[string]command {
 		"artifacts":   {"artifact store: migrate a local store to S3-compatible storage", cmdArtifacts},
 		"s3":          {"object namespace: s3:// buckets and objects (mb, ls, cp, rm)", cmdS3},
 		"version":     {"print the version", cmdVersion},
+		"help":        {"print the commands, or a command's usage and flags", cmdHelp},
+		"completion":  {"print a shell completion script (bash, zsh or fish)", cmdCompletion},
 	}
 }
+
+// isHelp reports whether err is a flag set's answer to --help.
+func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
 
 // Run runs one command line and returns the exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	defer m.Close()
 	cmds := m.commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		m.usage(cmds)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "__complete" { // the completion scripts' helper; not listed
+		cmds[args[0]] = command{run: cmdComplete}
 	}
 	c, ok := cmds[args[0]]
 	if !ok {

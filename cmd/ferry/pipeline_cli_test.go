@@ -102,6 +102,13 @@ func TestRunAndInspect(t *testing.T) {
 		t.Fatalf("executions: %+v", exs)
 	}
 	id := exs[2].ID
+	// The second run's write step was a cache hit: its log is the first
+	// run's, and logs says so.
+	hit := ferry(t, ctx, home, "logs", exs[1].ID, "write")
+	if hit.code != 0 || !strings.Contains(hit.stdout, "wrote ferry") ||
+		!strings.Contains(hit.stderr, "a cache hit") || !strings.Contains(hit.stderr, "log of execution "+id) {
+		t.Errorf("logs of a cache hit: exit %d\nstdout: %s\nstderr: %s", hit.code, hit.stdout, hit.stderr)
+	}
 
 	tests := []struct {
 		name string

@@ -198,11 +198,9 @@ func (m *Main) execute(ctx context.Context, es *sqlite.ExecutionStore, p *pipeli
 	opts engine.RunOptions, start func(engine.RunOptions) (*run.Execution, error)) error {
 	var prog *progress
 	if output == "text" {
-		tty := isTerminal(m.Stdout, m.Getenv)
-		prog = newProgress(m.Stdout, p, tty)
-		if tty {
-			prog.height = terminalHeight(m.Stdout)
-		}
+		var done func()
+		prog, done = m.startProgress(p)
+		defer done()
 		opts.OnEvent = prog.event
 	}
 	ex, err := start(opts)
@@ -495,11 +493,18 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, ex, err := m.resolveExecution(ctx, pos[0])
+	es, ex, err := m.resolveExecution(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(engine.LogPath(m.Home(), ex.ID, pos[1]))
+	path, note, err := m.stepLog(ctx, es, ex.ID, pos[1])
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(m.Stderr, note)
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("step %q of execution %s has no log (it has not run here)", pos[1], ex.ID)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,6 +39,7 @@ func TestCrashAndResume(t *testing.T) {
 	home := filepath.Join(dir, "home")
 	ran := filepath.Join(dir, "ran.txt")
 	release := filepath.Join(dir, "release")
+	grandPID := filepath.Join(dir, "grand.pid")
 	// Each step appends its name to ran.txt; s3 blocks until the release
 	// file exists, so the kill lands while it runs.
 	var src strings.Builder
@@ -45,7 +47,9 @@ func TestCrashAndResume(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		script := fmt.Sprintf("echo s%d >> %s; sleep 0.2; echo s%d > \"$FERRY_OUTPUT_OUT/name.txt\"", i, ran, i)
 		if i == 3 {
-			script = fmt.Sprintf("echo s3 >> %s; while [ ! -f %s ]; do sleep 0.05; done; echo s3 > \"$FERRY_OUTPUT_OUT/name.txt\"", ran, release)
+			// The first attempt also starts a grandchild (sleep 100) that a
+			// kill -9 of ferry leaves running; the resume must end it.
+			script = fmt.Sprintf("[ -f %s ] || { sleep 100 & echo $! > %s; }; echo s3 >> %s; while [ ! -f %s ]; do sleep 0.05; done; echo s3 > \"$FERRY_OUTPUT_OUT/name.txt\"", grandPID, grandPID, ran, release)
 		}
 		fmt.Fprintf(&src, "  - name: s%d\n    kind: command\n    command: [/bin/sh, -c, '%s']\n    outputs: [out]\n", i, script)
 		if i > 1 {
@@ -108,10 +112,26 @@ func TestCrashAndResume(t *testing.T) {
 		t.Errorf("`ferry executions` does not show Interrupted:\n%s", text)
 	}
 
+	b, err := os.ReadFile(grandPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grand, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(grand, syscall.SIGKILL) })
+	if !processAlive(grand) {
+		t.Fatalf("the grandchild %d died with ferry; the test proves nothing", grand)
+	}
+
 	if err := os.WriteFile(release, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	resumed := runBin(t, bin, env, "resume", exs[0].ID)
+	if processAlive(grand) {
+		t.Errorf("the grandchild %d of the interrupted step outlived the resume", grand)
+	}
 	if !strings.Contains(resumed, "Succeeded") {
 		t.Errorf("resume output:\n%s", resumed)
 	}
@@ -137,6 +157,17 @@ func TestCrashAndResume(t *testing.T) {
 			t.Errorf("artifact %s: content digests to %s (%v)", e.Name(), ref, err)
 		}
 	}
+}
+
+// processAlive reports whether pid is a live process (not a zombie).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
 func runBin(t *testing.T, bin string, env []string, args ...string) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferryml/ferry/internal/engine"
@@ -12,8 +13,10 @@ import (
 )
 
 // progress shows an execution's progress: on a terminal, a step table
-// redrawn in place; otherwise one line per event.
+// redrawn in place; otherwise one line per event. Its methods may be
+// called from several goroutines (engine events, log records).
 type progress struct {
+	mu     sync.Mutex
 	w      io.Writer
 	tty    bool
 	order  []string
@@ -26,6 +29,9 @@ type progress struct {
 	// would not fit shows the counts per status and the active steps only,
 	// since a redraw cannot move the cursor above the screen.
 	height int
+	// cols is the terminal's width (0: unknown); table lines are cut to
+	// fit, since a wrapped line would throw the redraw's line count off.
+	cols int
 }
 
 type progressRow struct {
@@ -46,8 +52,40 @@ func newProgress(w io.Writer, p *pipeline.Pipeline, tty bool) *progress {
 	return pr
 }
 
-// event is the engine's OnEvent callback (calls are serialized).
+// startProgress returns the progress display of a `ferry run` or
+// `ferry resume` on m.Stdout. On a terminal it sizes the table to the
+// screen and routes m.Logger's records above the table; call the
+// returned function when the execution has finished.
+func (m *Main) startProgress(p *pipeline.Pipeline) (*progress, func()) {
+	tty := isTerminal(m.Stdout, m.Getenv)
+	pr := newProgress(m.Stdout, p, tty)
+	if !tty {
+		return pr, func() {}
+	}
+	pr.height, pr.cols = terminalSize(m.Stdout)
+	return pr, m.logs.attach(pr)
+}
+
+// writeAbove writes p (whole log records) to w above the table: it erases
+// the table, writes p and redraws the table below it.
+func (pr *progress) writeAbove(w io.Writer, p []byte) (int, error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.drawn == 0 {
+		return w.Write(p)
+	}
+	// Back to the table's first line, clear to the end of the screen.
+	fmt.Fprintf(pr.w, "\x1b[%dA\x1b[J", pr.drawn)
+	pr.drawn = 0
+	n, err := w.Write(p)
+	pr.draw()
+	return n, err
+}
+
+// event is the engine's OnEvent callback.
 func (pr *progress) event(ev engine.Event) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
 	if ev.Step == "" {
 		if pr.id == "" && !pr.tty {
 			fmt.Fprintf(pr.w, "execution %s %s\n", ev.ExecutionID, ev.Status)
@@ -115,6 +153,9 @@ func (pr *progress) draw() {
 		lines = append(lines, fmt.Sprintf("  %-*s  %-9s %-3s %7s  %s", pr.width, name, r.status, att, d, oneLine(r.note, 70)))
 	}
 	for _, l := range lines {
+		if pr.cols > 1 {
+			l = cut(l, pr.cols-1)
+		}
 		b.WriteString("\x1b[2K")
 		b.WriteString(l)
 		b.WriteByte('\n')
@@ -152,8 +193,21 @@ func (pr *progress) compact(lines []string) ([]string, []string) {
 	return active, lines
 }
 
+// cut returns s cut to at most n runes.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
 // finish prints the outcome.
 func (pr *progress) finish(ex *run.Execution) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
 	pr.status = ex.Status
 	if pr.tty {
 		pr.draw()

@@ -20,6 +20,7 @@ import (
 	"github.com/ferryml/ferry/examples"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/serving"
@@ -119,6 +120,12 @@ func cmdQuickstart(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Keep the payload: the printed hints (endpoints invoke --csv, curl)
+	// and the README walkthrough send it again.
+	rowsFile := filepath.Join(m.Home(), quickstartRowsFile)
+	if err := os.WriteFile(rowsFile, []byte(strings.Join(rows, "\n")+"\n"), 0o644); err != nil {
+		return fmt.Errorf("writing the payload: %w", err)
+	}
 	preds, err := m.invokeOverHTTP(ctx, reg, quickstartEndpoint, rows)
 	if err != nil {
 		return err
@@ -168,6 +175,11 @@ func (m *Main) unpackExample(name string) (string, error) {
 	}
 	return filepath.Join(root, name), nil
 }
+
+// quickstartRowsFile is the payload quickstart sends its endpoint (the
+// first test rows, label dropped), kept under $FERRY_HOME for the printed
+// `endpoints invoke --csv` and curl hints.
+const quickstartRowsFile = "rows.csv"
 
 // firstTestRows reads the prepare step's test split and returns its first
 // n rows with the label (column 0) dropped, and the labels.
@@ -262,7 +274,7 @@ func (m *Main) invokeOverHTTP(ctx context.Context, reg *registry.Registry, endpo
 	for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
 		line = strings.TrimSpace(line)
 		if _, err := strconv.ParseFloat(line, 64); err != nil {
-			return nil, fmt.Errorf("invoking %s: answer %q is not a number", endpoint, line)
+			return nil, fmt.Errorf("invoking %s: answer %s is not a number", endpoint, quote.Value(line))
 		}
 		preds = append(preds, line)
 	}
@@ -315,7 +327,9 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 		fmt.Fprintf(w, "  ferry models show %s\n", version)
 	}
 	fmt.Fprintf(w, "  ferry endpoints show %s\n", quickstartEndpoint)
-	fmt.Fprintf(w, "  ferry server        # then: curl -H 'Content-Type: text/csv' --data-binary @rows.csv http://127.0.0.1:8080/endpoints/%s/invocations\n", quickstartEndpoint)
+	rows := filepath.Join(m.Home(), quickstartRowsFile)
+	fmt.Fprintf(w, "  ferry endpoints invoke %s --csv %s\n", quickstartEndpoint, rows)
+	fmt.Fprintf(w, "  ferry server        # then: curl -H 'Content-Type: text/csv' --data-binary @%s http://127.0.0.1:8080/endpoints/%s/invocations\n", rows, quickstartEndpoint)
 	fmt.Fprintf(w, "Run ferry quickstart again: the checks then compare against this version's baselines.\n")
 }
 

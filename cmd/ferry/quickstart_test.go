@@ -206,6 +206,56 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("version 2: %v", err)
 	}
 	checkEndpoint(t, ctx, reg2, res.stdout, 2)
+
+	// The README's "What happened: looking around" walkthrough, command by
+	// command, as written (rows.csv is the payload quickstart kept).
+	rows := filepath.Join(home, quickstartRowsFile)
+	if !strings.Contains(res.stdout, "--csv "+rows) || !strings.Contains(res.stdout, "@"+rows) {
+		t.Errorf("the printed hints do not name %s:\n%s", rows, res.stdout)
+	}
+	for _, args := range [][]string{
+		{"executions"},
+		{"executions", "show", ex2.ID},
+		{"steps", ex2.ID},
+		{"logs", ex2.ID, "model-bias-check"},
+		{"logs", ex2.ID, "train"}, // a cache hit: the first run's log
+		{"models", "groups"},
+		{"models", "list", quickstartGroup},
+		{"models", "show", quickstartGroup + "/1"},
+		{"models", "approve", quickstartGroup + "/2", "--reason", "reviewed"},
+		{"models", "approve", quickstartGroup + "/2", "--reason", "reviewed"}, // again: still fine
+		{"endpoints", "list"},
+		{"endpoints", "invoke", quickstartEndpoint, "--csv", rows},
+	} {
+		r := ferry(t, ctx, home, args...)
+		if r.code != 0 || strings.TrimSpace(r.stdout) == "" {
+			t.Errorf("ferry %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+		if args[0] == "logs" && args[2] == "train" && !strings.Contains(r.stderr, "log of execution "+ex.ID) {
+			t.Errorf("logs of the cached train step does not point to %s: %s", ex.ID, r.stderr)
+		}
+	}
+
+	// Raw named records go through the model's feature transform; a
+	// misspelled field is a 400 naming it (not a prediction from missing
+	// values), and the same cell reads alike as in batch transform.
+	named := filepath.Join(t.TempDir(), "named.json")
+	for _, tc := range []struct {
+		body, want string
+		code       int
+	}{
+		{`{"instances": [{"incident_severity": "Major", "customer_age": "NA", "num_injuries": 1}]}`, "", 0},
+		{`{"instances": [{"incident_severty": "Major", "customer_age": 40}]}`, `400 record 1: unknown field "incident_severty" (did you mean "incident_severity"?)`, 1},
+		{`{"instances": [{"customer_age": "forty"}]}`, `400 record 1: field "customer_age": value "forty" is not a number`, 1},
+	} {
+		if err := os.WriteFile(named, []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := ferry(t, ctx, home, "endpoints", "invoke", quickstartEndpoint, "--json", named)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("invoke --json %s: exit %d, stderr %q; want %d and %q", tc.body, r.code, r.stderr, tc.code, tc.want)
+		}
+	}
 }
 
 // checkEndpoint checks that the endpoint is InService on the wanted

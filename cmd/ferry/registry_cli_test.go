@@ -59,6 +59,15 @@ func firstRows(t *testing.T, n int) string {
 	return strings.Join(rows, "\n") + "\n"
 }
 
+func firstRowsWithHeader(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(fraudFixture + "data.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func mustFerry(t *testing.T, home string, args ...string) string {
 	t.Helper()
 	res := ferry(t, t.Context(), home, args...)
@@ -112,6 +121,28 @@ func TestModelsAndEndpointsCLI(t *testing.T) {
 	if out := mustFerry(t, home, "endpoints", "invoke", "fraud-ep", "--csv", payload, "--accept", "application/json"); !strings.HasPrefix(out, `{"predictions":[`) {
 		t.Errorf("invoke --accept json: %s", out)
 	}
+	// predict takes a registered GROUP/VERSION as clarify does, and
+	// answers as with the model directory.
+	named := fraudModelDir(t, "")
+	header, _, _ := strings.Cut(firstRowsWithHeader(t), "\n")
+	man, _ := json.Marshal(model.Manifest{FormatVersion: 1, Flavor: model.FlavorXGBoost, ModelFile: "model.json",
+		Objective: "binary:logistic", Task: model.TaskBinary, FeatureNames: strings.Split(header, ",")})
+	if err := os.WriteFile(filepath.Join(named, model.ManifestFile), man, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustFerry(t, home, "models", "register", "named", named)
+	byRef := mustFerry(t, home, "predict", "--model", "named/1", "--data", fraudFixture+"data.csv")
+	if byDir := mustFerry(t, home, "predict", "--model", named, "--data", fraudFixture+"data.csv"); byRef != byDir || byRef == "" {
+		t.Errorf("predict --model named/1 printed %d bytes, --model DIR %d bytes; want the same", len(byRef), len(byDir))
+	}
+	if res := ferry(t, t.Context(), home, "predict", "--model", "fraud/7", "--data", fraudFixture+"data.csv"); res.code != 1 || !strings.Contains(res.stderr, "not found") {
+		t.Errorf("predict --model fraud/7: exit %d, %s", res.code, res.stderr)
+	}
+	// Approving an approved version again (the README walkthrough does)
+	// succeeds and changes nothing.
+	if out := mustFerry(t, home, "models", "approve", "fraud/1", "--reason", "again"); !strings.Contains(out, "fraud/1 is already Approved; nothing changed") {
+		t.Errorf("approve twice: %s", out)
+	}
 	// Errors: a rejected version is not deployed; bad input exits non-zero with a message.
 	mustFerry(t, home, "models", "register", "fraud", dir)
 	mustFerry(t, home, "models", "reject", "fraud/2", "--reason", "bias")
@@ -120,7 +151,6 @@ func TestModelsAndEndpointsCLI(t *testing.T) {
 		want string
 	}{
 		{[]string{"endpoints", "deploy", "fraud-ep", "fraud/2"}, "Rejected"},
-		{[]string{"models", "approve", "fraud/1", "--reason", "again"}, "cannot become Approved"},
 		{[]string{"models", "approve", "fraud/1"}, "--reason is required"},
 		{[]string{"models", "show", "fraud/x"}, "version must be an integer"},
 		{[]string{"models", "show", "fraud/9"}, "not found"},

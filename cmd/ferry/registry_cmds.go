@@ -258,6 +258,11 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 	if err != nil {
 		return err
 	}
+	if cur, err := reg.Version(ctx, ref); err == nil && cur.Status == status {
+		// Idempotent (registry.SetApproval): say so, and succeed.
+		fmt.Fprintf(m.Stdout, "%s is already %s; nothing changed\n", cur.Ref(), cur.Status)
+		return nil
+	}
 	v, err := reg.SetApproval(ctx, ref, status, who, *reason)
 	if v.Version > 0 {
 		fmt.Fprintf(m.Stdout, "%s is now %s\n", v.Ref(), v.Status)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"time"
 )
 
 // Dir is a Store in a local directory: <root>/sha256/<hex>/ holds each
@@ -24,7 +25,9 @@ var _ Store = (*Dir)(nil)
 
 // OpenDir opens (creating if needed) a local artifact store rooted at root.
 // A relative root is made absolute, so the paths the store hands out stay
-// valid whatever the working directory of their user.
+// valid whatever the working directory of their user. It removes the
+// temporary directories that killed writers left in <root>/tmp (those no
+// live Put holds a lock on, older than a minute).
 func OpenDir(root string) (*Dir, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
@@ -35,7 +38,10 @@ func OpenDir(root string) (*Dir, error) {
 			return nil, fmt.Errorf("creating artifact store: %w", err)
 		}
 	}
-	return &Dir{root: root}, nil
+	d := &Dir{root: root}
+	// Best effort: a temporary that cannot be removed only wastes space.
+	_, _ = d.removeStaleTemps(time.Now())
+	return d, nil
 }
 
 // Root returns the store's root directory.
@@ -72,11 +78,11 @@ func (d *Dir) PutFile(ctx context.Context, path, name string) (Ref, error) {
 	if name == "" {
 		name = filepath.Base(path)
 	}
-	tmp, err := os.MkdirTemp(filepath.Join(d.root, "tmp"), "put-")
+	tmp, release, err := d.newTemp()
 	if err != nil {
 		return "", fmt.Errorf("storing %s: %w", path, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer release()
 	if err := copyFile(path, filepath.Join(tmp, name)); err != nil {
 		return "", fmt.Errorf("storing %s: %w", path, err)
 	}
@@ -85,11 +91,11 @@ func (d *Dir) PutFile(ctx context.Context, path, name string) (Ref, error) {
 
 // PutDir implements Store.
 func (d *Dir) PutDir(ctx context.Context, path string) (Ref, error) {
-	tmp, err := os.MkdirTemp(filepath.Join(d.root, "tmp"), "put-")
+	tmp, release, err := d.newTemp()
 	if err != nil {
 		return "", fmt.Errorf("storing %s: %w", path, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer release()
 	err = filepath.WalkDir(path, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ferryml/ferry/internal/cell"
 )
 
 func TestNewColumn(t *testing.T) {
@@ -345,7 +347,7 @@ func FuzzNewColumn(f *testing.F) {
 			t.Fatalf("type %v with Str %v Num %v", c.Type, c.Str != nil, c.Num != nil)
 		}
 		for i, s := range cells {
-			if IsNA(s) != c.isMissing(i) {
+			if cell.IsNA(s) != c.isMissing(i) {
 				t.Fatalf("cell %q: missing %v", s, c.isMissing(i))
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // DataKind is smclarify's guess of how a column's values are compared.
@@ -336,7 +338,7 @@ func castLike(p, y *Column) (*Column, error) {
 			for i, s := range p.Str {
 				f, ok := parseNumber(s)
 				if !ok {
-					return nil, fmt.Errorf("predicted label %q in row %d of column %q is not a number", s, i+1, p.Name)
+					return nil, fmt.Errorf("predicted label %s in row %d of column %q is not a number", quote.Value(s), i+1, p.Name)
 				}
 				out.Num[i] = f
 			}

@@ -1,11 +1,13 @@
 package bias
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // ColumnType is the type pandas' CSV reader would give a column.
@@ -56,31 +58,11 @@ func (c *Column) Len() int {
 // isMissing reports whether row i is missing.
 func (c *Column) isMissing(i int) bool { return c.Missing != nil && c.Missing[i] }
 
-// naValues are pandas' default missing-value markers (pandas 1.5).
-var naValues = map[string]bool{
-	"": true, "#N/A": true, "#N/A N/A": true, "#NA": true, "-1.#IND": true, "-1.#QNAN": true,
-	"-NaN": true, "-nan": true, "1.#IND": true, "1.#QNAN": true, "<NA>": true, "N/A": true,
-	"NA": true, "NULL": true, "NaN": true, "n/a": true, "nan": true, "null": true,
-}
-
-// IsNA reports whether a CSV cell is one of pandas' default missing markers.
-func IsNA(cell string) bool { return naValues[cell] }
-
 // parseNumber parses a cell as pandas would read a number: decimal or
-// scientific notation, inf and nan spellings; no hex or underscores.
+// scientific notation and inf spellings (package cell's rule).
 func parseNumber(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.ContainsAny(s, "xX_pP") {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return f, true
-		}
-		return 0, false
-	}
-	return f, true
+	f, err := cell.Float(s)
+	return f, err == nil
 }
 
 func parseInt(s string) (int64, bool) {
@@ -110,7 +92,7 @@ func NewColumn(name string, cells []string) Column {
 	n := len(cells)
 	allInt, allNum, allBool, anyMissing, anyValue := true, true, true, false, false
 	for _, s := range cells {
-		if naValues[s] {
+		if cell.IsNA(s) {
 			anyMissing = true
 			continue
 		}
@@ -150,7 +132,7 @@ func NewColumn(name string, cells []string) Column {
 	if c.Type == String {
 		c.Str = make([]string, n)
 		for i, s := range cells {
-			if naValues[s] {
+			if cell.IsNA(s) {
 				c.Missing[i] = true
 				continue
 			}
@@ -160,7 +142,7 @@ func NewColumn(name string, cells []string) Column {
 	}
 	c.Num = make([]float64, n)
 	for i, s := range cells {
-		if naValues[s] {
+		if cell.IsNA(s) {
 			c.Missing[i] = true
 			c.Num[i] = math.NaN()
 			continue
@@ -247,7 +229,7 @@ func ValueOf(v any) (Value, error) {
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return Value{}, fmt.Errorf("value %q is not a number", s)
+			return Value{}, fmt.Errorf("value %s is not a number", quote.Value(s))
 		}
 		return Value{Kind: FloatValue, Num: f}, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // FormatValue returns the JSON text Clarify writes for a metric value:
@@ -74,7 +76,7 @@ func (m *MetricResult) UnmarshalJSON(data []byte) error {
 		case "NaN":
 			f = math.NaN()
 		default:
-			return fmt.Errorf("metric %q: value %q is not a number", raw.Name, s)
+			return fmt.Errorf("metric %q: value %s is not a number", raw.Name, quote.Value(s))
 		}
 	} else if err := json.Unmarshal(v, &f); err != nil {
 		return fmt.Errorf("metric %q: %w", raw.Name, err)

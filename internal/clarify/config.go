@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // ConfigFile is the name of Clarify's job configuration file.
@@ -243,16 +245,29 @@ func number(raw json.RawMessage, key string) (float64, error) {
 	return f, nil
 }
 
-func integer(raw json.RawMessage, key string, lo int) (int, error) {
+func integer(raw json.RawMessage, key string, lo, hi int) (int, error) {
 	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil || f != float64(int(f)) {
+	if err := json.Unmarshal(raw, &f); err != nil || f != math.Trunc(f) {
 		return 0, fmt.Errorf("%s: want an integer, got %s", key, clip(raw))
 	}
-	if int(f) < lo {
-		return 0, fmt.Errorf("%s: %d is below %d", key, int(f), lo)
+	if f < float64(lo) {
+		return 0, fmt.Errorf("%s: %s is below %d", key, clip(raw), lo)
+	}
+	if f > float64(hi) {
+		return 0, fmt.Errorf("%s: %s is above the limit of %d", key, clip(raw), hi)
 	}
 	return int(f), nil
 }
+
+// Upper bounds of the sizes in analysis_config.json (docs/clarify.md):
+// work and memory grow with each, and a typo such as 1e9 must fail at
+// once rather than run out of memory.
+const (
+	MaxNumClusters    = 1000
+	MaxNumSamples     = 100_000
+	MaxGridResolution = 1000
+	MaxTopKFeatures   = 10_000
+)
 
 func boolean(raw json.RawMessage, key string) (bool, error) {
 	var b bool
@@ -262,10 +277,12 @@ func boolean(raw json.RawMessage, key string) (bool, error) {
 	return b, nil
 }
 
+// clip returns a JSON value for an error message, quoted and cut by
+// quote.Value when long.
 func clip(raw json.RawMessage) string {
 	s := strings.TrimSpace(string(raw))
-	if len(s) > 60 {
-		s = s[:60] + "..."
+	if len(s) > quote.Max {
+		return quote.Value(s)
 	}
 	return s
 }
@@ -446,9 +463,9 @@ func shapConfig(raw json.RawMessage, key string) (*SHAPConfig, error) {
 				err = fmt.Errorf("%s: want a file path or a non-empty list of rows, got %s", path, clip(v))
 			}
 		case "num_clusters":
-			s.NumClusters, err = integer(v, path, 1)
+			s.NumClusters, err = integer(v, path, 1, MaxNumClusters)
 		case "num_samples":
-			s.NumSamples, err = integer(v, path, 1)
+			s.NumSamples, err = integer(v, path, 1, MaxNumSamples)
 		case "agg_method":
 			s.AggMethod, err = str(v, path)
 			if err == nil && s.AggMethod != "mean_abs" && s.AggMethod != "median" && s.AggMethod != "mean_sq" {
@@ -460,7 +477,7 @@ func shapConfig(raw json.RawMessage, key string) (*SHAPConfig, error) {
 			s.SaveLocalSHAPValues, err = boolean(v, path)
 		case "seed":
 			var n int
-			n, err = integer(v, path, -1<<31)
+			n, err = integer(v, path, -1<<31, 1<<31-1)
 			s.Seed, s.HasSeed = int64(n), true
 		case "features_to_explain":
 			s.FeaturesToExplain, err = columns(v, path)
@@ -484,11 +501,11 @@ func pdpConfig(raw json.RawMessage, key string) (*PDPConfig, error) {
 		path := key + "." + k
 		switch k {
 		case "grid_resolution":
-			p.GridResolution, err = integer(v, path, 1)
+			p.GridResolution, err = integer(v, path, 1, MaxGridResolution)
 		case "features":
 			p.Features, err = columns(v, path)
 		case "top_k_features":
-			p.TopKFeatures, err = integer(v, path, 1)
+			p.TopKFeatures, err = integer(v, path, 1, MaxTopKFeatures)
 		}
 		if err != nil {
 			return nil, err

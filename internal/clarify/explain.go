@@ -14,6 +14,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // SHAP output folder and files.
@@ -239,14 +242,9 @@ func (j *job) baseline(sc *SHAPConfig, opts Options) ([]float64, error) {
 			return nil, fmt.Errorf("methods.shap.baseline: row %d has %d values, want %d (the features %v)", i+1, len(r), m, j.features)
 		}
 		for c, s := range r {
-			s = strings.TrimSpace(s)
-			if s == "" {
-				out = append(out, math.NaN())
-				continue
-			}
-			v, err := strconv.ParseFloat(s, 64)
+			v, err := cell.Number(s)
 			if err != nil {
-				return nil, fmt.Errorf("methods.shap.baseline: row %d, feature %q: %q is not a number", i+1, j.features[c], s)
+				return nil, fmt.Errorf("methods.shap.baseline: row %d, feature %s: %w", i+1, quote.Value(j.features[c]), err)
 			}
 			out = append(out, v)
 		}

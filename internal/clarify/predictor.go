@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Predictor is the model a Clarify job calls: a loaded model or an
@@ -217,7 +218,7 @@ func parseScores(r io.Reader) ([][]float64, error) {
 		for i, f := range fields {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %q is not a number", line, f)
+				return nil, fmt.Errorf("line %d: %s is not a number", line, quote.Value(f))
 			}
 			rec[i] = v
 		}

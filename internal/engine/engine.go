@@ -23,6 +23,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/pipeline"
+	"github.com/ferryml/ferry/internal/procgroup"
 	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -358,9 +359,14 @@ func (e *Engine) Resume(ctx context.Context, p *pipeline.Pipeline, id string, op
 		}
 		return nil, err
 	}
-	// Scratch directories the dead run left behind.
+	// Scratch directories the dead run left behind, and the processes its
+	// steps had started (a crash kills a step's program but not what the
+	// program started).
 	if left, err := filepath.Glob(filepath.Join(e.home(), "work", safeName(id)+"-*")); err == nil {
 		for _, d := range left {
+			if err := procgroup.EndRecorded(d); err != nil {
+				e.logger().Warn("ending the processes of an interrupted step", "execution", id, "dir", d, "err", err)
+			}
 			artifact.RemoveTree(d)
 		}
 	}

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
+	"strings"
 
+	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/frame"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // FormatVersion is the schema.json format version this package writes.
@@ -196,7 +198,7 @@ func (t *Transform) Encode(dst []float64, rec map[string]string) error {
 			}
 			x, err := parseNumber(v)
 			if err != nil {
-				return fmt.Errorf("field %q: value %q is not a number", f.Source, v)
+				return fmt.Errorf("field %s: value %w", quote.Value(f.Source), err)
 			}
 			dst[i] = x
 		case Ordinal:
@@ -206,7 +208,7 @@ func (t *Transform) Encode(dst []float64, rec map[string]string) error {
 			}
 			x, ok := t.Ordinal[f.Source][v]
 			if !ok {
-				return fmt.Errorf("field %q: ordinal value %q has no mapping", f.Source, v)
+				return fmt.Errorf("field %s: ordinal value %s has no mapping", quote.Value(f.Source), quote.Value(v))
 			}
 			dst[i] = x
 		case OneHot:
@@ -217,13 +219,127 @@ func (t *Transform) Encode(dst []float64, rec map[string]string) error {
 			if v == f.Category {
 				dst[i] = 1
 			} else if t.Unseen == UnseenError && !t.known(f.Source, v) {
-				return fmt.Errorf("field %q: unseen category %q", f.Source, v)
+				return fmt.Errorf("field %s: unseen category %s", quote.Value(f.Source), quote.Value(v))
 			}
 		default:
 			return fmt.Errorf("feature %q: unknown encoding %q", f.Name, f.Encoding)
 		}
 	}
 	return nil
+}
+
+// UnknownFieldsError names the fields of a raw record that are not input
+// columns of the transform (misspelled or foreign fields), which Encode
+// would otherwise ignore, predicting from missing values.
+type UnknownFieldsError struct {
+	Fields []string // sorted
+	// Suggest maps a field to the input column it is likely a misspelling
+	// of, when there is one.
+	Suggest map[string]string
+}
+
+func (e *UnknownFieldsError) Error() string {
+	var b strings.Builder
+	if len(e.Fields) == 1 {
+		b.WriteString("unknown field ")
+	} else {
+		b.WriteString("unknown fields ")
+	}
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote.Value(f))
+		if s, ok := e.Suggest[f]; ok {
+			b.WriteString(" (did you mean " + quote.Value(s) + "?)")
+		}
+	}
+	b.WriteString(": not an input column of the model's feature transform")
+	return b.String()
+}
+
+// CheckFields returns an *UnknownFieldsError when rec has fields that are
+// not input columns of the transform (Inputs; the features' sources when
+// Inputs is empty), nil otherwise. Input columns the model does not use
+// (the label, dropped columns) are accepted.
+func (t *Transform) CheckFields(rec map[string]string) error {
+	var unknown []string
+	for k := range rec {
+		if !t.isInput(k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	e := &UnknownFieldsError{Fields: unknown}
+	for _, k := range unknown {
+		if s := t.closest(k); s != "" {
+			if e.Suggest == nil {
+				e.Suggest = make(map[string]string)
+			}
+			e.Suggest[k] = s
+		}
+	}
+	return e
+}
+
+func (t *Transform) isInput(name string) bool {
+	if len(t.Inputs) > 0 {
+		return t.input(name) != nil
+	}
+	for _, f := range t.Features {
+		if f.Source == name {
+			return true
+		}
+	}
+	return false
+}
+
+// closest returns the input column within a small edit distance of name
+// (ignoring case), or "".
+func (t *Transform) closest(name string) string {
+	var cands []string
+	for _, c := range t.Inputs {
+		cands = append(cands, c.Name)
+	}
+	if len(cands) == 0 {
+		for _, f := range t.Features {
+			cands = append(cands, f.Source)
+		}
+	}
+	best, bestD := "", max(2, len(name)/4)+1
+	for _, c := range cands {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return max(len(a), len(b))
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (t *Transform) known(col, v string) bool {
@@ -279,9 +395,12 @@ func (t *Transform) isNA(in *Column, v string) bool {
 	if noDefault {
 		return false
 	}
-	return slices.Contains(frame.DefaultNAValues, v)
+	return cell.IsNA(v)
 }
 
+// parseNumber reads a numeric feature's present value (the caller has
+// applied the column's NA setting) by the model-input rule of package
+// cell; booleans (a bool input column) are 1 and 0.
 func parseNumber(v string) (float64, error) {
 	switch v {
 	case "True", "true", "TRUE":
@@ -289,5 +408,5 @@ func parseNumber(v string) (float64, error) {
 	case "False", "false", "FALSE":
 		return 0, nil
 	}
-	return strconv.ParseFloat(v, 64)
+	return cell.Finite(v)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/ferryml/ferry/internal/frame"
+	"github.com/ferryml/ferry/internal/cell"
 )
 
 func sample(unseen string) *Transform {
@@ -132,17 +132,17 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestNASetMatchesFrame keeps the NA strings in step with the CSV reader's.
+// TestNASetMatchesFrame keeps the NA strings in step with package cell.
 func TestNASetMatchesFrame(t *testing.T) {
 	t.Parallel()
 	tr := &Transform{}
-	for _, s := range frame.DefaultNAValues {
+	for _, s := range cell.NAValues() {
 		if !tr.isNA(nil, s) {
 			t.Errorf("%q is NA for frame but not for feature", s)
 		}
 	}
 	for _, s := range []string{"None", "0", "na", "NAN"} {
-		if tr.isNA(nil, s) != slices.Contains(frame.DefaultNAValues, s) {
+		if tr.isNA(nil, s) != slices.Contains(cell.NAValues(), s) {
 			t.Errorf("%q: feature and frame disagree", s)
 		}
 	}
@@ -217,5 +217,46 @@ func TestEncodePerColumnNA(t *testing.T) {
 	}
 	if err := tr.Encode(dst, map[string]string{"b": "NA"}); err == nil {
 		t.Errorf("b has no_default: NA should not be missing, got %v", dst)
+	}
+}
+
+func TestCheckFields(t *testing.T) {
+	t.Parallel()
+	tr := &Transform{
+		FormatVersion: FormatVersion,
+		Inputs:        []Column{{Name: "age", Type: "int"}, {Name: "color", Type: "string"}, {Name: "y", Type: "int"}},
+		Features:      []Feature{{Name: "age", Source: "age", Encoding: Numeric}},
+	}
+	tests := []struct {
+		name string
+		rec  map[string]string
+		want string // "" for no error
+	}{
+		{"OK", map[string]string{"age": "3"}, ""},
+		{"OKUnusedInputAndLabel", map[string]string{"age": "3", "color": "red", "y": "1"}, ""},
+		{"OKEmpty", map[string]string{}, ""},
+		{"Misspelled", map[string]string{"agee": "3"}, `unknown field "agee" (did you mean "age"?): not an input column of the model's feature transform`},
+		{"CaseOnly", map[string]string{"Color": "red"}, `unknown field "Color" (did you mean "color"?)`},
+		{"SeveralSorted", map[string]string{"zzz": "1", "qqqqqqq": "2"}, `unknown fields "qqqqqqq", "zzz": not an input`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tr.CheckFields(tc.rec)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CheckFields = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Without Inputs (older schema.json), the features' sources are the fields.
+	old := &Transform{FormatVersion: FormatVersion, Features: tr.Features}
+	if err := old.CheckFields(map[string]string{"age": "1", "color": "x"}); err == nil {
+		t.Error(`CheckFields accepted "color", which no feature reads`)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Tasks a forest learns.
@@ -144,13 +146,13 @@ func (mf MaxFeatures) Count(m int) (int, error) {
 	if strings.ContainsAny(s, ".eE") {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || !(f > 0 && f <= 1) {
-			return 0, fmt.Errorf("max_features %q: want sqrt, log2, all, a fraction in (0, 1] or a count in 1..%d", s, m)
+			return 0, fmt.Errorf("max_features %s: want sqrt, log2, all, a fraction in (0, 1] or a count in 1..%d", quote.Value(s), m)
 		}
 		return max(1, int(f*float64(m))), nil
 	}
 	k, err := strconv.Atoi(s)
 	if err != nil || k < 1 || k > m {
-		return 0, fmt.Errorf("max_features %q: want sqrt, log2, all, a fraction in (0, 1] or a count in 1..%d", s, m)
+		return 0, fmt.Errorf("max_features %s: want sqrt, log2, all, a fraction in (0, 1] or a count in 1..%d", quote.Value(s), m)
 	}
 	return k, nil
 }

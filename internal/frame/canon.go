@@ -3,6 +3,8 @@ package frame
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // CanonicalText parses s, a present (non-missing) value, as the CSV reader
@@ -16,19 +18,19 @@ func CanonicalText(t Type, s string) (string, error) {
 	case Int:
 		n, ok := parseInt(b)
 		if !ok {
-			return "", fmt.Errorf("value %q is not an integer", s)
+			return "", fmt.Errorf("value %s is not an integer", quote.Value(s))
 		}
 		return strconv.FormatInt(n, 10), nil
 	case Float:
 		if numberKind(b) == numNone {
-			return "", fmt.Errorf("value %q is not a number", s)
+			return "", fmt.Errorf("value %s is not a number", quote.Value(s))
 		}
 		if n, ok := parseInt(b); ok && n > -1<<53 && n < 1<<53 {
 			return string(AppendFloat(nil, float64(n))), nil
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil && !isRangeErr(err) {
-			return "", fmt.Errorf("value %q is not a number", s)
+			return "", fmt.Errorf("value %s is not a number", quote.Value(s))
 		}
 		return string(AppendFloat(nil, f)), nil
 	case Bool:
@@ -38,7 +40,7 @@ func CanonicalText(t Type, s string) (string, error) {
 		case 0:
 			return "False", nil
 		}
-		return "", fmt.Errorf("value %q is not a boolean", s)
+		return "", fmt.Errorf("value %s is not a boolean", quote.Value(s))
 	}
 	return s, nil
 }

@@ -8,14 +8,10 @@ import (
 	"os"
 	"strconv"
 	"unsafe"
-)
 
-// DefaultNAValues are the strings read as missing by default: pandas 1.x's
-// default NA set. "None" is deliberately absent (pandas 2 added it).
-var DefaultNAValues = []string{
-	"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-	"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
-}
+	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
+)
 
 // CSVOptions configure ReadCSV. The zero value reads a comma-separated
 // file with a header row, pandas' default NA strings and inferred types.
@@ -25,8 +21,8 @@ type CSVOptions struct {
 	NoHeader bool
 	// Names overrides the column names (with or without a header row).
 	Names []string
-	// NAValues are extra strings read as missing, added to
-	// DefaultNAValues unless NoDefaultNA is set. An empty cell is always
+	// NAValues are extra strings read as missing, added to pandas'
+	// default NA strings (cell.NAValues) unless NoDefaultNA is set. An empty cell is always
 	// missing.
 	NAValues    []string
 	NoDefaultNA bool
@@ -173,7 +169,7 @@ func ParseCSV(data []byte, opts CSVOptions) (*Frame, error) {
 		}
 		for i, b := range fields {
 			if err := builders[i].set(r, b, na); err != nil {
-				return nil, fmt.Errorf("line %d, column %q: %w", line, names[i], err)
+				return nil, fmt.Errorf("line %d, column %s: %w", line, quote.Value(names[i]), err)
 			}
 		}
 	}
@@ -207,7 +203,7 @@ func newNASet(opts CSVOptions) *naSet {
 		s.maxLen = max(s.maxLen, len(v))
 	}
 	if !opts.NoDefaultNA {
-		for _, v := range DefaultNAValues {
+		for _, v := range cell.NAValues() {
 			add(v)
 		}
 	}
@@ -392,12 +388,12 @@ func (b *colBuilder) set(r int, v []byte, na *naSet) error {
 	case Int:
 		n, ok := parseInt(v)
 		if !ok {
-			return fmt.Errorf("value %q is not an integer", v)
+			return fmt.Errorf("value %s is not an integer", quote.Value(string(v)))
 		}
 		c.Ints[r] = n
 	case Float:
 		if numberKind(v) == numNone {
-			return fmt.Errorf("value %q is not a number", v)
+			return fmt.Errorf("value %s is not a number", quote.Value(string(v)))
 		}
 		if n, ok := parseInt(v); ok && n > -1<<53 && n < 1<<53 {
 			c.Floats[r] = float64(n)
@@ -407,13 +403,13 @@ func (b *colBuilder) set(r int, v []byte, na *naSet) error {
 		// string sharing v's bytes does not escape.
 		f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(v), len(v)), 64)
 		if err != nil && !isRangeErr(err) {
-			return fmt.Errorf("value %q is not a number", v)
+			return fmt.Errorf("value %s is not a number", quote.Value(string(v)))
 		}
 		c.Floats[r] = f
 	case Bool:
 		x := parseBool(v)
 		if x < 0 {
-			return fmt.Errorf("value %q is not a boolean", v)
+			return fmt.Errorf("value %s is not a boolean", quote.Value(string(v)))
 		}
 		c.Bools[r] = x == 1
 	case String:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Ordinal returns c mapped through m (value text → number) as a float
@@ -30,7 +32,7 @@ func (c *Column) Ordinal(m map[string]float64) (*Column, error) {
 		}
 		v, ok := m[key]
 		if !ok {
-			return nil, fmt.Errorf("ordinal column %q row %d: value %q has no mapping", c.Name, i, key)
+			return nil, fmt.Errorf("ordinal column %q row %d: value %s has no mapping", c.Name, i, quote.Value(key))
 		}
 		out.Floats[i] = v
 	}
@@ -140,7 +142,7 @@ func ApplyOneHot(f *Frame, enc []OneHot, unseen UnseenPolicy) (*Frame, error) {
 			j, ok := code[v]
 			if !ok {
 				if unseen == UnseenError {
-					return nil, fmt.Errorf("one-hot column %q row %d: unseen category %q", e.Column, i, v)
+					return nil, fmt.Errorf("one-hot column %q row %d: unseen category %s", e.Column, i, quote.Value(v))
 				}
 				continue
 			}

@@ -3,6 +3,8 @@ package frame
 import (
 	"fmt"
 	"math"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Select returns a frame of the named columns, in the given order.
@@ -227,7 +229,7 @@ func (c *Column) ToFloat() (*Column, error) {
 	for i := range out.Floats {
 		v, ok := c.Float(i)
 		if !ok && c.IsValid(i) {
-			return nil, fmt.Errorf("column %q row %d: value %q is not a number", c.Name, i, c.Text(i))
+			return nil, fmt.Errorf("column %q row %d: value %s is not a number", c.Name, i, quote.Value(c.Text(i)))
 		}
 		out.Floats[i] = v
 	}

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Table is a numeric table: named columns, row-major values, NaN for a
@@ -52,9 +53,10 @@ func (t *Table) Split(c int) (col []float64, rest *Table) {
 	return col, rest
 }
 
-// ReadCSV reads a numeric CSV file with a header row. A cell that
-// IsMissing is a missing value. Any other non-numeric cell is an
-// error giving its line and column.
+// ReadCSV reads a numeric CSV file with a header row. Cells follow the
+// model-input rule of package cell: a missing cell (cell.IsMissing) is
+// NaN; any other cell that is not a finite number is an error giving its
+// line and column.
 func ReadCSV(r io.Reader) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -76,7 +78,7 @@ func ReadCSV(r io.Reader) (*Table, error) {
 			return nil, fmt.Errorf("reading CSV header: column %d has no name", i+1)
 		}
 		if seen[h] {
-			return nil, fmt.Errorf("reading CSV header: column %q appears twice", h)
+			return nil, fmt.Errorf("reading CSV header: column %s appears twice", quote.Value(h))
 		}
 		seen[h] = true
 		t.Names[i] = h
@@ -91,41 +93,12 @@ func ReadCSV(r io.Reader) (*Table, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		for i, s := range rec {
-			v, err := ParseCell(s)
+			v, err := cell.Number(s)
 			if err != nil {
-				return nil, fmt.Errorf("reading CSV line %d, column %q: %w", line, t.Names[i], err)
+				return nil, fmt.Errorf("reading CSV line %d, column %s: %w", line, quote.Value(t.Names[i]), err)
 			}
 			t.Data = append(t.Data, v)
 		}
 	}
 	return t, nil
-}
-
-// IsMissing reports whether a numeric cell is a missing value: empty,
-// "NA", "NaN", "nan" or "N/A" (surrounding space ignored).
-func IsMissing(s string) bool {
-	switch strings.TrimSpace(s) {
-	case "", "NA", "NaN", "nan", "N/A":
-		return true
-	}
-	return false
-}
-
-// ParseCell parses one numeric cell of model input: NaN for a missing
-// value (IsMissing), an error for anything that is not a finite number.
-// Every reader of model input (training, batch transform) uses it, so
-// they agree on what is missing.
-func ParseCell(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	if IsMissing(s) {
-		return math.NaN(), nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("%q is not a number", s)
-	}
-	if math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not finite", s)
-	}
-	return v, nil
 }

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Growth policies.
@@ -199,7 +201,7 @@ func (p *Params) Set(name string, value any) error {
 			for _, m := range strings.Split(str, ",") {
 				m = strings.TrimSpace(m)
 				if !slicesContains(spec.Enum, m) {
-					return &ParamError{Name: name, Msg: fmt.Sprintf("%q is not allowed: %s", m, spec.Range())}
+					return &ParamError{Name: name, Msg: fmt.Sprintf("%s is not allowed: %s", quote.Value(m), spec.Range())}
 				}
 				metrics = append(metrics, m)
 			}
@@ -207,13 +209,13 @@ func (p *Params) Set(name string, value any) error {
 			return nil
 		}
 		if !slicesContains(spec.Enum, str) {
-			return &ParamError{Name: name, Msg: fmt.Sprintf("%q is not allowed: %s", str, spec.Range())}
+			return &ParamError{Name: name, Msg: fmt.Sprintf("%s is not allowed: %s", quote.Value(str), spec.Range())}
 		}
 	} else {
 		if _, isStr := value.(string); isStr {
 			f, err := strconv.ParseFloat(str, 64)
 			if err != nil {
-				return &ParamError{Name: name, Msg: fmt.Sprintf("%q is not a number", str)}
+				return &ParamError{Name: name, Msg: fmt.Sprintf("%s is not a number", quote.Value(str))}
 			}
 			num = f
 		}
@@ -221,7 +223,7 @@ func (p *Params) Set(name string, value any) error {
 			return &ParamError{Name: name, Msg: fmt.Sprintf("%s is out of range %s", str, spec.Range())}
 		}
 		if spec.Kind == KindInt && num != math.Trunc(num) {
-			return &ParamError{Name: name, Msg: fmt.Sprintf("%s is not an integer", str)}
+			return &ParamError{Name: name, Msg: fmt.Sprintf("%s is not an integer", quote.Value(str))}
 		}
 	}
 	switch spec.Name {
@@ -296,13 +298,13 @@ func (p *Params) validate() error {
 			return fmt.Errorf("num_class %d needs a multi:* objective, got %s", p.NumClass, p.Objective)
 		}
 	default:
-		return fmt.Errorf("unsupported objective %q", p.Objective)
+		return fmt.Errorf("unsupported objective %s", quote.Value(p.Objective))
 	}
 	if p.NumRound < 1 {
 		return fmt.Errorf("num_round %d must be >= 1", p.NumRound)
 	}
 	if p.GrowPolicy != Depthwise && p.GrowPolicy != Lossguide {
-		return fmt.Errorf("grow_policy %q must be depthwise or lossguide", p.GrowPolicy)
+		return fmt.Errorf("grow_policy %s must be depthwise or lossguide", quote.Value(p.GrowPolicy))
 	}
 	if p.GrowPolicy == Depthwise && p.MaxDepth < 1 {
 		return fmt.Errorf("max_depth %d must be >= 1 with grow_policy depthwise", p.MaxDepth)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // CoerceParams returns every parameter's typed value for one execution:
@@ -58,13 +60,13 @@ func (pr *Parameter) Coerce(raw string) (any, error) {
 	case ParamInteger:
 		i, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("parameter %q: %q is not an integer", pr.Name, raw)
+			return nil, fmt.Errorf("parameter %q: %s is not an integer", pr.Name, quote.Value(raw))
 		}
 		v = i
 	case ParamFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("parameter %q: %q is not a finite number", pr.Name, raw)
+			return nil, fmt.Errorf("parameter %q: %s is not a finite number", pr.Name, quote.Value(raw))
 		}
 		v = f
 	case ParamBoolean:
@@ -74,7 +76,7 @@ func (pr *Parameter) Coerce(raw string) (any, error) {
 		case "false", "0", "no":
 			v = false
 		default:
-			return nil, fmt.Errorf("parameter %q: %q is not a boolean (true or false)", pr.Name, raw)
+			return nil, fmt.Errorf("parameter %q: %s is not a boolean (true or false)", pr.Name, quote.Value(raw))
 		}
 	case ParamString, "":
 		v = raw
@@ -82,7 +84,7 @@ func (pr *Parameter) Coerce(raw string) (any, error) {
 		return nil, fmt.Errorf("parameter %q: unknown type %q", pr.Name, pr.Type)
 	}
 	if len(pr.Enum) > 0 && !inEnum(pr.Enum, v) {
-		return nil, fmt.Errorf("parameter %q: %q is not one of %s", pr.Name, raw, enumList(pr.Enum))
+		return nil, fmt.Errorf("parameter %q: %s is not one of %s", pr.Name, quote.Value(raw), enumList(pr.Enum))
 	}
 	return v, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -108,7 +109,7 @@ func (o *OneHotConfig) columns() (cols []string, auto bool, err error) {
 		return nil, true, nil
 	case string:
 		if v != "auto" {
-			return nil, false, fmt.Errorf("want a list of column names or \"auto\", got %q", v)
+			return nil, false, fmt.Errorf("want a list of column names or \"auto\", got %s", quote.Value(v))
 		}
 		return nil, true, nil
 	case []any:

@@ -126,3 +126,27 @@ func TestFailedDeployOfRecreatedEndpointKeepsReason(t *testing.T) {
 		t.Errorf("re-created endpoint = version %d status %s reason %q; want 2, Failed, the load error", ep.ConfigVersion, ep.Status, ep.FailureReason)
 	}
 }
+
+// Approving an Approved version (or rejecting a Rejected one) succeeds and
+// changes nothing: no history entry, no deployment.
+func TestSetApprovalToTheSameStatusIsANoOp(t *testing.T) {
+	t.Parallel()
+	reg := newSQLiteRegistry(t)
+	ctx := t.Context()
+	v, err := reg.Register(ctx, registry.RegisterRequest{Group: "g", Model: modelRef(1), Status: registry.PendingManualApproval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []registry.ApprovalStatus{registry.Approved, registry.Approved, registry.Rejected, registry.Rejected} {
+		if _, err := reg.SetApproval(ctx, v.Ref(), status, "alice", "why"); err != nil {
+			t.Fatalf("%s: %v", status, err)
+		}
+	}
+	got, err := reg.Version(ctx, v.Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 3 || got.Status != registry.Rejected {
+		t.Errorf("status %s, history %+v; want Rejected after 3 entries (register, approve, reject)", got.Status, got.History)
+	}
+}

@@ -184,7 +184,10 @@ func (r *Registry) Reject(ctx context.Context, ref PackageRef, by, reason string
 }
 
 // SetApproval moves a version to status, recording who and why. An
-// illegal transition (see ApprovalStatus.CanBecome) is ErrConflict. When
+// illegal transition (see ApprovalStatus.CanBecome) is ErrConflict.
+// Approving an Approved version or rejecting a Rejected one is not an
+// error and changes nothing (the decision is idempotent): the version is
+// returned as it is, with no new history entry, event or deployment. When
 // the version becomes Approved and its group names an endpoint, the
 // endpoint is updated to it; a failing deploy is returned as an error
 // after the approval itself has been recorded.
@@ -198,6 +201,9 @@ func (r *Registry) SetApproval(ctx context.Context, ref PackageRef, status Appro
 	cur, err := r.store.Version(ctx, ref.Group, ref.Version)
 	if err != nil {
 		return Version{}, fmt.Errorf("model package %s: %w", ref, err)
+	}
+	if cur.Status == status && status != PendingManualApproval {
+		return cur, nil // nothing returns to pending, not even from pending
 	}
 	if !cur.Status.CanBecome(status) {
 		return Version{}, fmt.Errorf("model package %s is %s and cannot become %s: %w", ref, cur.Status, status, ErrConflict)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
+
+	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // PayloadError is a problem with a request body, located by record and
@@ -45,7 +47,9 @@ func tooMany(limit int) error {
 }
 
 // DecodeCSV decodes text/csv: one record per line, no header, nfeat
-// numeric fields per record. An empty field is a missing value (NaN).
+// numeric fields per record. Fields follow the model-input rule of
+// package cell, as batch transform does: an empty field or one of pandas'
+// default NA strings is a missing value (NaN).
 // Rows are appended to dst. maxRecords <= 0 means no limit.
 func DecodeCSV(dst []float64, body []byte, nfeat, maxRecords int) ([]float64, int, error) {
 	n := 0
@@ -111,23 +115,17 @@ func DecodeCSV(dst []float64, body []byte, nfeat, maxRecords int) ([]float64, in
 	return dst, n, nil
 }
 
-// parseField parses one CSV field; empty means missing.
+// parseField parses one CSV field by cell.Number (plain decimals take a
+// fast path that gives the same value).
 func parseField(f []byte) (float64, error) {
 	f = bytes.TrimSpace(f)
 	if len(f) >= 2 && f[0] == '"' && f[len(f)-1] == '"' {
 		f = bytes.TrimSpace(f[1 : len(f)-1])
 	}
-	if len(f) == 0 {
-		return math.NaN(), nil
-	}
 	if v, ok := fastFloat(f); ok {
 		return v, nil
 	}
-	v, err := strconv.ParseFloat(string(f), 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number", truncate(string(f), 40))
-	}
-	return v, nil
+	return cell.Number(string(f))
 }
 
 // scanDecimal parses the field at the start of rec when it is a plain
@@ -224,13 +222,6 @@ func fastFloat(b []byte) (float64, bool) {
 	return v, true
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
 // DecodeJSON decodes application/json. Accepted shapes:
 //
 //	{"instances": [[1, 2], [3, 4]]}
@@ -240,7 +231,8 @@ func truncate(s string, n int) string {
 //	[[1, 2], [3, 4]]                               (list of lists)
 //	[1, 2]                                         (one record)
 //
-// null is a missing value; numeric strings are accepted.
+// null is a missing value; strings are read as CSV cells are
+// (cell.Number: "", "NA" and the other NA strings are missing).
 func DecodeJSON(dst []float64, body []byte, nfeat, maxRecords int) (Batch, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -388,22 +380,17 @@ func jsonNumber(v json.RawMessage) (float64, error) {
 	if len(v) > 0 && v[0] == '"' {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, fmt.Errorf("invalid string %s", truncate(string(v), 40))
+			return 0, fmt.Errorf("invalid string %s", quote.Value(string(v)))
 		}
-		if s == "" {
-			return math.NaN(), nil
-		}
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", truncate(s, 40))
-		}
-		return x, nil
+		return cell.Number(s)
 	}
-	x, err := strconv.ParseFloat(string(v), 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s is not a number", truncate(string(v), 40))
+	if len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
+		return cell.Finite(string(v)) // a JSON number
 	}
-	return x, nil
+	if string(v) == "true" || string(v) == "false" {
+		return 0, fmt.Errorf("%s is not a number", v)
+	}
+	return 0, fmt.Errorf("%s is not a number", quote.Value(string(v)))
 }
 
 // namedRecord turns {"col": value} into strings: numbers keep their JSON
@@ -418,11 +405,11 @@ func namedRecord(obj map[string]json.RawMessage, rec int) (map[string]string, er
 		case len(v) > 0 && v[0] == '"':
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, &PayloadError{Record: rec, Msg: fmt.Sprintf("field %q: invalid string", k)}
+				return nil, &PayloadError{Record: rec, Msg: fmt.Sprintf("field %s: invalid string", quote.Value(k))}
 			}
 			out[k] = s
 		case len(v) > 0 && (v[0] == '{' || v[0] == '['):
-			return nil, &PayloadError{Record: rec, Msg: fmt.Sprintf("field %q: want a number, string, boolean or null", k)}
+			return nil, &PayloadError{Record: rec, Msg: fmt.Sprintf("field %s: want a number, string, boolean or null", quote.Value(k))}
 		default:
 			out[k] = string(v)
 		}

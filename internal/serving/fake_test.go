@@ -75,6 +75,15 @@ func (p plain) Predict(dst, x []float64) { p.m.Predict(dst, x) }
 // where b is a category "x" (1) or "y" (2).
 type upperEncoder struct{}
 
+func (upperEncoder) CheckFields(rec map[string]string) error {
+	for k := range rec {
+		if k != "a" && k != "b" {
+			return fmt.Errorf("unknown field %q", k)
+		}
+	}
+	return nil
+}
+
 func (upperEncoder) Encode(dst []float64, rec map[string]string) error {
 	var a float64
 	if _, err := fmt.Sscan(rec["a"], &a); err != nil {

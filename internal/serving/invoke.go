@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // Content types.
@@ -86,7 +87,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func (s *Server) Invoke(ctx context.Context, endpoint string, req Request) (Response, error) {
 	le := s.endpoint(endpoint)
 	if le == nil {
-		return Response{}, statusErr(http.StatusNotFound, "endpoint %q not found", endpoint)
+		return Response{}, statusErr(http.StatusNotFound, "endpoint %s not found", quote.Value(endpoint))
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -155,7 +156,7 @@ func requestType(ct string) (string, error) {
 	case ctJSONLines, "application/jsonl", "application/x-jsonlines":
 		return ctJSONLines, nil
 	}
-	return "", statusErr(http.StatusUnsupportedMediaType, "content type %q is not supported: use text/csv, application/json or application/jsonlines", ct)
+	return "", statusErr(http.StatusUnsupportedMediaType, "content type %s is not supported: use text/csv, application/json or application/jsonlines", quote.Value(ct))
 }
 
 // responseType picks the output type from Accept.
@@ -175,7 +176,7 @@ func responseType(accept, reqType string) (string, error) {
 			return ctJSONLines, nil
 		}
 	}
-	return "", statusErr(http.StatusNotAcceptable, "accept %q is not supported: use text/csv, application/json or application/jsonlines", accept)
+	return "", statusErr(http.StatusNotAcceptable, "accept %s is not supported: use text/csv, application/json or application/jsonlines", quote.Value(accept))
 }
 
 func (s *Server) predict(m *Model, req Request, sc *scratch) (Response, error) {
@@ -243,7 +244,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		name := r.PathValue("name")
 		le := s.endpoint(name)
 		if le == nil {
-			WriteError(w, http.StatusNotFound, fmt.Sprintf("endpoint %q not found", name))
+			WriteError(w, http.StatusNotFound, fmt.Sprintf("endpoint %s not found", quote.Value(name)))
 			return
 		}
 		s.serveInvocation(w, r, le)

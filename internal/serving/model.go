@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // RecordEncoder turns a raw named record into the model's input row
-// (feature.Transform satisfies it).
+// (feature.Transform satisfies it). CheckFields rejects fields that are
+// not among the raw columns it reads, naming them, so a misspelled field
+// is an error rather than a prediction from missing values.
 type RecordEncoder interface {
 	Encode(dst []float64, rec map[string]string) error
+	CheckFields(rec map[string]string) error
 }
 
 // Model is a loaded, servable model.
@@ -40,6 +44,9 @@ func (m *Model) encodeNamed(dst []float64, recs []map[string]string) ([]float64,
 		dst = slices.Grow(dst, nf)[:start+nf]
 		row := dst[start:]
 		if m.Encoder != nil {
+			if err := m.Encoder.CheckFields(rec); err != nil {
+				return dst, &PayloadError{Record: i + 1, Msg: err.Error()}
+			}
 			if err := m.Encoder.Encode(row, rec); err != nil {
 				return dst, &PayloadError{Record: i + 1, Msg: err.Error()}
 			}
@@ -64,14 +71,11 @@ func encodeByName(row []float64, rec map[string]string, names []string) error {
 	for k, v := range rec {
 		j := slices.Index(names, k)
 		if j < 0 {
-			return fmt.Errorf("field %q is not a feature of the model", k)
+			return fmt.Errorf("field %s is not a feature of the model", quote.Value(k))
 		}
-		if v == "" {
-			continue
-		}
-		x, err := strconv.ParseFloat(v, 64)
+		x, err := cell.Number(v)
 		if err != nil {
-			return fmt.Errorf("field %q: %q is not a number (the model has no feature transform for raw values)", k, truncate(v, 40))
+			return fmt.Errorf("field %s: %w (the model has no feature transform for raw values)", quote.Value(k), err)
 		}
 		row[j] = x
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -309,7 +310,7 @@ func (s *Server) pick(le *liveEndpoint, target string) (*liveVariant, error) {
 				return v, nil
 			}
 		}
-		return nil, fmt.Errorf("endpoint %q has no variant %q", le.name, target)
+		return nil, fmt.Errorf("endpoint %q has no variant %s", le.name, quote.Value(target))
 	}
 	if len(le.variants) == 1 {
 		return le.variants[0], nil

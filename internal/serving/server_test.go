@@ -178,6 +178,8 @@ func TestInvocationsErrors(t *testing.T) {
 		{"unknown named field", call{path: inv, contentType: "application/json", body: `{"instances": [{"zz": 1}]}`}, 400, `record 1: field \"zz\" is not a feature`},
 		{"named without names or transform", call{path: "/endpoints/multi/invocations", contentType: "application/json", body: `{"instances": [{"a": 1}]}`},
 			400, "named records need a model with feature names or a feature transform"},
+		{"transform rejects a misspelled field", call{path: "/endpoints/named/invocations", contentType: "application/json",
+			body: `{"instances": [{"a": 1, "bb": "x"}]}`}, 400, `record 1: unknown field \"bb\"`},
 		{"transform rejects a record", call{path: "/endpoints/named/invocations", contentType: "application/json",
 			body: `{"instances": [{"a": 1, "b": "x"}, {"a": 1, "b": "q"}]}`}, 400, `record 2: field \"b\": unknown category \"q\"`},
 		{"body too large", call{path: inv, contentType: "text/csv", body: strings.Repeat("1,2\n", 300)}, 413, "over the 1000-byte limit"},

@@ -40,7 +40,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -56,6 +55,10 @@ type Kind struct {
 	// Environ is the environment the program inherits before Ferry's
 	// variables and the step's env are added (default os.Environ()).
 	Environ func() []string
+	// LogLimit caps the program output (stdout and stderr together) one
+	// attempt writes to the step log: 0 means DefaultLogLimit, a negative
+	// value no cap. Output past it is discarded after a marker line.
+	LogLimit int64
 
 	mu     sync.Mutex
 	hashes map[string]fileHash // script digests by path, while unchanged
@@ -249,19 +252,16 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	for _, name := range sortedKeys(a.Env) {
 		cmd.Env = append(cmd.Env, name+"="+expand(a.Env[name], vars))
 	}
-	// Kill the whole process group on cancel, so a shell's children die too.
-	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	inOwnGroup(cmd)
 	tail := &tailBuffer{max: tailBytes}
-	lw := &lockedWriter{w: log} // stdout and stderr are copied concurrently
+	lw := &lockedWriter{w: capLog(log, k.logLimit())} // stdout and stderr are copied concurrently
 	cmd.Stdout = lw
 	cmd.Stderr = io.MultiWriter(lw, tail)
 	fmt.Fprintf(log, "$ %s\n", strings.Join(argv, " "))
-	if err := cmd.Start(); err != nil {
+	if err := startGroup(cmd, workDir); err != nil {
 		return step.Result{}, step.Permanent(fmt.Errorf("starting %s: %w", argv[0], err))
 	}
-	waitErr := cmd.Wait()
+	waitErr := waitGroup(cmd)
 	// The inputs are links into the artifact store. Its trees are
 	// read-only, but a program running as root (or one that changed the
 	// modes) can still write there: make sure no input was modified, so a

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/forest"
 	"github.com/ferryml/ferry/internal/gbdt"
@@ -232,10 +233,10 @@ func numericLine(s string) bool {
 	}
 	numbers := 0
 	for _, c := range strings.Split(s, ",") {
-		if gbdt.IsMissing(c) {
+		if cell.IsMissing(c) {
 			continue // a missing value, as gbdt.ReadCSV reads it: no header cell
 		}
-		if _, err := strconv.ParseFloat(strings.TrimSpace(c), 64); err != nil {
+		if _, err := cell.Number(c); err != nil {
 			return false
 		}
 		numbers++

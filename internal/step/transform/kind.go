@@ -16,8 +16,9 @@
 //   - join_source (default false): each output row is the input row
 //     followed by the prediction(s), like SageMaker's join_source=Input.
 //
-// Cells that gbdt.IsMissing (empty, NA, N/A, NaN, nan) are missing values
-// (NaN). A non-numeric feature cell, a row whose column count differs from
+// Cells follow the model-input rule of package cell, as the endpoints
+// do: pandas' default NA strings (empty, NA, N/A, NaN, nan, NULL, ...)
+// are missing values (NaN). A feature cell that is not a finite number, a row whose column count differs from
 // the first row's, or a feature column missing from the header fails the
 // step permanently, naming the row (1-based, counting the header) and
 // column.
@@ -45,8 +46,9 @@ import (
 	"strings"
 
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -310,7 +312,7 @@ func transform(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, op
 			return 0, fmt.Errorf("row %d has %d columns, want %d", rowNum, len(rec), width)
 		}
 		for _, c := range cols {
-			v, err := gbdt.ParseCell(rec[c])
+			v, err := cell.Number(rec[c])
 			if err != nil {
 				return 0, fmt.Errorf("row %d, column %s: %w", rowNum, columnName(header, c), err)
 			}
@@ -401,7 +403,7 @@ func matchColumns(header, features []string, nf int, label string) ([]int, error
 // 1-based number, or just the number.
 func columnName(header []string, c int) string {
 	if c < len(header) {
-		return fmt.Sprintf("%d (%q)", c+1, header[c])
+		return fmt.Sprintf("%d (%s)", c+1, quote.Value(header[c]))
 	}
 	return strconv.Itoa(c + 1)
 }
