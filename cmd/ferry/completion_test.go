@@ -145,7 +145,7 @@ func TestCLIDocsMatchTheCommands(t *testing.T) {
 	}
 	doc := string(b)
 	cmds := (&Main{}).commands()
-	rowRE := regexp.MustCompile("(?m)^\\| \\[`([a-z-]+)`\\]\\(#ferry-[a-z-]+\\) \\|")
+	rowRE := regexp.MustCompile("(?m)^\\| \\[`([a-z0-9-]+)`\\]\\(#ferry-[a-z0-9-]+\\) \\|")
 	var rows []string
 	for _, m := range rowRE.FindAllStringSubmatch(doc, -1) {
 		rows = append(rows, m[1])
