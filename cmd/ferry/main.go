@@ -122,7 +122,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 		return ex.code
 	}
-	fmt.Fprintf(m.Stderr, "ferry %s: %v\n", args[0], err)
+	fmt.Fprintf(m.Stderr, "ferry %s: %v\n", args[0], withFlagHint(err))
 	return 1
 }
 

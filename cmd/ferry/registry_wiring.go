@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
@@ -62,15 +60,8 @@ func loadServingModel(path string) (*serving.Model, error) {
 		return nil, err
 	}
 	sm := &serving.Model{Predictor: mdl.Predictor, FeatureNames: mdl.Manifest.FeatureNames}
-	if tr := mdl.Manifest.Transform; len(tr) > 0 && string(tr) != "null" {
-		t, err := feature.Parse(tr)
-		if err != nil {
-			return nil, fmt.Errorf("loading model %s: feature transform: %w", path, err)
-		}
-		if n := len(t.FeatureNames()); n != mdl.Predictor.NumFeatures() {
-			return nil, fmt.Errorf("loading model %s: the feature transform makes %d features, the model takes %d", path, n, mdl.Predictor.NumFeatures())
-		}
-		sm.Encoder = t
+	if mdl.Transform != nil {
+		sm.Encoder = mdl.Transform
 	}
 	return sm, nil
 }

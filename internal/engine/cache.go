@@ -20,14 +20,13 @@ import (
 // cacheInputs is everything a cache key hashes, and nothing else: the
 // kind, its code version, the resolved arguments (input artifacts appear
 // in them as content digests), the digest of user code the kind runs,
-// Ferry's learner version, and the step's property files (they shape the
-// properties a hit hands downstream).
+// and the step's property files (they shape the properties a hit hands
+// downstream). The learners' versions are part of the kind's version.
 type cacheInputs struct {
 	Kind          string                  `json:"kind"`
 	Version       string                  `json:"version"`
 	Args          map[string]any          `json:"args"`
 	Code          string                  `json:"code,omitempty"`
-	Ferry         string                  `json:"ferry"`
 	PropertyFiles map[string]propertyFile `json:"property_files,omitempty"`
 }
 
@@ -40,7 +39,7 @@ type propertyFile struct {
 // canonical JSON it hashes (encoding/json sorts map keys, so equal inputs
 // encode equally).
 func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.Step, req step.Request) (key, inputs string, err error) {
-	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Ferry: LearnerVersion}
+	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args}
 	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
 		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
 		for name, pf := range st.PropertyFiles {
@@ -112,7 +111,7 @@ func (x *execution) lookupCache(ctx context.Context, st *pipeline.Step, spec ste
 }
 
 // explainChange lists what differs between two cache inputs: the kind's
-// version, the code digest, Ferry's version, and each argument path, with
+// version (which names the learners' versions), the code digest, and each argument path, with
 // artifact arguments named as input digests.
 func explainChange(before, after string, spec step.Spec) string {
 	var a, b cacheInputs
@@ -128,9 +127,6 @@ func explainChange(before, after string, spec step.Spec) string {
 	}
 	if a.Code != b.Code {
 		out = append(out, "code digest")
-	}
-	if a.Ferry != b.Ferry {
-		out = append(out, fmt.Sprintf("Ferry learner version %s → %s", a.Ferry, b.Ferry))
 	}
 	if !reflect.DeepEqual(a.PropertyFiles, b.PropertyFiles) {
 		out = append(out, "property files")

@@ -103,6 +103,9 @@ func TestDependencyRules(t *testing.T) {
 			if imp == "internal/sqlite" && pkg != "cmd/ferry" && !support {
 				t.Errorf("%s imports internal/sqlite: only cmd/ferry wires the database adapter", pkg)
 			}
+			if pkg == "internal/sqlite" && imp == "internal/engine" {
+				t.Errorf("internal/sqlite imports internal/engine: the adapter stores run records (run.Store), it needs no engine")
+			}
 			if strings.HasPrefix(imp, "cmd/") {
 				t.Errorf("%s imports %s: nothing imports a command", pkg, imp)
 			}

@@ -45,6 +45,7 @@ import (
 	"strings"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/frame"
 	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
@@ -54,7 +55,7 @@ import (
 const ID = "transform"
 
 // version is part of the cache key: bump it when outputs change.
-const version = "1"
+const version = "1+" + model.Version + "+frame/" + frame.Version
 
 // Argument, output and property names.
 const (
