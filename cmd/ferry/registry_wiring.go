@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -27,43 +26,12 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 		return nil, err
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), m.Logger)
-	load := servingLoader(store)
+	load := serving.StoreLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
 		_, err := load(ctx, ref)
 		return err
 	}
 	return reg, nil
-}
-
-// servingLoader loads model artifacts from store for serving.
-func servingLoader(store artifact.Store) serving.LoadFunc {
-	return func(ctx context.Context, ref artifact.Ref) (*serving.Model, error) {
-		dir, err := store.Path(ctx, ref)
-		if err != nil {
-			return nil, err
-		}
-		sm, err := loadServingModel(dir)
-		if err != nil {
-			return nil, err
-		}
-		sm.Ref = ref
-		return sm, nil
-	}
-}
-
-// loadServingModel loads a model directory (ferry-model.json + model file)
-// or a bare XGBoost model.json, with its feature transform when the
-// manifest carries one.
-func loadServingModel(path string) (*serving.Model, error) {
-	mdl, err := model.LoadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	sm := &serving.Model{Predictor: mdl.Predictor, FeatureNames: mdl.Manifest.FeatureNames}
-	if mdl.Transform != nil {
-		sm.Encoder = mdl.Transform
-	}
-	return sm, nil
 }
 
 // registryKinds returns the step kinds that act on the registry and

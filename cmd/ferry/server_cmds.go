@@ -40,7 +40,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	}
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := serving.NewServer(servingLoader(store), serving.Options{
+	srv, err := serving.NewServer(serving.StoreLoader(store), serving.Options{
 		MaxBodyBytes: *maxBody, MaxRecords: *maxRecords, Metrics: promReg, Logger: m.Logger,
 	})
 	if err != nil {
@@ -208,7 +208,7 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	mdl, err := loadServingModel(pos[0])
+	mdl, err := serving.LoadModel(pos[0])
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -43,4 +44,31 @@ type Store interface {
 	// step that recorded cache inputs, in an execution other than
 	// excludeExecution, or nil.
 	PreviousRun(ctx context.Context, pipelineName, stepName, excludeExecution string) (*StepRun, error)
+}
+
+// ErrPipelineNotFound is returned by stores when no pipeline version has
+// the given digest.
+var ErrPipelineNotFound = errors.New("pipeline version not found")
+
+// Query selects executions for a listing, newest first.
+type Query struct {
+	// Pipeline keeps the executions of the pipeline of this name ("": all).
+	Pipeline string
+	// Statuses keeps the executions whose stored status is one of these
+	// (empty: all). Interrupted is derived, never stored: ask for
+	// Executing and Stopping and derive it ([Execution.Effective]).
+	Statuses []Status
+	// Offset skips that many executions; Limit returns at most that many
+	// (<= 0: all).
+	Offset, Limit int
+}
+
+// PipelineVersion is one stored version of a pipeline definition, named
+// by the digest of its canonical form.
+type PipelineVersion struct {
+	Name      string    `json:"name"`
+	Digest    string    `json:"digest"`
+	CreatedAt time.Time `json:"created_at"`
+	// Executions counts the executions of this version.
+	Executions int `json:"executions"`
 }

@@ -69,7 +69,7 @@ func (s *ExecutionStore) PipelineSource(ctx context.Context, digest string) ([]b
 	var src []byte
 	err := s.db.db.QueryRowContext(ctx, `SELECT source FROM pipelines WHERE digest = ?`, digest).Scan(&src)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("pipeline version %.12s: not stored", digest)
+		return nil, fmt.Errorf("pipeline version %.12s: %w", digest, run.ErrPipelineNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading pipeline version %.12s: %w", digest, err)

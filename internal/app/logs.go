@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/run"
+)
+
+// Log opens the log of a step of an execution. A step that did not run
+// in the execution (a cache hit, or taken from another execution by a
+// selective run) has no log of its own: the error (ErrNotFound) names the
+// execution whose log it is.
+func (a *App) Log(ctx context.Context, id, step string) (io.ReadCloser, error) {
+	s, ex, err := a.stepOf(ctx, id, step)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(engine.LogPath(a.cfg.Home, ex.ID, step))
+	if errors.Is(err, os.ErrNotExist) {
+		if s.SourceExecution != "" && s.SourceExecution != ex.ID {
+			why := "was a cache hit"
+			if s.Provenance == string(run.FromSelection) {
+				why = "was taken from another execution"
+			}
+			return nil, fmt.Errorf("step %q of execution %s %s: its log is that of execution %s: %w", step, ex.ID, why, s.SourceExecution, ErrNotFound)
+		}
+		return nil, fmt.Errorf("step %q of execution %s has no log (it has not run here): %w", step, ex.ID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading log: %w", err)
+	}
+	return f, nil
+}
+
+func (a *App) stepOf(ctx context.Context, id, step string) (StepRun, Execution, error) {
+	ex, err := a.Execution(ctx, id)
+	if err != nil {
+		return StepRun{}, Execution{}, err
+	}
+	for _, s := range ex.Steps {
+		if s.Name == step {
+			return s, ex, nil
+		}
+	}
+	return StepRun{}, Execution{}, fmt.Errorf("execution %s has no step %q: %w", ex.ID, step, ErrNotFound)
+}
+
+// TailLog sends a step's log to fn from byte offset on, as it grows,
+// until the step is done (then the rest) or ctx ends. It waits for a log
+// that does not exist yet while the step has not finished.
+func (a *App) TailLog(ctx context.Context, id, step string, offset int64, fn func([]byte) error) error {
+	buf := make([]byte, 32<<10)
+	for {
+		s, ex, err := a.stepOf(ctx, id, step)
+		if err != nil {
+			return err
+		}
+		done := s.Status.Done() || ex.Status.Terminal()
+		f, err := os.Open(engine.LogPath(a.cfg.Home, ex.ID, step))
+		switch {
+		case errors.Is(err, os.ErrNotExist) && done:
+			_, err := a.Log(ctx, id, step) // the error that says why
+			return err
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("reading log: %w", err)
+		default:
+			offset, err = copyFrom(f, offset, buf, fn)
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.after():
+		}
+	}
+}
+
+// copyFrom sends f's bytes from offset to its current end to fn and
+// returns the new offset.
+func copyFrom(f *os.File, offset int64, buf []byte, fn func([]byte) error) (int64, error) {
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return offset, fmt.Errorf("reading log: %w", err)
+	}
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			if ferr := fn(buf[:n]); ferr != nil {
+				return offset, ferr
+			}
+			offset += int64(n)
+		}
+		if errors.Is(err, io.EOF) {
+			return offset, nil
+		}
+		if err != nil {
+			return offset, fmt.Errorf("reading log: %w", err)
+		}
+	}
+}
