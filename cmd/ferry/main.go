@@ -89,6 +89,7 @@ func (m *Main) commands() map[string]command {
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
+		"tokens":      {"create, list and revoke API tokens (roles: viewer ... admin)", cmdTokens},
 		"version":     {"print the version", cmdVersion},
 	}
 }

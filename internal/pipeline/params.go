@@ -48,6 +48,11 @@ func (p *Pipeline) CoerceParams(overrides map[string]string) (map[string]any, er
 // Coerce converts a string value (from the command line or an API) to the
 // parameter's type and checks it against the enum.
 func (pr *Parameter) Coerce(raw string) (any, error) {
+	if pr.Secret {
+		// A secret is a string without enum (checked when parsed): any
+		// value fits, and no message may quote it.
+		return raw, nil
+	}
 	var v any
 	switch pr.Type {
 	case ParamInteger:

@@ -254,6 +254,7 @@ const (
 	keyType    = "type"
 	keyDefault = "default"
 	keyEnum    = "enum"
+	keySecret  = "secret"
 )
 
 func (p *Pipeline) parseParams(d *decoder, n *yaml.Node) {
@@ -273,6 +274,7 @@ func (p *Pipeline) parseParams(d *decoder, n *yaml.Node) {
 			return
 		}
 		var def, enum *yaml.Node
+		var secretPos Pos
 		d.pairs(m, "", field, func(key string, k, v *yaml.Node) {
 			switch key {
 			case keyType:
@@ -292,10 +294,17 @@ func (p *Pipeline) parseParams(d *decoder, n *yaml.Node) {
 				enum = v
 			case keyDescription:
 				pr.Description, _ = d.str(v, "", field+"."+key)
+			case keySecret:
+				pr.Secret, _ = d.boolean(v, "", field+"."+key)
+				secretPos = nodePos(v)
 			default:
-				d.errs.add(nodePos(k), "", field+"."+key, "unknown parameter key %q (known: type, default, enum, description)", key)
+				d.errs.add(nodePos(k), "", field+"."+key, "unknown parameter key %q (known: type, default, enum, description, secret)", key)
 			}
 		})
+		if pr.Secret {
+			d.checkSecretParam(pr, secretPos, def, enum)
+			def, enum = nil, nil // never parsed, so never echoed in a message
+		}
 		if enum != nil {
 			en := deref(enum)
 			if en.Kind != yaml.SequenceNode || len(en.Content) == 0 {

@@ -63,7 +63,10 @@ type Parameter struct {
 	HasDefault  bool
 	Enum        []any
 	Description string
-	Pos         Pos
+	// Secret marks a value that is never shown or stored in plaintext
+	// (a string parameter without default or enum; see SecretMask).
+	Secret bool
+	Pos    Pos
 }
 
 // Pos is a location in the definition file (1-based).

@@ -182,6 +182,9 @@ func resolveValue(v any, path string, s Scope) (any, error) {
 		}
 		return out, nil
 	case map[string]any:
+		if name, ok := FromEnv(x); ok {
+			return resolveEnv(name, path, s)
+		}
 		out := make(map[string]any, len(x))
 		for _, k := range sortedKeys(x) {
 			r, err := resolveValue(x[k], path+"."+k, s)
@@ -191,6 +194,20 @@ func resolveValue(v any, path string, s Scope) (any, error) {
 			out[k] = r
 		}
 		return out, nil
+	}
+	return v, nil
+}
+
+// resolveEnv resolves {from_env: name}. The error names the variable,
+// never a value.
+func resolveEnv(name, path string, s Scope) (any, error) {
+	es, ok := s.(EnvScope)
+	if !ok {
+		return nil, fmt.Errorf("argument %q: {from_env: %s} cannot be resolved here", path, name)
+	}
+	v, ok := es.Env(name)
+	if !ok {
+		return nil, fmt.Errorf("argument %q: environment variable %s is not set (or empty) in the environment of Ferry", path, name)
 	}
 	return v, nil
 }

@@ -129,6 +129,10 @@ func typeWord(t step.Type) string {
 // against its Spec field.
 func (v *validator) checkValue(st *Step, path string, f step.Field, a any) {
 	pos := v.argPos(st, path)
+	if name, ok := FromEnv(a); ok {
+		v.checkFromEnv(st, path, f, name)
+		return
+	}
 	if s, ok := a.(string); ok && hasTemplate(s) {
 		t := v.checkTemplate(st, path, s)
 		if !accepts(f.Type, t.t) {
@@ -192,5 +196,22 @@ func (v *validator) checkValue(st *Step, path string, f step.Field, a any) {
 		if f.Max != nil && x > *f.Max {
 			v.errs.add(pos, st.Name, path, "%s is above the maximum %g", Stringify(a), *f.Max)
 		}
+	}
+}
+
+// checkFromEnv checks a {from_env: NAME} value: a portable variable name,
+// in a place that takes a string.
+func (v *validator) checkFromEnv(st *Step, path string, f step.Field, name string) {
+	if !envNamePattern.MatchString(name) {
+		v.errs.add(v.argPos(st, path+"."+FromEnvKey), st.Name, path+"."+FromEnvKey,
+			"%q is not an environment variable name (letters, digits and _, not starting with a digit)", name)
+	}
+	if !accepts(f.Type, tString) {
+		v.errs.add(v.argPos(st, path), st.Name, path,
+			"type mismatch: argument is %s, but {from_env: %s} gives a string", typeWord(f.Type), name)
+	}
+	if len(f.Enum) > 0 {
+		v.errs.add(v.argPos(st, path), st.Name, path,
+			"{from_env: %s}: a value from the environment cannot be checked against the choices %s", name, strings.Join(f.Enum, ", "))
 	}
 }
