@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"path"
 	"strconv"
-
 )
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request) error {
@@ -57,4 +56,3 @@ func (s *Server) artifactFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
-
