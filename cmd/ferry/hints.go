@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/engine"
 )
 
@@ -16,6 +17,8 @@ func withFlagHint(err error) error {
 		return fmt.Errorf("%w (--from EXECUTION)", err)
 	case errors.Is(err, engine.ErrSourceWithoutSelection):
 		return fmt.Errorf("%w (--from needs --steps)", err)
+	case errors.Is(err, app.ErrConflict):
+		return errors.New(conflictMessage(err))
 	}
 	return err
 }
