@@ -83,8 +83,8 @@ func (a *App) prepare(ctx context.Context, req RunRequest) (*pipeline.Pipeline, 
 	case len(src) == 0:
 		return nil, opts, fmt.Errorf("no pipeline definition given: %w", ErrInvalid)
 	}
-	if req.Parallelism < 0 {
-		return nil, opts, fmt.Errorf("parallelism %d: want >= 0: %w", req.Parallelism, ErrInvalid)
+	if err := checkParallelism(req.Parallelism); err != nil {
+		return nil, opts, err
 	}
 	p, err := a.Validate(req.Name, src)
 	if err != nil {
@@ -169,8 +169,8 @@ func (a *App) resumable(ctx context.Context, id string) (*run.Execution, *pipeli
 
 // Resume resumes an execution in the caller's goroutine (see Run).
 func (a *App) Resume(ctx context.Context, id string, req ResumeRequest, onEvent func(engine.Event)) (Execution, error) {
-	if req.Parallelism < 0 {
-		return Execution{}, fmt.Errorf("parallelism %d: want >= 0: %w", req.Parallelism, ErrInvalid)
+	if err := checkParallelism(req.Parallelism); err != nil {
+		return Execution{}, err
 	}
 	ex, p, err := a.resumable(ctx, id)
 	if err != nil {
@@ -185,8 +185,8 @@ func (a *App) Resume(ctx context.Context, id string, req ResumeRequest, onEvent 
 
 // StartResume resumes an execution in the background (see Start).
 func (a *App) StartResume(ctx context.Context, id string, req ResumeRequest) (Execution, error) {
-	if req.Parallelism < 0 {
-		return Execution{}, fmt.Errorf("parallelism %d: want >= 0: %w", req.Parallelism, ErrInvalid)
+	if err := checkParallelism(req.Parallelism); err != nil {
+		return Execution{}, err
 	}
 	ex, p, err := a.resumable(ctx, id)
 	if err != nil {
@@ -234,4 +234,14 @@ func (a *App) background1(ctx context.Context, start func(context.Context, engin
 	case <-ctx.Done():
 		return Execution{}, ctx.Err()
 	}
+}
+
+// MaxParallelism bounds the parallelism a run may ask for.
+const MaxParallelism = 10000 // as in a definition
+
+func checkParallelism(n int) error {
+	if n < 0 || n > MaxParallelism {
+		return fmt.Errorf("parallelism %d: want 0 (the pipeline's limit) to %d: %w", n, MaxParallelism, ErrInvalid)
+	}
+	return nil
 }
