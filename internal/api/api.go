@@ -75,12 +75,19 @@ func New(cfg Config) *Server {
 	})
 	mux.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	s.legacy(mux)
-	if cfg.Serving != nil {
+	switch {
+	case cfg.Serving != nil && cfg.Auth == nil:
+		// The runtime routes as they are, on the same mux: nothing added
+		// to the invocation path.
+		cfg.Serving.Routes(mux)
+	case cfg.Serving != nil:
 		rt := http.NewServeMux()
 		cfg.Serving.Routes(rt)
 		mux.Handle("/endpoints/{name}/invocations", s.authorize(auth.Invoke, rt))
+		mux.HandleFunc("GET /ping", serving.Ping)
+	default:
+		mux.HandleFunc("GET /ping", serving.Ping)
 	}
-	mux.HandleFunc("GET /ping", serving.Ping)
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.authorize(auth.Read, cfg.Metrics))
 	}

@@ -52,11 +52,15 @@ type fixture struct {
 	output string // the write step's output artifact
 	tokens map[auth.Role]string
 	srv    *httptest.Server
+	// The parts, for benchmarks that call handlers directly.
+	serving *serving.Server
+	auth    *auth.Service
+	handler http.Handler
 }
 
 const group, endpoint = "fraud", "fraud-ep"
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	home := artifacttest.TempDir(t)
@@ -111,14 +115,16 @@ func setup(t *testing.T) *fixture {
 	if err := ss.Sync(ctx, reg); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{App: a, Auth: svc, Serving: ss, Logger: logger,
-		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "# metrics\n") })}))
+	h := api.New(api.Config{App: a, Auth: svc, Serving: ss, Logger: logger,
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "# metrics\n") })})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{url: srv.URL, home: home, app: a, exec: ex.ID, output: ex.Steps[0].Outputs["text"], tokens: tokens, srv: srv}
+	return &fixture{url: srv.URL, home: home, app: a, exec: ex.ID, output: ex.Steps[0].Outputs["text"], tokens: tokens, srv: srv,
+		serving: ss, auth: svc, handler: h}
 }
 
 // modelDir writes a model directory holding the fraud XGBoost model.
-func modelDir(t *testing.T) string {
+func modelDir(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/model.json")
 	if err != nil {
