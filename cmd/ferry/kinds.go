@@ -32,7 +32,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		baselines = reg
 	}
 	r.MustRegister(
-		&commandkind.Kind{},
+		&commandkind.Kind{Environ: stepEnviron},
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),

@@ -195,7 +195,7 @@ func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	if err := os.MkdirAll(m.Home(), 0o755); err != nil {
+	if err := os.MkdirAll(m.Home(), 0o700); err != nil { // owner only: logs, work directories, the keyring
 		return nil, fmt.Errorf("creating FERRY_HOME: %w", err)
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(m.Home(), "ferry.db"))

@@ -93,6 +93,8 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Specs:      m.kindSpecs(),
 		Home:       m.Home(),
 		Logger:     m.Logger,
+		Keys:       m.secretKeys(),
+		LookupEnv:  m.lookupEnv,
 	})
 	if err != nil {
 		return nil, err

@@ -96,6 +96,10 @@ type Config struct {
 	PollInterval time.Duration
 	// ServingOptions configure the serving layer of Invoke.
 	ServingOptions serving.Options
+	// Keys opens the keyring that protects secret values, and LookupEnv
+	// resolves {from_env: NAME} arguments (see engine.Engine).
+	Keys      func() (engine.Keys, error)
+	LookupEnv func(name string) (string, bool)
 }
 
 // App performs the operations. It is safe for concurrent use. Executions
@@ -145,7 +149,8 @@ func New(cfg Config) (*App, error) {
 		cfg.PollInterval = 200 * time.Millisecond
 	}
 	a := &App{cfg: cfg}
-	a.engine = &engine.Engine{Kinds: cfg.Kinds, Store: cfg.Executions, Artifacts: cfg.Artifacts, Home: cfg.Home, Logger: cfg.Logger}
+	a.engine = &engine.Engine{Kinds: cfg.Kinds, Store: cfg.Executions, Artifacts: cfg.Artifacts, Home: cfg.Home, Logger: cfg.Logger,
+		Keys: cfg.Keys, LookupEnv: cfg.LookupEnv}
 	a.cancels = make(map[int]context.CancelCauseFunc)
 	return a, nil
 }

@@ -28,6 +28,9 @@ type cacheInputs struct {
 	Args          map[string]any          `json:"args"`
 	Code          string                  `json:"code,omitempty"`
 	PropertyFiles map[string]propertyFile `json:"property_files,omitempty"`
+	// Secrets is a keyed hash of the secret values in Args, which hold
+	// pipeline.SecretMask in their place.
+	Secrets string `json:"secrets,omitempty"`
 }
 
 type propertyFile struct {
@@ -38,8 +41,12 @@ type propertyFile struct {
 // cacheKey returns the cache key of a step's resolved request and the
 // canonical JSON it hashes (encoding/json sorts map keys, so equal inputs
 // encode equally).
-func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.Step, req step.Request) (key, inputs string, err error) {
-	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args}
+func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.Step, req step.Request, sec *secrets) (key, inputs string, err error) {
+	secretsDigest := sec.cacheDigest(req.Args)
+	if sec.active() { // no secret in the key's inputs, not even under an unkeyed hash
+		req.Args = sec.maskMap(req.Args)
+	}
+	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Secrets: secretsDigest}
 	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
 		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
 		for name, pf := range st.PropertyFiles {
@@ -130,6 +137,9 @@ func explainChange(before, after string, spec step.Spec) string {
 	}
 	if !reflect.DeepEqual(a.PropertyFiles, b.PropertyFiles) {
 		out = append(out, "property files")
+	}
+	if a.Secrets != b.Secrets {
+		out = append(out, "secret values")
 	}
 	artifacts := make(map[string]bool)
 	for _, f := range spec.Args {

@@ -55,6 +55,13 @@ type Engine struct {
 	// (defaults os.Getpid() and os.Hostname()).
 	PID  int
 	Host string
+	// Keys opens the keyring that protects secret values (secret
+	// parameters and {from_env: NAME} arguments); it is called only for an
+	// execution that has some. Nil: such executions fail to start.
+	Keys func() (Keys, error)
+	// LookupEnv resolves {from_env: NAME} arguments from the environment
+	// of the process running the steps. Nil: no variable is set.
+	LookupEnv func(name string) (string, bool)
 }
 
 // RunOptions configure one execution.
@@ -161,6 +168,14 @@ func (e *Engine) Run(ctx context.Context, p *pipeline.Pipeline, opts RunOptions)
 	if err != nil {
 		return nil, err
 	}
+	sec, err := e.newSecrets(p, params)
+	if err != nil {
+		return nil, err
+	}
+	stored, overrides, sealed, err := sec.record(p, params, opts.Params)
+	if err != nil {
+		return nil, err
+	}
 	source := opts.Source
 	if len(source) == 0 {
 		source = p.CanonicalJSON() // parses back to the same pipeline
@@ -180,7 +195,7 @@ func (e *Engine) Run(ctx context.Context, p *pipeline.Pipeline, opts RunOptions)
 	}
 	ex := &run.Execution{
 		ID: id, PipelineName: p.Name, PipelineDigest: p.Digest, DefinitionPath: defPath,
-		Params: params, Overrides: opts.Params, Status: run.Executing, StartedAt: now,
+		Params: stored, Overrides: overrides, SealedParams: sealed, Status: run.Executing, StartedAt: now,
 		SourceExecution: opts.From, SelectedSteps: opts.Steps,
 		Parallelism: opts.Parallelism, NoCache: opts.NoCache,
 		OwnerPID: pid, OwnerHost: host, Heartbeat: now,
@@ -207,7 +222,7 @@ func (e *Engine) Run(ctx context.Context, p *pipeline.Pipeline, opts RunOptions)
 	if err := e.Store.SaveStepRuns(ctx, all...); err != nil {
 		return nil, fmt.Errorf("recording steps of execution %s: %w", id, err)
 	}
-	return e.execute(ctx, p, ex, runs, selected, opts)
+	return e.execute(ctx, p, ex, params, sec, runs, selected, opts)
 }
 
 // Resume reruns the failed, stopped, interrupted and not-run steps of an
@@ -233,9 +248,21 @@ func (e *Engine) Resume(ctx context.Context, p *pipeline.Pipeline, id string, op
 	if ex.PipelineDigest != p.Digest {
 		return nil, fmt.Errorf("resuming %s: it ran pipeline version %.12s, not %.12s", id, ex.PipelineDigest, p.Digest)
 	}
-	params, err := p.CoerceParams(ex.Overrides)
+	overrides, err := e.unsealOverrides(ex)
+	if err != nil {
+		return nil, fmt.Errorf("resuming %s: %w", id, err)
+	}
+	params, err := p.CoerceParams(overrides)
 	if err != nil {
 		return nil, fmt.Errorf("resuming %s: parameters: %w", id, err)
+	}
+	sec, err := e.newSecrets(p, params)
+	if err != nil {
+		return nil, fmt.Errorf("resuming %s: %w", id, err)
+	}
+	masked, _, _, err := sec.record(p, params, nil)
+	if err != nil {
+		return nil, fmt.Errorf("resuming %s: %w", id, err)
 	}
 	stored, err := e.Store.StepRuns(ctx, id)
 	if err != nil {
@@ -269,7 +296,7 @@ func (e *Engine) Resume(ctx context.Context, p *pipeline.Pipeline, id string, op
 	// that read the same state loses here.
 	was := *ex
 	now := e.now()
-	ex.Params, ex.Status, ex.EndedAt, ex.FailureReason = params, run.Executing, time.Time{}, ""
+	ex.Params, ex.Status, ex.EndedAt, ex.FailureReason = masked, run.Executing, time.Time{}, ""
 	ex.OwnerPID, ex.OwnerHost, ex.Heartbeat, ex.StopRequested = pid, host, now, false
 	ex.NoCache, ex.Parallelism = opts.NoCache, opts.Parallelism
 	claimed, err := e.Store.ClaimExecution(ctx, ex, &was)
@@ -293,7 +320,7 @@ func (e *Engine) Resume(ctx context.Context, p *pipeline.Pipeline, id string, op
 			artifact.RemoveTree(d)
 		}
 	}
-	return e.execute(ctx, p, ex, runs, selected, opts)
+	return e.execute(ctx, p, ex, params, sec, runs, selected, opts)
 }
 
 func (e *Engine) staleAfter() time.Duration { return 15 * e.heartbeatInterval() }
@@ -418,13 +445,17 @@ func safeName(s string) string {
 
 // emitter serializes event callbacks.
 type emitter struct {
-	mu sync.Mutex
-	fn func(Event)
+	mu   sync.Mutex
+	fn   func(Event)
+	mask func(string) string // hides secret values in messages
 }
 
 func (em *emitter) emit(ev Event) {
 	if em.fn == nil {
 		return
+	}
+	if em.mask != nil {
+		ev.Message = em.mask(ev.Message)
 	}
 	em.mu.Lock()
 	defer em.mu.Unlock()

@@ -30,7 +30,7 @@ const abandonAfter = 10 * time.Second
 func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.StepRun, sc *scope) (string, error) {
 	e := x.e
 	save := func() error {
-		if err := e.Store.SaveStepRuns(rec, r); err != nil {
+		if err := x.store().SaveStepRuns(rec, r); err != nil {
 			return fmt.Errorf("recording step %s: %w", r.Step, err)
 		}
 		return nil
@@ -39,17 +39,23 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 		x.em.emit(Event{Time: e.now(), ExecutionID: x.ex.ID, Step: r.Step, StepStatus: r.Status, Attempt: r.Attempts, Message: msg})
 	}
 	fail := func(status run.StepStatus, reason string) error {
-		r.Status, r.EndedAt, r.FailureReason = status, e.now(), run.TruncateReason(reason)
+		r.Status, r.EndedAt, r.FailureReason = status, e.now(), run.TruncateReason(x.sec.mask(reason))
 		err := save()
 		emit(r.FailureReason)
 		return err
 	}
 
-	logf, err := openLog(e.LogPath(x.ex.ID, r.Step))
+	lf, err := openLog(e.LogPath(x.ex.ID, r.Step))
 	if err != nil {
 		return "", fail(run.StepFailed, err.Error())
 	}
-	defer logf.Close()
+	defer lf.Close()
+	var logf io.Writer = lf
+	if x.sec.active() {
+		rw := x.sec.writer(lf)
+		defer rw.Flush()
+		logf = rw
+	}
 
 	kind, ok := e.Kinds.Lookup(st.Kind)
 	if !ok {
@@ -71,7 +77,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	}
 
 	if !spec.NoCache {
-		key, inputs, err := cacheKey(ctx, kind, spec, st, req)
+		key, inputs, err := cacheKey(ctx, kind, spec, st, req, x.sec)
 		if err != nil {
 			return "", fail(run.StepFailed, fmt.Sprintf("computing cache key: %v", err))
 		}
@@ -123,7 +129,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 			err = x.collect(ctx, st, spec, req, &res)
 			if err == nil {
 				r.Status, r.EndedAt, r.FailureReason = run.StepSucceeded, e.now(), ""
-				r.Outputs, r.Properties = res.Outputs, res.Properties
+				r.Outputs, r.Properties = res.Outputs, x.sec.maskMap(res.Properties)
 				err := save()
 				emit("")
 				return "", err
@@ -140,9 +146,9 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 			if fe != nil {
 				msg = fe.Message
 			}
-			return msg, fail(run.StepFailed, err.Error())
+			return x.sec.mask(msg), fail(run.StepFailed, err.Error())
 		}
-		r.FailureReason = run.TruncateReason(err.Error())
+		r.FailureReason = run.TruncateReason(x.sec.mask(err.Error()))
 		emit(fmt.Sprintf("attempt %d failed (%v); retrying in %s", attempt, err, wait))
 		t := time.NewTimer(wait)
 		select {
@@ -194,7 +200,7 @@ func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.St
 		defer cancel()
 	}
 	workRoot := filepath.Join(x.e.home(), "work")
-	if err := os.MkdirAll(workRoot, 0o755); err != nil {
+	if err := os.MkdirAll(workRoot, 0o700); err != nil { // owner only: programs may write secrets
 		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
 	}
 	wd, err := os.MkdirTemp(workRoot, safeName(x.ex.ID+"-"+req.StepName)+"-")
@@ -203,7 +209,7 @@ func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.St
 	}
 	env := step.Env{
 		Store: x.e.Artifacts, WorkDir: wd, Log: log,
-		Logger: x.e.logger().With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
+		Logger: x.sec.logger(x.e.logger()).With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
 	}
 	type outcome struct {
 		res step.Result
@@ -442,10 +448,11 @@ type lockedFile struct {
 }
 
 func openLog(path string) (*lockedFile, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	// Owner only: a program may print what it should not.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating log directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening step log: %w", err)
 	}

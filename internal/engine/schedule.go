@@ -43,6 +43,10 @@ type execution struct {
 	// running names the steps a worker owns; the scheduler reads no field
 	// of their records until they come back.
 	running map[string]bool
+	// params are the parameter values (ex.Params masks the secret ones);
+	// sec are the execution's secret values.
+	params map[string]any
+	sec    *secrets
 }
 
 // status returns a step's status as the scheduler may read it.
@@ -57,10 +61,10 @@ func (x *execution) status(name string) (run.StepStatus, bool) {
 	return r.Status, true
 }
 
-func (e *Engine) execute(parent context.Context, p *pipeline.Pipeline, ex *run.Execution, runs map[string]*run.StepRun, selected map[string]bool, opts RunOptions) (*run.Execution, error) {
+func (e *Engine) execute(parent context.Context, p *pipeline.Pipeline, ex *run.Execution, params map[string]any, sec *secrets, runs map[string]*run.StepRun, selected map[string]bool, opts RunOptions) (*run.Execution, error) {
 	x := &execution{
-		e: e, p: p, ex: ex, runs: runs, selected: selected, g: newGraph(p), opts: opts,
-		em: &emitter{fn: opts.OnEvent}, done: make(chan stepDone), running: make(map[string]bool),
+		e: e, p: p, ex: ex, params: params, sec: sec, runs: runs, selected: selected, g: newGraph(p), opts: opts,
+		em: &emitter{fn: opts.OnEvent, mask: sec.mask}, done: make(chan stepDone), running: make(map[string]bool),
 	}
 	// Records are written with a context that outlives cancellation, so a
 	// stopped execution still records how it ended.
@@ -120,7 +124,8 @@ func (e *Engine) execute(parent context.Context, p *pipeline.Pipeline, ex *run.E
 			ex.Status = run.Succeeded
 		}
 	}
-	if err := e.Store.UpdateExecution(rec, ex); err != nil {
+	ex.FailureReason = sec.mask(ex.FailureReason)
+	if err := x.store().UpdateExecution(rec, ex); err != nil {
 		return ex, fmt.Errorf("recording the end of execution %s: %w", ex.ID, err)
 	}
 	x.em.emit(Event{Time: ex.EndedAt, ExecutionID: ex.ID, Status: ex.Status, Message: ex.FailureReason})
@@ -227,7 +232,7 @@ func (x *execution) loop(ctx, rec context.Context) (failure string, storeErr err
 				// current one, or the execution would read as
 				// Interrupted until the next heartbeat.
 				x.ex.Status, x.ex.Heartbeat = run.Stopping, x.e.now()
-				if err := x.e.Store.UpdateExecution(rec, x.ex); err != nil && storeErr == nil {
+				if err := x.store().UpdateExecution(rec, x.ex); err != nil && storeErr == nil {
 					storeErr = err
 				}
 				x.em.emit(Event{Time: x.e.now(), ExecutionID: x.ex.ID, Status: run.Stopping, Message: context.Cause(ctx).Error()})
@@ -258,7 +263,7 @@ func (x *execution) decide(ctx, rec context.Context, name string, r *run.StepRun
 	if reason, skip := x.skipReason(st); skip {
 		now := x.e.now()
 		r.Status, r.StartedAt, r.EndedAt, r.CacheNote = run.StepSkipped, now, now, reason
-		if err := x.e.Store.SaveStepRuns(rec, r); err != nil {
+		if err := x.store().SaveStepRuns(rec, r); err != nil {
 			return false, fmt.Errorf("recording step %s: %w", name, err)
 		}
 		x.em.emit(Event{Time: now, ExecutionID: x.ex.ID, Step: name, StepStatus: run.StepSkipped, Message: reason})
@@ -267,7 +272,7 @@ func (x *execution) decide(ctx, rec context.Context, name string, r *run.StepRun
 	sc := x.scope(name)
 	if st.Kind == pipeline.KindCondition {
 		x.condition(st, r, sc)
-		if err := x.e.Store.SaveStepRuns(rec, r); err != nil {
+		if err := x.store().SaveStepRuns(rec, r); err != nil {
 			return false, fmt.Errorf("recording step %s: %w", name, err)
 		}
 		msg := r.FailureReason
@@ -346,5 +351,5 @@ func (x *execution) scope(name string) *scope {
 			done[d] = &c
 		}
 	}
-	return &scope{ex: x.ex, runs: done}
+	return &scope{ex: x.ex, params: x.params, env: x.sec.env, runs: done}
 }

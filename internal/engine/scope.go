@@ -10,13 +10,23 @@ import (
 // scope resolves references against an execution's parameters and the
 // recorded results of its finished steps. It implements pipeline.Scope.
 type scope struct {
-	ex   *run.Execution
-	runs map[string]*run.StepRun
+	ex     *run.Execution
+	params map[string]any    // with secret values (ex.Params masks them)
+	env    map[string]string // the set {from_env: NAME} variables
+	runs   map[string]*run.StepRun
 }
+
+var _ pipeline.EnvScope = (*scope)(nil)
 
 // Param implements pipeline.Scope.
 func (s *scope) Param(name string) (any, bool) {
-	v, ok := s.ex.Params[name]
+	v, ok := s.params[name]
+	return v, ok
+}
+
+// Env implements pipeline.EnvScope.
+func (s *scope) Env(name string) (string, bool) {
+	v, ok := s.env[name]
 	return v, ok
 }
 

@@ -109,6 +109,9 @@ type Execution struct {
 	OwnerHost     string
 	Heartbeat     time.Time
 	StopRequested bool
+	// SealedParams holds the values of the secret parameters given, sealed
+	// by the engine's keyring (Params and Overrides show them as "***").
+	SealedParams []byte `json:"-"`
 }
 
 // Effective returns the status to show: Interrupted for an execution that

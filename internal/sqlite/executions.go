@@ -106,11 +106,11 @@ func (s *ExecutionStore) CreateExecution(ctx context.Context, e *run.Execution) 
 	}
 	_, err = s.db.db.ExecContext(ctx, `INSERT INTO executions (id, pipeline_digest, pipeline_name, definition_path,
 		params, overrides, status, started_at, ended_at, failure_reason, source_execution, selected_steps,
-		parallelism, no_cache, owner_pid, owner_host, heartbeat_at, stop_requested)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		parallelism, no_cache, owner_pid, owner_host, heartbeat_at, stop_requested, sealed_params)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 		e.ID, e.PipelineDigest, e.PipelineName, e.DefinitionPath, params, overrides, string(e.Status),
 		unixNanos(e.StartedAt), unixNanos(e.EndedAt), e.FailureReason, e.SourceExecution, selected,
-		e.Parallelism, e.NoCache, e.OwnerPID, e.OwnerHost, unixNanos(e.Heartbeat))
+		e.Parallelism, e.NoCache, e.OwnerPID, e.OwnerHost, unixNanos(e.Heartbeat), nonNilBytes(e.SealedParams))
 	if err != nil {
 		return fmt.Errorf("inserting execution %s: %w", e.ID, err)
 	}
@@ -166,9 +166,17 @@ func (s *ExecutionStore) ClaimExecution(ctx context.Context, e, was *run.Executi
 	return n == 1, nil
 }
 
+// nonNilBytes stores nil as an empty blob (the column is NOT NULL).
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
 const executionCols = `id, pipeline_digest, pipeline_name, definition_path, params, overrides, status,
 	started_at, ended_at, failure_reason, source_execution, selected_steps, parallelism, no_cache,
-	owner_pid, owner_host, heartbeat_at, stop_requested`
+	owner_pid, owner_host, heartbeat_at, stop_requested, sealed_params`
 
 func scanExecution(row interface{ Scan(...any) error }) (*run.Execution, error) {
 	var (
@@ -180,7 +188,7 @@ func scanExecution(row interface{ Scan(...any) error }) (*run.Execution, error) 
 	)
 	if err := row.Scan(&e.ID, &e.PipelineDigest, &e.PipelineName, &e.DefinitionPath, &params, &overrides,
 		&status, &started, &ended, &e.FailureReason, &e.SourceExecution, &sel, &e.Parallelism, &noCache,
-		&e.OwnerPID, &e.OwnerHost, &heartbeat, &stop); err != nil {
+		&e.OwnerPID, &e.OwnerHost, &heartbeat, &stop, &e.SealedParams); err != nil {
 		return nil, err
 	}
 	e.Status, e.NoCache, e.StopRequested = run.Status(status), noCache, stop

@@ -8,8 +8,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +36,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// WAL: readers never block the writer; synchronous=NORMAL is durable
 	// across process crashes (kill -9) in WAL mode; busy_timeout makes
 	// concurrent processes (a CLI beside a server) wait instead of failing.
+	// Readable by the owner only: the records may name what users keep
+	// private. SQLite gives the -wal and -shm files the database's mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("creating database %s: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	sdb, err := sql.Open("sqlite", dsn)

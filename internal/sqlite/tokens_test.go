@@ -181,3 +181,20 @@ func TestTokenStoreConcurrentCreatesOfOneNameLeaveOne(t *testing.T) {
 		t.Errorf("%d creates succeeded, want 1", ok)
 	}
 }
+
+func TestOpenCreatesTheDatabaseForItsOwnerOnly(t *testing.T) {
+	t.Parallel()
+	_, db, path := tokenService(t)
+	if _, err := db.SQL().ExecContext(t.Context(), `INSERT INTO ferry_meta (key, value) VALUES ('k', 'v')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %04o, want 0600", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
+}
