@@ -157,4 +157,12 @@ steps:
 	if l := local("logs", ran.ID, "hello"); !strings.HasSuffix(l.stdout, "\nhi from the server\n") {
 		t.Errorf("log of the remote run: %q", l.stdout)
 	}
+	// The text progress is driven by the server's events.
+	r = remote(operator, "run", file, "--no-cache")
+	if r.code != 0 || !strings.Contains(r.stdout, "hello") || !regexp.MustCompile(`execution e-\S+ Succeeded in`).MatchString(r.stdout) {
+		t.Errorf("remote run (text): exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := remote(operator, "logs", ran.ID, "hello"); !strings.HasSuffix(r.stdout, "\nhi from the server\n") {
+		t.Errorf("remote logs of the remote run: %q %q", r.stdout, r.stderr)
+	}
 }
