@@ -166,3 +166,31 @@ steps:
 		t.Errorf("remote logs of the remote run: %q %q", r.stdout, r.stderr)
 	}
 }
+
+// TestServerAuthRule: without tokens, ferry server refuses a non-loopback
+// address unless --insecure-no-auth; with tokens it serves and asks for
+// them; a loopback address without tokens is open, as before.
+func TestServerAuthRule(t *testing.T) {
+	t.Parallel()
+	home := artifacttest.TempDir(t)
+	res := ferry(t, t.Context(), home, "server", "--addr", "0.0.0.0:0")
+	if res.code != 1 || !strings.Contains(res.stderr, "refusing to serve 0.0.0.0:0 without authentication") || !strings.Contains(res.stderr, "--insecure-no-auth") {
+		t.Errorf("non-loopback without tokens: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := ferry(t, t.Context(), home, "server", "--tls-cert", "x.pem"); res.code != 2 {
+		t.Errorf("--tls-cert without --tls-key: exit %d, stderr %q", res.code, res.stderr)
+	}
+	open := startServer(t, home, "server", "--addr", "127.0.0.1:0")
+	if r := ferryEnv(t, t.Context(), map[string]string{"FERRY_SERVER": open}, "executions"); r.code != 0 {
+		t.Errorf("loopback without tokens: exit %d %q", r.code, r.stderr)
+	}
+	startServer(t, home, "server", "--addr", "0.0.0.0:0", "--insecure-no-auth")
+	tok := createToken(t, home, "ops", "viewer")
+	guarded := startServer(t, home, "server", "--addr", "0.0.0.0:0")
+	if r := ferryEnv(t, t.Context(), map[string]string{"FERRY_SERVER": guarded}, "executions"); r.code != 1 || !strings.Contains(r.stderr, "unauthenticated") {
+		t.Errorf("with tokens, no token: exit %d %q", r.code, r.stderr)
+	}
+	if r := ferryEnv(t, t.Context(), map[string]string{"FERRY_SERVER": guarded, "FERRY_TOKEN": tok}, "executions"); r.code != 0 {
+		t.Errorf("with a viewer token: exit %d %q", r.code, r.stderr)
+	}
+}
