@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"strings"
 
 	"github.com/ferryml/ferry/internal/app"
@@ -19,7 +18,7 @@ import (
 type ops interface {
 	ListExecutions(ctx context.Context, opts app.ListOptions) (app.ExecutionPage, error)
 	Execution(ctx context.Context, id string) (app.Execution, error)
-	Log(ctx context.Context, id, step string) (io.ReadCloser, error)
+	Log(ctx context.Context, id, step string) (*app.StepLog, error)
 	Stop(ctx context.Context, id string) (app.Execution, error)
 	Wait(ctx context.Context, id string) (app.Execution, error)
 	Run(ctx context.Context, req app.RunRequest, onEvent func(engine.Event)) (app.Execution, error)

@@ -404,6 +404,9 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer f.Close()
+	if f.Note != "" {
+		fmt.Fprintln(m.Stderr, f.Note)
+	}
 	if _, err := io.Copy(m.Stdout, f); err != nil {
 		return fmt.Errorf("reading log: %w", err)
 	}

@@ -11,6 +11,13 @@ import (
 	"github.com/ferryml/ferry/internal/run"
 )
 
+// Headers of a step log's answer: the execution whose log it is, and a
+// note when that is not the one asked for (a cache hit).
+const (
+	HeaderLogExecution = "X-Ferry-Log-Execution"
+	HeaderLogNote      = "X-Ferry-Log-Note"
+)
+
 func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	limit, err := queryInt(r, "limit", 0)
 	if err != nil {
@@ -180,6 +187,10 @@ func (s *Server) stepLog(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
+	if f.Note != "" {
+		w.Header().Set(HeaderLogNote, f.Note)
+	}
+	w.Header().Set(HeaderLogExecution, f.Execution)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if _, err := io.Copy(w, f); err != nil && !errors.Is(err, r.Context().Err()) {

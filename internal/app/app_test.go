@@ -195,12 +195,14 @@ func TestLogOfCacheHit(t *testing.T) {
 	if second.Steps[0].Status != run.StepCacheHit {
 		t.Fatalf("second run: %s", second.Steps[0].Status)
 	}
-	// The engine may write a note as the hit's log; without one, the
-	// error names the execution whose log it is.
-	if f, err := b.app.Log(t.Context(), second.ID, "a"); err == nil {
-		f.Close()
-	} else if !errors.Is(err, app.ErrNotFound) || !strings.Contains(err.Error(), "cache hit") || !strings.Contains(err.Error(), first.ID) {
-		t.Errorf("Log of a cache hit: %v, want ErrNotFound naming %s", err, first.ID)
+	l, err := b.app.Log(t.Context(), second.ID, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(l)
+	l.Close()
+	if l.Execution != first.ID || !strings.Contains(l.Note, "a cache hit") || !strings.Contains(string(text), "hi\n") {
+		t.Errorf("Log of a cache hit: execution %s, note %q, text %q; want %s's log", l.Execution, l.Note, text, first.ID)
 	}
 	if _, err := b.app.Log(t.Context(), second.ID, "nope"); !errors.Is(err, app.ErrNotFound) {
 		t.Errorf("Log of an unknown step: %v", err)

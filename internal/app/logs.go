@@ -11,30 +11,43 @@ import (
 	"github.com/ferryml/ferry/internal/run"
 )
 
-// Log opens the log of a step of an execution. A step that did not run
-// in the execution (a cache hit, or taken from another execution by a
-// selective run) has no log of its own: the error (ErrNotFound) names the
-// execution whose log it is.
-func (a *App) Log(ctx context.Context, id, step string) (io.ReadCloser, error) {
+// StepLog is an open step log; the caller closes it.
+type StepLog struct {
+	io.ReadCloser
+	// Execution is the execution whose log this is: the one asked for or,
+	// for a step that did not run there (a cache hit, or a step a
+	// selective run took from another execution), the one that ran it.
+	Execution string
+	// Note says so in that case ("" otherwise).
+	Note string
+}
+
+// Log opens the log of a step of an execution. A step that did not run in
+// the execution has no log of its own there: Log opens the log of the
+// execution that ran it and says so in the Note.
+func (a *App) Log(ctx context.Context, id, step string) (*StepLog, error) {
 	s, ex, err := a.stepOf(ctx, id, step)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(engine.LogPath(a.cfg.Home, ex.ID, step))
-	if errors.Is(err, os.ErrNotExist) {
-		if s.SourceExecution != "" && s.SourceExecution != ex.ID {
-			why := "was a cache hit"
-			if s.Provenance == string(run.FromSelection) {
-				why = "was taken from another execution"
-			}
-			return nil, fmt.Errorf("step %q of execution %s %s: its log is that of execution %s: %w", step, ex.ID, why, s.SourceExecution, ErrNotFound)
+	from, note := ex.ID, ""
+	if s.Provenance != "" && s.SourceExecution != "" && s.SourceExecution != ex.ID {
+		why := "a cache hit"
+		if s.Provenance == string(run.FromSelection) {
+			why = "not selected in this run"
 		}
-		return nil, fmt.Errorf("step %q of execution %s has no log (it has not run here): %w", step, ex.ID, ErrNotFound)
+		from = s.SourceExecution
+		note = fmt.Sprintf("step %q did not run in execution %s (%s): this is the log of execution %s, %s",
+			step, ex.ID, why, from, engine.LogPath(a.cfg.Home, from, step))
+	}
+	f, err := os.Open(engine.LogPath(a.cfg.Home, from, step))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("step %q of execution %s has no log (it has not run here): %w", step, from, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading log: %w", err)
 	}
-	return f, nil
+	return &StepLog{ReadCloser: f, Execution: from, Note: note}, nil
 }
 
 func (a *App) stepOf(ctx context.Context, id, step string) (StepRun, Execution, error) {
@@ -64,7 +77,12 @@ func (a *App) TailLog(ctx context.Context, id, step string, offset int64, fn fun
 		f, err := os.Open(engine.LogPath(a.cfg.Home, ex.ID, step))
 		switch {
 		case errors.Is(err, os.ErrNotExist) && done:
-			_, err := a.Log(ctx, id, step) // the error that says why
+			l, err := a.Log(ctx, id, step) // another execution's, or the error that says why
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			_, err = copyFrom(l.ReadCloser.(*os.File), offset, buf, fn)
 			return err
 		case errors.Is(err, os.ErrNotExist):
 		case err != nil:

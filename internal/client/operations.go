@@ -44,7 +44,7 @@ func (c *Client) Execution(ctx context.Context, id string) (app.Execution, error
 }
 
 // Log returns a step's log; the caller closes it.
-func (c *Client) Log(ctx context.Context, id, step string) (io.ReadCloser, error) {
+func (c *Client) Log(ctx context.Context, id, step string) (*app.StepLog, error) {
 	req, err := c.request(ctx, http.MethodGet, path("executions", id, "steps", step, "logs"), nil, nil)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (c *Client) Log(ctx context.Context, id, step string) (io.ReadCloser, error
 	if err != nil {
 		return nil, err
 	}
-	return resp.Body, nil
+	return &app.StepLog{ReadCloser: resp.Body, Execution: resp.Header.Get(api.HeaderLogExecution), Note: resp.Header.Get(api.HeaderLogNote)}, nil
 }
 
 // TailLog sends a step's log to fn as it grows, until the step is done.
