@@ -165,6 +165,20 @@ steps:
 	if r := remote(operator, "logs", ran.ID, "hello"); !strings.HasSuffix(r.stdout, "\nhi from the server\n") {
 		t.Errorf("remote logs of the remote run: %q %q", r.stdout, r.stderr)
 	}
+	// A cache hit's log is the log of the run it reused, said on stderr,
+	// alike through the server and locally.
+	r = remote(operator, "run", file, "--output", "json")
+	var hit struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &hit); err != nil || r.code != 0 {
+		t.Fatalf("third run: %v %s %s", err, r.stdout, r.stderr)
+	}
+	l = local("logs", hit.ID, "hello")
+	r = remote(operator, "logs", hit.ID, "hello")
+	if l.code != 0 || l.stdout != r.stdout || l.stderr != r.stderr || !strings.Contains(l.stderr, "did not run in execution") {
+		t.Errorf("logs of a cache hit: local %d %q %q; remote %d %q %q", l.code, l.stdout, l.stderr, r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestServerAuthRule: without tokens, ferry server refuses a non-loopback
