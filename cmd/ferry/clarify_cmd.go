@@ -48,6 +48,9 @@ func cmdClarify(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	res, err := clarify.Run(ctx, cfg, *dataPath, pred, *outDir, clarify.Options{BaselineDirs: []string{filepath.Dir(*dataPath)}})
+	if errors.Is(err, clarify.ErrModelNeeded) {
+		return fmt.Errorf("%w (--model MODEL)", err)
+	}
 	if err != nil {
 		return err
 	}

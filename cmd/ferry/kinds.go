@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/evaluate"
@@ -18,19 +17,6 @@ import (
 	"github.com/ferryml/ferry/internal/step/training"
 	"github.com/ferryml/ferry/internal/step/transform"
 )
-
-// kinds returns the step kinds this binary knows, bound to the home's
-// model registry, ready to run. Every kind is registered here, explicitly.
-func (m *Main) kinds(ctx context.Context) (*step.Registry, error) {
-	if _, err := m.stepLogLimit(); err != nil {
-		return nil, err
-	}
-	reg, err := m.Registry(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return m.buildKinds(reg), nil
-}
 
 // kindSpecs returns the same kinds for validation only: their specs are
 // complete, but the kinds that act on the registry have none and must not

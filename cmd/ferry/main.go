@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
@@ -47,6 +48,10 @@ type Main struct {
 	home  string
 	db    *sqlite.DB
 	store *artifact.Dir
+	app   *app.App
+	// server is the API the commands act through (--server or
+	// FERRY_SERVER); empty for the local home.
+	server string
 	// usageShown records that a flag set printed its usage (the flag
 	// package does so on a parse error, after printing the error).
 	usageShown bool
@@ -105,6 +110,11 @@ func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
 // Run runs one command line and returns the exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	defer m.Close()
+	args, err := m.globalFlags(args)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "ferry: %v\n", err)
+		return 2
+	}
 	cmds := m.commands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		m.usage(cmds)
@@ -121,7 +131,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stderr, "ferry: unknown command %q (ferry help lists the commands)\n", args[0])
 		return 2
 	}
-	err := c.run(ctx, m, args[1:])
+	err = c.run(ctx, m, args[1:])
 	switch {
 	case err == nil:
 		return 0
@@ -139,7 +149,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 		return ex.code
 	}
-	fmt.Fprintf(m.Stderr, "ferry %s: %v\n", args[0], err)
+	fmt.Fprintf(m.Stderr, "ferry %s: %v\n", args[0], withFlagHint(err))
 	return 1
 }
 
@@ -150,11 +160,11 @@ func (m *Main) usage(cmds map[string]command) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("Ferry: typed, cached ML pipelines, XGBoost-compatible training, Clarify reports,\na model registry and endpoints, in one binary.\n\nUsage: ferry COMMAND [flags] [args]\n\nCommands:\n")
+	b.WriteString("Ferry: typed, cached ML pipelines, XGBoost-compatible training, Clarify reports,\na model registry and endpoints, in one binary.\n\nUsage: ferry [--server URL] COMMAND [flags] [args]\n\nCommands:\n")
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-12s %s\n", n, cmds[n].summary)
 	}
-	b.WriteString("\nState lives under $FERRY_HOME (default ./.ferry). Run 'ferry COMMAND --help' for a command's flags.\n")
+	b.WriteString("\nState lives under $FERRY_HOME (default ./.ferry). With --server URL (or $FERRY_SERVER, and\n$FERRY_TOKEN), executions, steps, logs, stop, resume, run, models and endpoints act through a\nFerry server's API instead. Run 'ferry COMMAND --help' for a command's flags.\n")
 	fmt.Fprint(m.Stdout, b.String())
 }
 
@@ -225,8 +235,32 @@ func (m *Main) Store() (*artifact.Dir, error) {
 	return s, nil
 }
 
+// globalFlags takes the flags that come before the command
+// (--server URL) off args; FERRY_SERVER is the default of --server.
+func (m *Main) globalFlags(args []string) ([]string, error) {
+	m.server = m.Getenv("FERRY_SERVER")
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--server" || a == "-server":
+			if len(args) < 2 {
+				return nil, errors.New("--server needs a URL")
+			}
+			m.server, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--server=") || strings.HasPrefix(a, "-server="):
+			m.server, args = a[strings.Index(a, "=")+1:], args[1:]
+		default:
+			return args, nil
+		}
+	}
+	return args, nil
+}
+
 // Close releases what Run opened.
 func (m *Main) Close() error {
+	if m.app != nil {
+		m.app.Close()
+		m.app = nil
+	}
 	if m.db != nil {
 		err := m.db.Close()
 		m.db = nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
@@ -94,7 +95,7 @@ func TestRunAndInspect(t *testing.T) {
 	}
 
 	list := ferry(t, ctx, home, "executions", "--output", "json")
-	var exs []executionJSON
+	var exs []app.Execution
 	if err := json.Unmarshal([]byte(list.stdout), &exs); err != nil {
 		t.Fatalf("executions --output json: %v\n%s", err, list.stdout)
 	}
@@ -221,10 +222,10 @@ func waitForStep(t *testing.T, ctx context.Context, home, step, status string) s
 	for time.Now().Before(deadline) {
 		list := ferry(t, ctx, home, "executions", "--output", "json")
 		last = list.stdout + list.stderr
-		var exs []executionJSON
+		var exs []app.Execution
 		if json.Unmarshal([]byte(list.stdout), &exs) == nil && len(exs) > 0 {
 			show := ferry(t, ctx, home, "executions", "show", exs[0].ID, "--output", "json")
-			var ex executionJSON
+			var ex app.Execution
 			last = show.stdout + show.stderr
 			if json.Unmarshal([]byte(show.stdout), &ex) == nil {
 				for _, s := range ex.Steps {
@@ -262,7 +263,7 @@ steps:
 		t.Fatal(err)
 	}
 	list := ferry(t, ctx, home, "executions", "--output", "json")
-	var exs []executionJSON
+	var exs []app.Execution
 	if err := json.Unmarshal([]byte(list.stdout), &exs); err != nil || len(exs) != 1 || exs[0].Status != "Failed" {
 		t.Fatalf("executions: %v %+v", err, exs)
 	}

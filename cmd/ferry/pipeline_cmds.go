@@ -7,17 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
-	"github.com/ferryml/ferry/internal/sqlite"
 )
 
 func cmdValidate(ctx context.Context, m *Main, args []string) error {
@@ -52,33 +54,6 @@ func checkOutput(format string) error {
 		return &exitError{2, fmt.Sprintf("--output %q: want text or json", format)}
 	}
 	return nil
-}
-
-// executionStore opens the home's execution records.
-func (m *Main) executionStore(ctx context.Context) (*sqlite.ExecutionStore, error) {
-	db, err := m.DB(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sqlite.NewExecutionStore(db), nil
-}
-
-// engine wires an engine over the home's database and artifact store.
-func (m *Main) engine(ctx context.Context) (*engine.Engine, *sqlite.ExecutionStore, error) {
-	es, err := m.executionStore(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	store, err := m.Store()
-	if err != nil {
-		return nil, nil, err
-	}
-	kinds, err := m.kinds(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &engine.Engine{Kinds: kinds, Store: es, Artifacts: store, Home: m.Home(), Logger: m.Logger,
-		Keys: m.secretKeys(), LookupEnv: m.lookupEnv}, es, nil
 }
 
 // loadPipeline parses and validates a definition; every problem is
@@ -132,27 +107,24 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, es, err := m.engine(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	opts := engine.RunOptions{Source: src, Params: params, NoCache: *noCache, Parallelism: *parallelism}
+	name := pos[0]
+	if abs, err := filepath.Abs(name); err == nil && m.remote() {
+		name = abs // the server resolves the definition's local paths
+	}
+	req := app.RunRequest{Name: name, Source: src, Params: params, NoCache: *noCache, Parallelism: *parallelism, From: *from}
 	if *steps != "" {
 		for _, s := range strings.Split(*steps, ",") {
 			if s = strings.TrimSpace(s); s != "" {
-				opts.Steps = append(opts.Steps, s)
+				req.Steps = append(req.Steps, s)
 			}
 		}
 	}
-	if *from != "" {
-		src, err := es.ResolveExecution(ctx, *from)
-		if err != nil {
-			return err
-		}
-		opts.From = src.ID
-	}
-	return m.execute(ctx, es, p, *output, opts, func(opts engine.RunOptions) (*run.Execution, error) {
-		return eng.Run(ctx, p, opts)
+	return m.execute(p, *output, func(onEvent func(engine.Event)) (app.Execution, error) {
+		return o.Run(ctx, req, onEvent)
 	})
 }
 
@@ -165,64 +137,63 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, es, err := m.engine(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	ex, err := es.ResolveExecution(ctx, pos[0])
+	ex, err := o.Execution(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	src, err := es.PipelineSource(ctx, ex.PipelineDigest)
+	src, err := o.PipelineSource(ctx, ex.Pipeline, ex.PipelineDigest)
 	if err != nil {
 		return err
 	}
-	name := ex.DefinitionPath
-	if name == "" {
-		name = ex.PipelineName + ".yaml"
-	}
-	p, err := m.loadPipeline(name, src)
+	p, err := m.loadPipeline(ex.Pipeline+".yaml", src)
 	if err != nil {
 		return err
 	}
-	opts := engine.RunOptions{NoCache: *noCache, Parallelism: *parallelism}
-	return m.execute(ctx, es, p, *output, opts, func(opts engine.RunOptions) (*run.Execution, error) {
-		return eng.Resume(ctx, p, ex.ID, opts)
+	req := app.ResumeRequest{NoCache: *noCache, Parallelism: *parallelism}
+	return m.execute(p, *output, func(onEvent func(engine.Event)) (app.Execution, error) {
+		return o.Resume(ctx, ex.ID, req, onEvent)
 	})
 }
 
 // execute runs or resumes an execution with progress on m.Stdout, then
 // prints the result; it fails with status 1 when the execution does not
 // succeed.
-func (m *Main) execute(ctx context.Context, es *sqlite.ExecutionStore, p *pipeline.Pipeline, output string,
-	opts engine.RunOptions, start func(engine.RunOptions) (*run.Execution, error)) error {
+func (m *Main) execute(p *pipeline.Pipeline, output string, start func(onEvent func(engine.Event)) (app.Execution, error)) error {
 	var prog *progress
+	var onEvent func(engine.Event)
 	if output == "text" {
 		var done func()
 		prog, done = m.startProgress(p)
 		defer done()
-		opts.OnEvent = prog.event
+		onEvent = prog.event
 	}
-	ex, err := start(opts)
-	if err != nil {
-		return err
-	}
-	// An interrupt cancels ctx and stops the execution; still report it.
-	steps, err := es.StepRuns(context.WithoutCancel(ctx), ex.ID)
+	ex, err := start(onEvent)
 	if err != nil {
 		return err
 	}
 	if output == "json" {
-		if err := writeJSON(m.Stdout, showJSON(ex, ex.Status, steps)); err != nil {
+		if err := writeJSON(m.Stdout, ex); err != nil {
 			return err
 		}
 	} else {
-		prog.finish(ex)
+		prog.finish(&run.Execution{ID: ex.ID, Status: ex.Status, StartedAt: ex.StartedAt, EndedAt: timeOf(ex.EndedAt), FailureReason: ex.FailureReason})
 	}
 	if ex.Status != run.Succeeded {
 		return &exitError{1, fmt.Sprintf("execution %s %s: %s", ex.ID, ex.Status, ex.FailureReason)}
 	}
 	return nil
+}
+
+// timeOf returns *t, or the zero time for nil.
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func isTerminal(w io.Writer, getenv func(string) string) bool {
@@ -243,90 +214,14 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// effective returns the status to show for an execution (Interrupted when
-// its process died).
-func effective(ex *run.Execution) run.Status {
-	host, _ := os.Hostname()
-	return ex.Effective(time.Now(), host, engine.StaleAfter(0), engine.ProcessAlive)
-}
-
-// executionJSON is the scripting form of an execution.
-type executionJSON struct {
-	ID              string            `json:"id"`
-	Pipeline        string            `json:"pipeline"`
-	PipelineDigest  string            `json:"pipeline_digest"`
-	Status          run.Status        `json:"status"`
-	StartedAt       time.Time         `json:"started_at"`
-	EndedAt         *time.Time        `json:"ended_at,omitempty"`
-	FailureReason   string            `json:"failure_reason,omitempty"`
-	Parameters      map[string]any    `json:"parameters"`
-	Overrides       map[string]string `json:"overrides,omitempty"`
-	SourceExecution string            `json:"source_execution,omitempty"`
-	SelectedSteps   []string          `json:"selected_steps,omitempty"`
-	OwnerPID        int               `json:"owner_pid,omitempty"`
-	Steps           []stepJSON        `json:"steps,omitempty"`
-}
-
-// stepJSON is the scripting form of a step run.
-type stepJSON struct {
-	Name            string            `json:"name"`
-	Kind            string            `json:"kind"`
-	Status          run.StepStatus    `json:"status"`
-	Attempts        int               `json:"attempts"`
-	StartedAt       *time.Time        `json:"started_at,omitempty"`
-	EndedAt         *time.Time        `json:"ended_at,omitempty"`
-	FailureReason   string            `json:"failure_reason,omitempty"`
-	Outputs         map[string]string `json:"outputs,omitempty"`
-	Properties      map[string]any    `json:"properties,omitempty"`
-	CacheKey        string            `json:"cache_key,omitempty"`
-	Cache           string            `json:"cache,omitempty"`
-	Provenance      string            `json:"provenance,omitempty"`
-	SourceExecution string            `json:"source_execution,omitempty"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toJSON(ex *run.Execution, status run.Status) executionJSON {
-	return executionJSON{
-		ID: ex.ID, Pipeline: ex.PipelineName, PipelineDigest: ex.PipelineDigest, Status: status,
-		StartedAt: ex.StartedAt, EndedAt: timePtr(ex.EndedAt), FailureReason: ex.FailureReason,
-		Parameters: ex.Params, Overrides: ex.Overrides, SourceExecution: ex.SourceExecution,
-		SelectedSteps: ex.SelectedSteps, OwnerPID: ex.OwnerPID,
-	}
-}
-
-func showJSON(ex *run.Execution, status run.Status, steps []*run.StepRun) executionJSON {
-	j := toJSON(ex, status)
-	j.Steps = make([]stepJSON, 0, len(steps))
-	for _, r := range steps {
-		s := stepJSON{
-			Name: r.Step, Kind: r.Kind, Status: r.Status, Attempts: r.Attempts,
-			StartedAt: timePtr(r.StartedAt), EndedAt: timePtr(r.EndedAt), FailureReason: r.FailureReason,
-			Properties: r.Properties, CacheKey: r.CacheKey, Cache: r.CacheNote,
-			Provenance: string(r.Provenance), SourceExecution: r.SourceExecution,
-		}
-		if len(r.Outputs) > 0 {
-			s.Outputs = make(map[string]string, len(r.Outputs))
-			for k, v := range r.Outputs {
-				s.Outputs[k] = string(v)
-			}
-		}
-		j.Steps = append(j.Steps, s)
-	}
-	return j
-}
-
 func cmdExecutions(ctx context.Context, m *Main, args []string) error {
 	if len(args) > 0 && args[0] == "show" {
 		return cmdExecutionShow(ctx, m, args[1:])
 	}
-	fs := m.newFlagSet("executions", "[--limit N] [--output json]\n       ferry executions show EXECUTION [--output json]")
+	fs := m.newFlagSet("executions", "[--limit N] [--pipeline NAME] [--status STATUS] [--output json]\n       ferry executions show EXECUTION [--output json]")
 	limit := fs.Int("limit", 50, "show at most N executions, newest first (0: all)")
+	pipe := fs.String("pipeline", "", "only the executions of this pipeline")
+	status := fs.String("status", "", "only the executions with this status (Executing, Stopping, Stopped, Failed, Succeeded, Interrupted)")
 	output := outputFlag(fs)
 	if _, err := parseArgs(fs, args, output, 0, func(pos []string) error {
 		fs.Usage()
@@ -334,49 +229,66 @@ func cmdExecutions(ctx context.Context, m *Main, args []string) error {
 	}); err != nil {
 		return err
 	}
-	es, err := m.executionStore(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	exs, err := es.Executions(ctx, *limit)
+	exs, err := listExecutions(ctx, o, app.ListOptions{Pipeline: *pipe, Status: run.Status(*status)}, *limit)
 	if err != nil {
 		return err
 	}
-	out := make([]executionJSON, 0, len(exs))
-	for _, ex := range exs {
-		out = append(out, toJSON(ex, effective(ex)))
-	}
-	return m.emit(*output, out, func() error {
+	return m.emit(*output, exs, func() error {
 		return writeTable(m.Stdout, "ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tREASON", func(tw io.Writer) {
 			for _, ex := range exs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ex.ID, ex.PipelineName, effective(ex),
-					ex.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(ex.StartedAt, ex.EndedAt), oneLine(ex.FailureReason, 60))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ex.ID, ex.Pipeline, ex.Status,
+					ex.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(ex.StartedAt, timeOf(ex.EndedAt)), oneLine(ex.FailureReason, 60))
 			}
 		})
 	})
 }
 
+// listExecutions reads pages until it has limit executions (limit <= 0:
+// all of them).
+func listExecutions(ctx context.Context, o ops, opts app.ListOptions, limit int) ([]app.Execution, error) {
+	out := []app.Execution{}
+	for {
+		opts.Limit = app.MaxPageSize
+		if limit > 0 {
+			opts.Limit = min(limit-len(out), app.MaxPageSize)
+		}
+		page, err := o.ListExecutions(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Executions...)
+		if page.NextPageToken == "" || (limit > 0 && len(out) >= limit) {
+			return out, nil
+		}
+		opts.PageToken = page.NextPageToken
+	}
+}
+
 func cmdExecutionShow(ctx context.Context, m *Main, args []string) error {
-	output, ex, steps, err := m.executionArg(ctx, "executions show", args)
+	output, ex, err := m.executionArg(ctx, "executions show", args)
 	if err != nil {
 		return err
 	}
 	if output == "json" {
-		return writeJSON(m.Stdout, showJSON(ex, effective(ex), steps))
+		return writeJSON(m.Stdout, ex)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Execution:\t%s\n", ex.ID)
-	fmt.Fprintf(tw, "Pipeline:\t%s (version %.12s)\n", ex.PipelineName, ex.PipelineDigest)
-	fmt.Fprintf(tw, "Status:\t%s\n", effective(ex))
+	fmt.Fprintf(tw, "Pipeline:\t%s (version %.12s)\n", ex.Pipeline, ex.PipelineDigest)
+	fmt.Fprintf(tw, "Status:\t%s\n", ex.Status)
 	fmt.Fprintf(tw, "Started:\t%s\n", ex.StartedAt.Local().Format(time.RFC3339))
-	if !ex.EndedAt.IsZero() {
-		fmt.Fprintf(tw, "Ended:\t%s (%s)\n", ex.EndedAt.Local().Format(time.RFC3339), duration(ex.StartedAt, ex.EndedAt))
+	if ex.EndedAt != nil {
+		fmt.Fprintf(tw, "Ended:\t%s (%s)\n", ex.EndedAt.Local().Format(time.RFC3339), duration(ex.StartedAt, *ex.EndedAt))
 	}
 	if ex.FailureReason != "" {
 		fmt.Fprintf(tw, "Reason:\t%s\n", ex.FailureReason)
 	}
-	if len(ex.Params) > 0 {
-		b, _ := json.Marshal(ex.Params)
+	if len(ex.Parameters) > 0 {
+		b, _ := json.Marshal(ex.Parameters)
 		fmt.Fprintf(tw, "Parameters:\t%s\n", b)
 	}
 	if ex.SourceExecution != "" {
@@ -386,94 +298,82 @@ func cmdExecutionShow(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	fmt.Fprintln(m.Stdout)
-	return writeSteps(m.Stdout, steps)
+	return writeSteps(m.Stdout, ex.Steps)
 }
 
-func writeSteps(w io.Writer, steps []*run.StepRun) error {
+func writeSteps(w io.Writer, steps []app.StepRun) error {
 	return writeTable(w, "STEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tNOTE", func(tw io.Writer) {
 		for _, r := range steps {
 			note := r.FailureReason
 			switch {
-			case r.Provenance == run.FromSelection:
+			case r.Provenance == string(run.FromSelection):
 				note = "from " + r.SourceExecution
 			case note == "":
-				note = r.CacheNote
+				note = r.Cache
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Step, r.Kind, r.Status, r.Attempts,
-				duration(r.StartedAt, r.EndedAt), oneLine(note, 80))
+			start := timeOf(r.StartedAt)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Name, r.Kind, r.Status, r.Attempts,
+				duration(start, timeOf(r.EndedAt)), oneLine(note, 80))
 		}
 	})
 }
 
 // executionArg parses the flags of a command that takes one EXECUTION and
-// --output, and returns the output format, the execution and its step runs.
-func (m *Main) executionArg(ctx context.Context, name string, args []string) (string, *run.Execution, []*run.StepRun, error) {
+// --output, and returns the output format and the execution with its
+// steps.
+func (m *Main) executionArg(ctx context.Context, name string, args []string) (string, app.Execution, error) {
 	fs := m.newFlagSet(name, "EXECUTION [--output json]")
 	output := outputFlag(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
-		return "", nil, nil, err
+		return "", app.Execution{}, err
 	}
-	es, ex, err := m.resolveExecution(ctx, pos[0])
+	o, err := m.ops(ctx)
 	if err != nil {
-		return "", nil, nil, err
+		return "", app.Execution{}, err
 	}
-	steps, err := es.StepRuns(ctx, ex.ID)
+	ex, err := o.Execution(ctx, pos[0])
 	if err != nil {
-		return "", nil, nil, err
+		return "", app.Execution{}, err
 	}
-	return *output, ex, steps, nil
-}
-
-// resolveExecution opens the execution records and finds the execution id
-// (or a unique prefix of one) names.
-func (m *Main) resolveExecution(ctx context.Context, id string) (*sqlite.ExecutionStore, *run.Execution, error) {
-	es, err := m.executionStore(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ex, err := es.ResolveExecution(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return es, ex, nil
+	return *output, ex, nil
 }
 
 func cmdSteps(ctx context.Context, m *Main, args []string) error {
-	output, ex, steps, err := m.executionArg(ctx, "steps", args)
+	output, ex, err := m.executionArg(ctx, "steps", args)
 	if err != nil {
 		return err
 	}
 	if output == "json" {
-		return writeJSON(m.Stdout, showJSON(ex, effective(ex), steps).Steps)
+		steps := ex.Steps
+		if steps == nil {
+			steps = []app.StepRun{}
+		}
+		return writeJSON(m.Stdout, steps)
 	}
-	if err := writeSteps(m.Stdout, steps); err != nil {
+	if err := writeSteps(m.Stdout, ex.Steps); err != nil {
 		return err
 	}
-	return m.writeOutputs(ctx, steps)
+	return m.writeOutputs(ctx, ex.Steps)
 }
 
-// writeOutputs lists every output artifact of the steps with the local
-// directory that holds it, so reports and datasets are one `ls` away.
-func (m *Main) writeOutputs(ctx context.Context, steps []*run.StepRun) error {
-	store, err := m.Store()
+// writeOutputs lists every output artifact of the steps with the
+// directory that holds it (on the machine that holds the home), so
+// reports and datasets are one `ls` away.
+func (m *Main) writeOutputs(ctx context.Context, steps []app.StepRun) error {
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
 	type row struct{ step, name, path string }
 	var rows []row
 	for _, r := range steps {
-		names := make([]string, 0, len(r.Outputs))
-		for name := range r.Outputs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			path, err := store.Path(ctx, r.Outputs[name])
+		for _, name := range slices.Sorted(maps.Keys(r.Outputs)) {
+			path, err := o.ArtifactPath(ctx, r.Outputs[name])
 			if err != nil {
-				path = string(r.Outputs[name]) + " (not in this home's store)"
+				path = r.Outputs[name] + " (not in this home's store)"
 			}
-			rows = append(rows, row{r.Step, name, path})
+			rows = append(rows, row{r.Name, name, path})
 		}
 	}
 	if len(rows) == 0 {
@@ -493,25 +393,18 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	es, ex, err := m.resolveExecution(ctx, pos[0])
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	path, note, err := m.stepLog(ctx, es, ex.ID, pos[1])
+	f, err := o.Log(ctx, pos[0], pos[1])
 	if err != nil {
 		return err
-	}
-	if note != "" {
-		fmt.Fprintln(m.Stderr, note)
-	}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("step %q of execution %s has no log (it has not run here)", pos[1], ex.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("reading log: %w", err)
 	}
 	defer f.Close()
+	if f.Note != "" {
+		fmt.Fprintln(m.Stderr, f.Note)
+	}
 	if _, err := io.Copy(m.Stdout, f); err != nil {
 		return fmt.Errorf("reading log: %w", err)
 	}
@@ -525,37 +418,27 @@ func cmdStop(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	es, ex, err := m.resolveExecution(ctx, pos[0])
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	if st := effective(ex); st.Terminal() {
-		return &exitError{1, fmt.Sprintf("execution %s is not running (%s)", ex.ID, st)}
+	ex, err := o.Stop(ctx, pos[0])
+	if errors.Is(err, app.ErrConflict) {
+		return &exitError{1, conflictMessage(err)}
 	}
-	if err := es.RequestStop(ctx, ex.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "stop requested for %s\n", ex.ID)
 	if !*wait {
 		return nil
 	}
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-		ex, err := es.Execution(ctx, ex.ID)
-		if err != nil {
-			return err
-		}
-		if st := effective(ex); st.Terminal() {
-			fmt.Fprintf(m.Stdout, "%s %s\n", ex.ID, st)
-			return nil
-		}
+	ex, err = o.Wait(ctx, ex.ID)
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(m.Stdout, "%s %s\n", ex.ID, ex.Status)
+	return nil
 }
 
 // duration formats the time between start and end (or now while running).

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -101,7 +102,7 @@ func TestCrashAndResume(t *testing.T) {
 	}
 
 	list := runBin(t, bin, env, "executions", "--output", "json")
-	var exs []executionJSON
+	var exs []app.Execution
 	if err := json.Unmarshal([]byte(list), &exs); err != nil || len(exs) != 1 {
 		t.Fatalf("executions: %v\n%s", err, list)
 	}

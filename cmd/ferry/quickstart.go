@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/examples"
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/serving"
 )
 
@@ -91,25 +91,21 @@ func cmdQuickstart(ctx context.Context, m *Main, args []string) error {
 			}
 		}
 	}
-	eng, es, err := m.engine(ctx)
+	a, err := m.App(ctx)
 	if err != nil {
 		return err
 	}
-	var ex *run.Execution
-	err = m.execute(ctx, es, p, "text", engine.RunOptions{Source: src, Params: params}, func(opts engine.RunOptions) (*run.Execution, error) {
-		ex, err = eng.Run(ctx, p, opts)
+	var ex app.Execution
+	err = m.execute(p, "text", func(onEvent func(engine.Event)) (app.Execution, error) {
+		ex, err = a.Run(ctx, app.RunRequest{Name: file, Source: src, Params: params}, onEvent)
 		return ex, err
 	})
 	if err != nil {
 		return err
 	}
-	steps, err := es.StepRuns(ctx, ex.ID)
-	if err != nil {
-		return err
-	}
-	byName := make(map[string]*run.StepRun, len(steps))
-	for _, s := range steps {
-		byName[s.Step] = s
+	byName := make(map[string]*app.StepRun, len(ex.Steps))
+	for i := range ex.Steps {
+		byName[ex.Steps[i].Name] = &ex.Steps[i]
 	}
 
 	store, err := m.Store()
@@ -183,7 +179,7 @@ const quickstartRowsFile = "rows.csv"
 
 // firstTestRows reads the prepare step's test split and returns its first
 // n rows with the label (column 0) dropped, and the labels.
-func firstTestRows(ctx context.Context, store artifact.Store, prep *run.StepRun, n int) (rows, labels []string, err error) {
+func firstTestRows(ctx context.Context, store artifact.Store, prep *app.StepRun, n int) (rows, labels []string, err error) {
 	if prep == nil {
 		return nil, nil, errors.New("the execution has no prepare step")
 	}
@@ -191,7 +187,7 @@ func firstTestRows(ctx context.Context, store artifact.Store, prep *run.StepRun,
 	if !ok {
 		return nil, nil, errors.New("the prepare step has no test output")
 	}
-	dir, err := store.Path(ctx, ref)
+	dir, err := store.Path(ctx, artifact.Ref(ref))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -233,7 +229,7 @@ func (m *Main) invokeOverHTTP(ctx context.Context, reg *registry.Registry, endpo
 	if err != nil {
 		return nil, err
 	}
-	srv, err := serving.NewServer(servingLoader(store), serving.Options{Logger: m.Logger})
+	srv, err := serving.NewServer(serving.StoreLoader(store), serving.Options{Logger: m.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +281,7 @@ func (m *Main) invokeOverHTTP(ctx context.Context, reg *registry.Registry, endpo
 }
 
 // quickstartSummary prints where the results are and what to run next.
-func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, store artifact.Store, ex *run.Execution, steps map[string]*run.StepRun, took time.Duration) {
+func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, store artifact.Store, ex app.Execution, steps map[string]*app.StepRun, took time.Duration) {
 	w := m.Stdout
 	fmt.Fprintf(w, "\nDone in %s.\n\n", took.Round(10*time.Millisecond))
 	if s := steps["evaluate"]; s != nil {
@@ -293,7 +289,7 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 			fmt.Fprintf(w, "%-30s %.4f (the condition asks for >= the auc_threshold parameter, 0.7 by default)\n", "Test ROC-AUC:", auc)
 		}
 		if ref, ok := s.Outputs["evaluation"]; ok {
-			if dir, err := store.Path(ctx, ref); err == nil {
+			if dir, err := store.Path(ctx, artifact.Ref(ref)); err == nil {
 				fmt.Fprintf(w, "%-30s %s\n", "Evaluation:", filepath.Join(dir, "evaluation.json"))
 			}
 		}
@@ -304,7 +300,7 @@ func (m *Main) quickstartSummary(ctx context.Context, reg *registry.Registry, st
 			continue
 		}
 		if ref, ok := s.Outputs["analysis"]; ok {
-			if dir, err := store.Path(ctx, ref); err == nil {
+			if dir, err := store.Path(ctx, artifact.Ref(ref)); err == nil {
 				fmt.Fprintf(w, "%-30s %s\n", name+" report:", filepath.Join(dir, "report.html"))
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
+	"github.com/ferryml/ferry/internal/sqlite"
 )
 
 // inspect opens a home for reading what earlier commands did.
@@ -32,10 +33,11 @@ func inspect(t *testing.T, home string) *Main {
 // latestExecution returns the newest execution of the home and its steps by name.
 func latestExecution(t *testing.T, ctx context.Context, m *Main) (*run.Execution, map[string]*run.StepRun) {
 	t.Helper()
-	es, err := m.executionStore(ctx)
+	db, err := m.DB(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	es := sqlite.NewExecutionStore(db)
 	exs, err := es.Executions(ctx, 0)
 	if err != nil || len(exs) == 0 {
 		t.Fatalf("executions: %v, %d", err, len(exs))

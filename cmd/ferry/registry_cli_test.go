@@ -290,10 +290,10 @@ func startServer(t *testing.T, home string, args ...string) string {
 			t.Errorf("server exit %d: %s", code, stderr.String())
 		}
 	})
-	addrRE := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	addrRE := regexp.MustCompile(`listening on http://(127\.0\.0\.1|0\.0\.0\.0|\[::\]):(\d+)`)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if mm := addrRE.FindStringSubmatch(stderr.String()); mm != nil {
-			return mm[1]
+			return "http://127.0.0.1:" + mm[2] // a wildcard address answers on loopback too
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("server did not start: %s", stderr.String())

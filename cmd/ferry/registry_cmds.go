@@ -2,18 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 )
 
@@ -61,17 +61,17 @@ func runSubcommand(ctx context.Context, m *Main, usage string, subs map[string]s
 }
 
 // registryArgs parses a registry command's flags and its n positional
-// arguments (see parseArgs), then opens the registry.
-func (m *Main) registryArgs(ctx context.Context, fs *flag.FlagSet, args []string, output *string, n int, wrong func([]string) error) (*registry.Registry, []string, error) {
+// arguments (see parseArgs), then opens what the command acts on.
+func (m *Main) registryArgs(ctx context.Context, fs *flag.FlagSet, args []string, output *string, n int, wrong func([]string) error) (ops, []string, error) {
 	pos, err := parseArgs(fs, args, output, n, wrong)
 	if err != nil {
 		return nil, nil, err
 	}
-	reg, err := m.Registry(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return reg, pos, nil
+	return o, pos, nil
 }
 
 func fmtWhen(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
@@ -159,11 +159,11 @@ func modelsShow(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := m.Registry(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := reg.Version(ctx, ref)
+	v, err := o.Version(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -254,29 +254,22 @@ func modelsApproval(ctx context.Context, m *Main, status registry.ApprovalStatus
 	if who == "" {
 		who = "cli"
 	}
-	reg, err := m.Registry(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	if cur, err := reg.Version(ctx, ref); err == nil && cur.Status == status {
-		// Idempotent (registry.SetApproval): say so, and succeed.
-		fmt.Fprintf(m.Stdout, "%s is already %s; nothing changed\n", cur.Ref(), cur.Status)
+	res, err := o.SetApproval(ctx, app.ApprovalRequest{Ref: ref, Status: status, By: who, Reason: *reason})
+	if v := res.Version; res.Unchanged {
+		fmt.Fprintf(m.Stdout, "%s is already %s; nothing changed\n", v.Ref(), v.Status)
 		return nil
-	}
-	v, err := reg.SetApproval(ctx, ref, status, who, *reason)
-	if v.Version > 0 {
+	} else if v.Version > 0 {
 		fmt.Fprintf(m.Stdout, "%s is now %s\n", v.Ref(), v.Status)
 	}
-	if err != nil && v.Version == 0 {
-		return err
-	}
 	if err != nil {
 		return err
 	}
-	if status == registry.Approved {
-		if g, err := reg.Group(ctx, ref.Group); err == nil && g.Endpoint != "" {
-			fmt.Fprintf(m.Stdout, "deployed to endpoint %s\n", g.Endpoint)
-		}
+	if res.DeployedTo != "" {
+		fmt.Fprintf(m.Stdout, "deployed to endpoint %s\n", res.DeployedTo)
 	}
 	return nil
 }
@@ -289,30 +282,21 @@ func modelsRegister(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := m.localOnly("models register"); err != nil {
+		return err
+	}
 	if st := registry.ApprovalStatus(*status); !st.Valid() {
 		return usageError("--status %q: want %s, %s or %s", *status, registry.PendingManualApproval, registry.Approved, registry.Rejected)
 	}
-	if fi, err := os.Stat(pos[1]); err == nil && !fi.IsDir() {
-		return usageError("MODEL_DIR %s is a file: register a model directory (%s and its model file), such as ferry train writes", pos[1], model.ManifestFile)
-	}
-	store, err := m.Store()
+	a, err := m.App(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := loadServingModel(pos[1]); err != nil {
-		return err
+	v, err := a.Register(ctx, app.RegisterRequest{Group: pos[0], ModelDir: pos[1], Description: *desc,
+		Status: registry.ApprovalStatus(*status), By: m.Getenv("USER")})
+	if errors.Is(err, app.ErrInvalid) {
+		return usageError("MODEL_DIR %s", strings.TrimSuffix(err.Error(), ": "+app.ErrInvalid.Error()))
 	}
-	ref, err := store.PutDir(ctx, pos[1])
-	if err != nil {
-		return fmt.Errorf("storing model: %w", err)
-	}
-	reg, err := m.Registry(ctx)
-	if err != nil {
-		return err
-	}
-	who := m.Getenv("USER")
-	v, err := reg.Register(ctx, registry.RegisterRequest{Group: pos[0], Model: ref, Description: *desc,
-		Status: registry.ApprovalStatus(*status), By: who})
 	if v.Version > 0 {
 		fmt.Fprintf(m.Stdout, "registered %s (%s)\n", v.Ref(), v.Status)
 	}
@@ -327,9 +311,17 @@ func modelsEvents(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	evs, err := reg.Events(ctx, *since)
-	if err != nil {
-		return err
+	var evs []registry.Event
+	for {
+		page, err := reg.Events(ctx, *since, app.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, page.Events...)
+		if len(page.Events) < app.MaxPageSize {
+			break
+		}
+		*since = page.NextSince
 	}
 	return m.emit(*out, nonNil(evs), func() error {
 		return writeTable(m.Stdout, "ID\tTIME\tTYPE\tSUBJECT\tDETAIL", func(tw io.Writer) {

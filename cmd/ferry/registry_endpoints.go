@@ -125,16 +125,17 @@ func endpointsDeploy(ctx context.Context, m *Main, args []string) error {
 	if !(*weight >= 0) || math.IsInf(*weight, 0) {
 		return usageError("--weight %v: want a finite number >= 0", *weight)
 	}
-	reg, err := m.Registry(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	ep, changed, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: pos[0], Package: pkg, Variant: *variant,
+	res, err := o.Deploy(ctx, registry.DeployRequest{Endpoint: pos[0], Package: pkg, Variant: *variant,
 		InstanceCount: *count, Weight: *weight})
 	if err != nil {
 		return err
 	}
-	if !changed {
+	ep := res.Endpoint
+	if !res.Changed {
 		fmt.Fprintf(m.Stdout, "endpoint %s already serves %s\n", ep.Name, pkg)
 		return nil
 	}
@@ -176,27 +177,11 @@ func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return fmt.Errorf("reading payload: %w", err)
 	}
-	reg, err := m.Registry(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	ep, err := reg.Endpoint(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	store, err := m.Store()
-	if err != nil {
-		return err
-	}
-	srv, err := serving.NewServer(servingLoader(store), serving.Options{Logger: m.Logger})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	if err := srv.Apply(ctx, []registry.Endpoint{ep}, nil); err != nil {
-		return err
-	}
-	resp, err := srv.Invoke(ctx, ep.Name, serving.Request{ContentType: ctype, Accept: *accept, Body: body,
+	resp, err := o.Invoke(ctx, pos[0], serving.Request{ContentType: ctype, Accept: *accept, Body: body,
 		TargetVariant: *variant, Explain: *explain})
 	if err != nil {
 		var se *serving.StatusError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/ferryml/ferry/internal/api"
 	"io"
 	"log/slog"
 	"net"
@@ -43,7 +44,7 @@ func TestServerTimeoutsEndSlowReadsAndStuckWrites(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
 	go func() {
-		served <- serveListener(ctx, ln, mux, httpTimeouts{Read: 300 * time.Millisecond, Write: 300 * time.Millisecond})
+		served <- api.Serve(ctx, ln, mux, api.ServeOptions{ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 	}()
 	defer func() {
 		cancel()

@@ -74,6 +74,11 @@ func Run(ctx context.Context, cfg *Config, dataPath string, pred Predictor, outD
 	return RunDataset(ctx, cfg, ds, pred, outDir, opts)
 }
 
+// ErrModelNeeded is returned when the configured methods (SHAP, partial
+// dependence, post-training bias without predicted_label) need a model and
+// none was given.
+var ErrModelNeeded = errors.New("the configured methods need a model: give one or set predicted_label for bias only")
+
 // RunDataset is Run on a data set already read.
 func RunDataset(ctx context.Context, cfg *Config, ds *Dataset, pred Predictor, outDir string, opts Options) (*Result, error) {
 	j := &job{cfg: cfg, ds: ds, pred: pred}
@@ -83,7 +88,7 @@ func RunDataset(ctx context.Context, cfg *Config, ds *Dataset, pred Predictor, o
 	m := cfg.Methods
 	needModel := m.SHAP != nil || m.PDP != nil || (m.PostTraining != nil && j.predicted == "")
 	if needModel && pred == nil {
-		return nil, errors.New("the configured methods need a model: give one (--model) or set predicted_label for bias only")
+		return nil, ErrModelNeeded
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)

@@ -20,14 +20,13 @@ import (
 // cacheInputs is everything a cache key hashes, and nothing else: the
 // kind, its code version, the resolved arguments (input artifacts appear
 // in them as content digests), the digest of user code the kind runs,
-// Ferry's learner version, and the step's property files (they shape the
-// properties a hit hands downstream).
+// and the step's property files (they shape the properties a hit hands
+// downstream). The learners' versions are part of the kind's version.
 type cacheInputs struct {
 	Kind          string                  `json:"kind"`
 	Version       string                  `json:"version"`
 	Args          map[string]any          `json:"args"`
 	Code          string                  `json:"code,omitempty"`
-	Ferry         string                  `json:"ferry"`
 	PropertyFiles map[string]propertyFile `json:"property_files,omitempty"`
 	// Secrets is a keyed hash of the secret values in Args, which hold
 	// pipeline.SecretMask in their place.
@@ -47,7 +46,7 @@ func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.
 	if sec.active() { // no secret in the key's inputs, not even under an unkeyed hash
 		req.Args = sec.maskMap(req.Args)
 	}
-	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Ferry: LearnerVersion, Secrets: secretsDigest}
+	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Secrets: secretsDigest}
 	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
 		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
 		for name, pf := range st.PropertyFiles {
@@ -119,7 +118,7 @@ func (x *execution) lookupCache(ctx context.Context, st *pipeline.Step, spec ste
 }
 
 // explainChange lists what differs between two cache inputs: the kind's
-// version, the code digest, Ferry's version, and each argument path, with
+// version (which names the learners' versions), the code digest, and each argument path, with
 // artifact arguments named as input digests.
 func explainChange(before, after string, spec step.Spec) string {
 	var a, b cacheInputs
@@ -135,9 +134,6 @@ func explainChange(before, after string, spec step.Spec) string {
 	}
 	if a.Code != b.Code {
 		out = append(out, "code digest")
-	}
-	if a.Ferry != b.Ferry {
-		out = append(out, fmt.Sprintf("Ferry learner version %s → %s", a.Ferry, b.Ferry))
 	}
 	if !reflect.DeepEqual(a.PropertyFiles, b.PropertyFiles) {
 		out = append(out, "property files")

@@ -73,8 +73,8 @@ func TestCacheHitAndMiss(t *testing.T) {
 			name: "NoCache",
 			opts: engine.RunOptions{NoCache: true},
 			want: map[string]want{
-				"make": {run.StepSucceeded, "--no-cache"},
-				"read": {run.StepSucceeded, "--no-cache"},
+				"make": {run.StepSucceeded, "cache disabled"},
+				"read": {run.StepSucceeded, "cache disabled"},
 			},
 		},
 		{

@@ -28,50 +28,6 @@ import (
 	"github.com/ferryml/ferry/internal/step"
 )
 
-// LearnerVersion is the version of Ferry's built-in learners and
-// processors. It is part of every cache key: bump it when a learner's
-// results change.
-const LearnerVersion = "ferry-learners/1"
-
-// Store is what the engine needs from the metadata store. Implementations
-// must be safe for concurrent use. Methods that look up an execution
-// return an error wrapping run.ErrNotFound when it does not exist.
-type Store interface {
-	// SavePipeline records a pipeline version by its digest; saving the
-	// same digest again is a no-op.
-	SavePipeline(ctx context.Context, digest, name string, source []byte) error
-	// PipelineSource returns a stored definition's text.
-	PipelineSource(ctx context.Context, digest string) ([]byte, error)
-	// CreateExecution inserts a new execution.
-	CreateExecution(ctx context.Context, e *run.Execution) error
-	// UpdateExecution writes an execution's status, times, failure reason,
-	// owner and heartbeat, and clears its stop request when the status is
-	// Executing.
-	UpdateExecution(ctx context.Context, e *run.Execution) error
-	// ClaimExecution writes e as UpdateExecution does, but only if the
-	// stored execution still has the status, owner and heartbeat of was
-	// (as read before); it reports whether it wrote. Of two processes
-	// resuming one execution, only one can claim it.
-	ClaimExecution(ctx context.Context, e, was *run.Execution) (bool, error)
-	// Execution returns one execution.
-	Execution(ctx context.Context, id string) (*run.Execution, error)
-	// Heartbeat records that the owner of execution id is alive at t.
-	Heartbeat(ctx context.Context, id string, t time.Time) error
-	// StopRequested reports whether `ferry stop` asked execution id to stop.
-	StopRequested(ctx context.Context, id string) (bool, error)
-	// SaveStepRuns inserts or replaces step runs, all in one transaction.
-	SaveStepRuns(ctx context.Context, runs ...*run.StepRun) error
-	// StepRuns returns an execution's step runs.
-	StepRuns(ctx context.Context, executionID string) ([]*run.StepRun, error)
-	// CachedRun returns the most recent Succeeded step run with the given
-	// cache key, or nil when there is none.
-	CachedRun(ctx context.Context, key string) (*run.StepRun, error)
-	// PreviousRun returns the most recent step run of the named pipeline
-	// step that recorded cache inputs, in an execution other than
-	// excludeExecution, or nil.
-	PreviousRun(ctx context.Context, pipelineName, stepName, excludeExecution string) (*run.StepRun, error)
-}
-
 // KindLookup finds step kinds by ID; *step.Registry implements it.
 type KindLookup interface {
 	Lookup(id string) (step.Kind, bool)
@@ -83,7 +39,7 @@ type KindLookup interface {
 // executions.
 type Engine struct {
 	Kinds     KindLookup
-	Store     Store
+	Store     run.Store
 	Artifacts artifact.Store
 	// Home is FERRY_HOME: step logs go to Home/logs/<exec>/<step>.log and
 	// attempts' scratch directories under Home/work.
@@ -389,12 +345,27 @@ func StaleAfter(heartbeat time.Duration) time.Duration {
 	return (&Engine{HeartbeatInterval: heartbeat}).staleAfter()
 }
 
+// ErrSourceWithoutSelection is returned by [Engine.Run] when
+// RunOptions.From is set without RunOptions.Steps.
+var ErrSourceWithoutSelection = errors.New("a source execution needs selected steps: name the steps to run")
+
+// UnselectedError is returned by [Engine.Run] when a selected step needs
+// the results of a step that is neither selected nor available from a
+// source execution (RunOptions.From).
+type UnselectedError struct {
+	Step, Needs string
+}
+
+func (e *UnselectedError) Error() string {
+	return fmt.Sprintf("step %q needs step %q, which is not selected: select it or name a source execution", e.Step, e.Needs)
+}
+
 // selection checks a selective run and returns the selected steps (nil for
 // all) and the source execution's records of the unselected steps.
 func (e *Engine) selection(ctx context.Context, p *pipeline.Pipeline, opts RunOptions) (map[string]bool, map[string]*run.StepRun, error) {
 	if len(opts.Steps) == 0 {
 		if opts.From != "" {
-			return nil, nil, errors.New("--from needs --steps: name the steps to run")
+			return nil, nil, ErrSourceWithoutSelection
 		}
 		return nil, nil, nil
 	}
@@ -417,7 +388,7 @@ func (e *Engine) selection(ctx context.Context, p *pipeline.Pipeline, opts RunOp
 	if opts.From != "" {
 		src, err := e.Store.Execution(ctx, opts.From)
 		if err != nil {
-			return nil, nil, fmt.Errorf("source execution for --from: %w", err)
+			return nil, nil, fmt.Errorf("source execution %s: %w", opts.From, err)
 		}
 		if src.PipelineName != p.Name {
 			return nil, nil, fmt.Errorf("source execution %s ran pipeline %q, not %q", src.ID, src.PipelineName, p.Name)
@@ -444,7 +415,7 @@ func (e *Engine) selection(ctx context.Context, p *pipeline.Pipeline, opts RunOp
 			r, ok := source[up]
 			switch {
 			case opts.From == "":
-				return nil, nil, fmt.Errorf("step %q needs step %q, which is not selected: select it or give --from EXECUTION", s, up)
+				return nil, nil, &UnselectedError{Step: s, Needs: up}
 			case !ok || !(r.Status.Produced() || r.Status == run.StepSkipped):
 				return nil, nil, fmt.Errorf("step %q needs step %q, which did not succeed in execution %s", s, up, opts.From)
 			}

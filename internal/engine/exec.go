@@ -87,7 +87,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	case spec.NoCache:
 		r.CacheNote = "not cached: kind " + spec.Kind + " never uses the cache"
 	case x.ex.NoCache:
-		r.CacheNote = "miss: cache disabled for this run (--no-cache)"
+		r.CacheNote = "miss: cache disabled for this run"
 	case !st.Cache.Enabled:
 		r.CacheNote = "miss: cache disabled for this step"
 	default:

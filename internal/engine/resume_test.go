@@ -124,10 +124,10 @@ func TestSelectiveExecution(t *testing.T) {
 		opts engine.RunOptions
 		want string
 	}{
-		{name: "NeedsFrom", opts: engine.RunOptions{Steps: []string{"read"}}, want: "give --from"},
+		{name: "NeedsFrom", opts: engine.RunOptions{Steps: []string{"read"}}, want: "or name a source execution"},
 		{name: "UnknownStep", opts: engine.RunOptions{Steps: []string{"nope"}, From: first.ID}, want: `"nope": no such step`},
 		{name: "GapBetweenSelected", opts: engine.RunOptions{Steps: []string{"make", "read"}, From: first.ID}, want: `"flaky" lies between`},
-		{name: "FromWithoutSteps", opts: engine.RunOptions{From: first.ID}, want: "--from needs --steps"},
+		{name: "FromWithoutSteps", opts: engine.RunOptions{From: first.ID}, want: "needs selected steps"},
 		{name: "UnknownSource", opts: engine.RunOptions{Steps: []string{"read"}, From: "e-x"}, want: "not found"},
 	}
 	p, src := b.load(t, resumeSrc)

@@ -330,12 +330,12 @@ func (r *redactWriter) Flush() error {
 
 // maskingStore masks secrets in the records it writes.
 type maskingStore struct {
-	Store
+	run.Store
 	s *secrets
 }
 
 // store returns the store the execution writes through.
-func (x *execution) store() Store {
+func (x *execution) store() run.Store {
 	if !x.sec.active() {
 		return x.e.Store
 	}

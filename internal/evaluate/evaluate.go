@@ -38,7 +38,7 @@ import (
 // Name is the processor's ID.
 const Name = "evaluate"
 
-const version = "1"
+const version = "1+" + model.Version + "+metric/" + metric.Version + "+frame/" + frame.Version
 
 // Input, output and file names.
 const (

@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -109,6 +110,18 @@ func TestDependencyRules(t *testing.T) {
 			if imp == "internal/sqlite" && pkg != "cmd/ferry" && !support {
 				t.Errorf("%s imports internal/sqlite: only cmd/ferry wires the database adapter", pkg)
 			}
+			if imp == "internal/app" && !slices.Contains([]string{"cmd/ferry", "internal/api", "internal/client"}, pkg) {
+				t.Errorf("%s imports internal/app: only the front ends (cmd/ferry, internal/api, internal/client) call the application layer", pkg)
+			}
+			if imp == "internal/api" && pkg != "cmd/ferry" && pkg != "internal/client" {
+				t.Errorf("%s imports internal/api: only cmd/ferry serves it and internal/client speaks it", pkg)
+			}
+			if imp == "internal/client" && pkg != "cmd/ferry" {
+				t.Errorf("%s imports internal/client: only the CLI acts through a server", pkg)
+			}
+			if pkg == "internal/sqlite" && imp == "internal/engine" {
+				t.Errorf("internal/sqlite imports internal/engine: the adapter stores run records (run.Store), it needs no engine")
+			}
 			if strings.HasPrefix(imp, "cmd/") {
 				t.Errorf("%s imports %s: nothing imports a command", pkg, imp)
 			}
@@ -134,5 +147,51 @@ func TestStorageRules(t *testing.T) {
 				t.Errorf("%s imports %s; it may import only %v", pkg, imp, ok)
 			}
 		}
+	}
+}
+
+// TestCommandHoldsNoSQLOrHandlers: cmd/ferry is flags, wiring and
+// printing. It runs no SQL (no database/sql) and serves no HTTP itself (no
+// function takes an http.ResponseWriter): the application layer and
+// internal/api do.
+func TestCommandHoldsNoSQLOrHandlers(t *testing.T) {
+	t.Parallel()
+	dir := "../../cmd/ferry"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == "database/sql" {
+				t.Errorf("cmd/ferry/%s imports database/sql: SQL belongs in internal/sqlite", name)
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var ft *ast.FuncType
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				ft = n.Type
+			case *ast.FuncLit:
+				ft = n.Type
+			default:
+				return true
+			}
+			for _, field := range ft.Params.List {
+				if sel, ok := field.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "ResponseWriter" {
+					t.Errorf("%s: cmd/ferry holds an HTTP handler: handlers belong in internal/api", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
 	}
 }

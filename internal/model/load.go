@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/forest"
 	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/linear"
@@ -28,6 +29,9 @@ type Model struct {
 	// Dir is the model directory ("" for a bare model file).
 	Dir      string
 	Manifest Manifest
+	// Transform is the manifest's feature transform, parsed and checked
+	// against the model's features; nil when the manifest carries none.
+	Transform *feature.Transform
 	Predictor
 }
 
@@ -66,7 +70,27 @@ func Load(dir string) (*Model, error) {
 	if len(mf.FeatureNames) != 0 && len(mf.FeatureNames) != p.NumFeatures() {
 		return nil, fmt.Errorf("loading model %q: manifest lists %d features, model file has %d", dir, len(mf.FeatureNames), p.NumFeatures())
 	}
-	return &Model{Dir: dir, Manifest: mf, Predictor: p}, nil
+	tr, err := parseTransform(mf.Transform, p.NumFeatures())
+	if err != nil {
+		return nil, fmt.Errorf("loading model %q: %w", dir, err)
+	}
+	return &Model{Dir: dir, Manifest: mf, Transform: tr, Predictor: p}, nil
+}
+
+// parseTransform parses a manifest's feature transform (nil when absent)
+// and checks that it makes the n features the model takes.
+func parseTransform(raw json.RawMessage, n int) (*feature.Transform, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	t, err := feature.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("feature transform: %w", err)
+	}
+	if got := len(t.FeatureNames()); got != n {
+		return nil, fmt.Errorf("the feature transform makes %d features, the model takes %d", got, n)
+	}
+	return t, nil
 }
 
 // readFlavor reads a model file of the given flavor.

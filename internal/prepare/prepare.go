@@ -25,7 +25,7 @@ import (
 const Name = "tabular_prepare"
 
 // version is part of the cache key: bump it when outputs change.
-const version = "1"
+const version = "1+frame/" + frame.Version + "+feature/" + feature.Version
 
 // Output names and the file each output directory holds.
 const (

@@ -11,11 +11,10 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/run"
 )
 
-// ExecutionStore implements engine.Store on a DB: pipeline versions,
+// ExecutionStore implements run.Store on a DB: pipeline versions,
 // executions and step runs (migration 0001_engine.sql).
 type ExecutionStore struct {
 	db *DB
@@ -24,7 +23,7 @@ type ExecutionStore struct {
 	wmu sync.Mutex
 }
 
-var _ engine.Store = (*ExecutionStore)(nil)
+var _ run.Store = (*ExecutionStore)(nil)
 
 // NewExecutionStore returns the execution store of db.
 func NewExecutionStore(db *DB) *ExecutionStore { return &ExecutionStore{db: db} }
@@ -50,7 +49,7 @@ func notFound(id string, err error) error {
 	return err
 }
 
-// SavePipeline implements engine.Store.
+// SavePipeline implements run.Store.
 func (s *ExecutionStore) SavePipeline(ctx context.Context, digest, name string, source []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -65,12 +64,12 @@ func (s *ExecutionStore) SavePipeline(ctx context.Context, digest, name string, 
 	return nil
 }
 
-// PipelineSource implements engine.Store.
+// PipelineSource implements run.Store.
 func (s *ExecutionStore) PipelineSource(ctx context.Context, digest string) ([]byte, error) {
 	var src []byte
 	err := s.db.db.QueryRowContext(ctx, `SELECT source FROM pipelines WHERE digest = ?`, digest).Scan(&src)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("pipeline version %.12s: not stored", digest)
+		return nil, fmt.Errorf("pipeline version %.12s: %w", digest, run.ErrPipelineNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading pipeline version %.12s: %w", digest, err)
@@ -89,7 +88,7 @@ func marshalJSON(v any, empty string) (string, error) {
 	return string(b), nil
 }
 
-// CreateExecution implements engine.Store.
+// CreateExecution implements run.Store.
 func (s *ExecutionStore) CreateExecution(ctx context.Context, e *run.Execution) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -118,7 +117,7 @@ func (s *ExecutionStore) CreateExecution(ctx context.Context, e *run.Execution) 
 	return nil
 }
 
-// UpdateExecution implements engine.Store.
+// UpdateExecution implements run.Store.
 func (s *ExecutionStore) UpdateExecution(ctx context.Context, e *run.Execution) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -141,7 +140,7 @@ func (s *ExecutionStore) UpdateExecution(ctx context.Context, e *run.Execution) 
 	return nil
 }
 
-// ClaimExecution implements engine.Store: one UPDATE that matches only
+// ClaimExecution implements run.Store: one UPDATE that matches only
 // while the row still has was's status, owner and heartbeat.
 func (s *ExecutionStore) ClaimExecution(ctx context.Context, e, was *run.Execution) (bool, error) {
 	s.wmu.Lock()
@@ -206,7 +205,7 @@ func scanExecution(row interface{ Scan(...any) error }) (*run.Execution, error) 
 	return &e, nil
 }
 
-// Execution implements engine.Store.
+// Execution implements run.Store.
 func (s *ExecutionStore) Execution(ctx context.Context, id string) (*run.Execution, error) {
 	e, err := scanExecution(s.db.db.QueryRowContext(ctx, `SELECT `+executionCols+` FROM executions WHERE id = ?`, id))
 	if err != nil {
@@ -273,7 +272,7 @@ func (s *ExecutionStore) Executions(ctx context.Context, limit int) ([]*run.Exec
 	return out, nil
 }
 
-// Heartbeat implements engine.Store.
+// Heartbeat implements run.Store.
 func (s *ExecutionStore) Heartbeat(ctx context.Context, id string, t time.Time) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -283,7 +282,7 @@ func (s *ExecutionStore) Heartbeat(ctx context.Context, id string, t time.Time) 
 	return nil
 }
 
-// StopRequested implements engine.Store.
+// StopRequested implements run.Store.
 func (s *ExecutionStore) StopRequested(ctx context.Context, id string) (bool, error) {
 	var stop bool
 	err := s.db.db.QueryRowContext(ctx, `SELECT stop_requested FROM executions WHERE id = ?`, id).Scan(&stop)
@@ -309,7 +308,7 @@ func (s *ExecutionStore) RequestStop(ctx context.Context, id string) error {
 	return nil
 }
 
-// SaveStepRuns implements engine.Store.
+// SaveStepRuns implements run.Store.
 func (s *ExecutionStore) SaveStepRuns(ctx context.Context, runs ...*run.StepRun) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -400,7 +399,7 @@ func (s *ExecutionStore) queryStepRuns(ctx context.Context, query string, args .
 	return out, rows.Err()
 }
 
-// StepRuns implements engine.Store. Runs come in the order they started,
+// StepRuns implements run.Store. Runs come in the order they started,
 // then by name.
 func (s *ExecutionStore) StepRuns(ctx context.Context, executionID string) ([]*run.StepRun, error) {
 	rs, err := s.queryStepRuns(ctx, `SELECT `+stepRunCols+` FROM step_runs WHERE execution_id = ?
@@ -411,7 +410,7 @@ func (s *ExecutionStore) StepRuns(ctx context.Context, executionID string) ([]*r
 	return rs, nil
 }
 
-// CachedRun implements engine.Store.
+// CachedRun implements run.Store.
 func (s *ExecutionStore) CachedRun(ctx context.Context, key string) (*run.StepRun, error) {
 	rs, err := s.queryStepRuns(ctx, `SELECT `+stepRunCols+` FROM step_runs
 		WHERE cache_key = ? AND status = 'Succeeded' AND provenance = '' ORDER BY ended_at DESC LIMIT 1`, key)
@@ -424,7 +423,7 @@ func (s *ExecutionStore) CachedRun(ctx context.Context, key string) (*run.StepRu
 	return rs[0], nil
 }
 
-// PreviousRun implements engine.Store.
+// PreviousRun implements run.Store.
 func (s *ExecutionStore) PreviousRun(ctx context.Context, pipelineName, stepName, excludeExecution string) (*run.StepRun, error) {
 	rs, err := s.queryStepRuns(ctx, `SELECT `+prefixCols("r.", stepRunCols)+` FROM step_runs r
 		JOIN executions e ON e.id = r.execution_id

@@ -61,7 +61,7 @@ func (k *Kind) Spec() step.Spec {
 		Description: "Run a Clarify bias or explainability check against the previous baseline (SageMaker ClarifyCheckStep). " +
 			"Never cached: the result depends on the model group's latest Approved baseline and on the content of a local " +
 			"supplied_baseline_constraints path, neither of which is in the arguments' cache key.",
-		Version: "1",
+		Version: "1+" + clarify.Version,
 		NoCache: true,
 		Args: []step.Field{
 			{Name: "check_type", Type: step.String, Required: true, Enum: []string{DataBias, ModelBias, ModelExplainability}, Description: "which check to run"},

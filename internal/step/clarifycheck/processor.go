@@ -32,7 +32,7 @@ var _ processing.Processor = (*Processor)(nil)
 func (p *Processor) Name() string { return "clarify" }
 
 // Version is the processor's code version.
-func (p *Processor) Version() string { return "1" }
+func (p *Processor) Version() string { return "1+" + clarify.Version }
 
 // Inputs declares config, data and the optional model.
 func (p *Processor) Inputs() []step.Field {

@@ -36,6 +36,8 @@ import (
 	"strings"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/frame"
+	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -43,7 +45,7 @@ import (
 const ID = "training"
 
 // version is part of the cache key: bump it when models change.
-const version = "1"
+const version = "1+" + model.Version + "+frame/" + frame.Version
 
 // Argument, input, output and property names.
 const (

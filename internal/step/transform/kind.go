@@ -47,6 +47,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/cell"
+	"github.com/ferryml/ferry/internal/frame"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/step"
@@ -56,7 +57,7 @@ import (
 const ID = "transform"
 
 // version is part of the cache key: bump it when outputs change.
-const version = "1"
+const version = "1+" + model.Version + "+frame/" + frame.Version
 
 // Argument, output and property names.
 const (

@@ -184,7 +184,7 @@ func readOutput(t *testing.T, b *steptest.Bundle, res step.Result) [][]string {
 
 func TestSpec(t *testing.T) {
 	s := transform.New().Spec()
-	if s.Kind != "transform" || s.Version != "1" {
+	if s.Kind != "transform" || !strings.HasPrefix(s.Version, "1+") || !strings.Contains(s.Version, model.Version) {
 		t.Errorf("Kind, Version = %q, %q", s.Kind, s.Version)
 	}
 	args := map[string]step.Field{}

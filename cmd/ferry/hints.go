@@ -1,0 +1,24 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/engine"
+)
+
+// withFlagHint adds the command-line flag that fixes err, for the typed
+// errors of internal packages (which never name flags themselves).
+func withFlagHint(err error) error {
+	var unsel *engine.UnselectedError
+	switch {
+	case errors.As(err, &unsel):
+		return fmt.Errorf("%w (--from EXECUTION)", err)
+	case errors.Is(err, engine.ErrSourceWithoutSelection):
+		return fmt.Errorf("%w (--from needs --steps)", err)
+	case errors.Is(err, app.ErrConflict):
+		return errors.New(conflictMessage(err))
+	}
+	return err
+}
