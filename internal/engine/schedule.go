@@ -346,5 +346,5 @@ func (x *execution) scope(name string) *scope {
 			done[d] = &c
 		}
 	}
-	return &scope{ex: x.ex, runs: done}
+	return &scope{ex: x.ex, runs: done, now: x.e.now}
 }

@@ -12,6 +12,8 @@ import (
 type scope struct {
 	ex   *run.Execution
 	runs map[string]*run.StepRun
+	// now is the engine's clock, for current_time.
+	now func() time.Time
 }
 
 // Param implements pipeline.Scope.
@@ -21,13 +23,18 @@ func (s *scope) Param(name string) (any, bool) {
 }
 
 // Execution implements pipeline.Scope. The variables are id, start_time
-// (RFC 3339, UTC) and pipeline_name.
+// and current_time (RFC 3339, UTC) and pipeline_name.
 func (s *scope) Execution(name string) (any, bool) {
 	switch name {
 	case pipeline.ExecID:
 		return s.ex.ID, true
 	case pipeline.ExecStartTime:
 		return s.ex.StartedAt.UTC().Format(time.RFC3339), true
+	case pipeline.ExecCurrentTime:
+		if s.now == nil {
+			return nil, false
+		}
+		return s.now().UTC().Format(time.RFC3339), true
 	case pipeline.ExecPipelineName:
 		return s.ex.PipelineName, true
 	}

@@ -15,8 +15,8 @@ type Scope interface {
 	// Param returns a parameter's typed value (string, int64, float64 or
 	// bool).
 	Param(name string) (any, bool)
-	// Execution returns an execution variable: ExecID, ExecStartTime or
-	// ExecPipelineName.
+	// Execution returns an execution variable: ExecID, ExecStartTime,
+	// ExecCurrentTime or ExecPipelineName.
 	Execution(name string) (any, bool)
 	// StepOutput returns an output's artifact reference string.
 	StepOutput(step, output string) (string, bool)

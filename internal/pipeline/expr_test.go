@@ -206,7 +206,7 @@ func TestParseExprErrors(t *testing.T) {
 		{name: "double and", src: "true and and false", want: `column 10: expected a value, found "and"`},
 		{name: "unknown root", src: "parameters.x", want: `column 1: unknown name "parameters": a reference starts with params., execution. or steps.`},
 		{name: "unknown function", src: "len('x')", want: `column 1: unknown function "len" (functions: join, string)`},
-		{name: "unknown execution variable", src: "execution.arn", want: `column 11: unknown execution variable "arn" (known: id, start_time, pipeline_name)`},
+		{name: "unknown execution variable", src: "execution.arn", want: `column 11: unknown execution variable "arn" (known: id, start_time, current_time, pipeline_name)`},
 		{name: "steps without section", src: "steps.a.result", want: `column 9: expected outputs or properties after steps.a, found "result"`},
 		{name: "output without name", src: "steps.a.outputs", want: `column 16: expected "." and an output name, found end of expression`},
 		{name: "trailing dot", src: "params.", want: `column 8: expected a parameter name after "."`},
