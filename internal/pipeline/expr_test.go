@@ -304,3 +304,31 @@ steps:
 		t.Errorf("ResolveArgs without outputs: error = %v, want %q", err, wantErr)
 	}
 }
+
+func TestEvalNamedListElement(t *testing.T) {
+	t.Parallel()
+	s := mapScope{props: map[string]map[string]any{"p": {"ProcessingOutputConfig": map[string]any{"Outputs": []any{
+		map[string]any{"OutputName": "train", "S3Output": map[string]any{"S3Uri": "s3://b/train"}},
+		map[string]any{"OutputName": "test", "S3Output": map[string]any{"S3Uri": "s3://b/test"}},
+	}}}}}
+	for _, tc := range []struct{ src, want string }{
+		{"steps.p.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri", "s3://b/test"},
+		{"steps.p.properties.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri", "s3://b/train"},
+	} {
+		e, err := pipeline.ParseExpr(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Eval(s)
+		if err != nil || got != tc.want {
+			t.Errorf("%s = %v, %v; want %q", tc.src, got, err, tc.want)
+		}
+	}
+	e, err := pipeline.ParseExpr("steps.p.properties.ProcessingOutputConfig.Outputs['nope']")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Eval(s); err == nil || !strings.Contains(err.Error(), `no element named "nope"`) {
+		t.Errorf("missing name: got %v", err)
+	}
+}
