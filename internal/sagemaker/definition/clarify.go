@@ -176,5 +176,8 @@ func (t *translator) field(s *smStep, f string) string {
 	case "message":
 		return "Arguments.ErrorMessage" + rest
 	}
+	if s.request {
+		return "Arguments." + f
+	}
 	return f
 }

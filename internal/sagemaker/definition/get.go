@@ -193,12 +193,15 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 		return bad("step %q (%s) exposes no properties", target.name, target.typ)
 	}
 	canon := make([]elem, 0, len(elems))
+	// named is canon with list positions replaced by the names the step
+	// declares, to recognise location properties.
+	named := make([]elem, 0, len(elems))
 	for i, e := range elems {
 		at := showPath(elems[:i])
 		switch {
 		case sh.open:
 			canon = append(canon, elems[i:]...)
-			return t.finishRef(target, canon)
+			return t.finishRef(target, canon, named)
 		case sh.fields != nil:
 			if e.isIndex {
 				return bad("%s of step %q is an object, not a list", at, target.name)
@@ -217,26 +220,25 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 				return bad("%s has no property %q%s", where, e.key, hint(e.key, names))
 			}
 			canon = append(canon, elem{key: e.key})
+			named = append(named, elem{key: e.key})
 			sh = next
 		case sh.keyed != nil:
 			names := target.namesFor(sh.names)
 			key := e.key
-			if e.isIndex {
-				if sh.names == namesAny || e.index >= len(names) {
-					if sh.names == namesAny {
-						return bad("index %s by name, such as ['validation:rmse']: Ferry keeps it as an object keyed by name", at)
-					}
-					return bad("%s has %d elements, no [%d]", at, len(names), e.index)
-				}
+			switch {
+			case e.isIndex && sh.names != namesAny && e.index >= len(names):
+				return bad("%s of step %q has %d elements, no [%d]", at, target.name, len(names), e.index)
+			case e.isIndex && sh.names != namesAny:
 				key = names[e.index]
-			} else if sh.names != namesAny && !contains(names, key) {
+			case !e.isIndex && sh.names != namesAny && !contains(names, key):
 				list := "none"
 				if len(names) > 0 {
 					list = strings.Join(names, ", ")
 				}
 				return bad("step %q declares no %s %q (it declares: %s)", target.name, at, key, list)
 			}
-			canon = append(canon, elem{key: key, bracket: true})
+			canon = append(canon, e)
+			named = append(named, elem{key: key, bracket: true})
 			sh = sh.keyed
 		case sh.list:
 			if !e.isIndex {
@@ -246,19 +248,19 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 			if i+1 < len(elems) {
 				return bad("%s of step %q holds strings; it has no fields", showPath(elems[:i+1]), target.name)
 			}
-			return t.finishRef(target, canon)
+			return t.finishRef(target, canon, nil)
 		default:
 			return bad("%s of step %q is a value; it has no fields or elements", at, target.name)
 		}
 	}
-	return t.finishRef(target, canon)
+	return t.finishRef(target, canon, named)
 }
 
 // finishRef renders a checked property path: an output for location
 // properties, else a property.
-func (t *translator) finishRef(target *smStep, canon []elem) (string, bool) {
+func (t *translator) finishRef(target *smStep, canon, named []elem) (string, bool) {
 	base := "steps." + target.name
-	if out, ok := locationOutput(target, canon); ok {
+	if out, ok := locationOutput(target, named); ok && len(named) == len(canon) {
 		return base + ".outputs." + out, true
 	}
 	return base + ".properties." + canon[0].key + renderPath(canon[1:]), true

@@ -36,8 +36,10 @@ const (
 	OutOutput = "output"
 )
 
-// Argument names of the sagemaker_* kinds: the keys of the SageMaker step
-// object other than the envelope, verbatim.
+// Argument names of the sagemaker_lambda, sagemaker_callback and
+// sagemaker_json_get kinds: the keys of the SageMaker step object other than
+// the envelope, verbatim. The job kinds take the fields of the step's
+// Arguments (the Create* request) as their arguments.
 const (
 	ArgArguments        = "Arguments"
 	ArgFunctionArn      = "FunctionArn"
@@ -46,7 +48,41 @@ const (
 	ArgTimeout          = "Timeout"
 	ArgS3URI            = "S3Uri"
 	ArgPath             = "Path"
+	// ArgFerryModel is added to a sagemaker_transform step whose ModelName
+	// is a Model step's: that step's model output, so the transform needs
+	// no lookup by name.
+	ArgFerryModel = "FerryModel"
 )
+
+// requestFields lists the top-level fields of each job kind's Create*
+// request; required ones first, marked by required.
+func requestFields(kind string) (fields []string, required int) {
+	switch kind {
+	case KindProcessing:
+		return []string{"AppSpecification", "ProcessingInputs", "ProcessingOutputConfig", "ProcessingJobName", "ProcessingResources",
+			"StoppingCondition", "Environment", "NetworkConfig", "RoleArn", "Tags", "ExperimentConfig"}, 1
+	case KindTraining:
+		return []string{"AlgorithmSpecification", "HyperParameters", "InputDataConfig", "OutputDataConfig", "ResourceConfig",
+			"StoppingCondition", "Environment", "TrainingJobName", "RoleArn", "VpcConfig", "EnableNetworkIsolation",
+			"EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining", "CheckpointConfig", "DebugHookConfig",
+			"DebugRuleConfigurations", "ProfilerConfig", "ProfilerRuleConfigurations", "TensorBoardOutputConfig",
+			"ExperimentConfig", "RetryStrategy", "Tags", "RemoteDebugConfig", "InfraCheckConfig", "SessionChainingConfig"}, 1
+	case KindTransform:
+		return []string{"ModelName", "TransformInput", "TransformOutput", "TransformResources", "TransformJobName",
+			"MaxConcurrentTransforms", "ModelClientConfig", "MaxPayloadInMB", "BatchStrategy", "Environment",
+			"DataCaptureConfig", "DataProcessing", "Tags", "ExperimentConfig"}, 3
+	case KindModel:
+		return []string{"ModelName", "PrimaryContainer", "Containers", "InferenceExecutionConfig", "ExecutionRoleArn",
+			"Tags", "VpcConfig", "EnableNetworkIsolation"}, 0
+	case KindRegisterModel:
+		return []string{"ModelPackageName", "ModelPackageGroupName", "ModelPackageDescription", "InferenceSpecification",
+			"ValidationSpecification", "SourceAlgorithmSpecification", "CertifyForMarketplace", "Tags", "ModelApprovalStatus",
+			"MetadataProperties", "ModelMetrics", "ClientToken", "Domain", "Task", "SamplePayloadUrl",
+			"CustomerMetadataProperties", "DriftCheckBaselines", "AdditionalInferenceSpecifications", "SkipModelValidation",
+			"SourceUri", "SecurityConfig", "ModelCard", "ModelLifeCycle"}, 0
+	}
+	return nil, 0
+}
 
 // PropValue is the sagemaker_json_get kind's one property: the JSON value
 // found at Path.
@@ -61,24 +97,24 @@ func KindSpec(kind string) (step.Spec, bool) {
 		return step.Field{Name: name, Type: step.Object, Required: required, Description: desc}
 	}
 	s := step.Spec{Kind: kind}
+	fields, required := requestFields(kind)
+	for i, f := range fields {
+		s.Args = append(s.Args, step.Field{Name: f, Type: step.Any, Required: i < required})
+	}
 	switch kind {
 	case KindProcessing:
-		s.Args = []step.Field{obj(ArgArguments, true, "the CreateProcessingJob request")}
 		s.DynamicOutputs = true
 	case KindTraining:
-		s.Args = []step.Field{obj(ArgArguments, true, "the CreateTrainingJob request")}
 		s.Outputs = []step.Field{
 			{Name: OutModel, Type: step.Artifact, Description: "a directory holding model.tar.gz (what /opt/ml/model held)"},
 			{Name: OutOutput, Type: step.Artifact, Description: "a directory holding output.tar.gz (what /opt/ml/output/data held)"},
 		}
 	case KindTransform:
-		s.Args = []step.Field{obj(ArgArguments, true, "the CreateTransformJob request")}
+		s.Args = append(s.Args, step.Field{Name: ArgFerryModel, Type: step.Artifact, Description: "the model output of the Model step that ModelName names"})
 		s.Outputs = []step.Field{{Name: OutOutput, Type: step.Artifact, Description: "the transform output (one .out file per input file)"}}
 	case KindModel:
-		s.Args = []step.Field{obj(ArgArguments, true, "the CreateModel request")}
 		s.Outputs = []step.Field{{Name: OutModel, Type: step.Artifact, Description: "the unpacked model data of the primary container"}}
 	case KindRegisterModel:
-		s.Args = []step.Field{obj(ArgArguments, true, "the CreateModelPackage request")}
 		s.NoCache = true
 	case KindLambda:
 		s.Args = []step.Field{
@@ -110,11 +146,11 @@ func KindSpec(kind string) (step.Spec, bool) {
 	return s, true
 }
 
-// Properties lists, for a kind, the properties its runs must return: the
-// top-level fields of the matching Describe* response. Lists that
-// definitions index by name (ProcessingOutputConfig.Outputs,
-// ProcessingInputs, InputDataConfig, FinalMetricDataList,
-// OutputParameters) are objects keyed by that name.
+// Properties lists, for a kind, the properties its runs may return: the
+// top-level fields of the matching Describe* response, shaped as in that
+// response (lists stay lists: a definition's ['name'] picks the element
+// whose ...Name field is name). Lambda and Callback OutputParameters are
+// an object of name -> value.
 func Properties(kind string) []string { return topProperties(kind) }
 
 func topProperties(kind string) []string {
@@ -136,10 +172,10 @@ func propType(kind, name string) step.Type {
 	switch {
 	case sh.typ == step.Any:
 		return step.Any
+	case sh.keyed != nil && sh.names != namesOutputParams, sh.list:
+		return step.List
 	case sh.open || sh.fields != nil || sh.keyed != nil:
 		return step.Object
-	case sh.list:
-		return step.List
 	case sh.typ != "":
 		return sh.typ
 	}
@@ -148,15 +184,11 @@ func propType(kind, name string) step.Type {
 
 // ProcessingOutputNames lists the outputs of a sagemaker_processing step
 // from its literal arguments: the OutputName of each
-// Arguments.ProcessingOutputConfig.Outputs entry. The kind's OutputNames
+// ProcessingOutputConfig.Outputs entry. The kind's OutputNames
 // method (pipeline.OutputNamer) returns it, so property files and output
 // references are checked before the run.
 func ProcessingOutputNames(args map[string]any) ([]string, bool) {
-	req, ok := args[ArgArguments].(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	cfg, _ := req["ProcessingOutputConfig"].(map[string]any)
+	cfg, _ := args["ProcessingOutputConfig"].(map[string]any)
 	list, _ := cfg["Outputs"].([]any)
 	var names []string
 	for _, o := range list {

@@ -167,6 +167,9 @@ type smStep struct {
 	// BranchElse) holds the step.
 	gate   *smStep
 	branch string
+	// request is set when the kind's arguments are the fields of
+	// Arguments (the job kinds).
+	request bool
 }
 
 func (t *translator) add(pos pipeline.Pos, stepName, field, format string, args ...any) {

@@ -143,7 +143,17 @@ func (t *translator) step(s *smStep) {
 			t.add(s.n.pos, s.name, s.path+".Arguments", "a %s step needs Arguments: the %s request", s.typ, requestOf(s.typ))
 			return
 		}
-		st.Args[ArgArguments] = t.value(s, args, ArgArguments, ArgArguments)
+		// The request's fields are the kind's arguments.
+		s.request = true
+		for i, k := range args.keys {
+			st.Args[k] = t.value(s, args.vals[i], k, "Arguments."+k)
+		}
+		if s.typ == "Transform" {
+			if m := t.modelStep(args.get("ModelName")); m != "" {
+				st.Args[ArgFerryModel] = "${{ steps." + m + ".outputs." + OutModel + " }}"
+				s.fields = map[string]string{ArgFerryModel: "Arguments.ModelName"}
+			}
+		}
 	}
 }
 
@@ -423,4 +433,21 @@ func (t *translator) outputParams(s *smStep) {
 			t.add(typ.pos, s.name, pat+".OutputType", "unknown OutputType %s (known: String, Integer, Float, Boolean)", show(typ))
 		}
 	}
+}
+
+// modelStep returns the name of the Model step whose ModelName n reads
+// ({"Get": "Steps.M.ModelName"}), or "".
+func (t *translator) modelStep(n *node) string {
+	if !isExpr(n) || n.get(exprGet) == nil {
+		return ""
+	}
+	ref := n.get(exprGet).str
+	name, ok := strings.CutSuffix(strings.TrimPrefix(ref, "Steps."), ".ModelName")
+	if !ok || !strings.HasPrefix(ref, "Steps.") {
+		return ""
+	}
+	if m := t.steps[name]; m != nil && (m.typ == "Model" || m.typ == "CreateModel") {
+		return name
+	}
+	return ""
 }
