@@ -118,14 +118,23 @@ func inputsOf(n *node) []*node {
 
 // relocate rewrites the problems pipeline.Validate found so their fields
 // are JSON paths of the definition (Steps[2].Arguments...) rather than
-// Ferry's argument names.
-func (t *translator) relocate(err error) error {
+// Ferry's argument names. Problems of a step the translation already
+// found problems in are dropped: they are most often the same problem
+// seen again through the translated arguments.
+func (t *translator) relocate(err error, found []*pipeline.ValidationError) error {
 	verrs, ok := err.(*pipeline.ValidationErrors)
 	if !ok || verrs == nil {
 		return err
 	}
+	bad := map[string]bool{}
+	for _, e := range found {
+		bad[e.Step] = true
+	}
 	out := make([]*pipeline.ValidationError, 0, len(verrs.Errs))
 	for _, e := range verrs.Errs {
+		if e.Step != "" && bad[e.Step] && !strings.HasPrefix(e.Msg, "dependency cycle") {
+			continue
+		}
 		c := *e
 		s := t.steps[e.Step]
 		if s != nil {

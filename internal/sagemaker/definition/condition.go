@@ -114,7 +114,7 @@ func (t *translator) cond(s *smStep, c *node, jpath string, depth int) (string, 
 				return v
 			}
 		}
-		t.add(c.pos, s.name, field, "a %s condition needs %s", typ.str, key)
+		t.add(c.pos, s.name, field, "%s %s condition needs %s", article(typ.str), typ.str, key)
 		return nil
 	}
 	if op, ok := comparisons[typ.str]; ok {
@@ -202,4 +202,12 @@ func (t *translator) cond(s *smStep, c *node, jpath string, depth int) (string, 
 	}
 	t.add(typ.pos, s.name, field+".Type", "unknown condition type %q%s", typ.str, hint(typ.str, conditionTypes[:8]))
 	return "", false
+}
+
+// article returns "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -63,7 +63,7 @@ func Load(filename string, data []byte, kinds pipeline.KindLookup) (*pipeline.Pi
 		return nil, perr
 	}
 	verr := pipeline.Validate(t.p, kinds)
-	return t.p, pipeline.MergeErrors(perr, t.relocate(verr))
+	return t.p, pipeline.MergeErrors(perr, t.relocate(verr, t.errs))
 }
 
 // Parse translates a SageMaker definition without validating it against
@@ -289,6 +289,7 @@ func (t *translator) collect(list *node, path string) {
 		default:
 			s.typ = typ.str
 		}
+		s.kind = kindOf[s.typ]
 		t.steps[s.name] = s
 		t.order = append(t.order, s)
 		s.declare()
