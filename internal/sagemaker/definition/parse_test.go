@@ -134,7 +134,7 @@ func (s paramScope) Param(name string) (any, bool) {
 	}
 	return pr.Default, pr.HasDefault
 }
-func (paramScope) Execution(string) (any, bool)            { return nil, false }
+func (paramScope) Execution(string) (any, bool)             { return nil, false }
 func (paramScope) StepOutput(string, string) (string, bool) { return "", false }
 func (paramScope) StepProperty(string, string) (any, bool)  { return nil, false }
 
