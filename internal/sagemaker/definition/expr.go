@@ -231,7 +231,7 @@ func (t *translator) jsonGetS3(s *smStep, uri *node, path, jpath string) (string
 		DependsOn: append([]string(nil), s.st.DependsOn...),
 	}
 	// The new step evaluates the URI in the consumer's context.
-	sub := &smStep{name: s.name, path: s.path, st: g, n: s.n, typ: s.typ}
+	sub := &smStep{name: s.name, path: s.path, st: g, n: s.n, typ: "JsonGet", kind: KindJSONGet}
 	src, ok := t.operand(sub, uri, jpath+"."+exprJSONGet+".S3Uri")
 	if !ok {
 		return "", false

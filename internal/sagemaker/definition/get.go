@@ -201,7 +201,7 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 		switch {
 		case sh.open:
 			canon = append(canon, elems[i:]...)
-			return t.finishRef(target, canon, named)
+			return t.finishRef(s, target, canon, named)
 		case sh.fields != nil:
 			if e.isIndex {
 				return bad("%s of step %q is an object, not a list", at, target.name)
@@ -248,19 +248,22 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 			if i+1 < len(elems) {
 				return bad("%s of step %q holds strings; it has no fields", showPath(elems[:i+1]), target.name)
 			}
-			return t.finishRef(target, canon, nil)
+			return t.finishRef(s, target, canon, nil)
 		default:
 			return bad("%s of step %q is a value; it has no fields or elements", at, target.name)
 		}
 	}
-	return t.finishRef(target, canon, named)
+	return t.finishRef(s, target, canon, named)
 }
 
 // finishRef renders a checked property path: an output for location
-// properties, else a property.
-func (t *translator) finishRef(target *smStep, canon, named []elem) (string, bool) {
+// properties read by a step that takes artifacts, else a property.
+// Lambda, Callback, Condition and Fail steps see what SageMaker shows:
+// the S3 URI the data was published under.
+func (t *translator) finishRef(s, target *smStep, canon, named []elem) (string, bool) {
 	base := "steps." + target.name
-	if out, ok := locationOutput(target, named); ok && len(named) == len(canon) {
+	takesArtifacts := s.request || s.kind == KindClarifyCheck || s.kind == KindJSONGet || s.typ == "JsonGet"
+	if out, ok := locationOutput(target, named); ok && len(named) == len(canon) && takesArtifacts {
 		return base + ".outputs." + out, true
 	}
 	return base + ".properties." + canon[0].key + renderPath(canon[1:]), true

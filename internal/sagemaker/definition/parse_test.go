@@ -34,32 +34,36 @@ func TestIsDefinition(t *testing.T) {
 }
 
 // TestExpressions checks the translation of each expression form, inside
-// a Lambda step's event.
+// a Processing step's Environment (a job kind, which takes artifacts) or,
+// for the cases marked lambda, a Lambda step's event (which sees S3 URIs).
 func TestExpressions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, expr string
 		want       any
+		lambda     bool
 	}{
-		{"parameter", `{"Get": "Parameters.N"}`, "${{ params.N }}"},
-		{"execution id", `{"Get": "Execution.PipelineExecutionId"}`, "${{ execution.id }}"},
-		{"start", `{"Get": "Execution.StartDateTime"}`, "${{ execution.start_time }}"},
-		{"now", `{"Get": "Execution.CurrentDateTime"}`, "${{ execution.current_time }}"},
-		{"pipeline arn", `{"Get": "Execution.PipelineArn"}`, "${{ join('', 'arn:aws:sagemaker:local:000000000000:pipeline/', execution.pipeline_name) }}"},
-		{"job name", `{"Get": "Execution.ProcessingJobName"}`, "${{ join('-', 'pipelines', execution.id, 'L') }}"},
-		{"experiment", `{"Get": "PipelineExperimentConfig.TrialName"}`, "${{ execution.id }}"},
-		{"join", `{"Std:Join": {"On": "/", "Values": ["s3:/", "b", {"Get": "Parameters.N"}, 1.5, true]}}`, "${{ join('/', 's3:/', 'b', params.N, 1.5, true) }}"},
-		{"join quotes", `{"Std:Join": {"Values": ["it's", "a\\b"]}}`, `${{ join('', 'it\'s', 'a\\b') }}`},
-		{"output", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}`, "${{ steps.P.outputs.train }}"},
-		{"output by index", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri"}`, "${{ steps.P.outputs.test }}"},
-		{"output local path", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs['test'].S3Output.LocalPath"}`, "${{ steps.P.properties.ProcessingOutputConfig.Outputs.test.S3Output.LocalPath }}"},
-		{"model", `{"Get": "Steps.T.ModelArtifacts.S3ModelArtifacts"}`, "${{ steps.T.outputs.model }}"},
-		{"metric", `{"Get": "Steps.T.FinalMetricDataList['validation:auc'].Value"}`, "${{ steps.T.properties.FinalMetricDataList['validation:auc'].Value }}"},
-		{"metric by index", `{"Get": "Steps.T.FinalMetricDataList[0].Value"}`, "${{ steps.T.properties.FinalMetricDataList[0].Value }}"},
-		{"hyperparameter", `{"Get": "Steps.T.HyperParameters['max depth']"}`, "${{ steps.T.properties.HyperParameters['max depth'] }}"},
-		{"json get", `{"Std:JsonGet": {"PropertyFile": {"Get": "Steps.P.PropertyFiles.Report"}, "Path": "metrics['a b'][0].value"}}`, "${{ steps.P.properties.Report.metrics['a b'][0].value }}"},
-		{"literal template", `"cost ${{ 3 }}"`, "cost $${{ 3 }}"},
-		{"number", `3`, int64(3)},
+		{"parameter", `{"Get": "Parameters.N"}`, "${{ params.N }}", false},
+		{"execution id", `{"Get": "Execution.PipelineExecutionId"}`, "${{ execution.id }}", false},
+		{"start", `{"Get": "Execution.StartDateTime"}`, "${{ execution.start_time }}", false},
+		{"now", `{"Get": "Execution.CurrentDateTime"}`, "${{ execution.current_time }}", false},
+		{"pipeline arn", `{"Get": "Execution.PipelineArn"}`, "${{ join('', 'arn:aws:sagemaker:local:000000000000:pipeline/', execution.pipeline_name) }}", false},
+		{"job name", `{"Get": "Execution.ProcessingJobName"}`, "${{ join('-', 'pipelines', execution.id, 'Q') }}", false},
+		{"experiment", `{"Get": "PipelineExperimentConfig.TrialName"}`, "${{ execution.id }}", false},
+		{"join", `{"Std:Join": {"On": "/", "Values": ["s3:/", "b", {"Get": "Parameters.N"}, 1.5, true]}}`, "${{ join('/', 's3:/', 'b', params.N, 1.5, true) }}", false},
+		{"join quotes", `{"Std:Join": {"Values": ["it's", "a\\b"]}}`, `${{ join('', 'it\'s', 'a\\b') }}`, false},
+		{"output", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}`, "${{ steps.P.outputs.train }}", false},
+		{"output by index", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri"}`, "${{ steps.P.outputs.test }}", false},
+		{"output local path", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs['test'].S3Output.LocalPath"}`, "${{ steps.P.properties.ProcessingOutputConfig.Outputs.test.S3Output.LocalPath }}", false},
+		{"model", `{"Get": "Steps.T.ModelArtifacts.S3ModelArtifacts"}`, "${{ steps.T.outputs.model }}", false},
+		{"model uri for a lambda", `{"Get": "Steps.T.ModelArtifacts.S3ModelArtifacts"}`, "${{ steps.T.properties.ModelArtifacts.S3ModelArtifacts }}", true},
+		{"output uri for a lambda", `{"Get": "Steps.P.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri"}`, "${{ steps.P.properties.ProcessingOutputConfig.Outputs[1].S3Output.S3Uri }}", true},
+		{"metric", `{"Get": "Steps.T.FinalMetricDataList['validation:auc'].Value"}`, "${{ steps.T.properties.FinalMetricDataList['validation:auc'].Value }}", false},
+		{"metric by index", `{"Get": "Steps.T.FinalMetricDataList[0].Value"}`, "${{ steps.T.properties.FinalMetricDataList[0].Value }}", false},
+		{"hyperparameter", `{"Get": "Steps.T.HyperParameters['max depth']"}`, "${{ steps.T.properties.HyperParameters['max depth'] }}", false},
+		{"json get", `{"Std:JsonGet": {"PropertyFile": {"Get": "Steps.P.PropertyFiles.Report"}, "Path": "metrics['a b'][0].value"}}`, "${{ steps.P.properties.Report.metrics['a b'][0].value }}", false},
+		{"literal template", `"cost ${{ 3 }}"`, "cost $${{ 3 }}", false},
+		{"number", `3`, int64(3), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -69,12 +73,16 @@ func TestExpressions(t *testing.T) {
       {"OutputName": "test", "S3Output": {"S3Uri": "s3://b/u", "LocalPath": "/opt/ml/processing/u"}}]}},
     "PropertyFiles": [{"PropertyFileName": "Report", "OutputName": "train", "FilePath": "r.json"}]},
   {"Name": "T", "Type": "Training", "Arguments": {"AlgorithmSpecification": {"TrainingImage": "i"}}},
+  {"Name": "Q", "Type": "Processing", "Arguments": {"AppSpecification": {"ImageUri": "i"}, "Environment": {"v": ` + tc.expr + `}}},
   {"Name": "L", "Type": "Lambda", "FunctionArn": "f", "Arguments": {"v": ` + tc.expr + `}}]}`
 			p, err := Load("e.json", []byte(def), newStubKinds())
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := p.Step("L").Args[ArgArguments].(map[string]any)["v"]
+			got := p.Step("Q").Args["Environment"].(map[string]any)["v"]
+			if tc.lambda {
+				got = p.Step("L").Args[ArgArguments].(map[string]any)["v"]
+			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
