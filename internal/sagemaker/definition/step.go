@@ -26,7 +26,7 @@ var kindOf = map[string]string{
 
 // refusedTypes are step types Ferry knows but does not run yet, with why.
 var refusedTypes = map[string]string{
-	"Tuning":        "hyperparameter tuning jobs (CreateHyperParameterTuningJob) are not supported yet; run the tuning with `ferry` hyperparameter search or a Training step per candidate",
+	"Tuning":        "hyperparameter tuning jobs (CreateHyperParameterTuningJob) are not supported yet; write a Training step per candidate",
 	"QualityCheck":  "Model Monitor data and model quality checks (QualityCheckStep) are not supported yet; ClarifyCheck steps are",
 	"EMR":           "EMR steps need an EMR cluster, which Ferry cannot provide locally",
 	"EMRServerless": "EMR Serverless steps need an EMR application, which Ferry cannot provide locally",
