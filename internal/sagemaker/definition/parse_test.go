@@ -1,6 +1,7 @@
 package definition
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -207,4 +208,29 @@ func TestPipelineName(t *testing.T) {
 			t.Errorf("pipelineName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// Reformatting a definition keeps its digest (the pipeline version); a
+// change of meaning does not.
+func TestDigest(t *testing.T) {
+	t.Parallel()
+	a := `{"Version": "2020-12-01", "Steps": [{"Name": "F", "Type": "Fail", "Arguments": {"ErrorMessage": "x"}}]}`
+	b := "{\n  \"Steps\": [\n    {\"Arguments\": {\"ErrorMessage\": \"x\"}, \"Type\": \"Fail\", \"Name\": \"F\"}\n  ],\n  \"Version\": \"2020-12-01\"\n}\n"
+	c := strings.Replace(a, `"x"`, `"y"`, 1)
+	da, db, dc := digestOf(t, a), digestOf(t, b), digestOf(t, c)
+	if da != db {
+		t.Errorf("reformatting changed the digest: %s != %s", da, db)
+	}
+	if da == dc {
+		t.Errorf("a new message kept the digest %s", da)
+	}
+}
+
+func digestOf(t *testing.T, src string) string {
+	t.Helper()
+	p, err := Parse("d.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Digest
 }
