@@ -15,6 +15,9 @@ import (
 	"github.com/ferryml/ferry/internal/pipeline"
 )
 
+// utf8BOM starts files some Windows editors write.
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
 // FormatVersion is the one SageMaker definition version.
 const FormatVersion = "2020-12-01"
 
@@ -25,7 +28,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // rather than Ferry's own format: a JSON object with "Version" or "Steps"
 // (Ferry's keys are lower case).
 func IsDefinition(data []byte) bool {
-	t := bytes.TrimSpace(data)
+	t := bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))
 	if !bytes.HasPrefix(t, []byte("{")) {
 		return false
 	}
@@ -79,7 +82,7 @@ func Parse(filename string, data []byte) (*pipeline.Pipeline, error) {
 
 func parse(filename string, data []byte) (*translator, error) {
 	t := &translator{file: filename, steps: map[string]*smStep{}}
-	root, err := parseJSON(data)
+	root, err := parseJSON(bytes.TrimPrefix(data, utf8BOM))
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {

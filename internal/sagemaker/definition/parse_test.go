@@ -24,6 +24,7 @@ func TestIsDefinition(t *testing.T) {
 		{"broken sdk", `{"Version": "2020-12-01", "Steps": [`, true},
 		{"array", `[{"Version": 1}]`, false},
 		{"empty", ``, false},
+		{"byte order mark", "\xEF\xBB\xBF{\"Steps\": []}", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
