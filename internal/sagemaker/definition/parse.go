@@ -97,7 +97,7 @@ func parse(filename string, data []byte) (*translator, error) {
 		return nil, t.err()
 	}
 	t.p = &pipeline.Pipeline{Name: pipelineName(filename), Version: pipeline.FormatVersion, File: filename}
-	t.p.Digest = digest(data)
+	t.p.Digest = digest(bytes.TrimPrefix(data, utf8BOM))
 	t.top(root)
 	return t, t.err()
 }
