@@ -28,7 +28,8 @@ const (
 const (
 	// OutModel is a training step's model (a directory holding
 	// model.tar.gz: Steps.T.ModelArtifacts.S3ModelArtifacts) and a model
-	// step's model (the directory of its unpacked ModelDataUrl).
+	// step's model (a directory holding model.tar.gz and the container's
+	// description).
 	OutModel = "model"
 	// OutOutput is a training step's output data (a directory holding
 	// output.tar.gz, what /opt/ml/output/data held) and a transform step's
@@ -113,7 +114,7 @@ func KindSpec(kind string) (step.Spec, bool) {
 		s.Args = append(s.Args, step.Field{Name: ArgFerryModel, Type: step.Artifact, Description: "the model output of the Model step that ModelName names"})
 		s.Outputs = []step.Field{{Name: OutOutput, Type: step.Artifact, Description: "the transform output (one .out file per input file)"}}
 	case KindModel:
-		s.Outputs = []step.Field{{Name: OutModel, Type: step.Artifact, Description: "the unpacked model data of the primary container"}}
+		s.Outputs = []step.Field{{Name: OutModel, Type: step.Artifact, Description: "the primary container's model: a directory holding model.tar.gz and the container's image and environment"}}
 	case KindRegisterModel:
 		s.NoCache = true
 	case KindLambda:
