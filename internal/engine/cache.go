@@ -19,7 +19,7 @@ import (
 
 // cacheInputs is everything a cache key hashes, and nothing else: the
 // kind, its code version, the resolved arguments (input artifacts appear
-// in them as content digests), the digest of user code the kind runs,
+// in them as content digests; a step.CacheArgser kind leaves some out), the digest of user code the kind runs,
 // Ferry's learner version, and the step's property files (they shape the
 // properties a hit hands downstream).
 type cacheInputs struct {
@@ -41,6 +41,9 @@ type propertyFile struct {
 // encode equally).
 func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.Step, req step.Request) (key, inputs string, err error) {
 	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Ferry: LearnerVersion}
+	if ca, ok := kind.(step.CacheArgser); ok {
+		in.Args = ca.CacheArgs(req.Args)
+	}
 	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
 		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
 		for name, pf := range st.PropertyFiles {

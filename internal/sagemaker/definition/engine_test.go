@@ -36,6 +36,9 @@ func (k fakeJob) Run(ctx context.Context, env step.Env, req step.Request) (step.
 	return k.run(ctx, env, req)
 }
 
+// CacheArgs implements step.CacheArgser as the job kinds do.
+func (k fakeJob) CacheArgs(args map[string]any) map[string]any { return CacheArgs(k.spec.Kind, args) }
+
 func (k fakeJob) OutputNames(args map[string]any) ([]string, bool) {
 	if k.spec.Kind != KindProcessing {
 		return nil, false
@@ -228,4 +231,21 @@ func TestEngineRunsSDKDefinition(t *testing.T) {
 	}
 	check("callback input from a lambda output", dig(args("Approve"), ArgArguments, "status"), "deployed")
 	check("json_get URI", args("CheckSummary-JsonGet-1")[ArgS3URI], "s3://ferry-sdk-test/"+ex.ID+"/summary.json")
+
+	// Again: Prep publishes under a new execution ID, but its cache key
+	// leaves output locations out, so the steps with CacheConfig hit.
+	ex2, err := eng.Run(t.Context(), p, engine.RunOptions{Source: src, Params: map[string]string{"NumRound": "20"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs2, err := sqlite.NewExecutionStore(db).StepRuns(t.Context(), ex2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs2 {
+		want := map[string]run.StepStatus{"Prep": run.StepCacheHit, "TrainBuiltin": run.StepCacheHit, "Evaluate": run.StepSucceeded}[r.Step]
+		if want != "" && r.Status != want {
+			t.Errorf("second run: %s is %s, want %s (%s)", r.Step, r.Status, want, r.CacheNote)
+		}
+	}
 }

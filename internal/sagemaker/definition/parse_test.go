@@ -235,3 +235,31 @@ func digestOf(t *testing.T, src string) string {
 	}
 	return p.Digest
 }
+
+func TestCacheArgs(t *testing.T) {
+	t.Parallel()
+	args := map[string]any{
+		"ProcessingJobName": "pipelines-e1-Prep",
+		"AppSpecification":  map[string]any{"ImageUri": "i"},
+		"ProcessingOutputConfig": map[string]any{"Outputs": []any{
+			map[string]any{"OutputName": "train", "S3Output": map[string]any{"S3Uri": "s3://b/e1/train", "LocalPath": "/opt/ml/processing/train"}},
+		}},
+		"ProcessingResources": map[string]any{"ClusterConfig": map[string]any{"InstanceCount": int64(1)}},
+	}
+	want := map[string]any{
+		"AppSpecification": map[string]any{"ImageUri": "i"},
+		"ProcessingOutputConfig": map[string]any{"Outputs": []any{
+			map[string]any{"OutputName": "train", "S3Output": map[string]any{"LocalPath": "/opt/ml/processing/train"}},
+		}},
+	}
+	got := CacheArgs(KindProcessing, args)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, ok := args["ProcessingJobName"]; !ok {
+		t.Error("CacheArgs modified its argument")
+	}
+	if s3 := args["ProcessingOutputConfig"].(map[string]any)["Outputs"].([]any)[0].(map[string]any)["S3Output"].(map[string]any)["S3Uri"]; s3 != "s3://b/e1/train" {
+		t.Errorf("CacheArgs modified a nested argument: %v", s3)
+	}
+}
