@@ -7,7 +7,6 @@ import (
 	"github.com/ferryml/ferry/internal/evaluate"
 	"github.com/ferryml/ferry/internal/prepare"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/sagemaker/jsonget"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/clarifycheck"
 	commandkind "github.com/ferryml/ferry/internal/step/command"
@@ -46,7 +45,6 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 	r.MustRegister(
 		&commandkind.Kind{},
 		fail.Kind{},
-		jsonget.New(nil), // SageMaker Std:JsonGet with S3Uri; artifacts only until the object namespace is wired
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
 		transform.New(),

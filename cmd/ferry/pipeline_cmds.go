@@ -116,8 +116,8 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	steps := fs.String("steps", "", "comma-separated steps to run (selective execution)")
 	from := fs.String("from", "", "execution whose results the unselected steps reuse (with --steps)")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
-	dry := fs.Bool("dry-run", false, "check the definition and parameters and show the steps in order; run nothing")
 	output := outputFlag(fs)
+	dry := fs.Bool("dry-run", false, "check the definition and parameters and show the steps in order; run nothing")
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
 	if err != nil {
 		return err

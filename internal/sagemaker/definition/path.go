@@ -176,34 +176,3 @@ func literal(n *node) (string, bool) {
 	return "", false
 }
 
-// Lookup walks a JSON path (a.b[0].c, a['b c']) into a decoded JSON
-// document, as Std:JsonGet does.
-func Lookup(doc any, path string) (any, error) {
-	elems, err := parsePath(path)
-	if err != nil {
-		return nil, fmt.Errorf("JSON path %q: %w", path, err)
-	}
-	v := doc
-	for i, e := range elems {
-		at := strings.TrimPrefix(showPath(elems[:i]), ".")
-		if at == "" {
-			at = "the document"
-		}
-		if e.isIndex {
-			list, ok := v.([]any)
-			if !ok || e.index >= len(list) {
-				return nil, fmt.Errorf("JSON path %q: %s has no element [%d]", path, at, e.index)
-			}
-			v = list[e.index]
-			continue
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("JSON path %q: %s is not an object", path, at)
-		}
-		if v, ok = m[e.key]; !ok {
-			return nil, fmt.Errorf("JSON path %q: %s has no field %q", path, at, e.key)
-		}
-	}
-	return v, nil
-}
