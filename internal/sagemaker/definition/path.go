@@ -175,4 +175,3 @@ func literal(n *node) (string, bool) {
 	}
 	return "", false
 }
-
