@@ -20,6 +20,7 @@ import (
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
+	"github.com/ferryml/ferry/internal/sagemaker/definition"
 )
 
 func cmdValidate(ctx context.Context, m *Main, args []string) error {
@@ -59,7 +60,7 @@ func checkOutput(format string) error {
 // loadPipeline parses and validates a definition; every problem is
 // reported at once.
 func (m *Main) loadPipeline(name string, src []byte) (*pipeline.Pipeline, error) {
-	p, err := pipeline.Load(name, src, m.kindSpecs())
+	p, err := definition.Load(name, src, m.kindSpecs())
 	if err != nil {
 		fmt.Fprintln(m.Stderr, err)
 		return nil, &exitError{1, fmt.Sprintf("%s is not a valid pipeline", name)}
@@ -84,7 +85,7 @@ func (p paramFlags) Set(s string) error {
 }
 
 func cmdRun(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("run", "FILE [-p name=value ...] [--no-cache] [--steps a,b --from EXECUTION] [--parallelism N] [--output json]")
+	fs := m.newFlagSet("run", "FILE [-p name=value ...] [--no-cache] [--steps a,b --from EXECUTION] [--parallelism N] [--dry-run] [--output json]")
 	params := paramFlags{}
 	fs.Var(params, "p", "set a parameter, name=value (repeatable)")
 	noCache := fs.Bool("no-cache", false, "run every step, ignoring cached results")
@@ -92,6 +93,7 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	from := fs.String("from", "", "execution whose results the unselected steps reuse (with --steps)")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
 	output := outputFlag(fs)
+	dry := fs.Bool("dry-run", false, "check the definition and parameters and show the steps in order; run nothing")
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
 	if err != nil {
 		return err
@@ -106,6 +108,9 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	p, err := m.loadPipeline(pos[0], src)
 	if err != nil {
 		return err
+	}
+	if *dry {
+		return dryRun(m.Stdout, p, params, *output)
 	}
 	o, err := m.ops(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/pipeline"
+	"github.com/ferryml/ferry/internal/sagemaker/definition"
 )
 
 // validateProblem is one problem in `ferry validate --output json`.
@@ -105,7 +106,7 @@ func validateFile(file string, kinds pipeline.KindLookup) validateResult {
 		res.Problems = append(res.Problems, validateProblem{File: file, Message: fmt.Sprintf("reading the definition: %v", err)})
 		return res
 	}
-	p, err := pipeline.Load(file, data, kinds)
+	p, err := definition.Load(file, data, kinds)
 	if p != nil {
 		res.Name, res.Steps, res.Digest = p.Name, len(p.Steps), p.Digest
 		err = pipeline.MergeErrors(err, localPathProblems(p, kinds))

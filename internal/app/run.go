@@ -8,6 +8,7 @@ import (
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/run"
+	"github.com/ferryml/ferry/internal/sagemaker/definition"
 )
 
 // RunRequest starts an execution of a definition.
@@ -60,7 +61,7 @@ func (a *App) Validate(name string, src []byte) (*pipeline.Pipeline, error) {
 	if name == "" {
 		name = "pipeline.yaml"
 	}
-	p, err := pipeline.Load(name, src, a.cfg.Specs)
+	p, err := definition.Load(name, src, a.cfg.Specs) // Ferry's format or a SageMaker definition
 	if err != nil {
 		return nil, &InvalidPipelineError{Name: name, Err: err}
 	}

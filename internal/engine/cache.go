@@ -19,9 +19,10 @@ import (
 
 // cacheInputs is everything a cache key hashes, and nothing else: the
 // kind, its code version, the resolved arguments (input artifacts appear
-// in them as content digests), the digest of user code the kind runs,
-// and the step's property files (they shape the properties a hit hands
-// downstream). The learners' versions are part of the kind's version.
+// in them as content digests; a step.CacheArgser kind leaves some out),
+// the digest of user code the kind runs, and the step's property files
+// (they shape the properties a hit hands downstream). The learners'
+// versions are part of the kind's version.
 type cacheInputs struct {
 	Kind          string                  `json:"kind"`
 	Version       string                  `json:"version"`
@@ -47,6 +48,9 @@ func cacheKey(ctx context.Context, kind step.Kind, spec step.Spec, st *pipeline.
 		req.Args = sec.maskMap(req.Args)
 	}
 	in := cacheInputs{Kind: spec.Kind, Version: spec.Version, Args: req.Args, Secrets: secretsDigest}
+	if ca, ok := kind.(step.CacheArgser); ok {
+		in.Args = ca.CacheArgs(in.Args)
+	}
 	if len(st.PropertyFiles) > 0 { // absent otherwise: earlier keys stay valid
 		in.PropertyFiles = make(map[string]propertyFile, len(st.PropertyFiles))
 		for name, pf := range st.PropertyFiles {

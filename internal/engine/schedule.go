@@ -351,5 +351,5 @@ func (x *execution) scope(name string) *scope {
 			done[d] = &c
 		}
 	}
-	return &scope{ex: x.ex, params: x.params, env: x.sec.env, runs: done}
+	return &scope{ex: x.ex, params: x.params, env: x.sec.env, runs: done, now: x.e.now}
 }

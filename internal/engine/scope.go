@@ -14,6 +14,8 @@ type scope struct {
 	params map[string]any    // with secret values (ex.Params masks them)
 	env    map[string]string // the set {from_env: NAME} variables
 	runs   map[string]*run.StepRun
+	// now is the engine's clock, for current_time.
+	now func() time.Time
 }
 
 var _ pipeline.EnvScope = (*scope)(nil)
@@ -31,13 +33,18 @@ func (s *scope) Env(name string) (string, bool) {
 }
 
 // Execution implements pipeline.Scope. The variables are id, start_time
-// (RFC 3339, UTC) and pipeline_name.
+// and current_time (RFC 3339, UTC) and pipeline_name.
 func (s *scope) Execution(name string) (any, bool) {
 	switch name {
 	case pipeline.ExecID:
 		return s.ex.ID, true
 	case pipeline.ExecStartTime:
 		return s.ex.StartedAt.UTC().Format(time.RFC3339), true
+	case pipeline.ExecCurrentTime:
+		if s.now == nil {
+			return nil, false
+		}
+		return s.now().UTC().Format(time.RFC3339), true
 	case pipeline.ExecPipelineName:
 		return s.ex.PipelineName, true
 	}

@@ -102,6 +102,15 @@ func TestDependencyRules(t *testing.T) {
 				}
 			}
 		}
+		// The SageMaker definition front end is pure translation into the
+		// pipeline model: no engine, store or I/O package.
+		if pkg == "internal/sagemaker/definition" {
+			for _, imp := range imps {
+				if imp != "internal/pipeline" && imp != "internal/step" {
+					t.Errorf("%s imports %s: the definition front end reaches only internal/pipeline and internal/step", pkg, imp)
+				}
+			}
+		}
 		support := strings.HasSuffix(pkg, "test") // artifacttest, steptest: imported by tests only
 		for _, imp := range imps {
 			if strings.HasSuffix(imp, "test") && !support {

@@ -15,8 +15,8 @@ type Scope interface {
 	// Param returns a parameter's typed value (string, int64, float64 or
 	// bool).
 	Param(name string) (any, bool)
-	// Execution returns an execution variable: ExecID, ExecStartTime or
-	// ExecPipelineName.
+	// Execution returns an execution variable: ExecID, ExecStartTime,
+	// ExecCurrentTime or ExecPipelineName.
 	Execution(name string) (any, bool)
 	// StepOutput returns an output's artifact reference string.
 	StepOutput(step, output string) (string, bool)
@@ -116,6 +116,16 @@ func evalRef(n *refNode, s Scope) (any, *ExprError) {
 			}
 			v = list[el.index]
 		default:
+			if list, ok := v.([]any); ok {
+				// ['name'] on a list picks the element named so, as
+				// SageMaker property paths do (Outputs['train']).
+				named, found := namedElement(list, el.key)
+				if !found {
+					return nil, evalErr(n, "%s has no element named %q", at, el.key)
+				}
+				v = named
+				continue
+			}
 			m, ok := v.(map[string]any)
 			if !ok {
 				return nil, evalErr(n, "%s is %s, not an object", at, describeValue(v))
@@ -128,6 +138,24 @@ func evalRef(n *refNode, s Scope) (any, *ExprError) {
 		}
 	}
 	return normalizeNumber(v), nil
+}
+
+// namedElement finds the element of a list of objects that a field whose
+// name ends in "Name" (OutputName, MetricName, ChannelName, Name) names
+// key: the way SageMaker property paths index lists.
+func namedElement(list []any, key string) (any, bool) {
+	for _, el := range list {
+		m, ok := el.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, f := range sortedKeys(m) {
+			if s, ok := m[f].(string); ok && s == key && strings.HasSuffix(f, "Name") {
+				return el, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // normalizeNumber turns the numeric types JSON decoding and callers produce

@@ -31,10 +31,13 @@ const (
 	rootExecution = "execution"
 	rootSteps     = "steps"
 
-	// ExecID, ExecStartTime and ExecPipelineName are the execution
-	// variables a Scope's Execution method is asked for.
+	// ExecID, ExecStartTime, ExecCurrentTime and ExecPipelineName are the
+	// execution variables a Scope's Execution method is asked for.
+	// ExecCurrentTime is the time the expression is evaluated (SageMaker's
+	// Execution.CurrentDateTime).
 	ExecID           = "id"
 	ExecStartTime    = "start_time"
+	ExecCurrentTime  = "current_time"
 	ExecPipelineName = "pipeline_name"
 )
 
@@ -409,9 +412,9 @@ func (p *exprParser) parseRef() exprNode {
 		n.name, _ = p.segment("a parameter name")
 	case rootExecution:
 		var off int
-		n.name, off = p.segment("an execution variable (id, start_time, pipeline_name)")
-		if p.err == nil && n.name != ExecID && n.name != ExecStartTime && n.name != ExecPipelineName {
-			p.fail(off, "unknown execution variable %q (known: id, start_time, pipeline_name)", n.name)
+		n.name, off = p.segment("an execution variable (id, start_time, current_time, pipeline_name)")
+		if p.err == nil && n.name != ExecID && n.name != ExecStartTime && n.name != ExecCurrentTime && n.name != ExecPipelineName {
+			p.fail(off, "unknown execution variable %q (known: id, start_time, current_time, pipeline_name)", n.name)
 		}
 	case rootSteps:
 		n.name, _ = p.segment("a step name")

@@ -206,7 +206,7 @@ func TestParseExprErrors(t *testing.T) {
 		{name: "double and", src: "true and and false", want: `column 10: expected a value, found "and"`},
 		{name: "unknown root", src: "parameters.x", want: `column 1: unknown name "parameters": a reference starts with params., execution. or steps.`},
 		{name: "unknown function", src: "len('x')", want: `column 1: unknown function "len" (functions: join, string)`},
-		{name: "unknown execution variable", src: "execution.arn", want: `column 11: unknown execution variable "arn" (known: id, start_time, pipeline_name)`},
+		{name: "unknown execution variable", src: "execution.arn", want: `column 11: unknown execution variable "arn" (known: id, start_time, current_time, pipeline_name)`},
 		{name: "steps without section", src: "steps.a.result", want: `column 9: expected outputs or properties after steps.a, found "result"`},
 		{name: "output without name", src: "steps.a.outputs", want: `column 16: expected "." and an output name, found end of expression`},
 		{name: "trailing dot", src: "params.", want: `column 8: expected a parameter name after "."`},
@@ -302,5 +302,33 @@ steps:
 	wantErr := `step "s": argument "env.MODEL": column 2: step "train" has no output "model"`
 	if err == nil || err.Error() != wantErr {
 		t.Errorf("ResolveArgs without outputs: error = %v, want %q", err, wantErr)
+	}
+}
+
+func TestEvalNamedListElement(t *testing.T) {
+	t.Parallel()
+	s := mapScope{props: map[string]map[string]any{"p": {"ProcessingOutputConfig": map[string]any{"Outputs": []any{
+		map[string]any{"OutputName": "train", "S3Output": map[string]any{"S3Uri": "s3://b/train"}},
+		map[string]any{"OutputName": "test", "S3Output": map[string]any{"S3Uri": "s3://b/test"}},
+	}}}}}
+	for _, tc := range []struct{ src, want string }{
+		{"steps.p.properties.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri", "s3://b/test"},
+		{"steps.p.properties.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri", "s3://b/train"},
+	} {
+		e, err := pipeline.ParseExpr(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Eval(s)
+		if err != nil || got != tc.want {
+			t.Errorf("%s = %v, %v; want %q", tc.src, got, err, tc.want)
+		}
+	}
+	e, err := pipeline.ParseExpr("steps.p.properties.ProcessingOutputConfig.Outputs['nope']")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Eval(s); err == nil || !strings.Contains(err.Error(), `no element named "nope"`) {
+		t.Errorf("missing name: got %v", err)
 	}
 }

@@ -134,6 +134,15 @@ type CodeDigester interface {
 	CodeDigest(ctx context.Context, req Request) (string, error)
 }
 
+// CacheArgser is implemented by kinds whose cache key leaves some of the
+// resolved arguments out: where outputs are published, job names,
+// machine sizes (the SageMaker job kinds, whose definitions put the
+// execution ID in output locations). CacheArgs returns the arguments to
+// hash; it must not modify args.
+type CacheArgser interface {
+	CacheArgs(args map[string]any) map[string]any
+}
+
 // RefPlaceholder stands for a reference in args passed to ValidateArgs: its
 // value is not known before the run.
 type RefPlaceholder struct {

@@ -33,11 +33,20 @@ type BaselineSource interface {
 // ModelLoaderFunc loads a model directory for a Clarify job.
 type ModelLoaderFunc func(dir string) (clarify.Predictor, error)
 
+// Objects reads the s3:// object namespace: Import stores the object (or
+// every object under the prefix) named by uri as one artifact directory.
+type Objects interface {
+	Import(ctx context.Context, uri string) (artifact.Ref, error)
+}
+
 // Kind is the clarify_check step kind.
 type Kind struct {
 	src BaselineSource
 	// LoadModel loads the model argument; New sets LoadModelDir.
 	LoadModel ModelLoaderFunc
+	// Objects resolves an s3:// analysis_config (SageMaker ClarifyCheck
+	// steps); nil means only artifacts are accepted there.
+	Objects Objects
 }
 
 // New returns the kind; src may be nil when no registry is available
@@ -73,6 +82,7 @@ func (k *Kind) Spec() step.Spec {
 			{Name: "supplied_baseline_constraints", Type: step.Any, Description: "previous baseline (wins over the registry): an artifact holding analysis.json, or the path of a local analysis.json; empty for none"},
 			{Name: "fail_on_violation", Type: step.Boolean, Default: true, Description: "fail the step when the check finds violations"},
 			{Name: "model_package_group_name", Type: step.String, Description: "model group whose latest Approved version holds the previous baseline"},
+			{Name: "analysis_config", Type: step.Any, Description: "a SageMaker ClarifyCheck step's analysis_config.json (an artifact, or an s3:// URI): its keys fill in what config leaves out"},
 		},
 		Outputs: []step.Field{
 			{Name: OutCalculated, Type: step.Artifact, Description: "the new analysis.json"},
@@ -100,6 +110,7 @@ type args struct {
 	Supplied            any            `json:"supplied_baseline_constraints"`
 	FailOnViolation     *bool          `json:"fail_on_violation"`
 	Group               string         `json:"model_package_group_name"`
+	AnalysisConfig      any            `json:"analysis_config"`
 }
 
 // ValidateArgs checks the config fragment and the check type's needs
@@ -107,6 +118,11 @@ type args struct {
 func (k *Kind) ValidateArgs(a map[string]any) []error {
 	var errs []error
 	ct, _ := a["check_type"].(string)
+	// With an analysis_config the configuration is complete only at run
+	// time.
+	if ac, ok := a["analysis_config"]; ok && ac != nil && ac != "" {
+		ct = ""
+	}
 	if cfg, ok := a["config"].(map[string]any); ok && ct != "" {
 		if _, err := analysisConfig(ct, cfg); err != nil {
 			errs = append(errs, &step.FieldError{Field: "config", Msg: err.Error()})
@@ -127,6 +143,11 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		return step.Result{}, err
 	}
 	failOn := a.FailOnViolation == nil || *a.FailOnViolation
+	if a.AnalysisConfig != nil && a.AnalysisConfig != "" {
+		if a.Config, err = k.withAnalysisConfig(ctx, env, a); err != nil {
+			return step.Result{}, err
+		}
+	}
 	cfg, err := analysisConfig(a.CheckType, a.Config)
 	if err != nil {
 		return step.Result{}, step.Permanent(err)
