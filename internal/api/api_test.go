@@ -173,3 +173,34 @@ func TestStartStopResume(t *testing.T) {
 		t.Fatalf("after the second stop: %v %+v", err, done)
 	}
 }
+
+// TestLogTail follows the log of a running step over server-sent events:
+// lines written after the request arrive, then the stream ends.
+func TestLogTail(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	src := "version: 1\nname: tail\nsteps:\n  - {name: s, kind: command, command: [/bin/sh, -c, 'echo early; sleep 0.4; echo late']}\n"
+	body, _ := json.Marshal(map[string]any{"name": f.home + "/tail.yaml", "source": src})
+	r := f.do(t, t.Context(), f.tokens[auth.Operator], "POST", "/api/v1/executions", string(body))
+	if r.status != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	var ex struct{ ID string }
+	if err := json.Unmarshal(r.body, &ex); err != nil {
+		t.Fatal(err)
+	}
+	r = f.do(t, t.Context(), f.tokens[auth.Viewer], "GET", "/api/v1/executions/"+ex.ID+"/steps/s/logs?follow=true", "")
+	text := string(r.body)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("follow: %d %s %s", r.status, r.header.Get("Content-Type"), text)
+	}
+	early, late, end := strings.Index(text, `"text":"early\n"`), strings.Index(text, `"text":"late\n"`), strings.Index(text, "event: end")
+	if early < 0 || late < early || end < late {
+		t.Errorf("follow: want early, late, then end:\n%s", text)
+	}
+	// The execution's events end with its final status.
+	r = f.do(t, t.Context(), f.tokens[auth.Viewer], "GET", "/api/v1/executions/"+ex.ID+"/events", "")
+	if !strings.Contains(string(r.body), `"status":"Succeeded"`) || !strings.HasSuffix(strings.TrimSpace(string(r.body)), "event: end\ndata: {}") {
+		t.Errorf("events:\n%s", r.body)
+	}
+}
