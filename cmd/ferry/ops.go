@@ -19,6 +19,7 @@ type ops interface {
 	ListExecutions(ctx context.Context, opts app.ListOptions) (app.ExecutionPage, error)
 	Execution(ctx context.Context, id string) (app.Execution, error)
 	Log(ctx context.Context, id, step string) (*app.StepLog, error)
+	TailLog(ctx context.Context, id, step string, offset int64, fn func([]byte) error) error
 	Stop(ctx context.Context, id string) (app.Execution, error)
 	Wait(ctx context.Context, id string) (app.Execution, error)
 	Run(ctx context.Context, req app.RunRequest, onEvent func(engine.Event)) (app.Execution, error)

@@ -393,7 +393,9 @@ func (m *Main) writeOutputs(ctx context.Context, steps []app.StepRun) error {
 }
 
 func cmdLogs(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("logs", "EXECUTION STEP")
+	fs := m.newFlagSet("logs", "EXECUTION STEP [--follow]")
+	follow := fs.Bool("follow", false, "keep printing the log as it grows, until the step is done")
+	fs.BoolVar(follow, "f", false, "short for --follow")
 	pos, err := parseArgs(fs, args, nil, 2, showUsage(fs, "want an EXECUTION id and a STEP name"))
 	if err != nil {
 		return err
@@ -401,6 +403,12 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	o, err := m.ops(ctx)
 	if err != nil {
 		return err
+	}
+	if *follow {
+		return o.TailLog(ctx, pos[0], pos[1], 0, func(b []byte) error {
+			_, err := m.Stdout.Write(b)
+			return err
+		})
 	}
 	f, err := o.Log(ctx, pos[0], pos[1])
 	if err != nil {
