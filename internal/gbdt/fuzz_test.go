@@ -66,7 +66,9 @@ func TestReadModelErrors(t *testing.T) {
 		}, "splits on feature"},
 		{"BadBaseScore", func(s string) string { return strings.Replace(s, `"base_score":"5E-1"`, `"base_score":"x"`, 1) }, "base_score"},
 		{"Categorical", func(s string) string { return strings.Replace(s, `"categories_nodes":[]`, `"categories_nodes":[1]`, 1) }, "categories_nodes, categories_segments and categories_sizes have 1, 0 and 0 entries"},
-		{"NegativeChild", func(s string) string { return strings.Replace(s, `"left_children":[1,3,5,7,9,11,13,15,17,-1,`, `"left_children":[1,3,5,7,9,11,13,15,17,-2,`, 1) }, "tree 4: node 9 has child index -2"},
+		{"NegativeChild", func(s string) string {
+			return strings.Replace(s, `"left_children":[1,3,5,7,9,11,13,15,17,-1,`, `"left_children":[1,3,5,7,9,11,13,15,17,-2,`, 1)
+		}, "tree 4: node 9 has child index -2"},
 		{"LeftOnlyLeaf", func(s string) string { return strings.Replace(s, `"right_children":[2,`, `"right_children":[-1,`, 1) }, "node 0 has a left child but no right child"},
 	}
 	for _, tc := range tests {
