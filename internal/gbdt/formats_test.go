@@ -3,8 +3,11 @@ package gbdt
 import (
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferryml/ferry/internal/pythontest"
 )
 
 // formatTol is the tolerance of the format and feature fixtures
@@ -102,5 +105,114 @@ func TestFormatFixtures(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestFormatsRoundTripXGBoost17 runs the round trip of every format and
+// feature with Debian's XGBoost 1.7; TestFormatsRoundTripXGBoost3 with the
+// newest XGBoost 3.x of the PyPI venv (skipped without it, outside CI).
+func TestFormatsRoundTripXGBoost17(t *testing.T) {
+	t.Parallel()
+	roundTripFormats(t, pythontest.Debian(t, "xgboost"))
+}
+
+func TestFormatsRoundTripXGBoost3(t *testing.T) {
+	t.Parallel()
+	roundTripFormats(t, pythontest.Venv(t, "xgboost"))
+}
+
+// roundTripFormats has XGBoost (python py) train and save the models of
+// testdata/formats.py in every format it writes, checks that Ferry reads
+// each and predicts, explains and honours best_iteration as XGBoost does,
+// then writes each model back as JSON and UBJSON (plus a model Ferry
+// trained) and checks that XGBoost loads them and predicts, explains and
+// honours best_iteration as Ferry does.
+func roundTripFormats(t *testing.T, py string) {
+	script, err := filepath.Abs(filepath.Join("testdata", "formats.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	gen := filepath.Join(tmp, "gen")
+	if out, err := exec.CommandContext(t.Context(), py, script, "generate", gen).CombinedOutput(); err != nil {
+		t.Fatalf("formats.py generate: %v\n%s", err, out)
+	}
+	type written struct {
+		name, data, prefix string
+		m                  *Model
+	}
+	var back []written
+	args := []string{script, "predict"}
+	for _, c := range formatCases {
+		dir := filepath.Join(gen, c)
+		for _, file := range []string{"model.json", "model.ubj", "model.bin"} {
+			path := filepath.Join(dir, file)
+			if _, err := os.Stat(path); err != nil {
+				continue
+			}
+			m, err := ReadModelFile(path)
+			if err != nil {
+				t.Errorf("%s/%s: %v", c, file, err)
+				continue
+			}
+			t.Run("XGBoostToFerry/"+c+"/"+file, func(t *testing.T) {
+				checkExpected(t, m, readTable(t, filepath.Join(dir, "data.csv")), filepath.Join(dir, "expected"))
+			})
+			if file != "model.json" {
+				continue
+			}
+			for _, ext := range []string{"json", "ubj"} {
+				out := filepath.Join(tmp, c+"."+ext)
+				writeModelFile(t, m, out)
+				w := written{c + "." + ext, filepath.Join(dir, "data.csv"), filepath.Join(tmp, c+"_"+ext), m}
+				back = append(back, w)
+				args = append(args, out, w.data, w.prefix)
+			}
+		}
+	}
+	// A model Ferry trained, with missing values.
+	fix := filepath.Join("testdata", "xgboost", "binary_missing")
+	data := readTable(t, filepath.Join(fix, "data.csv"))
+	labels := readTable(t, filepath.Join(fix, "labels.csv"))
+	p := DefaultParams()
+	p.NumRound, p.MaxDepth = 5, 3
+	res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"json", "ubj"} {
+		out := filepath.Join(tmp, "ferry_trained."+ext)
+		writeModelFile(t, res.Model, out)
+		w := written{"ferry_trained." + ext, filepath.Join(fix, "data.csv"), filepath.Join(tmp, "ferry_trained_"+ext), res.Model}
+		back = append(back, w)
+		args = append(args, out, w.data, w.prefix)
+	}
+	if out, err := exec.CommandContext(t.Context(), py, args...).CombinedOutput(); err != nil {
+		t.Fatalf("formats.py predict: %v\n%s", err, out)
+	}
+	for _, w := range back {
+		t.Run("FerryToXGBoost/"+w.name, func(t *testing.T) {
+			// XGBoost's values are the reference here: checkExpected
+			// compares Ferry's predictions with them.
+			checkExpected(t, w.m, readTable(t, w.data), w.prefix)
+		})
+	}
+}
+
+func writeModelFile(t *testing.T, m *Model, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := m.WriteJSON
+	if filepath.Ext(path) == ".ubj" {
+		write = m.WriteUBJSON
+	}
+	if err := write(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
