@@ -202,6 +202,12 @@ func (m *Model) treesUsed() (int, error) {
 	return (best + 1) * perRound, nil
 }
 
+// SetAllTrees sets [Model.AllTrees] and rebuilds the prediction layouts.
+func (m *Model) SetAllTrees(all bool) error {
+	m.AllTrees = all
+	return m.Init()
+}
+
 // NumTreesUsed returns the number of trees prediction and explanation use
 // (see [Model.AllTrees]).
 func (m *Model) NumTreesUsed() int { return m.used }
