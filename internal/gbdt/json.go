@@ -266,7 +266,7 @@ func describeJSONError(data []byte, err error) error {
 		if field == "" {
 			field = "the top level"
 		}
-		return fmt.Errorf("field %s holds a JSON %s where the XGBoost format has %s", field, typ.Value, describeType(typ.Type))
+		return fmt.Errorf("field %s holds %s where the XGBoost format has %s", field, article(typ.Value), describeType(typ.Type))
 	}
 	// Errors of the custom element types (jfloat, scalar, boolish) already
 	// say what is wrong.
@@ -294,6 +294,14 @@ func near(data []byte, off int64) string {
 		return ""
 	}
 	return fmt.Sprintf(", near %q", data[lo:hi])
+}
+
+// article prefixes a or an.
+func article(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }
 
 func describeType(t reflect.Type) string {

@@ -240,9 +240,19 @@ func (t *ubjTranscoder) appendFloat(m byte, b []byte) {
 	}
 }
 
+// appendString appends b as a JSON string (invalid UTF-8 becomes U+FFFD).
 func (t *ubjTranscoder) appendString(b []byte) {
-	if utf8.Valid(b) {
-		t.out = strconv.AppendQuote(t.out, string(b))
+	plain := true
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		t.out = append(t.out, '"')
+		t.out = append(t.out, b...)
+		t.out = append(t.out, '"')
 		return
 	}
 	q, _ := json.Marshal(string(b))

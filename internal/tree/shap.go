@@ -275,7 +275,9 @@ func NewShapTrees(trees []Tree) *ShapTrees {
 					n.cat = int32(len(st.cats))
 					st.cats = append(st.cats, t.Categories[i])
 				}
-				if c := t.Cover[i]; c > 0 {
+				// Validate checks the nodes reachable from the root; an
+				// unreachable one (deleted by pruning) may point anywhere.
+				if c := t.Cover[i]; c > 0 && int(n.left) < len(nodes) && n.right >= 0 && int(n.right) < len(nodes) {
 					n.zl, n.zr = t.Cover[n.left]/c, t.Cover[n.right]/c
 				}
 			}
