@@ -16,7 +16,7 @@ import (
 // enough that the two agree to this.
 const formatTol = 1e-6
 
-var formatCases = []string{"binary", "multiclass", "multiclass_intercept", "categorical", "dart", "early_stopping", "forest"}
+var formatCases = []string{"binary", "multiclass", "multiclass_intercept", "categorical", "categorical_regression", "dart", "early_stopping", "forest"}
 
 func withinFormatTol(got, want float64) bool {
 	return math.Abs(got-want) <= formatTol*max(1, math.Abs(want))
@@ -168,6 +168,24 @@ func roundTripFormats(t *testing.T, py string) {
 				back = append(back, w)
 				args = append(args, out, w.data, w.prefix)
 			}
+		}
+	}
+	// Ferry trains the categorical cases on XGBoost's training rows: the
+	// same trees, and XGBoost reads the models Ferry writes.
+	for _, c := range []string{"categorical", "categorical_regression"} {
+		dir := filepath.Join(gen, c)
+		m := trainCategoricalCase(t, dir)
+		want, err := ReadModelFile(filepath.Join(dir, "model.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("TrainCategorical/"+c, func(t *testing.T) { checkSameTrees(t, m, want) })
+		for _, ext := range []string{"json", "ubj"} {
+			out := filepath.Join(tmp, "ferry_"+c+"."+ext)
+			writeModelFile(t, m, out)
+			w := written{"ferry_" + c + "." + ext, filepath.Join(dir, "data.csv"), filepath.Join(tmp, "ferry_"+c+"_"+ext), m}
+			back = append(back, w)
+			args = append(args, out, w.data, w.prefix)
 		}
 	}
 	// A model Ferry trained, with missing values.

@@ -99,7 +99,8 @@ func (m *Model) Init() error {
 			return fmt.Errorf("objective %s needs num_class >= 2, got %d", m.Objective, m.NumClass)
 		}
 	default:
-		return fmt.Errorf("unsupported objective %q", m.Objective)
+		return fmt.Errorf("unsupported objective %q: Ferry predicts with the objectives it trains (%s, %s, %s, %s, %s, %s, %s), whose output transforms it knows", m.Objective,
+			BinaryLogistic, BinaryLogitRaw, RegSquaredError, RegLogistic, MultiSoftprob, MultiSoftmax, CountPoisson)
 	}
 	if m.NumFeature <= 0 || m.NumFeature > maxFeatures {
 		return fmt.Errorf("model has %d features, want 1 to %d", m.NumFeature, maxFeatures)

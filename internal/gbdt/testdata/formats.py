@@ -17,6 +17,9 @@
                                  container predict
           expected_margin_all.csv  predict(output_margin=True) with every tree
           case.json              the parameters and XGBoost version
+          train_data.csv, train_labels.csv
+                                 the training rows (categorical case), which
+                                 Ferry trains on to compare its trees
 
     python3 formats.py predict MODEL DATA_CSV OUT_PREFIX [MODEL DATA_CSV OUT_PREFIX ...]
         Load MODEL (any format XGBoost reads) and write OUT_PREFIX_margin.csv,
@@ -94,7 +97,25 @@ def case_categorical(seed=3):
     y = (z > 0).astype(np.float32)
     params = {"objective": "binary:logistic", "max_depth": 3, "eta": 0.3, "tree_method": "hist", "nthread": 1,
               "max_cat_to_onehot": 4, "base_score": 0.5}
-    return dict(x=x, y=y, params=params, rounds=6, feature_types=["c", "c", "q", "q"])
+    return dict(x=x, y=y, params=params, rounds=6, feature_types=["c", "c", "q", "q"], write_train=True)
+
+
+def case_categorical_regression(seed=8):
+    # Regression on categorical features with many missing cells (the
+    # missing rows of f0 have high labels, so splits that send them right
+    # compete), partition splits on f0 (6 categories) and f1 (50).
+    x = make_data(seed, 500, 3, cats=[(0, 6), (1, 50)])
+    rng = np.random.default_rng(seed + 100)
+    miss = rng.random(size=len(x)) < 0.15
+    c0, c1 = x[:, 0].astype(int), x[:, 1].astype(int)
+    y = np.where(c0 % 2 == 0, 2.0, -1.0) + (c1 % 5) * 0.5 + x[:, 2] + rng.normal(size=len(x)) * 0.3
+    y[miss] += 3
+    x[miss, 0] = np.nan
+    x[rng.random(size=len(x)) < 0.05, 1] = np.nan
+    params = {"objective": "reg:squarederror", "max_depth": 4, "eta": 0.3, "tree_method": "hist", "nthread": 1,
+              "base_score": 0.5}
+    return dict(x=x.astype(np.float32), y=y.astype(np.float32), params=params, rounds=8,
+                feature_types=["c", "c", "q"], write_train=True)
 
 
 def case_dart(seed=4):
@@ -132,6 +153,7 @@ CASES = {
     "multiclass": case_multiclass,
     "multiclass_intercept": case_multiclass_intercept,
     "categorical": case_categorical,
+    "categorical_regression": case_categorical_regression,
     "dart": case_dart,
     "early_stopping": case_early_stopping,
     "forest": case_forest,
@@ -223,6 +245,10 @@ def generate(outdir):
             extra = np.array([[2, 39, 0.5, 0.5], [1, 33, -0.5, np.nan], [np.nan, 45, 0.25, 1], [0, 64, 1, -1]], dtype=np.float32)
             xd = np.vstack([xd, extra])
         write_csv(os.path.join(d, "data.csv"), [f"f{j}" for j in range(x.shape[1])], xd)
+        if c.get("write_train"):
+            # The training rows, for Ferry to train the same model.
+            write_csv(os.path.join(d, "train_data.csv"), [f"f{j}" for j in range(x.shape[1])], x[:ntrain])
+            write_csv(os.path.join(d, "train_labels.csv"), ["label"], y[:ntrain].reshape(-1, 1))
         # Expected values from the model as saved and re-loaded.
         re = xgb.Booster()
         re.load_model(os.path.join(d, "model.json"))
