@@ -180,3 +180,18 @@ func TestMutatedModelFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestQuoteNonFinite(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{`[1,2]`, `[1,2]`},
+		{`[NaN,-Infinity,Infinity,1E-5,"NaN x",-1]`, `["NaN","-Infinity","Infinity",1E-5,"NaN x",-1]`},
+		{`{"a\"NaN":NaN}`, `{"a\"NaN":"NaN"}`},
+		{`[Nope]`, `[Nope]`},
+	}
+	for _, tc := range tests {
+		if got := string(quoteNonFinite([]byte(tc.in))); got != tc.want {
+			t.Errorf("quoteNonFinite(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -17,6 +17,8 @@ func FuzzReadModel(f *testing.F) {
 	for _, path := range []string{
 		filepath.Join("testdata", "golden", "binary_depth2.model.json"),
 		filepath.Join("testdata", "xgboost", "binary_base_score_names", "model.json"),
+		filepath.Join("testdata", "xgboost17", "categorical", "model.json"), // NaN split conditions
+		filepath.Join("testdata", "xgboost3", "dart", "model.json"),
 	} {
 		b, err := os.ReadFile(path)
 		if err != nil {
