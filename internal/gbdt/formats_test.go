@@ -109,16 +109,11 @@ func TestFormatFixtures(t *testing.T) {
 }
 
 // TestFormatsRoundTripXGBoost17 runs the round trip of every format and
-// feature with Debian's XGBoost 1.7; TestFormatsRoundTripXGBoost3 with the
-// newest XGBoost 3.x of the PyPI venv (skipped without it, outside CI).
+// feature with Debian's XGBoost 1.7; TestPyPIFormatsRoundTripXGBoost3
+// (build tag pypi) with the newest XGBoost 3.x of the PyPI venv.
 func TestFormatsRoundTripXGBoost17(t *testing.T) {
 	t.Parallel()
 	roundTripFormats(t, pythontest.Debian(t, "xgboost"))
-}
-
-func TestFormatsRoundTripXGBoost3(t *testing.T) {
-	t.Parallel()
-	roundTripFormats(t, pythontest.Venv(t, "xgboost"))
 }
 
 // roundTripFormats has XGBoost (python py) train and save the models of
