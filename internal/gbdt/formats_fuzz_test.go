@@ -54,10 +54,11 @@ func addSeeds(f *testing.F, pattern string) {
 	}
 }
 
-// FuzzReadUBJSON: seeds are the UBJSON fixtures of XGBoost 1.7 and 3.x
-// and small hand-made documents.
+// FuzzReadUBJSON: seeds are the UBJSON fixtures of XGBoost 1.7 and 3.x,
+// the pickled Boosters (which hold UBJSON) and small hand-made documents.
 func FuzzReadUBJSON(f *testing.F) {
 	addSeeds(f, filepath.Join("testdata", "xgboost*", "*", "model.ubj"))
+	addSeeds(f, filepath.Join("testdata", "xgboost*", "*", "model.p?.pkl"))
 	f.Add([]byte("{L\x00\x00\x00\x00\x00\x00\x00\x07learner{}}"))
 	f.Add([]byte("{i\x01a[$d#i\x02\x3f\x80\x00\x00\x7f\xc0\x00\x00}"))
 	f.Add([]byte("{i\x01a[#i\x02SU\x01xH\x01\x31}"))
@@ -128,7 +129,7 @@ func TestReadModelFileErrors(t *testing.T) {
 		{"BinaryDartWeights", "xgboost-model", dartBin[:len(dartBin)-40], "binary model: byte"},
 		{"Empty", "model.json", nil, "the file is empty"},
 		{"Gzip", "model.tar.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0}, "gzip-compressed"},
-		{"Pickle", "model.pkl", []byte{0x80, 4, 0x95, 0}, "Python pickle"},
+		{"PickleWithoutModel", "model.pkl", []byte{0x80, 4, 0x95, 0}, "pickled Booster: no XGBoost model inside (Ferry reads pickled XGBoost Boosters and scikit-learn XGBoost estimators, without running the pickle)"},
 		{"CSV", "data.csv", []byte("a,b\n1,2\n"), "not an XGBoost model in JSON, UBJSON or the binary format"},
 	}
 	dir := t.TempDir()
@@ -158,7 +159,7 @@ func TestReadModelFileErrors(t *testing.T) {
 func TestMutatedModelFiles(t *testing.T) {
 	t.Parallel()
 	var paths []string
-	for _, pattern := range []string{"model.json", "model.ubj", "model.bin"} {
+	for _, pattern := range []string{"model.json", "model.ubj", "model.bin", "model.p?.pkl"} {
 		p, err := filepath.Glob(filepath.Join("testdata", "xgboost*", "*", pattern))
 		if err != nil {
 			t.Fatal(err)

@@ -89,7 +89,7 @@ func TestFormatFixtures(t *testing.T) {
 	t.Parallel()
 	for _, version := range []string{"xgboost17", "xgboost3"} {
 		for _, c := range formatCases {
-			for _, file := range []string{"model.json", "model.ubj", "model.bin"} {
+			for _, file := range []string{"model.json", "model.ubj", "model.bin", "model.p2.pkl", "model.p4.pkl"} {
 				path := filepath.Join("testdata", version, c, file)
 				if _, err := os.Stat(path); err != nil {
 					continue
@@ -140,7 +140,7 @@ func roundTripFormats(t *testing.T, py string) {
 	args := []string{script, "predict"}
 	for _, c := range formatCases {
 		dir := filepath.Join(gen, c)
-		for _, file := range []string{"model.json", "model.ubj", "model.bin"} {
+		for _, file := range []string{"model.json", "model.ubj", "model.bin", "model.p2.pkl", "model.p4.pkl"} {
 			path := filepath.Join(dir, file)
 			if _, err := os.Stat(path); err != nil {
 				continue

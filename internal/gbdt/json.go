@@ -23,6 +23,9 @@ import (
 type jsonModel struct {
 	Learner *jsonLearner `json:"learner"`
 	Version []int        `json:"version"`
+	// Snapshot is the model of a memory snapshot ({"Config": ...,
+	// "Model": ...}), what a pickled Booster holds in XGBoost 1.x.
+	Snapshot *jsonModel `json:"Model"`
 }
 
 type jsonLearner struct {
@@ -324,6 +327,9 @@ func describeType(t reflect.Type) string {
 
 // model converts a decoded JSON (or transcoded UBJSON) model.
 func (jm *jsonModel) model() (*Model, error) {
+	if jm.Learner == nil && jm.Snapshot != nil {
+		jm = jm.Snapshot
+	}
 	l := jm.Learner
 	if l == nil {
 		return nil, errors.New(`no "learner" object: not an XGBoost model`)

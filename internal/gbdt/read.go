@@ -72,7 +72,7 @@ func notAModel(data []byte) error {
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
 		return errors.New("the file is gzip-compressed (a SageMaker model.tar.gz?), not a model: extract the model file (xgboost-model) from it first")
 	case data[0] == 0x80 && len(data) > 1 && data[1] <= 5:
-		return errors.New("the file is a Python pickle, which Ferry does not read (it can run arbitrary code): load it in Python and save it with Booster.save_model(\"model.json\")")
+		return errors.New("the file is a Python pickle Ferry cannot read (protocol 0 or 1): load it in Python and save it with Booster.save_model(\"model.json\")")
 	case bytes.HasPrefix(data, []byte("bs64")):
 		return errors.New("the file is in XGBoost's old base64 format, which XGBoost itself no longer reads: save the model again as .json or .ubj")
 	case bytes.HasPrefix(data, []byte("tree")) || bytes.HasPrefix(data, []byte("version=")):
@@ -82,7 +82,9 @@ func notAModel(data []byte) error {
 }
 
 // ReadModel reads an XGBoost model in any of its formats (JSON, UBJSON,
-// or the deprecated binary format), telling them apart by content:
+// the deprecated binary format, or a Python pickle of a Booster, whose
+// model bytes are extracted without running it), telling them apart by
+// content:
 // gbtree and dart boosters, with numerical and categorical splits.
 // Malformed or unsupported input is an error that says what is wrong or
 // unsupported, and why; [ReadModelFile] adds the file's name.
@@ -129,6 +131,13 @@ func parseModel(data []byte) (*Model, error) {
 	case FormatBinary:
 		m, err = readBinary(data)
 	default:
+		if isPickle(data) {
+			m, err := readPickle(data)
+			if err != nil {
+				return nil, fmt.Errorf("pickled Booster: %w", err)
+			}
+			return m, nil
+		}
 		return nil, notAModel(data)
 	}
 	if err != nil {

@@ -107,7 +107,8 @@ func readFlavor(flavor string, r io.Reader) (Predictor, error) {
 
 // LoadFile loads a model from a path: a Ferry model directory, or a bare
 // XGBoost model file (no manifest) in any XGBoost format (model.json,
-// model.ubj, or the deprecated binary format of SageMaker's xgboost-model),
+// model.ubj, the deprecated binary format of SageMaker's xgboost-model, or
+// a pickled Booster, read without running the pickle),
 // which loads as flavor xgboost with the model's feature names (f0, f1, ...
 // when it stores none).
 func LoadFile(path string) (*Model, error) {

@@ -5,6 +5,9 @@
         interpreter imports and write, per case, OUTDIR/CASE/:
           data.csv               features (header f0..), empty cell = missing
           model.json, model.ubj  Booster.save_model
+          model.p2.pkl, model.p4.pkl
+                                 (binary case) pickle.dump(booster) with
+                                 pickle protocols 2 and 4
           model.bin              the deprecated binary format (XGBoost < 2 only:
                                  save_raw(raw_format="deprecated"), what
                                  save_model("x.bin") and older SageMaker
@@ -38,6 +41,7 @@ float32; data values are multiples of 1/64 (exact in float32).
 """
 import json
 import os
+import pickle
 import sys
 
 import numpy as np
@@ -238,6 +242,12 @@ def generate(outdir):
         if MAJOR < 2 and not ft:
             with open(os.path.join(d, "model.bin"), "wb") as f:
                 f.write(bst.save_raw(raw_format="deprecated"))
+        if name == "binary":
+            # Pickled Boosters, as older SageMaker containers saved
+            # xgboost-model: protocol 2 and 4 (Python 3.8's default).
+            for proto in (2, 4):
+                with open(os.path.join(d, f"model.p{proto}.pkl"), "wb") as f:
+                    pickle.dump(bst, f, protocol=proto)
         xd = x[:PREDICT_ROWS]
         if name == "categorical":
             # Rows whose categories the trees never saw: codes past every
