@@ -129,7 +129,7 @@ func TestReadModelFileErrors(t *testing.T) {
 		{"BinaryDartWeights", "xgboost-model", dartBin[:len(dartBin)-40], "binary model: byte"},
 		{"Empty", "model.json", nil, "the file is empty"},
 		{"Gzip", "model.tar.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0}, "gzip-compressed"},
-		{"PickleWithoutModel", "model.pkl", []byte{0x80, 4, 0x95, 0}, "pickled Booster: no XGBoost model inside (Ferry reads pickled XGBoost Boosters and scikit-learn XGBoost estimators, without running the pickle)"},
+		{"PickleWithoutModel", "model.pkl", []byte{0x80, 4, 0x95, 0}, "pickle model: no XGBoost model inside (Ferry reads pickled XGBoost Boosters and scikit-learn XGBoost estimators, without running the pickle)"},
 		{"CSV", "data.csv", []byte("a,b\n1,2\n"), "not an XGBoost model in JSON, UBJSON or the binary format"},
 	}
 	dir := t.TempDir()

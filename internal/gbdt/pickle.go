@@ -41,8 +41,7 @@ func readPickle(data []byte) (*Model, error) {
 		if !ok || len(payload) < minPickledModel {
 			continue
 		}
-		f := DetectFormat(payload)
-		if f == FormatUnknown {
+		if f := DetectFormat(payload); f == FormatUnknown || f == FormatPickle {
 			continue
 		}
 		m, err := parseModel(payload)
@@ -54,7 +53,7 @@ func readPickle(data []byte) (*Model, error) {
 		}
 	}
 	if firstErr != nil {
-		return nil, fmt.Errorf("the pickled XGBoost model: %w", firstErr)
+		return nil, fmt.Errorf("the pickled model: %w", firstErr)
 	}
 	return nil, errors.New("no XGBoost model inside (Ferry reads pickled XGBoost Boosters and scikit-learn XGBoost estimators, without running the pickle): load it in Python and save it with Booster.save_model(\"model.json\")")
 }

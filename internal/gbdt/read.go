@@ -23,6 +23,9 @@ const (
 	// name without .json/.ubj before 2.1, save_raw(raw_format="deprecated"),
 	// and the xgboost-model file of older SageMaker XGBoost containers.
 	FormatBinary
+	// FormatPickle is a Python pickle (protocol 2 to 5) of a Booster or a
+	// scikit-learn XGBoost estimator (pickle.go).
+	FormatPickle
 )
 
 func (f Format) String() string {
@@ -33,33 +36,34 @@ func (f Format) String() string {
 		return "UBJSON"
 	case FormatBinary:
 		return "binary"
+	case FormatPickle:
+		return "pickle"
 	}
 	return "unknown"
 }
 
-// DetectFormat tells an XGBoost model's format from its content (the
-// first bytes, and for the headerless binary format the objective name). JSON
-// and UBJSON both start with '{'; a JSON object continues with
-// whitespace, '"' or '}', a UBJSON one with a key length's integer
-// marker. The binary format starts with "binf" (1.x) or straight with its
-// 136-byte parameter block (0.x).
-func DetectFormat(head []byte) Format {
-	// head is the whole file or its start.
-	h := bytes.TrimLeft(head, " \t\r\n")
-	if len(h) > 0 && h[0] == '{' {
-		if len(head) > 1 && head[0] == '{' {
-			switch head[1] {
+// DetectFormat tells an XGBoost model file's format from its content:
+// the first bytes, and for the headerless binary format the objective
+// name after its parameters. JSON and UBJSON both start with '{'; a JSON
+// object continues with whitespace, '"' or '}', a UBJSON one with a key
+// length's integer marker. The binary format starts with "binf" (1.x) or
+// straight with its 136-byte parameter block (0.x); a pickle with 0x80
+// and its protocol.
+func DetectFormat(data []byte) Format {
+	h := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case len(h) > 0 && h[0] == '{':
+		if len(data) > 1 && data[0] == '{' {
+			switch data[1] {
 			case 'i', 'U', 'I', 'l', 'L', '$', '#':
 				return FormatUBJSON
 			}
 		}
 		return FormatJSON
-	}
-	if bytes.HasPrefix(head, []byte("binf")) {
+	case bytes.HasPrefix(data, []byte("binf")), looksLikeBinaryParams(data):
 		return FormatBinary
-	}
-	if looksLikeBinaryParams(head) {
-		return FormatBinary
+	case isPickle(data):
+		return FormatPickle
 	}
 	return FormatUnknown
 }
@@ -71,8 +75,6 @@ func notAModel(data []byte) error {
 		return errors.New("the file is empty")
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
 		return errors.New("the file is gzip-compressed (a SageMaker model.tar.gz?), not a model: extract the model file (xgboost-model) from it first")
-	case data[0] == 0x80 && len(data) > 1 && data[1] <= 5:
-		return errors.New("the file is a Python pickle Ferry cannot read (protocol 0 or 1): load it in Python and save it with Booster.save_model(\"model.json\")")
 	case bytes.HasPrefix(data, []byte("bs64")):
 		return errors.New("the file is in XGBoost's old base64 format, which XGBoost itself no longer reads: save the model again as .json or .ubj")
 	case bytes.HasPrefix(data, []byte("tree")) || bytes.HasPrefix(data, []byte("version=")):
@@ -130,14 +132,9 @@ func parseModel(data []byte) (*Model, error) {
 		m, err = readUBJSON(data)
 	case FormatBinary:
 		m, err = readBinary(data)
+	case FormatPickle:
+		m, err = readPickle(data)
 	default:
-		if isPickle(data) {
-			m, err := readPickle(data)
-			if err != nil {
-				return nil, fmt.Errorf("pickled Booster: %w", err)
-			}
-			return m, nil
-		}
 		return nil, notAModel(data)
 	}
 	if err != nil {
