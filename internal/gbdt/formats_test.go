@@ -16,7 +16,7 @@ import (
 // enough that the two agree to this.
 const formatTol = 1e-6
 
-var formatCases = []string{"binary", "multiclass", "multiclass_intercept", "categorical", "categorical_regression", "dart", "early_stopping", "forest"}
+var formatCases = []string{"binary", "multiclass", "multiclass_intercept", "categorical", "categorical_regression", "dart", "early_stopping", "forest", "forest_early_stopping"}
 
 func withinFormatTol(got, want float64) bool {
 	return math.Abs(got-want) <= formatTol*max(1, math.Abs(want))

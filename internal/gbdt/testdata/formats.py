@@ -152,6 +152,20 @@ def case_forest(seed=6):
 # Rows of each case's data written to data.csv and predicted.
 PREDICT_ROWS = 100
 
+def case_forest_early_stopping(seed=9):
+    # Early stopping on a multi-class forest: a round holds
+    # num_class x num_parallel_tree = 6 trees, which best_iteration counts.
+    x = make_data(seed, 500, 4, missing=0.03)
+    rng = np.random.default_rng(seed + 100)
+    y = (np.digitize(np.nan_to_num(x[:, 0]) - np.nan_to_num(x[:, 3]), [-0.7, 0.7])).astype(np.float32)
+    flip = rng.random(size=len(y)) < 0.3
+    y[flip] = rng.integers(0, 3, size=flip.sum())
+    params = {"objective": "multi:softprob", "num_class": 3, "num_parallel_tree": 2, "max_depth": 4, "eta": 0.5,
+              "subsample": 0.8, "colsample_bynode": 0.8, "tree_method": "hist", "nthread": 1, "seed": 5,
+              "base_score": 0.5, "eval_metric": "mlogloss"}
+    return dict(x=x, y=y, params=params, rounds=40, early_stopping=2, valid=200)
+
+
 CASES = {
     "binary": case_binary,
     "multiclass": case_multiclass,
@@ -161,6 +175,7 @@ CASES = {
     "dart": case_dart,
     "early_stopping": case_early_stopping,
     "forest": case_forest,
+    "forest_early_stopping": case_forest_early_stopping,
 }
 
 
