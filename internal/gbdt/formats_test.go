@@ -40,6 +40,7 @@ func compareTol(t *testing.T, what string, got, want []float64, width int) {
 	if bad > 0 {
 		t.Errorf("%s: %d of %d values out of tolerance (max |diff| %.3g)", what, bad, len(got), worst)
 	}
+	t.Logf("%s: max |diff| %.3g over %d values", what, worst, len(got))
 }
 
 // checkExpected compares m's margins, predictions and contributions on
