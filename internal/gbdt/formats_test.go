@@ -230,3 +230,39 @@ func writeModelFile(t *testing.T, m *Model, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFormatFixturesInterventional: interventional SHAP values use the
+// same trees as the margins (dart weights, trees up to best_iteration,
+// categorical routing): each row's values sum to its margin.
+func TestFormatFixturesInterventional(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{"dart", "early_stopping", "categorical", "forest_early_stopping", "multiclass_intercept"} {
+		t.Run(c, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join("testdata", "xgboost3", c)
+			m, err := ReadModelFile(filepath.Join(dir, "model.ubj"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := readTable(t, filepath.Join(dir, "data.csv"))
+			nf, k := m.NumFeature, m.NumOutputGroups()
+			x := data.Data[:10*nf]
+			background := data.Data[10*nf : 30*nf]
+			margin := make([]float64, 10*k)
+			m.PredictMargin(margin, x)
+			phi := make([]float64, 10*k*(nf+1))
+			m.ContribsInterventional(phi, x, background)
+			for r := range 10 {
+				for g := range k {
+					sum := 0.0
+					for _, v := range phi[(r*k+g)*(nf+1) : (r*k+g+1)*(nf+1)] {
+						sum += v
+					}
+					if math.Abs(sum-margin[r*k+g]) > 1e-9 {
+						t.Errorf("row %d class %d: values sum to %v, margin %v", r, g, sum, margin[r*k+g])
+					}
+				}
+			}
+		})
+	}
+}
