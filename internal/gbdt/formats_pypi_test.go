@@ -71,3 +71,12 @@ func TestPyPISketchCutsXGBoost3(t *testing.T) {
 		}
 	}
 }
+
+func firstDiff(a, b []float32) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}

@@ -134,15 +134,6 @@ func TestSketchCutsXGBoost17(t *testing.T) {
 	}
 }
 
-func firstDiff(a, b []float32) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
-}
-
 // TestSketchCutsExactPath: a column that fits the sketch's buffer gets
 // the exact-summary cuts featureCuts computes.
 func TestSketchCutsExactPath(t *testing.T) {
