@@ -108,7 +108,7 @@ def case_categorical_regression(seed=8):
     # Regression on categorical features with many missing cells (the
     # missing rows of f0 have high labels, so splits that send them right
     # compete), partition splits on f0 (6 categories) and f1 (50).
-    x = make_data(seed, 500, 3, cats=[(0, 6), (1, 50)])
+    x = make_data(seed, 500, 3, cats=[(0, 6), (1, 100)])
     rng = np.random.default_rng(seed + 100)
     miss = rng.random(size=len(x)) < 0.15
     c0, c1 = x[:, 0].astype(int), x[:, 1].astype(int)
