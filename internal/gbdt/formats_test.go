@@ -266,3 +266,29 @@ func TestFormatFixturesInterventional(t *testing.T) {
 		})
 	}
 }
+
+// TestReadBinaryWithoutHeader: binary models of XGBoost before 1.0 have
+// no "binf" header; the same bytes without it read the same model.
+func TestReadBinaryWithoutHeader(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{"binary", "dart", "forest"} {
+		dir := filepath.Join("testdata", "xgboost17", c)
+		b, err := os.ReadFile(filepath.Join(dir, "model.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b[:4]) != "binf" {
+			t.Fatalf("%s: fixture has no binf header", c)
+		}
+		if f := DetectFormat(b[4:]); f != FormatBinary {
+			t.Fatalf("%s without header detected as %v", c, f)
+		}
+		m, err := ParseModel(b[4:])
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		t.Run(c, func(t *testing.T) {
+			checkExpected(t, m, readTable(t, filepath.Join(dir, "data.csv")), filepath.Join(dir, "expected"))
+		})
+	}
+}
