@@ -1,0 +1,274 @@
+package monitor
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ksTol is how far an exact sketch's distance may be from scipy's
+// statistic (float rounding only); ksApproxTol bounds it for samples
+// larger than one sketch, where the sketch approximates the CDF.
+const (
+	ksTol       = 1e-12
+	ksApproxTol = 0.02
+)
+
+type ksCase struct {
+	Name      string    `json:"name"`
+	Exact     bool      `json:"exact"`
+	A         []float64 `json:"a"`
+	B         []float64 `json:"b"`
+	Statistic float64   `json:"statistic"`
+}
+
+func readKSCases(t *testing.T) []ksCase {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "ks", "cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Cases []ksCase `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cases) < 5 {
+		t.Fatalf("only %d cases", len(f.Cases))
+	}
+	return f.Cases
+}
+
+func sketchOf(xs []float64) KLLSketch {
+	s := newKLL()
+	for _, x := range xs {
+		s.Add(x)
+	}
+	return s.Sketch()
+}
+
+// TestLInfinityMatchesScipy compares the drift distance with scipy's
+// ks_2samp statistic on the committed fixtures (gen_fixtures.py).
+func TestLInfinityMatchesScipy(t *testing.T) {
+	t.Parallel()
+	for _, c := range readKSCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			got := LInfinity(sketchOf(c.A), sketchOf(c.B))
+			tol := ksTol
+			if !c.Exact {
+				tol = ksApproxTol
+			}
+			if math.Abs(got-c.Statistic) > tol {
+				t.Errorf("distance %v, scipy %v (tolerance %v)", got, c.Statistic, tol)
+			}
+		})
+	}
+}
+
+func TestKLLKeepsCountAndBoundsSize(t *testing.T) {
+	t.Parallel()
+	s := newKLL()
+	const n = 1_000_000
+	for i := range n {
+		s.Add(float64((i * 7919) % n))
+	}
+	d := distributionOf(s.Sketch())
+	if d.total != n {
+		t.Errorf("total weight %v, want %v", d.total, n)
+	}
+	if s.size > 3*sketchK {
+		t.Errorf("sketch holds %d items", s.size)
+	}
+	// The median of 0..n-1 is about n/2.
+	var c float64
+	for i, x := range d.x {
+		c += d.w[i]
+		if c >= n/2 {
+			if math.Abs(x-n/2) > 0.02*n {
+				t.Errorf("median %v, want about %v", x, n/2)
+			}
+			break
+		}
+	}
+}
+
+func TestKSCritical(t *testing.T) {
+	t.Parallel()
+	// c(0.05) = 1.3581; n = m = 100 gives 1.3581*sqrt(0.02).
+	if got, want := KSCritical(0.05, 100, 100), 1.3581015157*math.Sqrt(0.02); math.Abs(got-want) > 1e-6 {
+		t.Errorf("KSCritical = %v, want %v", got, want)
+	}
+	if got := DriftThreshold(Robust, 0.1, 10, 10); got <= 0.1 {
+		t.Errorf("Robust threshold for tiny samples %v: want above the comparison threshold", got)
+	}
+	if got := DriftThreshold(Simple, 0.1, 10, 10); got != 0.1 {
+		t.Errorf("Simple threshold %v", got)
+	}
+	if got := DriftThreshold(Robust, 0.1, 1e6, 1e6); got != 0.1 {
+		t.Errorf("Robust threshold for large samples %v: want the comparison threshold", got)
+	}
+}
+
+func TestCategoricalLInfinity(t *testing.T) {
+	t.Parallel()
+	a := []CategoryBucket{{"x", 50}, {"y", 50}}
+	b := []CategoryBucket{{"x", 20}, {"y", 60}, {"z", 20}}
+	if got := CategoricalLInfinity(a, b); math.Abs(got-0.3) > 1e-12 {
+		t.Errorf("got %v, want 0.3", got)
+	}
+}
+
+// TestReadModelMonitorFiles reads files in the layout Model Monitor
+// writes (its documented field names) and checks data against them.
+func TestReadModelMonitorFiles(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "modelmonitor")
+	st, err := ReadStatistics(filepath.Join(dir, StatisticsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := ReadConstraints(filepath.Join(dir, ConstraintsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := ReadViolations(filepath.Join(dir, ViolationsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dataset.ItemCount != 6 || len(st.Features) != 2 || st.Features[0].Numerical == nil || st.Features[1].String == nil {
+		t.Fatalf("statistics read as %+v", st)
+	}
+	if got := len(st.Features[0].Numerical.Distribution.KLL.Sketch.Data[0]); got != 6 {
+		t.Errorf("sketch has %d items", got)
+	}
+	if cons.MonitoringConfig.DistributionConstraints.ComparisonMethod != Simple || *cons.Features[1].Completeness != 0.8 {
+		t.Errorf("constraints read as %+v", cons)
+	}
+	if len(vs.Violations) != 2 || vs.Violations[1].ConstraintCheckType != BaselineDriftCheck {
+		t.Errorf("violations read as %+v", vs)
+	}
+	// Current data: ages shifted up, one state never seen, a new column.
+	p := NewProfiler(nil)
+	for _, line := range []string{`{"age": 60, "state": "CA", "zip": "1"}`, `{"age": 61, "state": "NY"}`, `{"age": 62, "state": "NY"}`, `{"age": 63, "state": "CA"}`} {
+		r, err := jsonRecord([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Add(r)
+	}
+	got, _ := Check(p.Profile(), st, cons)
+	want := []string{"age baseline_drift_check", "state categorical_values_check", "state baseline_drift_check", "zip extra_column_check"}
+	if diff := cmp.Diff(want, names(got)); diff != "" {
+		t.Errorf("violations (-want +got):\n%s\n%+v", diff, got)
+	}
+}
+
+func names(vs []Violation) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.FeatureName+" "+v.ConstraintCheckType)
+	}
+	return out
+}
+
+func profileCSV(t *testing.T, text string) *Profile {
+	t.Helper()
+	p := NewProfiler(nil)
+	if err := p.AddCSV(strings.NewReader(text)); err != nil {
+		t.Fatal(err)
+	}
+	return p.Profile()
+}
+
+func TestBaselineAndChecks(t *testing.T) {
+	t.Parallel()
+	var base strings.Builder
+	base.WriteString("amount,kind,count\n")
+	for i := range 400 {
+		kinds := []string{"a", "b", "c"}
+		base.WriteString(strings.Join([]string{ftoa(float64(i%100) + 0.5), kinds[i%3], itoa(i % 7)}, ",") + "\n")
+	}
+	bp := profileCSV(t, base.String())
+	cons := SuggestConstraints(bp.Statistics)
+	if f, _ := bp.Statistics.Feature("amount"); f.InferredType != Fractional {
+		t.Errorf("amount inferred %s", f.InferredType)
+	}
+	if f, _ := bp.Statistics.Feature("count"); f.InferredType != Integral {
+		t.Errorf("count inferred %s", f.InferredType)
+	}
+	if f, _ := bp.Statistics.Feature("kind"); f.InferredType != String || f.String.DistinctCount != 3 {
+		t.Errorf("kind inferred %+v", f)
+	}
+	tests := []struct {
+		name string
+		row  func(i int) []string
+		want []string
+	}{
+		{"same data", func(i int) []string { return []string{ftoa(float64((i*7)%100) + 0.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)} }, nil},
+		{"shifted amount", func(i int) []string { return []string{ftoa(float64(i%100) + 60.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)} },
+			[]string{"amount baseline_drift_check"}},
+		{"missing counts", func(i int) []string {
+			c := itoa(i % 7)
+			if i%4 == 0 {
+				c = ""
+			}
+			return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "c"}[i%3], c}
+		}, []string{"count completeness_check"}},
+		{"new kind", func(i int) []string { return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "z"}[i%3], itoa(i % 7)} },
+			[]string{"kind categorical_values_check", "kind baseline_drift_check"}},
+		{"text in counts", func(i int) []string {
+			c := itoa(i % 7)
+			if i%3 == 0 {
+				c = "many"
+			}
+			return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "c"}[i%3], c}
+		}, []string{"count data_type_check"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			b.WriteString("amount,kind,count\n")
+			for i := range 300 {
+				b.WriteString(strings.Join(tc.row(i), ",") + "\n")
+			}
+			got, _ := Check(profileCSV(t, b.String()), bp.Statistics, cons)
+			if diff := cmp.Diff(tc.want, names(got)); diff != "" {
+				t.Errorf("violations (-want +got):\n%s\n%+v", diff, got)
+			}
+		})
+	}
+	t.Run("missing column", func(t *testing.T) {
+		t.Parallel()
+		got, _ := Check(profileCSV(t, "amount,kind\n1.5,a\n"), bp.Statistics, cons)
+		if diff := cmp.Diff([]string{"count missing_column_check"}, names(got)); diff != "" {
+			t.Error(diff)
+		}
+	})
+}
+
+func TestStatisticsRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := profileCSV(t, "x,s\n1,a\n2,\n3.5,b\n")
+	dir := t.TempDir()
+	path := filepath.Join(dir, StatisticsFile)
+	if err := WriteJSON(path, p.Statistics); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadStatistics(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p.Statistics, back); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func ftoa(v float64) string { return strconvFormat(v) }
