@@ -148,7 +148,7 @@ type FeatureConstraint struct {
 	Name         string `json:"name"`
 	InferredType string `json:"inferred_type"`
 	// Completeness is the lowest acceptable fraction of present values.
-	Completeness *float64          `json:"completeness,omitempty"`
+	Completeness *float64           `json:"completeness,omitempty"`
 	Num          *NumConstraints    `json:"num_constraints,omitempty"`
 	Str          *StringConstraints `json:"string_constraints,omitempty"`
 	// Overrides is Model Monitor's per-feature monitoringConfigOverrides;

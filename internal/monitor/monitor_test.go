@@ -211,8 +211,12 @@ func TestBaselineAndChecks(t *testing.T) {
 		row  func(i int) []string
 		want []string
 	}{
-		{"same data", func(i int) []string { return []string{ftoa(float64((i*7)%100) + 0.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)} }, nil},
-		{"shifted amount", func(i int) []string { return []string{ftoa(float64(i%100) + 60.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)} },
+		{"same data", func(i int) []string {
+			return []string{ftoa(float64((i*7)%100) + 0.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)}
+		}, nil},
+		{"shifted amount", func(i int) []string {
+			return []string{ftoa(float64(i%100) + 60.5), []string{"a", "b", "c"}[i%3], itoa(i % 7)}
+		},
 			[]string{"amount baseline_drift_check"}},
 		{"missing counts", func(i int) []string {
 			c := itoa(i % 7)
@@ -221,7 +225,9 @@ func TestBaselineAndChecks(t *testing.T) {
 			}
 			return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "c"}[i%3], c}
 		}, []string{"count completeness_check"}},
-		{"new kind", func(i int) []string { return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "z"}[i%3], itoa(i % 7)} },
+		{"new kind", func(i int) []string {
+			return []string{ftoa(float64(i%100) + 0.5), []string{"a", "b", "z"}[i%3], itoa(i % 7)}
+		},
 			[]string{"kind categorical_values_check", "kind baseline_drift_check"}},
 		{"text in counts", func(i int) []string {
 			c := itoa(i % 7)
