@@ -58,6 +58,9 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
+	if err := m.startMonitors(wctx); err != nil {
+		return err
+	}
 	return m.listenAndServe(ctx, *addr, serving.Recover(mux, m.Logger), *to)
 }
 
