@@ -69,6 +69,21 @@ type captureItem struct {
 // is in w, file by file in time order. A line that is not a capture
 // record is an error naming its file and line.
 func ReadCaptures(root, endpoint string, w Window, fn func(*Captured) error) error {
+	files, err := captureFiles(root, endpoint, w)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := readCaptureFile(f, w, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadCaptureFiles calls fn with each capture file of the endpoint whose
+// hour overlaps w, in order.
+func ReadCaptureFiles(root, endpoint string, w Window, fn func(path string)) error {
 	base := filepath.Join(root, endpoint)
 	variants, err := os.ReadDir(base)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -82,7 +97,6 @@ func ReadCaptures(root, endpoint string, w Window, fn func(*Captured) error) err
 		if !v.IsDir() {
 			continue
 		}
-		// Hour directories that may hold records of the window.
 		for h := w.From.UTC().Truncate(time.Hour); h.Before(w.To); h = h.Add(time.Hour) {
 			dir := filepath.Join(base, v.Name(), h.Format("2006"), h.Format("01"), h.Format("02"), h.Format("15"))
 			es, err := os.ReadDir(dir)
@@ -98,9 +112,7 @@ func ReadCaptures(root, endpoint string, w Window, fn func(*Captured) error) err
 	}
 	slices.Sort(files)
 	for _, f := range files {
-		if err := readCaptureFile(f, w, fn); err != nil {
-			return err
-		}
+		fn(f)
 	}
 	return nil
 }

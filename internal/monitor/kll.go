@@ -49,6 +49,35 @@ func (s *kll) Add(x float64) {
 	}
 }
 
+// addWeighted adds value x c times: the binary digits of c place it on
+// the levels whose weights add up to c.
+func (s *kll) addWeighted(x float64, c int64) {
+	for h := 0; c > 0; h, c = h+1, c>>1 {
+		if c&1 == 0 {
+			continue
+		}
+		for h >= len(s.levels) {
+			s.levels = append(s.levels, nil)
+			s.flips = append(s.flips, 0)
+		}
+		s.levels[h] = append(s.levels[h], x)
+		s.n += int64(1) << h
+	}
+	s.rebalance()
+}
+
+// rebalance recomputes the sizes and compacts until the sketch fits.
+func (s *kll) rebalance() {
+	s.size, s.limit = 0, 0
+	for h := range s.levels {
+		s.size += len(s.levels[h])
+		s.limit += s.capacity(h)
+	}
+	for s.size > s.limit {
+		s.compress()
+	}
+}
+
 func (s *kll) compress() {
 	for h := 0; h < len(s.levels); h++ {
 		if len(s.levels[h]) <= s.capacity(h) {

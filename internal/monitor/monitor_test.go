@@ -278,3 +278,101 @@ func TestStatisticsRoundTrip(t *testing.T) {
 }
 
 func ftoa(v float64) string { return strconvFormat(v) }
+
+// TestProfileCapturesParallelMatchesSequential checks that spreading the
+// work over workers (and merging their profiles) gives the statistics of
+// one pass, with exact sketches (fewer values than a sketch holds) and
+// low-cardinality columns whose values split across workers.
+func TestProfileCapturesParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	names := writeBenchCapture(t, root, 1500)
+	w := Window{From: mustTime(t, "2026-01-01T10:00:00Z"), To: mustTime(t, "2026-01-01T11:00:00Z")}
+	one, err := ProfileCaptures(root, "ep", w, names, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sequential reference through the generic reader.
+	seq := NewProfiler(names)
+	if err := ReadCaptures(root, "ep", w, func(c *Captured) error {
+		recs, err := ParseInput(c.InputType, c.Input)
+		for _, r := range recs {
+			seq.Add(r)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := seq.Profile().Statistics
+	for _, workers := range []int{1, 3} {
+		p := one
+		if workers > 1 {
+			if p, err = ProfileCapturesChunked(root, "ep", w, names, workers, 4096); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := p.Profile().Statistics
+		for i := range want.Features {
+			wf, gf := want.Features[i], got.Features[i]
+			if wf.Numerical != nil {
+				if d := LInfinity(wf.Numerical.Distribution.KLL.Sketch, gf.Numerical.Distribution.KLL.Sketch); d != 0 {
+					t.Errorf("%d workers: %s distribution differs by %v", workers, wf.Name, d)
+				}
+				if math.Abs(wf.Numerical.Sum-gf.Numerical.Sum) > 1e-6*math.Abs(wf.Numerical.Sum) || wf.Numerical.Common != gf.Numerical.Common {
+					t.Errorf("%d workers: %s statistics differ", workers, wf.Name)
+				}
+				wn, gn := *wf.Numerical, *gf.Numerical
+				wn.Distribution, gn.Distribution = Distribution{}, Distribution{}
+				wn.Sum, gn.Sum, wn.Mean, gn.Mean, wn.StdDev, gn.StdDev = 0, 0, 0, 0, 0, 0
+				wf.Numerical, gf.Numerical = &wn, &gn
+			}
+			if diff := cmp.Diff(wf, gf); diff != "" {
+				t.Errorf("%d workers: %s", workers, diff)
+			}
+		}
+	}
+}
+
+// TestScanCaptureLineMatchesJSON compares the fast capture scanner with
+// encoding/json on lines with escapes.
+func TestScanCaptureLineMatchesJSON(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{"1,2,3", "a \"quoted\" \\ value\n", "é ü \u2028 tab\t", `{"instances": [{"a": "x"}]}`} {
+		line, _ := json.Marshal(map[string]any{
+			"captureData":   map[string]any{"endpointInput": map[string]string{"observedContentType": "text/csv", "data": data, "encoding": "CSV"}},
+			"eventMetadata": map[string]string{"eventId": "e", "inferenceTime": "2026-01-01T10:00:00.000Z"},
+			"eventVersion":  "0",
+		})
+		var f captureFields
+		if !scanCaptureLine(line, &f) {
+			t.Fatalf("scanner gave up on %s", line)
+		}
+		if f.inData != data || f.eventID != "e" || f.inType != "text/csv" {
+			t.Errorf("scanned %+v from %s", f, line)
+		}
+	}
+}
+
+func FuzzScanCaptureLine(f *testing.F) {
+	f.Add(`{"captureData":{"endpointInput":{"observedContentType":"text/csv","data":"1,2","encoding":"CSV"}},"eventMetadata":{"eventId":"x","inferenceTime":"2026-01-01T10:00:00Z"}}`)
+	f.Add(`{"a":[1,{"b":null}],"captureData":{}}`)
+	f.Fuzz(func(t *testing.T, line string) {
+		var fs captureFields
+		if !scanCaptureLine([]byte(line), &fs) {
+			return
+		}
+		var v struct {
+			CaptureData struct {
+				EndpointInput struct {
+					Data string `json:"data"`
+				} `json:"endpointInput"`
+			} `json:"captureData"`
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			return // the scanner is laxer about what it skips
+		}
+		if v.CaptureData.EndpointInput.Data != fs.inData {
+			t.Fatalf("scanner read %q, encoding/json %q", fs.inData, v.CaptureData.EndpointInput.Data)
+		}
+	})
+}

@@ -54,7 +54,7 @@ func (p *Profiler) column(name string) int {
 	i := len(p.cols)
 	p.index[name] = i
 	p.names = append(p.names, name)
-	p.cols = append(p.cols, &accumulator{min: math.Inf(1), max: math.Inf(-1), cats: make(map[string]int64)})
+	p.cols = append(p.cols, &accumulator{min: math.Inf(1), max: math.Inf(-1)})
 	return i
 }
 
@@ -122,7 +122,73 @@ type accumulator struct {
 	sum, sumsq        float64
 	min, max          float64
 	sketch            *kll
-	cats              map[string]int64 // nil once past maxCategories
+	// Value counts: the first few distinct values in small (a linear scan
+	// is faster than a map for the 0/1 columns of one-hot features), the
+	// rest in cats; overflow is set past maxCategories, when both stop.
+	small    [smallCategories]CategoryBucket
+	nsmall   int
+	cats     map[string]int64
+	overflow bool
+}
+
+const smallCategories = 8
+
+func (a *accumulator) count(v string) { a.countN(v, 1) }
+
+func (a *accumulator) countN(v string, k int64) {
+	if a.overflow {
+		return
+	}
+	for i := range a.nsmall {
+		if a.small[i].Value == v {
+			a.small[i].Count += k
+			return
+		}
+	}
+	if a.nsmall < smallCategories {
+		a.small[a.nsmall] = CategoryBucket{Value: v, Count: k}
+		a.nsmall++
+		return
+	}
+	if a.cats == nil {
+		a.cats = make(map[string]int64)
+	}
+	if n, ok := a.cats[v]; ok {
+		a.cats[v] = n + k
+		return
+	}
+	a.cats[v] = k
+	if a.nsmall+len(a.cats) > maxCategories {
+		a.overflow, a.cats = true, nil
+	}
+}
+
+// categories returns the value counts, or nil after an overflow.
+func (a *accumulator) categories() map[string]int64 {
+	if a.overflow {
+		return nil
+	}
+	out := make(map[string]int64, a.nsmall+len(a.cats))
+	for i := range a.nsmall {
+		out[a.small[i].Value] += a.small[i].Count
+	}
+	for v, n := range a.cats {
+		out[v] += n
+	}
+	return out
+}
+
+// mergeCats adds b's value counts to a's.
+func (a *accumulator) mergeCats(b *accumulator) {
+	if a.overflow || b.overflow {
+		a.overflow, a.cats = true, nil
+		return
+	}
+	for v, n := range b.categories() {
+		if a.countN(v, n); a.overflow {
+			return
+		}
+	}
 }
 
 func (a *accumulator) add(v string, present bool) {
@@ -131,12 +197,7 @@ func (a *accumulator) add(v string, present bool) {
 		return
 	}
 	a.present++
-	if a.cats != nil {
-		a.cats[v]++
-		if len(a.cats) > maxCategories {
-			a.cats = nil
-		}
-	}
+	a.count(v)
 	x, kind := parseNumber(v)
 	switch kind {
 	case Integral:
@@ -152,10 +213,28 @@ func (a *accumulator) add(v string, present bool) {
 	a.sumsq += x * x
 	a.min = min(a.min, x)
 	a.max = max(a.max, x)
-	if a.sketch == nil {
-		a.sketch = newKLL()
+	if !a.overflow && a.cats == nil {
+		// At most smallCategories distinct values so far: their counts
+		// are the exact distribution, and the sketch is built from them
+		// only if more values come (or at the end).
+		return
 	}
+	a.ensureSketch()
 	a.sketch.Add(x)
+}
+
+// ensureSketch makes the sketch, seeded with the numeric values counted
+// while the feature had few distinct values.
+func (a *accumulator) ensureSketch() {
+	if a.sketch != nil {
+		return
+	}
+	a.sketch = newKLL()
+	for i := range a.nsmall {
+		if x, kind := parseNumber(a.small[i].Value); kind != String {
+			a.sketch.addWeighted(x, a.small[i].Count)
+		}
+	}
 }
 
 // parseNumber classifies a present cell: Integral (an integer literal),
@@ -241,6 +320,9 @@ func (a *accumulator) numerical(c Common) *NumericalStatistics {
 		ns.Min, ns.Max = a.min, a.max
 	}
 	sk := KLLSketch{Parameters: KLLParameters{C: sketchC, K: sketchK}, Data: [][]float64{}}
+	if a.nNum > 0 {
+		a.ensureSketch()
+	}
 	if a.sketch != nil {
 		sk = a.sketch.Sketch()
 	}
@@ -254,8 +336,8 @@ func (a *accumulator) numerical(c Common) *NumericalStatistics {
 func (a *accumulator) strings(c Common) *StringStatistics {
 	ss := &StringStatistics{Common: c}
 	b := []CategoryBucket{}
-	if a.cats != nil {
-		for v, n := range a.cats {
+	if cats := a.categories(); cats != nil {
+		for v, n := range cats {
 			b = append(b, CategoryBucket{Value: v, Count: n})
 		}
 		slices.SortFunc(b, func(x, y CategoryBucket) int {

@@ -96,13 +96,8 @@ func (e *runEnv) dataQuality(ctx context.Context) (outcome, error) {
 			names = append(names, f.Name)
 		}
 	}
-	p := NewProfiler(names)
-	if err := e.captures(func(_ *Captured, recs []Record) error {
-		for _, r := range recs {
-			p.Add(r)
-		}
-		return nil
-	}); err != nil {
+	p, err := ProfileCaptures(e.captureRoot, e.m.Endpoint, e.w, names, 0)
+	if err != nil {
 		return outcome{}, err
 	}
 	if p.items == 0 {
