@@ -22,10 +22,10 @@ import (
 
 // captureFields is what the fast scanner extracts from a capture line.
 type captureFields struct {
-	inType, inData, inEnc    string
-	outType, outData, outEnc string
-	eventID, inferenceID     string
-	time                     string
+	inType, inData, inEnc    []byte
+	outType, outData, outEnc []byte
+	eventID, inferenceID     []byte
+	time                     []byte
 }
 
 // scanCaptureLine extracts the fields of one capture line. It reports ok
@@ -34,12 +34,14 @@ type captureFields struct {
 func scanCaptureLine(line []byte, f *captureFields) bool {
 	s := jsonScanner{b: line}
 	// Keys match case-insensitively, as encoding/json matches them.
-	is := strings.EqualFold
-	return s.object(func(key string) bool {
+	is := func(key []byte, name string) bool {
+		return len(key) == len(name) && strings.EqualFold(string(key), name)
+	}
+	return s.object(func(key []byte) bool {
 		switch {
 		case is(key, "captureData"):
-			return s.object(func(key string) bool {
-				var typ, data, enc *string
+			return s.object(func(key []byte) bool {
+				var typ, data, enc *[]byte
 				switch {
 				case is(key, "endpointInput"):
 					typ, data, enc = &f.inType, &f.inData, &f.inEnc
@@ -48,7 +50,7 @@ func scanCaptureLine(line []byte, f *captureFields) bool {
 				default:
 					return s.skip()
 				}
-				return s.object(func(key string) bool {
+				return s.object(func(key []byte) bool {
 					switch {
 					case is(key, "observedContentType"):
 						return s.str(typ)
@@ -61,7 +63,7 @@ func scanCaptureLine(line []byte, f *captureFields) bool {
 				})
 			})
 		case is(key, "eventMetadata"):
-			return s.object(func(key string) bool {
+			return s.object(func(key []byte) bool {
 				switch {
 				case is(key, "eventId"):
 					return s.str(&f.eventID)
@@ -91,7 +93,7 @@ func (s *jsonScanner) ws() {
 
 func (s *jsonScanner) end() bool { s.ws(); return s.i == len(s.b) }
 
-func (s *jsonScanner) object(field func(key string) bool) bool {
+func (s *jsonScanner) object(field func(key []byte) bool) bool {
 	s.ws()
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return false
@@ -103,7 +105,7 @@ func (s *jsonScanner) object(field func(key string) bool) bool {
 		return true
 	}
 	for {
-		var key string
+		var key []byte
 		if !s.str(&key) {
 			return false
 		}
@@ -131,9 +133,10 @@ func (s *jsonScanner) object(field func(key string) bool) bool {
 	}
 }
 
-// str reads a string; escapes other than \" \\ \/ \n \r \t and \uXXXX
-// (non-surrogate) make it give up.
-func (s *jsonScanner) str(dst *string) bool {
+// str reads a string into dst: a slice of the line when it has no
+// escapes (no copy), else the unescaped copy. Escapes other than \" \\
+// \/ \n \r \t and \uXXXX (non-surrogate) make it give up.
+func (s *jsonScanner) str(dst *[]byte) bool {
 	s.ws()
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return false
@@ -143,7 +146,7 @@ func (s *jsonScanner) str(dst *string) bool {
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		if c == '"' {
-			*dst = string(s.b[start:s.i])
+			*dst = s.b[start:s.i]
 			s.i++
 			return true
 		}
@@ -158,13 +161,13 @@ func (s *jsonScanner) str(dst *string) bool {
 	return false
 }
 
-func (s *jsonScanner) escaped(start int, dst *string) bool {
+func (s *jsonScanner) escaped(start int, dst *[]byte) bool {
 	buf := append([]byte(nil), s.b[start:s.i]...)
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
-			*dst = string(buf)
+			*dst = buf
 			s.i++
 			return true
 		case c == '\\':
@@ -213,10 +216,10 @@ func (s *jsonScanner) skip() bool {
 	}
 	switch s.b[s.i] {
 	case '"':
-		var x string
+		var x []byte
 		return s.str(&x)
 	case '{':
-		return s.object(func(string) bool { return s.skip() })
+		return s.object(func([]byte) bool { return s.skip() })
 	case '[':
 		s.i++
 		s.ws()
@@ -252,9 +255,9 @@ func (s *jsonScanner) skip() bool {
 
 // addCSVPayload profiles a text/csv payload without building records.
 // A payload with quotes goes through the CSV reader.
-func (p *Profiler) addCSVPayload(body string) error {
-	if strings.IndexByte(body, '"') >= 0 {
-		recs, err := parseCSVRecords([]byte(body))
+func (p *Profiler) addCSVPayload(body []byte) error {
+	if bytes.IndexByte(body, '"') >= 0 {
+		recs, err := parseCSVRecords(body)
 		if err != nil {
 			return err
 		}
@@ -264,20 +267,20 @@ func (p *Profiler) addCSVPayload(body string) error {
 		return nil
 	}
 	for len(body) > 0 {
-		var line string
-		if i := strings.IndexByte(body, '\n'); i >= 0 {
+		var line []byte
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
 			line, body = body[:i], body[i+1:]
 		} else {
-			line, body = body, ""
+			line, body = body, nil
 		}
-		line = strings.TrimSuffix(line, "\r")
-		if strings.TrimSpace(line) == "" {
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		p.items++
 		for c := 0; ; c++ {
-			var cell string
-			i := strings.IndexByte(line, ',')
+			var cell []byte
+			i := bytes.IndexByte(line, ',')
 			if i >= 0 {
 				cell, line = line[:i], line[i+1:]
 			} else {
@@ -288,9 +291,9 @@ func (p *Profiler) addCSVPayload(body string) error {
 				col = p.column("_c" + strconv.Itoa(c))
 			}
 			if len(cell) > 0 && (cell[0] == ' ' || cell[len(cell)-1] == ' ') {
-				cell = strings.TrimSpace(cell)
+				cell = bytes.TrimSpace(cell)
 			}
-			p.cols[col].add(cell, !isMissing(cell))
+			p.cols[col].addBytes(cell)
 			if i < 0 {
 				break
 			}
@@ -300,12 +303,12 @@ func (p *Profiler) addCSVPayload(body string) error {
 }
 
 // addCaptured profiles one captured request's input.
-func (p *Profiler) addCaptured(inType, data string) error {
+func (p *Profiler) addCaptured(inType string, data []byte) error {
 	ct := strings.ToLower(strings.TrimSpace(strings.Split(inType, ";")[0]))
 	if ct == "text/csv" || ct == "" {
 		return p.addCSVPayload(data)
 	}
-	recs, err := ParseInput(inType, []byte(data))
+	recs, err := ParseInput(inType, data)
 	if err != nil {
 		return err
 	}
@@ -341,6 +344,8 @@ func ProfileCapturesChunked(root, endpoint string, w Window, names []string, wor
 	chans := make([]chan chunk, workers)
 	profs := make([]*Profiler, workers)
 	errs := make([]error, workers)
+	fw := newFastWindow(w)
+	bufs := make(chan []byte, 3*workers)
 	var wg sync.WaitGroup
 	for i := range workers {
 		chans[i] = make(chan chunk, 2)
@@ -353,14 +358,18 @@ func ProfileCapturesChunked(root, endpoint string, w Window, names []string, wor
 				if errs[i] != nil {
 					continue
 				}
-				errs[i] = profileChunk(profs[i], c.data, c.path, c.firstLine, w, &f)
+				errs[i] = profileChunk(profs[i], c.data, c.path, c.firstLine, fw, &f)
+				select {
+				case bufs <- c.data:
+				default:
+				}
 			}
 		}()
 	}
 	readErr := func() error {
 		next := 0
 		for _, path := range files {
-			err := splitFile(path, chunkSize, func(data []byte, firstLine int) {
+			err := splitFile(path, chunkSize, bufs, func(data []byte, firstLine int) {
 				chans[next] <- chunk{path, firstLine, data}
 				next = (next + 1) % workers
 			})
@@ -383,30 +392,44 @@ func ProfileCapturesChunked(root, endpoint string, w Window, names []string, wor
 	return profs[0], nil
 }
 
-// splitFile reads a file in chunks of whole lines.
-func splitFile(path string, size int, fn func(data []byte, firstLine int)) error {
+// splitFile reads a file in chunks of whole lines, each in a buffer from
+// bufs (returned there by the chunk's consumer).
+func splitFile(path string, size int, bufs chan []byte, fn func(data []byte, firstLine int)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("reading captured data: %w", err)
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, max(size, 4096))
+	r := bufio.NewReaderSize(f, 64<<10)
 	line := 1
 	for {
-		buf := make([]byte, size)
+		var buf []byte
+		select {
+		case buf = <-bufs:
+		default:
+			buf = make([]byte, size, size+64<<10)
+		}
+		buf = buf[:size]
 		n, err := io.ReadFull(r, buf)
 		buf = buf[:n]
 		if n == size {
 			// Complete the last line.
-			rest, rerr := r.ReadBytes('\n')
-			buf = append(buf, rest...)
-			if rerr != nil && !errors.Is(rerr, io.EOF) {
-				return fmt.Errorf("reading captured data: %w", rerr)
+			for {
+				rest, rerr := r.ReadSlice('\n')
+				buf = append(buf, rest...)
+				if errors.Is(rerr, bufio.ErrBufferFull) {
+					continue
+				}
+				if rerr != nil && !errors.Is(rerr, io.EOF) {
+					return fmt.Errorf("reading captured data: %w", rerr)
+				}
+				break
 			}
 		}
 		if len(buf) > 0 {
+			lines := bytes.Count(buf, []byte{'\n'})
 			fn(buf, line)
-			line += bytes.Count(buf, []byte{'\n'})
+			line += lines
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil
@@ -417,7 +440,7 @@ func splitFile(path string, size int, fn func(data []byte, firstLine int)) error
 	}
 }
 
-func profileChunk(p *Profiler, data []byte, path string, line int, w Window, f *captureFields) error {
+func profileChunk(p *Profiler, data []byte, path string, line int, w *fastWindow, f *captureFields) error {
 	for len(data) > 0 {
 		var l []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -435,7 +458,7 @@ func profileChunk(p *Profiler, data []byte, path string, line int, w Window, f *
 	return nil
 }
 
-func profileLine(p *Profiler, l []byte, w Window, f *captureFields) error {
+func profileLine(p *Profiler, l []byte, w *fastWindow, f *captureFields) error {
 	*f = captureFields{}
 	if !scanCaptureLine(l, f) {
 		var c Captured
@@ -445,24 +468,49 @@ func profileLine(p *Profiler, l []byte, w Window, f *captureFields) error {
 		if !w.Contains(c.Time) {
 			return nil
 		}
-		return p.addCaptured(c.InputType, string(c.Input))
+		return p.addCaptured(c.InputType, c.Input)
 	}
-	t, err := time.Parse(time.RFC3339Nano, f.time)
-	if err != nil {
-		return fmt.Errorf("inferenceTime %q: %w", f.time, err)
-	}
-	if !w.Contains(t) {
-		return nil
+	in, err := w.contains(f.time)
+	if err != nil || !in {
+		return err
 	}
 	data := f.inData
-	if strings.EqualFold(f.inEnc, "BASE64") {
-		b, err := decodePayload(data, f.inEnc)
-		if err != nil {
+	if len(f.inEnc) > 0 && strings.EqualFold(string(f.inEnc), "BASE64") {
+		if data, err = decodePayload(string(data), "BASE64"); err != nil {
 			return fmt.Errorf("endpointInput: %w", err)
 		}
-		data = string(b)
 	}
-	return p.addCaptured(f.inType, data)
+	return p.addCaptured(string(f.inType), data)
+}
+
+// fastWindow compares capture times in their usual text form
+// (2006-01-02T15:04:05.000Z) with the window's bounds as text, which
+// orders the same as the times when the bounds are whole milliseconds.
+type fastWindow struct {
+	Window
+	from, to string // "" when a bound is not whole milliseconds
+}
+
+const captureTimeFormat = "2006-01-02T15:04:05.000Z"
+
+func newFastWindow(w Window) *fastWindow {
+	fw := &fastWindow{Window: w}
+	if w.From.Nanosecond()%1e6 == 0 && w.To.Nanosecond()%1e6 == 0 && w.From.Year() >= 1000 && w.To.Year() <= 9999 {
+		fw.from, fw.to = w.From.UTC().Format(captureTimeFormat), w.To.UTC().Format(captureTimeFormat)
+	}
+	return fw
+}
+
+func (w *fastWindow) contains(t []byte) (bool, error) {
+	if w.from != "" && len(t) == len(captureTimeFormat) && t[4] == '-' && t[10] == 'T' && t[19] == '.' && t[23] == 'Z' {
+		s := string(t) // compared, not kept: no copy
+		return s >= w.from && s < w.to, nil
+	}
+	tt, err := time.Parse(time.RFC3339Nano, string(t))
+	if err != nil {
+		return false, fmt.Errorf("inferenceTime %q: %w", t, err)
+	}
+	return w.Contains(tt), nil
 }
 
 // captureFiles lists the capture files of the window's hours, in order.

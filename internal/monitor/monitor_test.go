@@ -347,7 +347,7 @@ func TestScanCaptureLineMatchesJSON(t *testing.T) {
 		if !scanCaptureLine(line, &f) {
 			t.Fatalf("scanner gave up on %s", line)
 		}
-		if f.inData != data || f.eventID != "e" || f.inType != "text/csv" {
+		if string(f.inData) != data || string(f.eventID) != "e" || string(f.inType) != "text/csv" {
 			t.Errorf("scanned %+v from %s", f, line)
 		}
 	}
@@ -371,8 +371,33 @@ func FuzzScanCaptureLine(f *testing.F) {
 		if err := json.Unmarshal([]byte(line), &v); err != nil {
 			return // the scanner is laxer about what it skips
 		}
-		if v.CaptureData.EndpointInput.Data != fs.inData {
+		if v.CaptureData.EndpointInput.Data != string(fs.inData) {
 			t.Fatalf("scanner read %q, encoding/json %q", fs.inData, v.CaptureData.EndpointInput.Data)
+		}
+	})
+}
+
+func TestParseNumberBytesMatchesParseNumber(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{"0", "-0", "7", "+5", "007", "-71600", "8913.668763178823", "1.", ".5", "-.5", "1e5", "1E-3", "abc", "-", "+",
+		"123456789012345678901", "0.1234567890123456789012345", "NaN", "Inf", "1,2", "12.5.1", "9007199254740993.5"} {
+		x1, k1 := parseNumberBytes([]byte(c))
+		x2, k2 := parseNumber(c)
+		if k1 != k2 || (x1 != x2 && !(math.IsNaN(x1) && math.IsNaN(x2))) {
+			t.Errorf("%q: bytes %v %s, string %v %s", c, x1, k1, x2, k2)
+		}
+	}
+}
+
+func FuzzParseNumberBytes(f *testing.F) {
+	for _, s := range []string{"0", "-12.5", "1e5", "abc", "007", ".5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		x1, k1 := parseNumberBytes([]byte(s))
+		x2, k2 := parseNumber(s)
+		if k1 != k2 || x1 != x2 {
+			t.Fatalf("%q: bytes %v %s, string %v %s", s, x1, k1, x2, k2)
 		}
 	})
 }

@@ -199,6 +199,11 @@ func (a *accumulator) add(v string, present bool) {
 	a.present++
 	a.count(v)
 	x, kind := parseNumber(v)
+	a.addNumber(x, kind)
+}
+
+// addNumber records a present cell's type and, when numeric, its value.
+func (a *accumulator) addNumber(x float64, kind string) {
 	switch kind {
 	case Integral:
 		a.nInt++
@@ -237,6 +242,103 @@ func (a *accumulator) ensureSketch() {
 	}
 }
 
+// addBytes is add for a cell of a payload (missing when empty or NaN /
+// null as text); it copies the cell only to keep a new category value.
+func (a *accumulator) addBytes(cell []byte) {
+	a.seen++
+	if isMissingBytes(cell) {
+		return
+	}
+	a.present++
+	a.countBytes(cell)
+	x, kind := parseNumberBytes(cell)
+	a.addNumber(x, kind)
+}
+
+func isMissingBytes(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	if len(b) > 4 || (b[0] >= '0' && b[0] <= '9') {
+		return false
+	}
+	return isMissing(string(b))
+}
+
+func (a *accumulator) countBytes(b []byte) {
+	if a.overflow {
+		return
+	}
+	for i := range a.nsmall {
+		if a.small[i].Value == string(b) {
+			a.small[i].Count++
+			return
+		}
+	}
+	if a.cats != nil {
+		if n, ok := a.cats[string(b)]; ok {
+			a.cats[string(b)] = n + 1
+			return
+		}
+	}
+	a.count(string(b))
+}
+
+// parseNumberBytes is parseNumber on bytes, with a fast path for plain
+// decimals ("-71600", "8913.66"): an integer mantissa below 2^53 over an
+// exact power of ten is correctly rounded (Clinger's fast path).
+func parseNumberBytes(b []byte) (float64, string) {
+	i, neg := 0, false
+	if len(b) > 1 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i++
+	}
+	var mant uint64
+	digits, frac, dot, seen := 0, 0, false, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		if d := c - '0'; d <= 9 {
+			seen = true
+			if digits == 18 {
+				return parseNumber(string(b))
+			}
+			mant = mant*10 + uint64(d)
+			if mant > 0 {
+				digits++
+			}
+			if dot {
+				frac++
+			}
+			continue
+		}
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		return parseNumber(string(b))
+	}
+	if !seen {
+		return parseNumber(string(b))
+	}
+	v := float64(mant)
+	kind := Integral
+	if dot {
+		if mant > 1<<53 || frac > 22 {
+			return parseNumber(string(b))
+		}
+		v /= pow10[frac]
+		kind = Fractional
+	}
+	if neg {
+		v = -v
+	}
+	return v, kind
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
 // parseNumber classifies a present cell: Integral (an integer literal),
 // Fractional (any other finite number) or String.
 func parseNumber(v string) (float64, string) {
@@ -248,15 +350,17 @@ func parseNumber(v string) (float64, string) {
 			break
 		}
 	}
-	if digits && len(v) < 19 {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err == nil {
+	if digits {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return float64(n), Integral
 		}
 	}
 	x, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0, String
+	}
+	if digits {
+		return x, Integral // an integer literal beyond int64
 	}
 	return x, Fractional
 }
