@@ -14,7 +14,6 @@ import (
 	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/step/clarifycheck"
 )
 
 // runEnv is one execution's resolved state.
@@ -271,7 +270,7 @@ func (e *runEnv) biasDrift(ctx context.Context) (outcome, error) {
 		return outcome{}, fmt.Errorf("computing post-training bias: %w", err)
 	}
 	var vs []Violation
-	for _, v := range clarifycheck.BiasDrift(res.Analysis.PostTraining, base.PostTraining) {
+	for _, v := range clarify.BiasDrift(res.Analysis.PostTraining, base.PostTraining) {
 		vs = append(vs, Violation{FeatureName: v.Facet, MetricName: v.MetricName, ConstraintCheckType: BiasDriftCheck,
 			Description: fmt.Sprintf("%s (facet %s = %s; the baseline's value is the constraint)", v.Description, v.Facet, v.FacetValue)})
 	}
@@ -353,7 +352,7 @@ func (e *runEnv) featureAttribution(ctx context.Context) (outcome, error) {
 		return outcome{}, fmt.Errorf("computing SHAP values: %w", err)
 	}
 	var vs []Violation
-	for _, v := range clarifycheck.ExplainabilityDrift(res.Analysis.Explanations, base.Explanations) {
+	for _, v := range clarify.ExplainabilityDrift(res.Analysis.Explanations, base.Explanations) {
 		vs = append(vs, Violation{FeatureName: v.Label, MetricName: "ndcg", ConstraintCheckType: FeatureAttributionDriftChk, Description: v.Description})
 	}
 	metrics := map[string]float64{}
@@ -363,7 +362,7 @@ func (e *runEnv) featureAttribution(ctx context.Context) (outcome, error) {
 	}
 	for _, l := range res.Analysis.Explanations.KernelSHAP {
 		if b, ok := byLabel[l.Label]; ok {
-			metrics["ndcg "+l.Label] = clarifycheck.NDCG(l, b)
+			metrics["ndcg "+l.Label] = clarify.NDCG(l, b)
 		}
 	}
 	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
