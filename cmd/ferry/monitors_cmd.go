@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,8 +187,8 @@ func monitorsShow(ctx context.Context, m *Main, args []string) error {
 	}
 	return m.emit(*out, map[string]any{"monitor": mon, "runs": nonNil(runs)}, func() error {
 		fmt.Fprintf(m.Stdout, "Monitor:   %s (%s)\nEndpoint:  %s\nSchedule:  %s\n", mon.Name, mon.Type, mon.Endpoint, dash(mon.Schedule))
-		for k, ref := range mon.Baseline {
-			fmt.Fprintf(m.Stdout, "Baseline:  %s %s\n", k, ref.Short())
+		for _, k := range slices.Sorted(maps.Keys(mon.Baseline)) {
+			fmt.Fprintf(m.Stdout, "Baseline:  %s %s\n", k, mon.Baseline[k].Short())
 		}
 		fmt.Fprintln(m.Stdout)
 		return writeTable(m.Stdout, "RUN\tSTATUS\tWINDOW\tRECORDS\tVIOLATIONS\tOUTPUT", func(tw io.Writer) {
