@@ -562,7 +562,11 @@ func (s *kll) merge(o *kll) {
 			s.levels = append(s.levels, nil)
 			s.flips = append(s.flips, 0)
 		}
-		s.levels[h] = append(s.levels[h], lv...)
+		if h == 0 {
+			s.levels[0] = append(s.levels[0], lv...)
+		} else {
+			s.levels[h] = mergeSorted(s.levels[h], lv)
+		}
 	}
 	s.n += o.n
 	s.rebalance()

@@ -25,6 +25,27 @@ type kll struct {
 	size   int   // items held
 	limit  int   // capacity of all levels together
 	flips  []int // per level: which half the next compaction keeps
+	// scratch holds a compaction's promoted run.
+	scratch []float64
+}
+
+// mergeSorted merges the sorted run into the sorted dst, in place from
+// the back.
+func mergeSorted(dst, run []float64) []float64 {
+	n, m := len(dst), len(run)
+	dst = slices.Grow(dst, m)[:n+m]
+	i, j, k := n-1, m-1, n+m-1
+	for j >= 0 {
+		if i >= 0 && dst[i] > run[j] {
+			dst[k] = dst[i]
+			i--
+		} else {
+			dst[k] = run[j]
+			j--
+		}
+		k--
+	}
+	return dst
 }
 
 func newKLL() *kll {
@@ -60,7 +81,11 @@ func (s *kll) addWeighted(x float64, c int64) {
 			s.levels = append(s.levels, nil)
 			s.flips = append(s.flips, 0)
 		}
-		s.levels[h] = append(s.levels[h], x)
+		if h == 0 {
+			s.levels[0] = append(s.levels[0], x)
+		} else {
+			s.levels[h] = mergeSorted(s.levels[h], []float64{x})
+		}
 		s.n += int64(1) << h
 	}
 	s.rebalance()
@@ -88,7 +113,9 @@ func (s *kll) compress() {
 			s.flips = append(s.flips, 0)
 		}
 		lv := s.levels[h]
-		slices.Sort(lv)
+		if h == 0 {
+			slices.Sort(lv) // levels above 0 are kept sorted
+		}
 		// An odd item out stays at this level.
 		var keep []float64
 		if len(lv)%2 == 1 {
@@ -97,9 +124,12 @@ func (s *kll) compress() {
 		}
 		off := s.flips[h]
 		s.flips[h] ^= 1
+		run := s.scratch[:0]
 		for i := off; i < len(lv); i += 2 {
-			s.levels[h+1] = append(s.levels[h+1], lv[i])
+			run = append(run, lv[i])
 		}
+		s.scratch = run
+		s.levels[h+1] = mergeSorted(s.levels[h+1], run)
 		s.levels[h] = append(lv[:0], keep...)
 		break
 	}
