@@ -401,3 +401,49 @@ func FuzzParseNumberBytes(f *testing.F) {
 		}
 	})
 }
+
+func TestQualityChecks(t *testing.T) {
+	t.Parallel()
+	y := []float64{0, 0, 0, 1, 1, 0, 1, 0}
+	good := []float64{0.1, 0.2, 0.3, 0.9, 0.8, 0.1, 0.7, 0.4}
+	st, err := QualityMetrics(BinaryClassification, y, good, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons := SuggestQualityConstraints(st, 0.1)
+	if got := CheckQuality(st, cons); len(got) != 0 {
+		t.Errorf("the baseline violates its own constraints: %v", got)
+	}
+	bad := []float64{0.9, 0.2, 0.3, 0.1, 0.8, 0.6, 0.7, 0.4}
+	bst, err := QualityMetrics(BinaryClassification, y, bad, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range CheckQuality(bst, cons) {
+		got = append(got, v.MetricName+" "+v.ConstraintCheckType)
+	}
+	want := []string{"accuracy LessThanThreshold", "auc LessThanThreshold", "f1 LessThanThreshold", "precision LessThanThreshold", "recall LessThanThreshold"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("violations (-want +got):\n%s", diff)
+	}
+	// Regression: error metrics are upper bounds.
+	rst, err := QualityMetrics(Regression, []float64{1, 2, 3, 4}, []float64{1.1, 1.9, 3.2, 3.9}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcons := SuggestQualityConstraints(rst, 0.1)
+	if rcons.Regression["mae"].ComparisonOperator != GreaterThanThreshold || rcons.Regression["r2"].ComparisonOperator != LessThanThreshold {
+		t.Errorf("regression constraints %+v", rcons.Regression)
+	}
+	worse, _ := QualityMetrics(Regression, []float64{1, 2, 3, 4}, []float64{2, 1, 4, 3}, 0)
+	if v := CheckQuality(worse, rcons); len(v) < 3 {
+		t.Errorf("worse regression: %v", v)
+	}
+	if _, err := QualityMetrics(BinaryClassification, []float64{2}, []float64{0.5}, 0.5); err == nil {
+		t.Error("a label of 2 accepted for binary classification")
+	}
+	if _, err := QualityMetrics("Ranking", y, good, 0.5); err == nil {
+		t.Error("unknown problem type accepted")
+	}
+}
