@@ -4,8 +4,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
+	"github.com/ferryml/ferry/internal/monitor"
+	"github.com/ferryml/ferry/internal/sqlite"
 )
 
 func TestMonitorsCLIErrors(t *testing.T) {
@@ -47,5 +50,40 @@ func TestMonitorsCLIErrors(t *testing.T) {
 	}
 	if out := mustFerry(t, home, "monitors", "list", "--output", "json"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("list: %q", out)
+	}
+}
+
+// TestServerRunsMonitorSchedules checks the wiring: `ferry server` runs
+// the scheduler, which claims a due window of a monitor and records the
+// run (here a failed one: the endpoint does not exist).
+func TestServerRunsMonitorSchedules(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	home := artifacttest.TempDir(t)
+	m := inspect(t, home)
+	db, err := m.DB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sqlite.NewMonitorStore(db)
+	if err := store.CreateMonitor(ctx, monitor.Monitor{Name: "hourly", Endpoint: "gone", Type: monitor.DataQuality,
+		Schedule: "@hourly", CreatedAt: time.Now().Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, home, "server", "--addr", "127.0.0.1:0")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		runs, err := store.Runs(ctx, "hourly", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == 1 && runs[0].Status == monitor.RunFailed {
+			if s := runs[0].Scheduled; s.Minute() != 0 || s.Second() != 0 || time.Since(s) > time.Hour+time.Minute || !strings.Contains(runs[0].Failure, "gone") {
+				t.Errorf("run %+v", runs[0])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server ran no window: %+v", runs)
+		}
 	}
 }
