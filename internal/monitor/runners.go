@@ -133,7 +133,14 @@ func (e *runEnv) join(ctx context.Context, inputs bool) (*joined, error) {
 		}
 	}
 	j := &joined{}
-	err = e.captures(func(c *Captured, recs []Record) error {
+	err = ReadCaptures(e.captureRoot, e.m.Endpoint, e.w, func(c *Captured) error {
+		var recs []Record
+		if inputs { // model quality needs only the predictions
+			var err error
+			if recs, err = ParseInput(c.InputType, c.Input); err != nil {
+				return fmt.Errorf("captured request %s: %w", c.EventID, err)
+			}
+		}
 		scores, err := ParseScores(c.OutputType, c.Output)
 		if err != nil {
 			return fmt.Errorf("captured response %s: %w", c.EventID, err)
