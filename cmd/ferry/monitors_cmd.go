@@ -23,7 +23,7 @@ const monitorsUsage = `monitors create NAME --endpoint EP --type data_quality|mo
                 [--problem-type BinaryClassification|Regression] [--probability-threshold 0.5]
        ferry monitors list [--output json]
        ferry monitors show NAME [--runs 10] [--output json]
-       ferry monitors run NAME [--from TIME --to TIME] [--output json]
+       ferry monitors run NAME [--from TIME --to TIME] [--fail-on-violation] [--output json]
        ferry monitors ground-truth NAME FILE       (JSON lines in SageMaker's layout, or CSV ID,LABEL; - for stdin)
        ferry monitors delete NAME
        ferry monitors baseline --data FILE.csv --out DIR [--exclude COL,...]
@@ -223,8 +223,9 @@ func parseWhen(flagName, s string, now time.Time) (time.Time, error) {
 }
 
 func monitorsRun(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("monitors run", "NAME [--from TIME --to TIME] [--output json]")
+	fs := m.newFlagSet("monitors run", "NAME [--from TIME --to TIME] [--fail-on-violation] [--output json]")
 	out := outputFlag(fs)
+	failOn := fs.Bool("fail-on-violation", false, "exit with status 1 when the run finds violations (for CI)")
 	from := fs.String("from", "-1h", "window start: RFC 3339, or a duration before now")
 	to := fs.String("to", "now", "window end (exclusive)")
 	pos, err := parseArgs(fs, args, out, 1, usageLine("usage: ferry monitors run NAME [--from TIME --to TIME]"))
@@ -264,7 +265,7 @@ func monitorsRun(ctx context.Context, m *Main, args []string) error {
 			defer fmt.Fprintf(m.Stdout, "output:     %s (statistics.json, constraint_violations.json, report.html)\n", dir)
 		}
 	}
-	return m.emit(*out, map[string]any{"run": r, "violations": vs}, func() error {
+	err = m.emit(*out, map[string]any{"run": r, "violations": vs}, func() error {
 		fmt.Fprintf(m.Stdout, "run %d of %s: %s, %d records, %d violations\n", r.ID, pos[0], r.Status, r.Records, r.Violations)
 		if vs != nil {
 			for _, v := range vs.Violations {
@@ -277,6 +278,10 @@ func monitorsRun(ctx context.Context, m *Main, args []string) error {
 		}
 		return nil
 	})
+	if err == nil && *failOn && r.Violations > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("run %d found %d violations", r.ID, r.Violations)}
+	}
+	return err
 }
 
 func monitorsGroundTruth(ctx context.Context, m *Main, args []string) error {

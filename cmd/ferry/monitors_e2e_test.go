@@ -304,6 +304,9 @@ func TestMonitorsEndToEnd(t *testing.T) {
 	if diff := cmp.Diff(want, violated(out)); diff != "" || out.Run.Status != monitor.RunCompletedWithViolations {
 		t.Errorf("data quality of the shifted window: %s (-want +got):\n%s", out.Run.Status, diff)
 	}
+	if res := ferry(t, ctx, home, "monitors", "run", "dq", "--from", hour(11).Format(time.RFC3339), "--to", hour(12).Format(time.RFC3339), "--fail-on-violation"); res.code != 1 || !strings.Contains(res.stdout, "total_claim_amount baseline_drift_check") {
+		t.Errorf("--fail-on-violation: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
 
 	// 12:00: the test split again; its ground truth has a quarter of the
 	// labels flipped, so accuracy falls.
