@@ -20,7 +20,7 @@ import (
 
 const monitorsUsage = `monitors create NAME --endpoint EP --type data_quality|model_quality|bias_drift|feature_attribution
                 [--schedule CRON] [--statistics FILE] [--constraints FILE] [--analysis FILE] [--config FILE]
-                [--problem-type BinaryClassification|Regression] [--probability-threshold 0.5]
+                [--problem-type BinaryClassification|Regression] [--probability-threshold 0.5] [--offset 2h]
        ferry monitors list [--output json]
        ferry monitors show NAME [--runs 10] [--output json]
        ferry monitors run NAME [--from TIME --to TIME] [--fail-on-violation] [--output json]
@@ -88,6 +88,7 @@ func monitorsCreate(ctx context.Context, m *Main, args []string) error {
 	config := fs.String("config", "", "Clarify analysis_config.json for bias_drift (label, facet, post_training_bias) or feature_attribution (shap)")
 	problem := fs.String("problem-type", "", "model_quality: BinaryClassification or Regression")
 	threshold := fs.Float64("probability-threshold", 0, "score at or above which a prediction is the positive label (default 0.5)")
+	offset := fs.Duration("offset", 0, "shift scheduled windows back by this much, so that ground truth has arrived (model_quality, bias_drift)")
 	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry monitors create NAME --endpoint EP --type TYPE"))
 	if err != nil {
 		return err
@@ -101,7 +102,7 @@ func monitorsCreate(ctx context.Context, m *Main, args []string) error {
 	}
 	mon := monitor.Monitor{Name: pos[0], Endpoint: *endpoint, Type: monitor.Type(*typ), Schedule: *schedule,
 		Baseline: map[string]artifact.Ref{},
-		Config:   monitor.Config{ProblemType: *problem, ProbabilityThreshold: *threshold}}
+		Config:   monitor.Config{ProblemType: *problem, ProbabilityThreshold: *threshold, Offset: monitor.Duration(*offset)}}
 	store, err := m.Store()
 	if err != nil {
 		return err

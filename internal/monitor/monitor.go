@@ -71,6 +71,11 @@ type Config struct {
 	ProblemType string `json:"problem_type,omitempty"`
 	// ProbabilityThreshold turns scores into predicted labels (0.5).
 	ProbabilityThreshold float64 `json:"probability_threshold,omitempty"`
+	// Offset shifts a scheduled window back in time (SageMaker's
+	// StartOffset/EndOffset): a model-quality monitor with Offset 2h run
+	// at 12:00 checks the requests of 09:00 to 10:00, whose labels have had
+	// time to arrive. Runs on demand take their window as given.
+	Offset Duration `json:"offset,omitempty"`
 	// Analysis is the Clarify analysis config (bias drift: label,
 	// label_values_or_threshold, facet, methods.post_training_bias;
 	// feature attribution: methods.shap).
@@ -162,6 +167,9 @@ func (m Monitor) Validate() error {
 		}
 	}
 	c := m.Config
+	if c.Offset < 0 {
+		return fmt.Errorf("offset %s: want a duration >= 0: %w", time.Duration(c.Offset), registry.ErrInvalid)
+	}
 	if c.ProbabilityThreshold < 0 || c.ProbabilityThreshold > 1 {
 		return fmt.Errorf("probability threshold %v: want a number in [0, 1]: %w", c.ProbabilityThreshold, registry.ErrInvalid)
 	}
@@ -179,5 +187,30 @@ func (m Monitor) Validate() error {
 			return fmt.Errorf("analysis config: %w: %w", err, registry.ErrInvalid)
 		}
 	}
+	return nil
+}
+
+// Duration is a time.Duration that reads and writes JSON as text ("2h").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads text ("90m") or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n int64
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("duration %s: want text such as \"2h\"", b)
+		}
+		*d = Duration(n)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	*d = Duration(v)
 	return nil
 }

@@ -113,7 +113,8 @@ func (s *Scheduler) Tick(ctx context.Context) ([]Run, error) {
 				from = m.CreatedAt
 			}
 		}
-		r, claimed, err := s.Store.ClaimRun(ctx, Run{Monitor: m.Name, Scheduled: due, Window: Window{From: from, To: due},
+		off := time.Duration(m.Config.Offset)
+		r, claimed, err := s.Store.ClaimRun(ctx, Run{Monitor: m.Name, Scheduled: due, Window: Window{From: from.Add(-off), To: due.Add(-off)},
 			Status: RunInProgress, Owner: s.Owner, StartedAt: now})
 		if err != nil {
 			return ran, fmt.Errorf("claiming a window of monitor %q: %w", m.Name, err)

@@ -184,6 +184,31 @@ func TestSchedulerRestartsMissedWindowAndTwoServers(t *testing.T) {
 	}
 }
 
+// TestSchedulerOffset shifts a scheduled window back by the monitor's
+// offset, so that labels uploaded later are there when it runs.
+func TestSchedulerOffset(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := sqlite.NewMonitorStore(openDB(t, filepath.Join(artifacttest.TempDir(t), "ferry.db")))
+	if err := store.CreateMonitor(ctx, monitor.Monitor{Name: "mq", Endpoint: "ep", Type: monitor.ModelQuality, Schedule: "@hourly",
+		Config: monitor.Config{Offset: monitor.Duration(2 * time.Hour)}, CreatedAt: at("2026-01-01T10:30:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := store.Monitor(ctx, "mq")
+	if err != nil || time.Duration(m.Config.Offset) != 2*time.Hour {
+		t.Fatalf("stored offset %v, %v", m.Config.Offset, err)
+	}
+	ex := &executions{got: map[string]int{}}
+	s := &monitor.Scheduler{Store: store, Execute: ex.execute(store), Clock: &fakeClock{now: at("2026-01-01T12:00:10Z")}, Logger: slog.New(slog.DiscardHandler)}
+	if _, err := s.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []monitor.Window{{From: at("2026-01-01T09:00:00Z"), To: at("2026-01-01T10:00:00Z")}}
+	if diff := cmp.Diff(want, ex.log); diff != "" {
+		t.Errorf("window (-want +got):\n%s", diff)
+	}
+}
+
 // TestSchedulerRunLoop runs Run with a fake clock that the test advances.
 func TestSchedulerRunLoop(t *testing.T) {
 	t.Parallel()
