@@ -91,6 +91,7 @@ func (m *Main) commands() map[string]command {
 		"clarify":     {"run a Clarify analysis (bias, SHAP, PDP, report)", cmdClarify},
 		"models":      {"model registry: groups, versions, approvals", cmdModels},
 		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
+		"monitors":    {"monitor endpoints: data quality, model quality, bias and attribution drift", cmdMonitors},
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},

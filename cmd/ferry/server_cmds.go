@@ -82,6 +82,9 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
+	if err := m.startMonitors(wctx); err != nil {
+		return err
+	}
 	var h http.Handler = api.New(cfg)
 	if cfg.Auth == nil {
 		// AWS-signed requests (S3 and STS, docs/s3.md) are served only where
