@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -352,3 +353,5 @@ func jobName(given string, req step.Request) string {
 	}
 	return strings.TrimRight(name, "-")
 }
+
+func numCPU() int { return runtime.NumCPU() }
