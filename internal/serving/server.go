@@ -232,7 +232,7 @@ func (s *Server) build(ctx context.Context, ep registry.Endpoint, loaded map[art
 			if err != nil {
 				return nil, fmt.Errorf("endpoint %q variant %q: loading model %s: %w", ep.Name, v.Name, v.Model.Short(), err)
 			}
-			if m == nil || m.Predictor == nil {
+			if m == nil || (m.Predictor == nil && m.Invoker == nil) {
 				return nil, fmt.Errorf("endpoint %q variant %q: loading model %s: no predictor", ep.Name, v.Name, v.Model.Short())
 			}
 			m.Ref = v.Model
