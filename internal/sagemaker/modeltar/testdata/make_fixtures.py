@@ -1,7 +1,8 @@
 """Makes the model.tar.gz fixtures of package modeltar with XGBoost.
 
-Run by TestMakeFixtures (go test -run TestMakeFixtures -update) with the
-test venv (pythontest.Venv: xgboost, joblib):
+Run by TestMakeFixtures (go test -run TestMakeFixtures -update) twice:
+with the test venv (pythontest.Venv: XGBoost 3.x, joblib) into xgb3/ and
+with Debian's python3 (XGBoost 1.7) into xgb17/:
 
     python3 make_fixtures.py OUTDIR
 
@@ -11,6 +12,7 @@ missing values:
   ubjson.tar.gz   xgboost-model = Booster.save_model(... .ubj)
   json.tar.gz     xgboost-model = Booster.save_model(... .json)
   sklearn.tar.gz  xgboost-model = pickle.dump(XGBClassifier)
+  binary.tar.gz   xgboost-model in the deprecated binary format (XGBoost < 2 only)
   x.csv           rows to predict (no header, empty = missing)
   want.csv        XGBoost's predictions for x.csv, one per line (repr)
   versions.txt    the versions that made them
@@ -48,6 +50,13 @@ with tempfile.TemporaryDirectory() as tmp:
         p = os.path.join(tmp, "m." + ext)
         bst.save_model(p)
         pack(name, open(p, "rb").read())
+if int(xgb.__version__.split(".")[0]) < 2:
+    with tempfile.TemporaryDirectory() as tmp:
+        p = os.path.join(tmp, "m.model")
+        bst.save_model(p)
+        payload = open(p, "rb").read()
+        assert not payload.startswith(b"{"), "XGBoost wrote JSON, not the binary format"
+        pack("binary.tar.gz", payload)
 clf = xgb.XGBClassifier(n_estimators=8, max_depth=3, learning_rate=0.3, random_state=1)
 clf.fit(X, y)
 pack("sklearn.tar.gz", pickle.dumps(clf))
