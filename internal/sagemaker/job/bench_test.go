@@ -74,7 +74,7 @@ func BenchmarkJobOverhead(b *testing.B) {
 				"AlgorithmSpecification": map[string]any{"TrainingImage": xgbImage},
 				"OutputDataConfig":       map[string]any{"S3OutputPath": "s3://bucket/training_jobs"},
 				"HyperParameters":        map[string]any{"num_round": "5", "sagemaker_program": `"train.sh"`, "sagemaker_submit_directory": `"s3://bucket/code/sourcedir.tar.gz"`},
-				"InputDataConfig": []any{map[string]any{"ChannelName": "train", "DataSource": map[string]any{"S3DataSource": map[string]any{"S3Uri": "s3://bucket/raw/claims.csv"}}}},
+				"InputDataConfig":        []any{map[string]any{"ChannelName": "train", "DataSource": map[string]any{"S3DataSource": map[string]any{"S3Uri": "s3://bucket/raw/claims.csv"}}}},
 			}
 			var over, proc time.Duration
 			for b.Loop() {
