@@ -26,6 +26,9 @@ func (m *Main) kinds(ctx context.Context) (*step.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := m.sagemakerRunner(); err != nil {
+		return nil, err
+	}
 	return m.buildKinds(reg), nil
 }
 
@@ -53,5 +56,6 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
 	)
+	r.MustRegister(m.sagemakerKinds()...)
 	return r
 }

@@ -54,6 +54,7 @@ func Defaults() []Rule {
 		{Pattern: "*huggingface-pytorch*", Command: py},
 		{Pattern: "*sagemaker-base-python*", Command: py},
 		{Pattern: "*sagemaker-clarify-processing*", Command: py},
+		{Pattern: "*lambda/python*", Command: py},
 	}
 }
 

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
+	"github.com/ferryml/ferry/internal/sagemaker/job"
+	"github.com/ferryml/ferry/internal/sagemaker/optml"
+	"github.com/ferryml/ferry/internal/step"
+)
+
+// configFile is the name of Ferry's config file in FERRY_HOME.
+const configFile = "ferry.yaml"
+
+// sagemakerConfig is the part of $FERRY_HOME/ferry.yaml that the SageMaker
+// job kinds read:
+//
+//	runtimes:                       # image URI pattern -> local command
+//	  - image: "*sagemaker-xgboost:1.3-1*"
+//	    command: [/opt/py38/bin/python3]
+//	sandbox: bwrap                  # or unshare; default: detect
+type sagemakerConfig struct {
+	Runtimes []imagemap.Rule `yaml:"runtimes"`
+	Sandbox  string          `yaml:"sandbox"`
+}
+
+// readSageMakerConfig reads ferry.yaml (absent: empty) and the
+// FERRY_RUNTIMES variable ("PATTERN=COMMAND" entries separated by ";",
+// tried before the file's rules).
+func (m *Main) readSageMakerConfig() (sagemakerConfig, error) {
+	var cfg sagemakerConfig
+	path := filepath.Join(m.Home(), configFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return cfg, fmt.Errorf("reading %s: %w", path, err)
+	default:
+		var all map[string]yaml.Node // other sections belong to others
+		if err := yaml.Unmarshal(b, &all); err != nil {
+			return cfg, fmt.Errorf("reading %s: %w", path, err)
+		}
+		if n, ok := all["runtimes"]; ok {
+			if err := n.Decode(&cfg.Runtimes); err != nil {
+				return cfg, fmt.Errorf("reading %s: runtimes: %w", path, err)
+			}
+		}
+		if n, ok := all["sandbox"]; ok {
+			if err := n.Decode(&cfg.Sandbox); err != nil {
+				return cfg, fmt.Errorf("reading %s: sandbox: %w", path, err)
+			}
+		}
+	}
+	if env := m.Getenv("FERRY_RUNTIMES"); env != "" {
+		var rules []imagemap.Rule
+		for _, s := range strings.Split(env, ";") {
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			r, err := imagemap.ParseFlag(strings.TrimSpace(s))
+			if err != nil {
+				return cfg, fmt.Errorf("FERRY_RUNTIMES: %w", err)
+			}
+			rules = append(rules, r)
+		}
+		cfg.Runtimes = append(rules, cfg.Runtimes...)
+	}
+	switch optml.Method(cfg.Sandbox) {
+	case "", optml.Bubblewrap, optml.Unshare:
+	default:
+		return cfg, fmt.Errorf("%s: sandbox %q: want %s or %s", path, cfg.Sandbox, optml.Bubblewrap, optml.Unshare)
+	}
+	return cfg, nil
+}
+
+// sagemakerRunner builds what the SageMaker job kinds share. The sandbox
+// is detected when the first job runs.
+func (m *Main) sagemakerRunner() (*job.Runner, error) {
+	cfg, err := m.readSageMakerConfig()
+	if err != nil {
+		return nil, err
+	}
+	rt, err := imagemap.New(cfg.Runtimes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(m.Home(), configFile), err)
+	}
+	return &job.Runner{Runtimes: rt, SandboxMethod: optml.Method(cfg.Sandbox)}, nil
+}
+
+// sagemakerKinds returns the kinds that run SageMaker pipeline steps. A
+// bad config leaves the default runtimes for validation; running reports
+// the config error (kinds checks it first).
+func (m *Main) sagemakerKinds() []step.Kind {
+	r, err := m.sagemakerRunner()
+	if err != nil {
+		rt, _ := imagemap.New(nil)
+		r = &job.Runner{Runtimes: rt}
+	}
+	return []step.Kind{
+		&job.Processing{R: r},
+		&job.Training{R: r},
+	}
+}
