@@ -85,6 +85,8 @@ func (m *Main) commands() map[string]command {
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
 		"version":     {"print the version", cmdVersion},
+		"callback":    {"list and answer the callback steps of SageMaker pipelines", cmdCallback},
+		"lambda":      {"register, list and invoke the functions that Lambda steps run", cmdLambda},
 	}
 }
 

@@ -9,8 +9,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/sagemaker/callback"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
+	"github.com/ferryml/ferry/internal/sagemaker/lambda"
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -105,5 +107,7 @@ func (m *Main) sagemakerKinds() []step.Kind {
 	return []step.Kind{
 		&job.Processing{R: r},
 		&job.Training{R: r},
+		&lambda.Kind{Functions: m.lambdaFunctions(), Runtimes: r.Runtimes, Env: r.Env},
+		&callback.Kind{Dir: m.callbackDir()},
 	}
 }
