@@ -56,6 +56,6 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
 	)
-	r.MustRegister(m.sagemakerKinds()...)
+	r.MustRegister(m.sagemakerKinds(reg)...)
 	return r
 }

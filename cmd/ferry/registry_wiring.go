@@ -29,7 +29,7 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 		return nil, err
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), m.Logger)
-	load := servingLoader(store)
+	load := m.servingLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
 		_, err := load(ctx, ref)
 		return err
@@ -37,12 +37,22 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 	return reg, nil
 }
 
-// servingLoader loads model artifacts from store for serving.
-func servingLoader(store artifact.Store) serving.LoadFunc {
+// servingLoader loads model artifacts from store for serving: Ferry model
+// directories, and SageMaker models (model.tar.gz, see
+// sagemakerModelLoader).
+func (m *Main) servingLoader(store artifact.Store) serving.LoadFunc {
+	sagemaker := m.sagemakerModelLoader()
 	return func(ctx context.Context, ref artifact.Ref) (*serving.Model, error) {
 		dir, err := store.Path(ctx, ref)
 		if err != nil {
 			return nil, err
+		}
+		if sm, ok, err := sagemaker(ctx, dir); ok {
+			if err != nil {
+				return nil, err
+			}
+			sm.Ref = ref
+			return sm, nil
 		}
 		sm, err := loadServingModel(dir)
 		if err != nil {

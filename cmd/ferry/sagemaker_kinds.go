@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,11 +10,15 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sagemaker/callback"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
 	"github.com/ferryml/ferry/internal/sagemaker/lambda"
+	"github.com/ferryml/ferry/internal/sagemaker/modeltar"
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
+	"github.com/ferryml/ferry/internal/sagemaker/registrykind"
+	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -98,7 +103,7 @@ func (m *Main) sagemakerRunner() (*job.Runner, error) {
 // sagemakerKinds returns the kinds that run SageMaker pipeline steps. A
 // bad config leaves the default runtimes for validation; running reports
 // the config error (kinds checks it first).
-func (m *Main) sagemakerKinds() []step.Kind {
+func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 	r, err := m.sagemakerRunner()
 	if err != nil {
 		rt, _ := imagemap.New(nil)
@@ -109,5 +114,34 @@ func (m *Main) sagemakerKinds() []step.Kind {
 		&job.Training{R: r},
 		&lambda.Kind{Functions: m.lambdaFunctions(), Runtimes: r.Runtimes, Env: r.Env},
 		&callback.Kind{Dir: m.callbackDir()},
+		&registrykind.Model{R: r, Reg: reg},
+		&registrykind.Register{R: r, Reg: reg},
+	}
+}
+
+// sagemakerModelLoader loads the model artifacts that sagemaker_model and
+// sagemaker_register_model store (model.tar.gz + sagemaker-model.json):
+// ok is false for any other artifact. The image's mapped runtime converts
+// non-JSON XGBoost models (cached under $FERRY_HOME/cache/sagemaker-models)
+// and runs inference.py workers.
+func (m *Main) sagemakerModelLoader() func(ctx context.Context, dir string) (*serving.Model, bool, error) {
+	return func(ctx context.Context, dir string) (*serving.Model, bool, error) {
+		man, ok, err := registrykind.ReadManifest(dir)
+		if !ok || err != nil {
+			return nil, ok, err
+		}
+		r, err := m.sagemakerRunner()
+		if err != nil {
+			return nil, true, err
+		}
+		l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Logger: m.Logger}
+		if rt, err := r.Runtimes.Lookup(man.Image); err == nil {
+			l.Python = rt.Command
+		}
+		sm, err := l.Load(ctx, dir)
+		if err != nil {
+			return nil, true, fmt.Errorf("loading the SageMaker model (image %s): %w", man.Image, err)
+		}
+		return sm, true, nil
 	}
 }

@@ -138,8 +138,8 @@ func localPath(jobDir, p string) (string, error) {
 	return filepath.Join(jobDir, filepath.FromSlash(rel)), nil
 }
 
-// resolve turns an S3Uri (or an artifact reference) into a stored artifact.
-func (r *Runner) resolve(ctx context.Context, uri string) (artifact.Ref, error) {
+// Resolve turns an S3Uri (or an artifact reference) into a stored artifact.
+func (r *Runner) Resolve(ctx context.Context, uri string) (artifact.Ref, error) {
 	if strings.HasPrefix(uri, "sha256:") {
 		return artifact.ParseRef(uri)
 	}
