@@ -18,6 +18,7 @@ import (
 	"github.com/ferryml/ferry/internal/sagemaker/modeltar"
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
 	"github.com/ferryml/ferry/internal/sagemaker/registrykind"
+	"github.com/ferryml/ferry/internal/sagemaker/transformjob"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -109,6 +110,12 @@ func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 		rt, _ := imagemap.New(nil)
 		r = &job.Runner{Runtimes: rt}
 	}
+	transform := &transformjob.Kind{R: r}
+	if reg != nil {
+		if store, err := m.Store(); err == nil {
+			transform.Reg, transform.Load = reg, m.servingLoader(store)
+		}
+	}
 	return []step.Kind{
 		&job.Processing{R: r},
 		&job.Training{R: r},
@@ -116,6 +123,7 @@ func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 		&callback.Kind{Dir: m.callbackDir()},
 		&registrykind.Model{R: r, Reg: reg},
 		&registrykind.Register{R: r, Reg: reg},
+		transform,
 	}
 }
 
