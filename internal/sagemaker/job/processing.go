@@ -214,11 +214,11 @@ func (p *Processing) CodeDigest(ctx context.Context, req step.Request) (string, 
 		if in.S3Input == nil {
 			continue
 		}
-		ref, err := p.R.Resolve(ctx, in.S3Input.S3Uri)
+		key, err := p.R.contentKey(ctx, in.S3Input.S3Uri)
 		if err != nil {
 			return "", fmt.Errorf("ProcessingInputs[%d] %q: %w", i, in.InputName, err)
 		}
-		fmt.Fprintf(h, "input %q %s\n", in.InputName, ref)
+		fmt.Fprintf(h, "input %q %s\n", in.InputName, key)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -258,7 +258,7 @@ func (p *Processing) RunTimed(ctx context.Context, env step.Env, req step.Reques
 		if err != nil {
 			return step.Result{}, Timing{}, step.Permanent(fmt.Errorf("ProcessingInputs[%d] %q: %w", i, in.InputName, err))
 		}
-		ref, err := p.R.Resolve(ctx, in.S3Input.S3Uri)
+		ref, err := p.R.Resolve(ctx, env.Store, in.S3Input.S3Uri)
 		if err != nil {
 			return step.Result{}, Timing{}, fmt.Errorf("ProcessingInputs[%d] %q: %w", i, in.InputName, err)
 		}

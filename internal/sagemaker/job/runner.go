@@ -138,10 +138,37 @@ func localPath(jobDir, p string) (string, error) {
 	return filepath.Join(jobDir, filepath.FromSlash(rel)), nil
 }
 
-// Resolve turns an S3Uri (or an artifact reference) into a stored artifact.
-func (r *Runner) Resolve(ctx context.Context, uri string) (artifact.Ref, error) {
+// Resolve turns an S3Uri into a stored artifact: an s3:// URI is imported
+// from the namespace; an artifact reference "sha256:<hex>" is used as it
+// is, and "sha256:<hex>/path/inside" stores the file or directory at that
+// path of the artifact as an artifact of its own.
+func (r *Runner) Resolve(ctx context.Context, store artifact.Store, uri string) (artifact.Ref, error) {
 	if strings.HasPrefix(uri, "sha256:") {
-		return artifact.ParseRef(uri)
+		refStr, sub, _ := strings.Cut(uri, "/")
+		ref, err := artifact.ParseRef(refStr)
+		if err != nil {
+			return "", step.Permanent(fmt.Errorf("%q: %w", uri, err))
+		}
+		if sub = strings.Trim(sub, "/"); sub == "" {
+			return ref, nil
+		}
+		clean := path.Clean(sub)
+		if clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+			return "", step.Permanent(fmt.Errorf("%q: the path leaves the artifact", uri))
+		}
+		dir, err := store.Path(ctx, ref)
+		if err != nil {
+			return "", fmt.Errorf("%q: %w", uri, err)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(clean))
+		st, err := os.Stat(p)
+		if err != nil {
+			return "", step.Permanent(fmt.Errorf("%q: no %s in artifact %s", uri, clean, ref.Short()))
+		}
+		if st.IsDir() {
+			return store.PutDir(ctx, p)
+		}
+		return store.PutFile(ctx, p, filepath.Base(p))
 	}
 	if !strings.HasPrefix(uri, "s3://") {
 		return "", step.Permanent(fmt.Errorf("%q: want an s3:// URI or an artifact reference", uri))
@@ -154,6 +181,17 @@ func (r *Runner) Resolve(ctx context.Context, uri string) (artifact.Ref, error) 
 		return "", fmt.Errorf("importing %s: %w", uri, err)
 	}
 	return ref, nil
+}
+
+// contentKey is what identifies an S3Uri's content in a cache key without
+// storing anything new: the reference (with its path) for an artifact,
+// the imported reference for an s3:// URI.
+func (r *Runner) contentKey(ctx context.Context, uri string) (string, error) {
+	if strings.HasPrefix(uri, "sha256:") {
+		return uri, nil
+	}
+	ref, err := r.Resolve(ctx, nil, uri)
+	return string(ref), err
 }
 
 // publish writes dir to uri when the namespace is configured.

@@ -30,7 +30,7 @@ func (t *Training) scriptProc(ctx context.Context, env step.Env, a *TrainingRequ
 	codeDir := filepath.Join(jobDir, "code")
 	program, _ := decoded["sagemaker_program"].(string)
 	if src, ok := decoded["sagemaker_submit_directory"].(string); ok && src != "" {
-		ref, err := t.R.Resolve(ctx, src)
+		ref, err := t.R.Resolve(ctx, env.Store, src)
 		if err != nil {
 			return proc{}, fmt.Errorf("sagemaker_submit_directory: %w", err)
 		}

@@ -160,11 +160,11 @@ func (t *Training) CodeDigest(ctx context.Context, req step.Request) (string, er
 		fmt.Fprintf(h, "runtime %q\n", rt.Command)
 		if dir, ok := a.HyperParameters["sagemaker_submit_directory"]; ok {
 			if uri, ok := decodeHP(hpString(dir)).(string); ok && (strings.HasPrefix(uri, "s3://") || strings.HasPrefix(uri, "sha256:")) {
-				ref, err := t.R.Resolve(ctx, uri)
+				key, err := t.R.contentKey(ctx, uri)
 				if err != nil {
 					return "", fmt.Errorf("sagemaker_submit_directory: %w", err)
 				}
-				fmt.Fprintf(h, "code %s\n", ref)
+				fmt.Fprintf(h, "code %s\n", key)
 			}
 		}
 	} else {
@@ -174,11 +174,11 @@ func (t *Training) CodeDigest(ctx context.Context, req step.Request) (string, er
 		if c.DataSource.S3DataSource == nil {
 			continue
 		}
-		ref, err := t.R.Resolve(ctx, c.DataSource.S3DataSource.S3Uri)
+		key, err := t.R.contentKey(ctx, c.DataSource.S3DataSource.S3Uri)
 		if err != nil {
 			return "", fmt.Errorf("InputDataConfig[%d] %q: %w", i, c.ChannelName, err)
 		}
-		fmt.Fprintf(h, "channel %q %s\n", c.ChannelName, ref)
+		fmt.Fprintf(h, "channel %q %s\n", c.ChannelName, key)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -214,7 +214,7 @@ func (t *Training) RunTimed(ctx context.Context, env step.Env, req step.Request)
 		if !nameOK(c.ChannelName) {
 			return step.Result{}, Timing{}, step.Permanent(fmt.Errorf("InputDataConfig[%d]: bad ChannelName %q", i, c.ChannelName))
 		}
-		ref, err := t.R.Resolve(ctx, c.DataSource.S3DataSource.S3Uri)
+		ref, err := t.R.Resolve(ctx, env.Store, c.DataSource.S3DataSource.S3Uri)
 		if err != nil {
 			return step.Result{}, Timing{}, fmt.Errorf("InputDataConfig[%d] %q: %w", i, c.ChannelName, err)
 		}

@@ -64,7 +64,7 @@ func modelArtifact(ctx context.Context, env step.Env, r *job.Runner, c Container
 	if c.ModelDataUrl == "" {
 		return "", step.Permanent(errors.New("ModelDataUrl: required (Ferry serves models from a model.tar.gz)"))
 	}
-	src, err := r.Resolve(ctx, c.ModelDataUrl)
+	src, err := r.Resolve(ctx, env.Store, c.ModelDataUrl)
 	if err != nil {
 		return "", fmt.Errorf("ModelDataUrl: %w", err)
 	}

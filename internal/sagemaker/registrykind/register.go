@@ -148,11 +148,11 @@ func (k *Register) Run(ctx context.Context, env step.Env, req step.Request) (ste
 	if err != nil {
 		return step.Result{}, fmt.Errorf("InferenceSpecification.Containers[0]: %w", err)
 	}
-	metrics, err := k.importSources(ctx, "", a.ModelMetrics)
+	metrics, err := k.importSources(ctx, env.Store, "", a.ModelMetrics)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("ModelMetrics: %w", err)
 	}
-	drift, err := k.importSources(ctx, "drift:", a.DriftCheckBaselines)
+	drift, err := k.importSources(ctx, env.Store, "drift:", a.DriftCheckBaselines)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("DriftCheckBaselines: %w", err)
 	}
@@ -188,7 +188,7 @@ func (k *Register) Run(ctx context.Context, env step.Env, req step.Request) (ste
 
 // importSources imports each MetricsSource's S3Uri; an empty S3Uri (a
 // skipped check) is left out.
-func (k *Register) importSources(ctx context.Context, prefix string, groups map[string]map[string]metricsSource) (map[string]artifact.Ref, error) {
+func (k *Register) importSources(ctx context.Context, store artifact.Store, prefix string, groups map[string]map[string]metricsSource) (map[string]artifact.Ref, error) {
 	out := map[string]artifact.Ref{}
 	for _, g := range slices.Sorted(maps.Keys(groups)) {
 		for _, member := range slices.Sorted(maps.Keys(groups[g])) {
@@ -200,7 +200,7 @@ func (k *Register) importSources(ctx context.Context, prefix string, groups map[
 			if !ok {
 				key = strings.ToLower(g + "_" + member)
 			}
-			ref, err := k.R.Resolve(ctx, src.S3Uri)
+			ref, err := k.R.Resolve(ctx, store, src.S3Uri)
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", g, member, err)
 			}

@@ -161,7 +161,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	defer srv.Close()
 	const endpoint = "transform"
 	srv.SetModel(endpoint, m)
-	ref, err := k.R.Resolve(ctx, a.TransformInput.DataSource.S3DataSource.S3Uri)
+	ref, err := k.R.Resolve(ctx, env.Store, a.TransformInput.DataSource.S3DataSource.S3Uri)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("TransformInput: %w", err)
 	}
