@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sagemaker/callback"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
@@ -98,7 +99,7 @@ func (m *Main) sagemakerRunner() (*job.Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(m.Home(), configFile), err)
 	}
-	return &job.Runner{Runtimes: rt, SandboxMethod: optml.Method(cfg.Sandbox)}, nil
+	return &job.Runner{Runtimes: rt, SandboxMethod: optml.Method(cfg.Sandbox), CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models")}, nil
 }
 
 // sagemakerKinds returns the kinds that run SageMaker pipeline steps. A
@@ -137,6 +138,9 @@ func (m *Main) sagemakerModelLoader() func(ctx context.Context, dir string) (*se
 		man, ok, err := registrykind.ReadManifest(dir)
 		if !ok || err != nil {
 			return nil, ok, err
+		}
+		if _, err := os.Stat(filepath.Join(dir, model.ManifestFile)); err == nil {
+			return nil, false, nil // converted at creation: Ferry's own loader serves it
 		}
 		r, err := m.sagemakerRunner()
 		if err != nil {

@@ -49,7 +49,7 @@ func TestCallbackSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []map[string]any{{"Name": "approved", "Value": true}, {"Name": "score", "Value": 0.9}}
+	want := map[string]any{"approved": true, "score": 0.9}
 	if diff := cmp.Diff(want, res.Properties["OutputParameters"]); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

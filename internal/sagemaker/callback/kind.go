@@ -38,7 +38,7 @@ func (*Kind) Spec() step.Spec {
 			{Name: "OutputParameters", Type: step.List, Description: "OutputName and OutputType (String, Integer, Boolean, Float) expected in the answer"},
 		},
 		Properties: []step.Field{
-			{Name: "OutputParameters", Type: step.List, Description: "Name and Value of each declared output"},
+			{Name: "OutputParameters", Type: step.Object, Description: "OutputName -> value (typed per OutputType) of each declared output"},
 			{Name: "CallbackToken", Type: step.String},
 		},
 		DynamicProperties: true,
@@ -72,7 +72,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	if !ans.Succeeded {
 		return step.Result{}, step.Permanent(&FailedError{Token: token, Reason: ans.FailureReason})
 	}
-	outs := []map[string]any{}
+	outs := map[string]any{}
 	for _, op := range a.OutputParameters {
 		s, ok := ans.OutputParameters[op.OutputName]
 		if !ok {
@@ -82,7 +82,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		if err != nil {
 			return step.Result{}, step.Permanent(fmt.Errorf("callback %s: output %q: %w", token, op.OutputName, err))
 		}
-		outs = append(outs, map[string]any{"Name": op.OutputName, "Value": v})
+		outs[op.OutputName] = v
 	}
 	return step.Result{Properties: map[string]any{"OutputParameters": outs, "CallbackToken": token}}, nil
 }

@@ -52,6 +52,9 @@ type Runner struct {
 	// Env is added to every job's environment (AWS_ENDPOINT_URL for the
 	// object listener, for example).
 	Env map[string]string
+	// CacheDir holds unpacked model archives and XGBoost models converted
+	// to JSON, by digest (default: a directory under os.TempDir()).
+	CacheDir string
 
 	once    sync.Once
 	sandbox *optml.Sandbox

@@ -50,6 +50,7 @@ type args struct {
 	FunctionArn      string            `json:"FunctionArn"`
 	Arguments        map[string]any    `json:"Arguments"`
 	OutputParameters []OutputParameter `json:"OutputParameters"`
+	Timeout          int               `json:"Timeout"`
 	TimeoutInSeconds int               `json:"TimeoutInSeconds"`
 }
 
@@ -63,10 +64,11 @@ func (*Kind) Spec() step.Spec {
 			{Name: "FunctionArn", Type: step.String, Required: true, Description: "arn:aws:lambda:REGION:ACCOUNT:function:NAME (or the bare NAME) of a registered function"},
 			{Name: "Arguments", Type: step.Object, Description: "the event"},
 			{Name: "OutputParameters", Type: step.List, Description: "OutputName and OutputType (String, Integer, Boolean, Float) of the returned keys exposed"},
-			{Name: "TimeoutInSeconds", Type: step.Integer, Description: "the function's timeout (default: its registered Timeout)"},
+			{Name: "Timeout", Type: step.Integer, Description: "seconds the function may run (default: its registered Timeout)"},
+			{Name: "TimeoutInSeconds", Type: step.Integer, Description: "the same as Timeout"},
 		},
 		Properties: []step.Field{
-			{Name: "OutputParameters", Type: step.List, Description: "Name and Value of each declared output"},
+			{Name: "OutputParameters", Type: step.Object, Description: "OutputName -> value (typed per OutputType) of each declared output"},
 			{Name: "FunctionArn", Type: step.String},
 			{Name: "FerryRuntime", Type: step.Object, Description: "the interpreter that ran the function"},
 		},
@@ -111,6 +113,9 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	timeout := time.Duration(fn.Timeout) * time.Second
 	if a.TimeoutInSeconds > 0 {
 		timeout = time.Duration(a.TimeoutInSeconds) * time.Second
+	}
+	if a.Timeout > 0 {
+		timeout = time.Duration(a.Timeout) * time.Second
 	}
 	event := a.Arguments
 	if event == nil {
@@ -234,10 +239,10 @@ func requestID(req step.Request) string {
 	return fmt.Sprintf("%s-%s-%d", req.ExecutionID, req.StepName, req.Attempt)
 }
 
-// outputs picks the declared outputs from the returned object, as
-// [{Name, Value}] typed by OutputType.
-func outputs(result any, decl []OutputParameter) ([]map[string]any, error) {
-	out := []map[string]any{}
+// outputs picks the declared outputs from the returned object, as an
+// object of OutputName -> value typed by OutputType.
+func outputs(result any, decl []OutputParameter) (map[string]any, error) {
+	out := map[string]any{}
 	if len(decl) == 0 {
 		return out, nil
 	}
@@ -257,7 +262,7 @@ func outputs(result any, decl []OutputParameter) ([]map[string]any, error) {
 			errs = append(errs, fmt.Errorf("output %q: %w", d.OutputName, err))
 			continue
 		}
-		out = append(out, map[string]any{"Name": d.OutputName, "Value": tv})
+		out[d.OutputName] = tv
 	}
 	return out, errors.Join(errs...)
 }

@@ -68,7 +68,7 @@ func TestLambdaStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []map[string]any{{"Name": "statusCode", "Value": int64(200)}, {"Name": "endpoint", "Value": "fraud-ep"}, {"Name": "fn", "Value": "sagemaker-fraud-det-demo-lambda-step"}}
+	want := map[string]any{"statusCode": int64(200), "endpoint": "fraud-ep", "fn": "sagemaker-fraud-det-demo-lambda-step"}
 	if diff := cmp.Diff(want, res.Properties["OutputParameters"]); diff != "" {
 		t.Errorf("OutputParameters (-want +got):\n%s", diff)
 	}

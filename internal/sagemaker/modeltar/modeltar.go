@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/sagemaker/inference"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
 	"github.com/ferryml/ferry/internal/serving"
@@ -231,4 +232,39 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// WriteFerryModel writes, into dst, Ferry's model directory for the XGBoost
+// model in a model.tar.gz directory (ferry-model.json and model.json), so
+// Ferry's own kinds (clarify_check, transform, deploy) load it natively.
+// ok is false when the archive holds no xgboost-model (an inference.py
+// model).
+func (l *Loader) WriteFerryModel(ctx context.Context, dir, dst string) (bool, error) {
+	root, err := l.unpacked(dir)
+	if err != nil {
+		return false, err
+	}
+	mf := filepath.Join(root, ModelFile)
+	if _, err := os.Stat(mf); err != nil {
+		return false, nil
+	}
+	m, err := l.LoadXGBoost(ctx, mf)
+	if err != nil {
+		return true, err
+	}
+	names := m.FeatureNames
+	if len(names) != m.NumFeature {
+		names = make([]string, m.NumFeature)
+		for i := range names {
+			names[i] = fmt.Sprintf("f%d", i)
+		}
+	}
+	types := make([]string, len(names))
+	for i := range types {
+		types[i] = "float"
+	}
+	man := model.Manifest{Flavor: model.FlavorXGBoost, ModelFile: model.XGBoostModelFile, Objective: m.Objective,
+		Task: model.XGBoostTask(m.Objective), NumClass: m.NumClass, FeatureNames: names, FeatureTypes: types,
+		Training: map[string]any{"source": "SageMaker model.tar.gz (" + ModelFile + ")"}}
+	return true, model.Write(dst, man, m.WriteJSON)
 }

@@ -17,10 +17,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
+	"github.com/ferryml/ferry/internal/sagemaker/modeltar"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -86,6 +88,23 @@ func modelArtifact(ctx context.Context, env step.Env, r *job.Runner, c Container
 	b, _ := json.MarshalIndent(Manifest(c), "", "  ")
 	if err := os.WriteFile(filepath.Join(out, ManifestFile), b, 0o644); err != nil {
 		return "", err
+	}
+	// An XGBoost model also becomes Ferry's own model directory, so that
+	// clarify_check, transform and deploy read it natively. A model that
+	// cannot be converted here (no xgboost in the mapped Python) is still
+	// stored: serving converts it when it loads.
+	cache := r.CacheDir
+	if cache == "" {
+		cache = filepath.Join(os.TempDir(), "ferry-sagemaker-models")
+	}
+	l := &modeltar.Loader{CacheDir: cache}
+	if rt, err := r.Runtimes.Lookup(c.Image); err == nil {
+		l.Python = rt.Command
+	}
+	if ok, err := l.WriteFerryModel(ctx, out, out); ok && err != nil {
+		if env.Log != nil {
+			fmt.Fprintf(env.Log, "warning: the XGBoost model was not converted for Ferry's own kinds: %v\n", err)
+		}
 	}
 	ref, err := env.Store.PutDir(ctx, out)
 	if err != nil {
@@ -242,7 +261,10 @@ func (k *Model) Run(ctx context.Context, env step.Env, req step.Request) (step.R
 	return step.Result{
 		Outputs: map[string]artifact.Ref{"model": ref},
 		Properties: map[string]any{"ModelName": m.Name, "ModelArn": "arn:aws:sagemaker:local:000000000000:model/" + strings.ToLower(m.Name),
-			"PrimaryContainer": map[string]any{"Image": c.Image, "ModelDataUrl": c.ModelDataUrl, "Environment": c.Environment}},
+			"CreationTime":     m.CreatedAt.UTC().Format(time.RFC3339Nano),
+			"PrimaryContainer": map[string]any{"Image": c.Image, "ModelDataUrl": c.ModelDataUrl, "Environment": c.Environment},
+			"Containers":       []any{map[string]any{"Image": c.Image, "ModelDataUrl": c.ModelDataUrl, "Environment": c.Environment}},
+			"ExecutionRoleArn": req.Args["ExecutionRoleArn"]},
 	}, nil
 }
 

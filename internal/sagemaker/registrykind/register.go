@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/registry"
@@ -98,6 +99,11 @@ func (*Register) Spec() step.Spec {
 			{Name: "SourceUri", Type: step.Any, Description: "accepted and ignored"},
 			{Name: "AdditionalInferenceSpecifications", Type: step.Any, Description: "accepted and ignored"},
 			{Name: "ClientToken", Type: step.Any, Description: "accepted and ignored"},
+			{Name: "ValidationSpecification", Type: step.Any, Description: "accepted and ignored"},
+			{Name: "SourceAlgorithmSpecification", Type: step.Any, Description: "accepted and ignored"},
+			{Name: "SecurityConfig", Type: step.Any, Description: "accepted and ignored"},
+			{Name: "ModelCard", Type: step.Any, Description: "accepted and ignored"},
+			{Name: "ModelLifeCycle", Type: step.Any, Description: "accepted and ignored"},
 		},
 		Properties: []step.Field{
 			{Name: "ModelPackageArn", Type: step.String, Description: "arn:aws:sagemaker:local:000000000000:model-package/<group>/<version>"},
@@ -141,7 +147,7 @@ func (k *Register) Run(ctx context.Context, env step.Env, req step.Request) (ste
 	if v, ok, err := k.previous(ctx, a.ModelPackageGroupName, req); err != nil {
 		return step.Result{}, err
 	} else if ok {
-		return packageProperties(v), nil
+		return packageProperties(v, req.Args), nil
 	}
 	c := a.InferenceSpecification.Containers[0]
 	model, err := modelArtifact(ctx, env, k.R, c)
@@ -173,7 +179,7 @@ func (k *Register) Run(ctx context.Context, env step.Env, req step.Request) (ste
 	})
 	if err != nil {
 		if v.Version > 0 {
-			return packageProperties(v), step.Permanent(err)
+			return packageProperties(v, req.Args), step.Permanent(err)
 		}
 		if registry.IsInvalid(err) {
 			return step.Result{}, step.Permanent(err)
@@ -183,7 +189,7 @@ func (k *Register) Run(ctx context.Context, env step.Env, req step.Request) (ste
 	if env.Log != nil {
 		fmt.Fprintf(env.Log, "registered %s (%s)\n", v.Ref(), v.Status)
 	}
-	return packageProperties(v), nil
+	return packageProperties(v, req.Args), nil
 }
 
 // importSources imports each MetricsSource's S3Uri; an empty S3Uri (a
@@ -229,12 +235,22 @@ func (k *Register) previous(ctx context.Context, group string, req step.Request)
 	return registry.Version{}, false, nil
 }
 
-func packageProperties(v registry.Version) step.Result {
-	return step.Result{Properties: map[string]any{
+// packageProperties is the DescribeModelPackage shape: the version's
+// identity and status, and the request's own fields.
+func packageProperties(v registry.Version, args map[string]any) step.Result {
+	props := map[string]any{
 		"ModelPackageArn":       fmt.Sprintf("arn:aws:sagemaker:local:000000000000:model-package/%s/%d", v.Group, v.Version),
+		"ModelPackageName":      v.Group,
 		"ModelPackageGroupName": v.Group,
 		"ModelPackageVersion":   int64(v.Version),
 		"ModelApprovalStatus":   string(v.Status),
 		"ModelPackageStatus":    "Completed",
-	}}
+		"CreationTime":          v.CreatedAt.UTC().Format(time.RFC3339Nano),
+	}
+	for _, k := range []string{"ModelPackageDescription", "InferenceSpecification", "ModelMetrics", "DriftCheckBaselines", "CustomerMetadataProperties", "MetadataProperties"} {
+		if val, ok := args[k]; ok {
+			props[k] = val
+		}
+	}
+	return step.Result{Properties: props}
 }

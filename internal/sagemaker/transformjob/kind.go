@@ -46,10 +46,11 @@ var (
 )
 
 type request struct {
-	TransformJobName string `json:"TransformJobName"`
-	ModelName        string `json:"ModelName"`
-	BatchStrategy    string `json:"BatchStrategy"`
-	MaxPayloadInMB   int    `json:"MaxPayloadInMB"`
+	FerryModel       artifact.Ref `json:"FerryModel"`
+	TransformJobName string       `json:"TransformJobName"`
+	ModelName        string       `json:"ModelName"`
+	BatchStrategy    string       `json:"BatchStrategy"`
+	MaxPayloadInMB   int          `json:"MaxPayloadInMB"`
 	TransformInput   struct {
 		DataSource struct {
 			S3DataSource struct {
@@ -84,6 +85,7 @@ func (*Kind) Spec() step.Spec {
 		Version:     "1",
 		Args: []step.Field{
 			{Name: "ModelName", Type: step.String, Required: true, Description: "a model created by sagemaker_model (its ModelName property)"},
+			{Name: "FerryModel", Type: step.Artifact, Description: "the model output of the sagemaker_model step; when given, ModelName is not looked up"},
 			{Name: "TransformInput", Type: step.Object, Required: true, Description: "DataSource.S3DataSource.S3Uri, ContentType, SplitType (None or Line)"},
 			{Name: "TransformOutput", Type: step.Object, Required: true, Description: "S3OutputPath, Accept, AssembleWith (None or Line)"},
 			{Name: "BatchStrategy", Type: step.String, Enum: []string{"MultiRecord", "SingleRecord"}, Description: "records per request (default MultiRecord)"},
@@ -129,7 +131,7 @@ func (k *Kind) ValidateArgs(a map[string]any) []error {
 
 // Run implements step.Kind.
 func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Result, error) {
-	if k.Reg == nil || k.Load == nil {
+	if k.Load == nil {
 		return step.Result{}, step.Permanent(errors.New("sagemaker_transform: no model registry (validation only)"))
 	}
 	var a request
@@ -143,11 +145,18 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	inF, _ := parseFilter(a.DataProcessing.InputFilter)
 	outF, _ := parseFilter(a.DataProcessing.OutputFilter)
 	join := a.DataProcessing.JoinSource == "Input"
-	mrec, err := k.Reg.Model(ctx, a.ModelName)
-	if err != nil {
-		return step.Result{}, step.Permanent(fmt.Errorf("ModelName: %w", err))
+	modelRef := a.FerryModel
+	if modelRef == "" {
+		if k.Reg == nil {
+			return step.Result{}, step.Permanent(errors.New("ModelName: no model registry to look it up in (give FerryModel)"))
+		}
+		mrec, err := k.Reg.Model(ctx, a.ModelName)
+		if err != nil {
+			return step.Result{}, step.Permanent(fmt.Errorf("ModelName: %w", err))
+		}
+		modelRef = mrec.Artifact
 	}
-	m, err := k.Load(ctx, mrec.Artifact)
+	m, err := k.Load(ctx, modelRef)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("loading model %s: %w", a.ModelName, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	ferrymodel "github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
 	"github.com/ferryml/ferry/internal/sagemaker/modeltar"
@@ -27,11 +28,17 @@ func TestTransformJoinAndFilter(t *testing.T) {
 	r := &job.Runner{Runtimes: rt}
 	model := b.PutFile(t, "testdata/model.tar.gz", "model.tar.gz")
 	input := b.PutFile(t, "testdata/test.csv", "test.csv")
-	if _, err := b.Run(t, &registrykind.Model{R: r, Reg: reg}, step.Request{ExecutionID: "e", StepName: "M", Args: map[string]any{
+	mres, err := b.Run(t, &registrykind.Model{R: r, Reg: reg}, step.Request{ExecutionID: "e", StepName: "M", Args: map[string]any{
 		"ModelName":        "fraud-model",
 		"PrimaryContainer": map[string]any{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", "ModelDataUrl": string(model)},
-	}}); err != nil {
+	}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The XGBoost model is also Ferry's own model directory (for
+	// clarify_check and deploy).
+	if m, err := ferrymodel.Load(b.Path(t, mres.Outputs["model"])); err != nil || m.Predictor.NumFeatures() != 5 {
+		t.Errorf("Ferry model directory: %v", err)
 	}
 	loader := &modeltar.Loader{CacheDir: t.TempDir()}
 	load := func(ctx context.Context, ref artifact.Ref) (*serving.Model, error) {
@@ -74,6 +81,14 @@ func TestTransformJoinAndFilter(t *testing.T) {
 	if errs := k.ValidateArgs(bad); len(errs) != 3 {
 		t.Errorf("ValidateArgs: %v", errs)
 	}
+	// FerryModel (the Model step's output, as the translation passes it)
+	// needs no lookup by name.
+	args["FerryModel"] = mres.Outputs["model"]
+	args["ModelName"] = "not-in-the-registry"
+	if _, err := b.Run(t, k, step.Request{ExecutionID: "e", StepName: "Transform2", Args: args}); err != nil {
+		t.Errorf("with FerryModel: %v", err)
+	}
+	delete(args, "FerryModel")
 	args["ModelName"] = "nope"
 	if _, err := b.Run(t, k, step.Request{Args: args}); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown model: %v", err)
