@@ -15,6 +15,7 @@ import (
 	"github.com/ferryml/ferry/internal/sagemaker/callback"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
+	"github.com/ferryml/ferry/internal/sagemaker/jsonget"
 	"github.com/ferryml/ferry/internal/sagemaker/lambda"
 	"github.com/ferryml/ferry/internal/sagemaker/modeltar"
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
@@ -125,6 +126,7 @@ func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 		&registrykind.Model{R: r, Reg: reg},
 		&registrykind.Register{R: r, Reg: reg},
 		transform,
+		&jsonget.Kind{R: r},
 	}
 }
 
