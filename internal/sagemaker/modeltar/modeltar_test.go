@@ -192,3 +192,16 @@ func TestErrors(t *testing.T) {
 		}
 	})
 }
+
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{`{"learner"`, "{L\x00", "\x80\x04", "x\x9c", "binf", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, head []byte) {
+		switch modeltar.Detect(head) {
+		case modeltar.FormatJSON, modeltar.FormatUBJSON, modeltar.FormatPickle, modeltar.FormatBinary:
+		default:
+			t.Fatalf("Detect(%q): unknown format", head)
+		}
+	})
+}
