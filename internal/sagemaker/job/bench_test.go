@@ -43,10 +43,11 @@ func benchRunner(b *testing.B, method optml.Method) (*steptest.Bundle, *fakeObje
 
 // BenchmarkJobOverhead measures Ferry's own work per SageMaker job with a
 // user process that does next to nothing (sh copying a 5000-row CSV): the
-// time per op is an upper bound on the overhead, sandbox included;
-// overhead-ms/op excludes the sandboxed process (sandbox set-up and the
-// shell). The reference beside it is the start-up of the Python
-// interpreter that real jobs run.
+// time per op is an upper bound on Ferry's overhead, sandbox included;
+// overhead-ms/op is the part outside the sandboxed process, and
+// sandbox/<method> is the sandbox alone around /bin/true. The reference
+// beside it is the start-up of the Python interpreter that real jobs run
+// (python3 -c pass).
 func BenchmarkJobOverhead(b *testing.B) {
 	for _, method := range []optml.Method{optml.Bubblewrap, optml.Unshare} {
 		b.Run("processing/"+string(method), func(b *testing.B) {
@@ -91,10 +92,25 @@ func BenchmarkJobOverhead(b *testing.B) {
 			b.ReportMetric(float64(proc.Microseconds())/1000/float64(b.N), "process-ms/op")
 		})
 	}
+	for _, method := range []optml.Method{optml.Bubblewrap, optml.Unshare} {
+		// The sandbox alone: /bin/true with a private /opt/ml.
+		b.Run("sandbox/"+string(method), func(b *testing.B) {
+			sb, err := optml.Detect(b.Context(), method)
+			if err != nil {
+				b.Skip(err)
+			}
+			dir := b.TempDir()
+			for b.Loop() {
+				if _, err := sb.Run(b.Context(), optml.Job{Dir: dir, Argv: []string{"/bin/true"}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("reference/python3-start", func(b *testing.B) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			b.Skip("no python3")
+		py := "/usr/bin/python3" // Debian's, as CI has it
+		if _, err := os.Stat(py); err != nil {
+			b.Skip("no /usr/bin/python3")
 		}
 		for b.Loop() {
 			if err := exec.Command(py, "-c", "pass").Run(); err != nil {
