@@ -79,6 +79,7 @@ type Pool struct {
 	lastErr  error
 	ready    chan struct{} // closed when a first worker is ready
 	readyOne sync.Once
+	closeOne sync.Once
 }
 
 var _ serving.Invoker = (*Pool)(nil)
@@ -146,17 +147,14 @@ func (p *Pool) Restarts() int {
 	return p.restarts
 }
 
-// Close stops the workers.
+// Close stops the workers. It may be called more than once.
 func (p *Pool) Close() error {
-	select {
-	case <-p.done:
-		return nil
-	default:
-	}
-	close(p.done)
-	p.cancel()
-	p.wg.Wait()
-	os.Remove(p.script)
+	p.closeOne.Do(func() {
+		close(p.done)
+		p.cancel()
+		p.wg.Wait()
+		os.Remove(p.script)
+	})
 	return nil
 }
 
