@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -31,7 +32,10 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 	reg := registry.New(sqlite.NewRegistryStore(db), m.Logger)
 	load := m.servingLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
-		_, err := load(ctx, ref)
+		sm, err := load(ctx, ref)
+		if c, ok := sm.Invoker.(io.Closer); err == nil && ok {
+			c.Close() // a worker pool started only to check that the model loads
+		}
 		return err
 	}
 	return reg, nil

@@ -71,6 +71,16 @@ steps:
   - name: Fail
     kind: fail
     message: "too few rows or a bad model"
+  - name: TorchModelData
+    kind: command
+    command: [/bin/sh, -c, 'mkdir -p m/code && printf "%s\n" "import json, os" "def model_fn(d):" "    return json.load(open(os.path.join(d, \"w.json\")))" "def predict_fn(data, model):" "    return [sum(r) * model[\"w\"] for r in data]" > m/code/inference.py && echo "{\"w\": 2}" > m/w.json && tar czf "$FERRY_OUTPUT_MODEL/model.tar.gz" -C m .']
+    outputs: [model]
+  - name: RegisterTorch
+    kind: sagemaker_register_model
+    ModelPackageGroupName: sm-torch
+    ModelApprovalStatus: Approved
+    InferenceSpecification:
+      Containers: [{Image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1-cpu-py310, ModelDataUrl: "${{ steps.TorchModelData.outputs.model }}"}]
 `
 
 func TestRunSageMakerJobKinds(t *testing.T) {
@@ -116,5 +126,12 @@ func TestRunSageMakerJobKinds(t *testing.T) {
 	if inv.code != 0 || len(strings.Fields(inv.stdout)) != 2 {
 		t.Errorf("invoke: exit %d\n%s%s", inv.code, inv.stdout, inv.stderr)
 	}
-	t.Logf("invoke: %s", inv.stdout)
+	// An inference.py model deploys and answers through worker processes.
+	if d := ferry(t, ctx, home, "endpoints", "deploy", "torch-ep", "sm-torch/1"); d.code != 0 {
+		t.Fatalf("deploy inference.py model: exit %d\n%s%s", d.code, d.stdout, d.stderr)
+	}
+	inv = ferry(t, ctx, home, "endpoints", "invoke", "torch-ep", "--csv", csv, "--accept", "application/json")
+	if inv.code != 0 || strings.TrimSpace(inv.stdout) != "[30.0, 6.0]" {
+		t.Errorf("invoke inference.py model: exit %d\n%q%s", inv.code, inv.stdout, inv.stderr)
+	}
 }
