@@ -66,7 +66,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	}
 	path, err := ParsePath(a.Path)
 	if err != nil {
-		return step.Result{}, step.Permanent(fmt.Errorf("Path: %w", err))
+		return step.Result{}, step.Permanent(fmt.Errorf("argument Path: %w", err))
 	}
 	ref, err := k.R.Resolve(ctx, env.Store, a.S3Uri)
 	if err != nil {
