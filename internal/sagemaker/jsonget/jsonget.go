@@ -118,38 +118,53 @@ type Segment struct {
 	Index int
 }
 
-// ParsePath parses "a.b[0].c" (also "[0].a" and "a[1][2]").
+// ParsePath parses "a.b[0].c", "a['b'][1]" and "[0].a".
 func ParsePath(s string) ([]Segment, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, errors.New("empty path")
 	}
 	var out []Segment
-	for i, part := range strings.Split(s, ".") {
-		key, rest, _ := strings.Cut(part, "[")
-		if key == "" && (i > 0 || rest == "") {
-			return nil, fmt.Errorf("path %q: empty key", s)
-		}
-		if key != "" {
-			out = append(out, Segment{Key: key})
-		}
-		if rest == "" && !strings.Contains(part, "[") {
-			continue
-		}
-		rest = "[" + rest
-		for rest != "" {
-			if !strings.HasPrefix(rest, "[") {
-				return nil, fmt.Errorf("path %q: unexpected %q", s, rest)
-			}
-			end := strings.IndexByte(rest, ']')
+	i := 0
+	expectKey := true // at the start or after a dot
+	for i < len(s) {
+		switch {
+		case s[i] == '[':
+			end := strings.IndexByte(s[i:], ']')
 			if end < 0 {
 				return nil, fmt.Errorf("path %q: missing ]", s)
 			}
-			n, err := strconv.Atoi(rest[1:end])
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("path %q: index %q is not a number", s, rest[1:end])
+			inner := s[i+1 : i+end]
+			if len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0] {
+				out = append(out, Segment{Key: inner[1 : len(inner)-1]})
+			} else {
+				n, err := strconv.Atoi(inner)
+				if err != nil || n < 0 {
+					return nil, fmt.Errorf("path %q: index %q is not a number or a quoted key", s, inner)
+				}
+				out = append(out, Segment{Index: n})
 			}
-			out = append(out, Segment{Index: n})
-			rest = rest[end+1:]
+			i += end + 1
+			expectKey = false
+		case s[i] == '.':
+			if expectKey {
+				return nil, fmt.Errorf("path %q: empty key", s)
+			}
+			i++
+			expectKey = true
+			if i == len(s) {
+				return nil, fmt.Errorf("path %q: empty key at the end", s)
+			}
+		default:
+			if !expectKey {
+				return nil, fmt.Errorf("path %q: unexpected %q (want . or [)", s, s[i:])
+			}
+			end := strings.IndexAny(s[i:], ".[")
+			if end < 0 {
+				end = len(s) - i
+			}
+			out = append(out, Segment{Key: s[i : i+end]})
+			i += end
+			expectKey = false
 		}
 	}
 	return out, nil

@@ -22,6 +22,7 @@ func TestJsonGet(t *testing.T) {
 	}{
 		{string(ref), "classification_metrics.roc_auc.value", 0.81, ""},
 		{string(ref) + "/evaluation.json", "l[1].x", "y", ""},
+		{string(ref), "classification_metrics['roc_auc'].value", 0.81, ""},
 		{string(ref), "l[5]", nil, "index 5 out of range"},
 		{string(ref), "classification_metrics.auc", nil, `no key "auc"`},
 		{string(ref) + "/nope.json", "a", nil, "no nope.json"},
