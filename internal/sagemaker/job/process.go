@@ -43,6 +43,14 @@ func (r *Runner) run(ctx context.Context, p proc, log io.Writer) (time.Duration,
 		return 0, err
 	}
 	env := r.baseEnv()
+	// Scripts that call python themselves (FrameworkProcessor's runproc.sh,
+	// a training entry point in shell) get the mapped runtime too: a
+	// directory of python and python3 shims comes first on PATH.
+	shims, err := writeShims(filepath.Join(filepath.Dir(p.jobDir), "ferry-bin"), p.runtime.Command)
+	if err != nil {
+		return 0, fmt.Errorf("writing the python shims: %w", err)
+	}
+	env = prependPath(env, shims)
 	for _, k := range sortedKeys(r.Env) {
 		env = append(env, k+"="+r.Env[k])
 	}
@@ -79,4 +87,40 @@ func (r *Runner) run(ctx context.Context, p proc, log io.Writer) (time.Duration,
 		return 0, step.Permanent(err) // did not start
 	}
 	return elapsed, err
+}
+
+// writeShims writes python and python3 scripts in dir that run cmd.
+func writeShims(dir string, cmd []string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nexec")
+	for _, a := range cmd {
+		b.WriteString(" '" + strings.ReplaceAll(a, "'", `'\''`) + "'")
+	}
+	b.WriteString(` "$@"` + "\n")
+	for _, name := range []string{"python", "python3"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o755); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// prependPath puts dir first on the PATH of env (adding PATH if absent).
+func prependPath(env []string, dir string) []string {
+	out := make([]string, 0, len(env)+1)
+	found := false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			kv = "PATH=" + dir + string(os.PathListSeparator) + v
+			found = true
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		out = append(out, "PATH="+dir+string(os.PathListSeparator)+"/usr/local/bin:/usr/bin:/bin")
+	}
+	return out
 }

@@ -157,3 +157,33 @@ func TestProcessingErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestFrameworkProcessorShellEntryPoint: a shell entry point that calls
+// python itself (FrameworkProcessor's runproc.sh) runs the mapped runtime.
+func TestFrameworkProcessorShellEntryPoint(t *testing.T) {
+	t.Parallel()
+	b, objs, r := setup(t)
+	const mapped = "/usr/bin/python3"
+	if _, err := os.Stat(mapped); err != nil {
+		t.Skip("no " + mapped)
+	}
+	m, err := imagemap.New([]imagemap.Rule{{Pattern: "*sagemaker-*", Command: []string{mapped}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Runtimes = m
+	objs.put("s3://bucket/code/runproc.sh", []byte("cd /opt/ml/processing/input/code && python3 -c 'import sys; print(sys.executable)' > /opt/ml/processing/evaluation/exe.txt\n"))
+	args := processingArgs("s3://bucket/code/runproc.sh", "s3://bucket/code/runproc.sh")
+	args["AppSpecification"].(map[string]any)["ContainerEntrypoint"] = []any{"/bin/bash", "/opt/ml/processing/input/code/runproc.sh"}
+	res, err := b.Run(t, &job.Processing{R: r}, step.Request{ExecutionID: "e", StepName: "Framework", Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(b.Path(t, res.Outputs["evaluation"]), "exe.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exe := strings.TrimSpace(string(got)); exe != mapped {
+		t.Errorf("the script's python3 is %s, want the mapped %s", exe, mapped)
+	}
+}
