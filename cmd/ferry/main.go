@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
@@ -46,6 +47,10 @@ type Main struct {
 	// usageShown records that a flag set printed its usage (the flag
 	// package does so on a parse error, after printing the error).
 	usageShown bool
+
+	// runtimes are the --runtime rules of this command line (SageMaker
+	// image URI patterns to local commands).
+	runtimes []imagemap.Rule
 }
 
 // NewMain returns a Main reading its environment through getenv.

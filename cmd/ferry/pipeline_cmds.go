@@ -115,6 +115,7 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	steps := fs.String("steps", "", "comma-separated steps to run (selective execution)")
 	from := fs.String("from", "", "execution whose results the unselected steps reuse (with --steps)")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
+	m.runtimeFlag(fs)
 	output := outputFlag(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
 	if err != nil {
@@ -159,6 +160,7 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("resume", "EXECUTION [--no-cache] [--parallelism N] [--output json]")
 	noCache := fs.Bool("no-cache", false, "rerun the remaining steps ignoring cached results")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
+	m.runtimeFlag(fs)
 	output := outputFlag(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {

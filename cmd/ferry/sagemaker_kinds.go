@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,11 +41,22 @@ type sagemakerConfig struct {
 	Sandbox  string          `yaml:"sandbox"`
 }
 
-// readSageMakerConfig reads ferry.yaml (absent: empty) and the
-// FERRY_RUNTIMES variable ("PATTERN=COMMAND" entries separated by ";",
-// tried before the file's rules).
-func (m *Main) readSageMakerConfig() (sagemakerConfig, error) {
-	var cfg sagemakerConfig
+// runtimeFlag adds --runtime IMAGE_PATTERN=COMMAND (repeatable) to fs.
+func (m *Main) runtimeFlag(fs *flag.FlagSet) {
+	fs.Func("runtime", "map container images to a local command, IMAGE_PATTERN=COMMAND (repeatable; tried before FERRY_RUNTIMES and $FERRY_HOME/ferry.yaml)", func(s string) error {
+		r, err := imagemap.ParseFlag(s)
+		if err != nil {
+			return err
+		}
+		m.runtimes = append(m.runtimes, r)
+		return nil
+	})
+}
+
+// readSageMakerConfig reads ferry.yaml (absent: empty), the FERRY_RUNTIMES
+// variable ("PATTERN=COMMAND" entries separated by ";") and the --runtime
+// flags; rules are tried flags first, then the variable, then the file.
+func (m *Main) readSageMakerConfig() (cfg sagemakerConfig, err error) {
 	path := filepath.Join(m.Home(), configFile)
 	b, err := os.ReadFile(path)
 	switch {
@@ -67,6 +79,7 @@ func (m *Main) readSageMakerConfig() (sagemakerConfig, error) {
 			}
 		}
 	}
+	defer func() { cfg.Runtimes = append(append([]imagemap.Rule(nil), m.runtimes...), cfg.Runtimes...) }()
 	if env := m.Getenv("FERRY_RUNTIMES"); env != "" {
 		var rules []imagemap.Rule
 		for _, s := range strings.Split(env, ";") {

@@ -90,9 +90,10 @@ func ParseFlag(s string) (Rule, error) {
 type UnmappedError struct{ Image string }
 
 func (e *UnmappedError) Error() string {
-	return fmt.Sprintf("no runtime is mapped for image %q: map one in $FERRY_HOME/ferry.yaml "+
-		"(runtimes: [{image: \"%s\", command: [/usr/bin/python3]}]) or with --runtime '%s=/usr/bin/python3'",
-		e.Image, suggestPattern(e.Image), suggestPattern(e.Image))
+	p := suggestPattern(e.Image)
+	return fmt.Sprintf("no runtime is mapped for image %q: map one with --runtime '%s=/usr/bin/python3' (ferry run, validate, resume), "+
+		"FERRY_RUNTIMES='%s=/usr/bin/python3', or in $FERRY_HOME/ferry.yaml (runtimes: [{image: \"%s\", command: [/usr/bin/python3]}])",
+		e.Image, p, p, p)
 }
 
 // suggestPattern turns an ECR URI into a pattern on its repository name.
