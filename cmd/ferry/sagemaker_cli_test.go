@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,5 +134,21 @@ func TestRunSageMakerJobKinds(t *testing.T) {
 	inv = ferry(t, ctx, home, "endpoints", "invoke", "torch-ep", "--csv", csv, "--accept", "application/json")
 	if inv.code != 0 || strings.TrimSpace(inv.stdout) != "[30.0, 6.0]" {
 		t.Errorf("invoke inference.py model: exit %d\n%q%s", inv.code, inv.stdout, inv.stderr)
+	}
+}
+
+// TestServeModelLoadsModelTarGz: serve-model takes a SageMaker
+// model.tar.gz (here XGBoost JSON, which needs no Python).
+func TestServeModelLoadsModelTarGz(t *testing.T) {
+	t.Parallel()
+	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string {
+		return map[string]string{"FERRY_HOME": t.TempDir()}[k]
+	})
+	sm, err := m.loadModelPath(context.Background(), "testdata/sagemaker-jobs/xgboost-json-model.tar.gz", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm.Predictor == nil || sm.Predictor.NumFeatures() != 5 {
+		t.Errorf("loaded %+v", sm)
 	}
 }

@@ -172,3 +172,60 @@ func (m *Main) sagemakerModelLoader() func(ctx context.Context, dir string) (*se
 		return sm, true, nil
 	}
 }
+
+// sagemakerModelFlags adds serve-model's flags for SageMaker models:
+// --image (whose mapped runtime converts and serves the model) and
+// --runtime.
+func (m *Main) sagemakerModelFlags(fs *flag.FlagSet) *string {
+	m.runtimeFlag(fs)
+	return fs.String("image", "", "for a model.tar.gz: the SageMaker image it was made for; its mapped runtime converts non-JSON XGBoost models and runs inference.py (default: python3 on PATH)")
+}
+
+// loadModelPath loads a model for serve-model: a SageMaker model.tar.gz
+// (or a directory holding one), else a Ferry model directory or an XGBoost
+// model.json.
+func (m *Main) loadModelPath(ctx context.Context, path, image string) (*serving.Model, error) {
+	dir := ""
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "model.tar.gz")); err == nil {
+			dir = path
+		}
+	} else if err == nil && strings.HasSuffix(path, ".tar.gz") {
+		tmp, err := os.MkdirTemp("", "ferry-serve-model-")
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Symlink(mustAbs(path), filepath.Join(tmp, "model.tar.gz")); err != nil {
+			return nil, err
+		}
+		dir = tmp
+	}
+	if dir == "" {
+		return loadServingModel(path)
+	}
+	r, err := m.sagemakerRunner()
+	if err != nil {
+		return nil, err
+	}
+	python := []string{"python3"}
+	if image != "" {
+		rt, err := r.Runtimes.Lookup(image)
+		if err != nil {
+			return nil, err
+		}
+		python = rt.Command
+	}
+	l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Python: python, Logger: m.Logger}
+	sm, err := l.Load(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", path, err)
+	}
+	return sm, nil
+}
+
+func mustAbs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}

@@ -204,11 +204,12 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
 	to := timeoutFlags(fs)
-	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory or an XGBoost model.json)"))
+	image := m.sagemakerModelFlags(fs)
+	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory, an XGBoost model.json, or a SageMaker model.tar.gz)"))
 	if err != nil {
 		return err
 	}
-	mdl, err := loadServingModel(pos[0])
+	mdl, err := m.loadModelPath(ctx, pos[0], *image)
 	if err != nil {
 		return err
 	}
