@@ -161,7 +161,7 @@ func (m *Main) sagemakerModelLoader() func(ctx context.Context, dir string) (*se
 		if err != nil {
 			return nil, true, err
 		}
-		l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Logger: m.Logger}
+		l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Logger: m.Logger, Environment: man.Environment}
 		if rt, err := r.Runtimes.Lookup(man.Image); err == nil {
 			l.Python = rt.Command
 		}

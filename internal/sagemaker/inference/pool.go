@@ -44,8 +44,11 @@ type Config struct {
 	Python []string
 	// ModelDir is the unpacked model.tar.gz, passed to model_fn.
 	ModelDir string
-	// CodeDir holds inference.py (usually ModelDir/code).
+	// CodeDir holds the inference script (usually ModelDir/code).
 	CodeDir string
+	// Program is the script's file name in CodeDir (default inference.py;
+	// SAGEMAKER_PROGRAM of the model's environment).
+	Program string
 	// Workers is the number of worker processes (default 2).
 	Workers int
 	// Env is added to the workers' environment (inherited otherwise).
@@ -324,7 +327,11 @@ func (p *Pool) spawn(ctx context.Context, slot int) (*worker, error) {
 	}
 	modelDir, _ := filepath.Abs(p.cfg.ModelDir)
 	codeDir, _ := filepath.Abs(p.cfg.CodeDir)
-	args := append(append(append([]string(nil), p.cfg.Python[1:]...), p.script), modelDir, codeDir)
+	program := p.cfg.Program
+	if program == "" {
+		program = "inference.py"
+	}
+	args := append(append(append([]string(nil), p.cfg.Python[1:]...), p.script), modelDir, codeDir, program)
 	cmd := exec.Command(p.cfg.Python[0], args...)
 	cmd.Dir = codeDir
 	cmd.Env = append(append(os.Environ(), "PYTHONUNBUFFERED=1", fmt.Sprintf("FERRY_WORKER_SLOT=%d", slot)), p.cfg.Env...)

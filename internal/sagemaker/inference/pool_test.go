@@ -215,3 +215,18 @@ func TestModelFnRaises(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestProgramName: SAGEMAKER_PROGRAM may name another script than
+// inference.py.
+func TestProgramName(t *testing.T) {
+	t.Parallel()
+	dir := modelDir(t, "")
+	if err := os.WriteFile(filepath.Join(dir, "code", "serve.py"), []byte("def model_fn(d):\n    return 3\ndef transform_fn(model, body, ct, accept):\n    return str(model * int(body)), 'text/plain'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pool := start(t, inference.Config{Python: python(t), ModelDir: dir, CodeDir: filepath.Join(dir, "code"), Program: "serve.py", Workers: 1})
+	ct, body, err := pool.Invoke(t.Context(), "text/csv", "text/plain", []byte("7"))
+	if err != nil || string(body) != "21" || ct != "text/plain" {
+		t.Errorf("got %q %q %v", ct, body, err)
+	}
+}

@@ -2,9 +2,9 @@
 
 Started by Ferry (package inference) as
 
-    python3 worker.py MODEL_DIR CODE_DIR
+    python3 worker.py MODEL_DIR CODE_DIR [PROGRAM]
 
-It imports CODE_DIR/inference.py, calls model_fn(MODEL_DIR) once, then
+It imports CODE_DIR/PROGRAM (default inference.py), calls model_fn(MODEL_DIR) once, then
 answers requests read from file descriptor 3 on file descriptor 4, calling
 the handlers as the SageMaker inference toolkit does: transform_fn(model,
 data, content_type, accept) when defined, else input_fn(data,
@@ -20,6 +20,7 @@ import sys
 import traceback
 
 model_dir, code_dir = sys.argv[1], sys.argv[2]
+program = sys.argv[3] if len(sys.argv) > 3 else "inference.py"
 rin = os.fdopen(3, "rb")
 wout = os.fdopen(4, "wb")
 
@@ -88,12 +89,13 @@ def default_output_fn(prediction, accept):
 
 
 sys.path.insert(0, code_dir)
-spec = importlib.util.spec_from_file_location("inference", os.path.join(code_dir, "inference.py"))
+module_name = os.path.splitext(os.path.basename(program))[0]
+spec = importlib.util.spec_from_file_location(module_name, os.path.join(code_dir, program))
 mod = importlib.util.module_from_spec(spec)
-sys.modules["inference"] = mod
+sys.modules[module_name] = mod
 spec.loader.exec_module(mod)
 if not hasattr(mod, "model_fn"):
-    raise SystemExit("inference.py defines no model_fn(model_dir)")
+    raise SystemExit("%s defines no model_fn(model_dir)" % program)
 model = mod.model_fn(model_dir)
 input_fn = getattr(mod, "input_fn", default_input_fn)
 predict_fn = getattr(mod, "predict_fn", default_predict_fn)

@@ -54,7 +54,11 @@ type Loader struct {
 	CacheDir string
 	// Workers is the inference.py pool size (default 2).
 	Workers int
-	Logger  *slog.Logger
+	// Environment is the model container's environment: SAGEMAKER_PROGRAM
+	// names the inference script (default inference.py); all of it is
+	// given to the workers.
+	Environment map[string]string
+	Logger      *slog.Logger
 
 	mu sync.Mutex // serializes unpacking and conversion of one digest
 }
@@ -97,9 +101,18 @@ func (l *Loader) Load(ctx context.Context, dir string) (*serving.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []string{filepath.Join(root, "code", "inference.py"), filepath.Join(root, "inference.py")} {
+	program := "inference.py"
+	if p := l.Environment["SAGEMAKER_PROGRAM"]; p != "" && filepath.IsLocal(p) {
+		program = p
+	}
+	var env []string
+	for k, v := range l.Environment {
+		env = append(env, k+"="+v)
+	}
+	for _, p := range []string{filepath.Join(root, "code", program), filepath.Join(root, program)} {
 		if _, err := os.Stat(p); err == nil {
-			pool, err := inference.Start(ctx, inference.Config{Python: l.Python, ModelDir: root, CodeDir: filepath.Dir(p), Workers: l.Workers, Logger: l.Logger})
+			pool, err := inference.Start(ctx, inference.Config{Python: l.Python, ModelDir: root, CodeDir: filepath.Dir(p), Program: program,
+				Env: env, Workers: l.Workers, Logger: l.Logger})
 			if err != nil {
 				return nil, err
 			}
@@ -108,7 +121,7 @@ func (l *Loader) Load(ctx context.Context, dir string) (*serving.Model, error) {
 	}
 	mf := filepath.Join(root, ModelFile)
 	if _, err := os.Stat(mf); err != nil {
-		return nil, fmt.Errorf("loading model.tar.gz: it holds neither %s nor code/inference.py", ModelFile)
+		return nil, fmt.Errorf("loading model.tar.gz: it holds neither %s nor code/%s", ModelFile, program)
 	}
 	m, err := l.LoadXGBoost(ctx, mf)
 	if err != nil {
