@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/step"
 )
 
@@ -239,6 +240,9 @@ func (p *Processing) RunTimed(ctx context.Context, env step.Env, req step.Reques
 	rt, err := p.R.runtime(a.AppSpecification.ImageUri)
 	if err != nil {
 		return step.Result{}, Timing{}, fmt.Errorf("AppSpecification.ImageUri: %w", err)
+	}
+	if len(a.AppSpecification.ContainerEntrypoint) == 0 && imagemap.Match("*sagemaker-clarify-processing*", a.AppSpecification.ImageUri) {
+		return step.Result{}, Timing{}, step.Permanent(errors.New("AppSpecification: a processing job on the Clarify image runs the container's own analysis, which Ferry does not run as a job: use a ClarifyCheck step (kind clarify_check) or ferry clarify"))
 	}
 	argv, err := entryArgv(a.AppSpecification.ContainerEntrypoint, rt)
 	if err != nil {
