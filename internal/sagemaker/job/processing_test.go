@@ -187,3 +187,19 @@ func TestFrameworkProcessorShellEntryPoint(t *testing.T) {
 		t.Errorf("the script's python3 is %s, want the mapped %s", exe, mapped)
 	}
 }
+
+func TestCacheArgsFunc(t *testing.T) {
+	t.Parallel()
+	args := map[string]any{"AppSpecification": 1, "ProcessingJobName": "x"}
+	if got := (&job.Processing{R: &job.Runner{}}).CacheArgs(args); len(got) != 2 {
+		t.Errorf("without a func: %v", got)
+	}
+	var gotKind string
+	r := &job.Runner{CacheArgsFunc: func(kind string, a map[string]any) map[string]any {
+		gotKind = kind
+		return map[string]any{"AppSpecification": a["AppSpecification"]}
+	}}
+	if got := (&job.Training{R: r}).CacheArgs(args); len(got) != 1 || gotKind != job.TrainingID {
+		t.Errorf("with a func: %v %s", got, gotKind)
+	}
+}

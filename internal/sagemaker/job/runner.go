@@ -55,6 +55,11 @@ type Runner struct {
 	// CacheDir holds unpacked model archives and XGBoost models converted
 	// to JSON, by digest (default: a directory under os.TempDir()).
 	CacheDir string
+	// CacheArgsFunc, when set, picks the arguments of a job kind's step
+	// that key the cache (definition.CacheArgs: SageMaker's own key
+	// attributes, without output locations, job names and instance sizes);
+	// the kinds' CacheArgs methods call it. Nil keys on every argument.
+	CacheArgsFunc func(kind string, args map[string]any) map[string]any
 
 	once    sync.Once
 	sandbox *optml.Sandbox
@@ -396,3 +401,21 @@ func jobName(given string, req step.Request) string {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// cacheArgs is the kinds' CacheArgs: Runner.CacheArgsFunc, or args.
+func (r *Runner) cacheArgs(kind string, args map[string]any) map[string]any {
+	if r == nil || r.CacheArgsFunc == nil {
+		return args
+	}
+	return r.CacheArgsFunc(kind, args)
+}
+
+// CacheArgs returns the arguments that key the cache (step.CacheArgser).
+func (p *Processing) CacheArgs(args map[string]any) map[string]any {
+	return p.R.cacheArgs(ProcessingID, args)
+}
+
+// CacheArgs returns the arguments that key the cache (step.CacheArgser).
+func (t *Training) CacheArgs(args map[string]any) map[string]any {
+	return t.R.cacheArgs(TrainingID, args)
+}

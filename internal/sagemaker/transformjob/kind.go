@@ -240,6 +240,15 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	}}, nil
 }
 
+// CacheArgs returns the arguments that key the cache (step.CacheArgser):
+// Runner.CacheArgsFunc's choice.
+func (k *Kind) CacheArgs(args map[string]any) map[string]any {
+	if k.R == nil || k.R.CacheArgsFunc == nil {
+		return args
+	}
+	return k.R.CacheArgsFunc(ID, args)
+}
+
 func trim(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
