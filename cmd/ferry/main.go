@@ -83,6 +83,8 @@ func (m *Main) commands() map[string]command {
 		"train":       {"train a model outside any pipeline", cmdTrain},
 		"predict":     {"predict with a model", cmdPredict},
 		"clarify":     {"run a Clarify analysis (bias, SHAP, PDP, report)", cmdClarify},
+		"callback":    {"list and answer the callback steps of SageMaker pipelines", cmdCallback},
+		"lambda":      {"register, list and invoke the functions that Lambda steps run", cmdLambda},
 		"models":      {"model registry: groups, versions, approvals", cmdModels},
 		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
@@ -90,8 +92,6 @@ func (m *Main) commands() map[string]command {
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},
 		"version":     {"print the version", cmdVersion},
-		"callback":    {"list and answer the callback steps of SageMaker pipelines", cmdCallback},
-		"lambda":      {"register, list and invoke the functions that Lambda steps run", cmdLambda},
 	}
 }
 
