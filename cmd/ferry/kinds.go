@@ -26,9 +26,6 @@ func (m *Main) kinds(ctx context.Context) (*step.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.sagemakerRunner(); err != nil {
-		return nil, err
-	}
 	return m.buildKinds(reg), nil
 }
 

@@ -221,7 +221,7 @@ func (m *Main) invokeOverHTTP(ctx context.Context, reg *registry.Registry, endpo
 	if err != nil {
 		return nil, err
 	}
-	srv, err := serving.NewServer(m.servingLoader(store), serving.Options{Logger: m.Logger})
+	srv, err := serving.NewServer(servingLoader(store), serving.Options{Logger: m.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -188,7 +188,7 @@ func endpointsInvoke(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := serving.NewServer(m.servingLoader(store), serving.Options{Logger: m.Logger})
+	srv, err := serving.NewServer(m.sagemakerServingLoader(store), serving.Options{Logger: m.Logger})
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 		return nil, err
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), m.Logger)
-	load := m.servingLoader(store)
+	load := m.sagemakerServingLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
 		sm, err := load(ctx, ref)
 		if c, ok := sm.Invoker.(io.Closer); err == nil && ok {
@@ -41,22 +41,12 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 	return reg, nil
 }
 
-// servingLoader loads model artifacts from store for serving: Ferry model
-// directories, and SageMaker models (model.tar.gz, see
-// sagemakerModelLoader).
-func (m *Main) servingLoader(store artifact.Store) serving.LoadFunc {
-	sagemaker := m.sagemakerModelLoader()
+// servingLoader loads model artifacts from store for serving.
+func servingLoader(store artifact.Store) serving.LoadFunc {
 	return func(ctx context.Context, ref artifact.Ref) (*serving.Model, error) {
 		dir, err := store.Path(ctx, ref)
 		if err != nil {
 			return nil, err
-		}
-		if sm, ok, err := sagemaker(ctx, dir); ok {
-			if err != nil {
-				return nil, err
-			}
-			sm.Ref = ref
-			return sm, nil
 		}
 		sm, err := loadServingModel(dir)
 		if err != nil {

@@ -152,3 +152,18 @@ func TestServeModelLoadsModelTarGz(t *testing.T) {
 		t.Errorf("loaded %+v", sm)
 	}
 }
+
+// TestBadFerryYAML: a broken runtimes section fails the jobs with its
+// location instead of being ignored.
+func TestBadFerryYAML(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, "ferry.yaml"), []byte("runtimes:\n  - image: \"*x*\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return map[string]string{"FERRY_HOME": home}[k] })
+	_, err := m.sagemakerRunner()
+	if err == nil || !strings.Contains(err.Error(), "ferry.yaml") || !strings.Contains(err.Error(), "command is empty") {
+		t.Errorf("got %v", err)
+	}
+}

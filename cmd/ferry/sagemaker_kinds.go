@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sagemaker/callback"
@@ -117,18 +118,18 @@ func (m *Main) sagemakerRunner() (*job.Runner, error) {
 }
 
 // sagemakerKinds returns the kinds that run SageMaker pipeline steps. A
-// bad config leaves the default runtimes for validation; running reports
-// the config error (kinds checks it first).
+// bad config leaves the default runtimes for validation, and every job
+// reports the config error instead of running.
 func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 	r, err := m.sagemakerRunner()
 	if err != nil {
 		rt, _ := imagemap.New(nil)
-		r = &job.Runner{Runtimes: rt}
+		r = &job.Runner{Runtimes: rt, ConfigErr: err}
 	}
 	transform := &transformjob.Kind{R: r}
 	if reg != nil {
 		if store, err := m.Store(); err == nil {
-			transform.Reg, transform.Load = reg, m.servingLoader(store)
+			transform.Reg, transform.Load = reg, m.sagemakerServingLoader(store)
 		}
 	}
 	return []step.Kind{
@@ -228,4 +229,28 @@ func mustAbs(p string) string {
 		return a
 	}
 	return p
+}
+
+// sagemakerServingLoader is servingLoader that also serves SageMaker
+// models: the artifacts of sagemaker_model and sagemaker_register_model
+// (model.tar.gz + sagemaker-model.json) that are not Ferry model
+// directories already, such as inference.py models.
+func (m *Main) sagemakerServingLoader(store artifact.Store) serving.LoadFunc {
+	base := servingLoader(store)
+	sagemaker := m.sagemakerModelLoader()
+	return func(ctx context.Context, ref artifact.Ref) (*serving.Model, error) {
+		dir, err := store.Path(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		sm, ok, err := sagemaker(ctx, dir)
+		if !ok {
+			return base(ctx, ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sm.Ref = ref
+		return sm, nil
+	}
 }

@@ -40,7 +40,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	}
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := serving.NewServer(m.servingLoader(store), serving.Options{
+	srv, err := serving.NewServer(m.sagemakerServingLoader(store), serving.Options{
 		MaxBodyBytes: *maxBody, MaxRecords: *maxRecords, Metrics: promReg, Logger: m.Logger,
 	})
 	if err != nil {

@@ -60,6 +60,9 @@ type Runner struct {
 	// attributes, without output locations, job names and instance sizes);
 	// the kinds' CacheArgs methods call it. Nil keys on every argument.
 	CacheArgsFunc func(kind string, args map[string]any) map[string]any
+	// ConfigErr, when set, is a configuration error (a bad ferry.yaml)
+	// that every job reports instead of running.
+	ConfigErr error
 
 	once    sync.Once
 	sandbox *optml.Sandbox
@@ -97,6 +100,9 @@ func (r *Runner) baseEnv() []string {
 
 // runtime returns the command that replaces a Python interpreter for image.
 func (r *Runner) runtime(image string) (imagemap.Runtime, error) {
+	if r.ConfigErr != nil {
+		return imagemap.Runtime{}, step.Permanent(r.ConfigErr)
+	}
 	rt, err := r.Runtimes.Lookup(image)
 	if err != nil {
 		return rt, step.Permanent(err)
@@ -151,6 +157,9 @@ func localPath(jobDir, p string) (string, error) {
 // is, and "sha256:<hex>/path/inside" stores the file or directory at that
 // path of the artifact as an artifact of its own.
 func (r *Runner) Resolve(ctx context.Context, store artifact.Store, uri string) (artifact.Ref, error) {
+	if r.ConfigErr != nil {
+		return "", step.Permanent(r.ConfigErr)
+	}
 	if strings.HasPrefix(uri, "sha256:") {
 		refStr, sub, _ := strings.Cut(uri, "/")
 		ref, err := artifact.ParseRef(refStr)
