@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
@@ -201,5 +202,23 @@ func TestCacheArgsFunc(t *testing.T) {
 	}}
 	if got := (&job.Training{R: r}).CacheArgs(args); len(got) != 1 || gotKind != job.TrainingID {
 		t.Errorf("with a func: %v %s", got, gotKind)
+	}
+}
+
+func TestProcessingStoppingCondition(t *testing.T) {
+	t.Parallel()
+	b, objs, r := setup(t)
+	objs.put("s3://bucket/code/slow.py", []byte("import time\ntime.sleep(30)\n"))
+	objs.put("s3://bucket/raw/claims.csv", []byte("x\n"))
+	args := processingArgs("s3://bucket/code/slow.py", "s3://bucket/raw/claims.csv")
+	args["AppSpecification"].(map[string]any)["ContainerEntrypoint"] = []any{"python3", "/opt/ml/processing/input/code/slow.py"}
+	args["StoppingCondition"] = map[string]any{"MaxRuntimeInSeconds": 1}
+	start := time.Now()
+	_, err := b.Run(t, &job.Processing{R: r}, step.Request{ExecutionID: "e", StepName: "Slow", Args: args})
+	if err == nil || !strings.Contains(err.Error(), "MaxRuntimeInSeconds=1") {
+		t.Errorf("got %v", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the job ran %s after its 1 s limit", d)
 	}
 }
