@@ -97,9 +97,11 @@ func cmdArgs(hps map[string]any) []string {
 	return args
 }
 
+var notEnvRE = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
 // envSuffix upper-cases a name for SM_CHANNEL_<NAME> and SM_HP_<NAME>.
 func envSuffix(s string) string {
-	return strings.ToUpper(regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(s, "_"))
+	return strings.ToUpper(notEnvRE.ReplaceAllString(s, "_"))
 }
 
 // MetricDefinition is a metric read from the job's log.

@@ -117,10 +117,15 @@ func (r *Runner) runtime(image string) (imagemap.Runtime, error) {
 	return rt, nil
 }
 
+var (
+	pythonRE  = regexp.MustCompile(`^python(\d+(\.\d+)?)?$`)
+	notNameRE = regexp.MustCompile(`[^A-Za-z0-9-]`)
+)
+
 // isPython reports whether argv0 names a Python interpreter (python,
 // python3, python3.10, /usr/bin/python3, ...).
 func isPython(argv0 string) bool {
-	return regexp.MustCompile(`^python(\d+(\.\d+)?)?$`).MatchString(path.Base(argv0))
+	return pythonRE.MatchString(path.Base(argv0))
 }
 
 // entryArgv maps a container entrypoint to a local argv: a leading Python
@@ -402,7 +407,7 @@ func jobName(given string, req step.Request) string {
 		exec = exec[:12]
 	}
 	name := "pipelines-" + exec + "-" + req.StepName
-	name = regexp.MustCompile(`[^A-Za-z0-9-]`).ReplaceAllString(name, "-")
+	name = notNameRE.ReplaceAllString(name, "-")
 	if len(name) > 63 {
 		name = name[:63]
 	}
