@@ -45,5 +45,6 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
 		qualitycheck.New(baselines),
 	)
+	r.MustRegister(m.sagemakerKinds(reg)...)
 	return r
 }

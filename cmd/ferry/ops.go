@@ -93,6 +93,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Registry:   reg,
 		Artifacts:  store,
 		Kinds:      m.buildKinds(reg),
+		LoadModel:  m.sagemakerServingLoader(store),
 		Specs:      m.kindSpecs(),
 		Home:       m.Home(),
 		Logger:     m.Logger,
