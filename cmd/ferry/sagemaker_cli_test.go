@@ -98,9 +98,17 @@ func TestRunSageMakerJobKinds(t *testing.T) {
 	if v := ferry(t, ctx, home, "validate", file); v.code != 0 {
 		t.Fatalf("validate: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
+	// Outputs are published under their S3 destinations, in a bucket that
+	// must exist, as on SageMaker.
+	if mb := ferry(t, ctx, home, "s3", "mb", "s3://bucket"); mb.code != 0 {
+		t.Fatalf("s3 mb: exit %d\n%s%s", mb.code, mb.stdout, mb.stderr)
+	}
 	first := ferry(t, ctx, home, "run", file)
 	if first.code != 0 {
 		t.Fatalf("run: exit %d\nstdout:\n%s\nstderr:\n%s", first.code, first.stdout, first.stderr)
+	}
+	if ls := ferry(t, ctx, home, "s3", "ls", "--recursive", "s3://bucket/prep/"); ls.code != 0 || !strings.Contains(ls.stdout, "prep/train/") {
+		t.Errorf("s3 ls after the run: exit %d, want the published train output:\n%s%s", ls.code, ls.stdout, ls.stderr)
 	}
 	list := ferry(t, ctx, home, "models", "list", "sm-group")
 	if list.code != 0 || !strings.Contains(list.stdout, "Approved") {
