@@ -50,3 +50,12 @@ quickstart: ## run the fraud-detection pipeline end to end
 
 bench: ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+FUZZTIME ?= 3s
+fuzz: ## run every fuzzer for FUZZTIME each (default 3s)
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
+		for n in $$(grep -h '^func Fuzz' $$f/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz ./$$f $$n"; \
+			$(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f; exit 1; }; \
+		done; \
+	done
