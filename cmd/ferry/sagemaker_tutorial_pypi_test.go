@@ -262,4 +262,3 @@ func auc(t *testing.T, b []byte) float64 {
 	}
 	return e.ClassificationMetrics.RocAuc.Value
 }
-
