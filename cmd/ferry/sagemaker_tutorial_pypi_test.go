@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/pythontest"
@@ -48,45 +49,12 @@ var tutorialFirstRun = []string{
 // hand: the split CSVs byte for byte, the AUC to 1e-9, the endpoint's
 // predictions to 1e-6.
 func TestPyPITutorialPipeline(t *testing.T) {
-	py := pythontest.Venv(t, "sagemaker", "pandas", "sklearn", "xgboost", "joblib")
+	t.Parallel()
+	py, home, data, must := tutorialHome(t)
 	ctx := t.Context()
-	if _, err := optml.Detect(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
-	cfg := fmt.Sprintf("runtimes:\n  - image: \"*sagemaker-scikit-learn*\"\n    command: [%[1]s]\n"+
-		"  - image: \"*sagemaker-xgboost*\"\n    command: [%[1]s]\n  - image: \"*lambda/python*\"\n    command: [%[1]s]\n", py)
-	if err := os.WriteFile(filepath.Join(home, "ferry.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data, err := filepath.Abs("../../examples/fraud-detection/data")
-	if err != nil {
-		t.Fatal(err)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		res := ferry(t, ctx, home, args...)
-		if res.code != 0 {
-			t.Fatalf("ferry %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
-		}
-		return res.stdout
-	}
-
-	// The data where the tutorial reads it, and the SDK's default bucket.
-	must("s3", "mb", "s3://sagemaker-sample-files")
-	must("s3", "cp", filepath.Join(data, "claims.csv"), tutorialRead)
-	must("s3", "cp", filepath.Join(data, "customers.csv"), tutorialRead)
-	must("s3", "mb", "s3://"+tutorialBucket)
-	must("lambda", "register", tutorialLambda, "--code", filepath.Join(tutorialDir, "lambda"), "--handler", "deploy_request.lambda_handler")
-
-	// The SDK builds the definition, uploading to `ferry server`.
-	base := startServer(t, home, "server", "--addr", "127.0.0.1:0")
+	dir := artifacttest.TempDir(t)
 	def := filepath.Join(dir, "definition.json")
-	sdk := exec.CommandContext(ctx, py, filepath.Join(tutorialDir, "pipeline.py"), "--bucket", tutorialBucket, "--cache", "--out", def)
-	sdk.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+base, "AWS_ACCESS_KEY_ID=ferry", "AWS_SECRET_ACCESS_KEY=ferry", "AWS_DEFAULT_REGION=us-east-1")
-	if out, err := sdk.CombinedOutput(); err != nil {
-		t.Fatalf("pipeline.py: %v\n%s", err, out)
-	}
+	sdkDefinition(t, py, home, "pipeline.py", "--bucket", tutorialBucket, "--cache", "--out", def)
 	uploads := must("s3", "ls", "--recursive", "s3://"+tutorialBucket)
 	for _, f := range []string{"preprocessing.py", "evaluate.py", "sourcedir.tar.gz", "bias_config/analysis_config.json", "explainability_config/analysis_config.json"} {
 		if !strings.Contains(uploads, f) {
@@ -215,6 +183,144 @@ print("\n".join(repr(float(v)) for v in m.predict(xgb.DMatrix(x))))`,
 		if !strings.Contains(second, name) || !strings.Contains(second[strings.Index(second, name):], "CacheHit") {
 			t.Errorf("second run: %s was not a cache hit:\n%s", name, second)
 		}
+	}
+}
+
+// TestPyPIEveryStepPipeline runs examples/sagemaker-fraud/every_step.py:
+// the tutorial's jobs with a Transform step (batch scores equal XGBoost's),
+// a Callback answered with `ferry callback success`, a condition on the
+// Callback's output, Std:JsonGet with an S3Uri, and a Fail step whose
+// joined message ends the execution when MinAuc is out of reach.
+func TestPyPIEveryStepPipeline(t *testing.T) {
+	t.Parallel()
+	py, home, _, must := tutorialHome(t)
+	ctx := t.Context()
+	dir := artifacttest.TempDir(t)
+	def := filepath.Join(dir, "every_step.json")
+	sdkDefinition(t, py, home, "every_step.py", "--bucket", tutorialBucket, "--out", def)
+
+	// The run waits for the approval; answer it as a reviewer would.
+	done := make(chan ferryResult, 1)
+	go func() { done <- ferry(t, ctx, home, "run", def) }()
+	var token string
+	for deadline := time.Now().Add(3 * time.Minute); token == "" && time.Now().Before(deadline); {
+		select {
+		case res := <-done:
+			t.Fatalf("the run ended before its callback was answered: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		case <-time.After(200 * time.Millisecond):
+		}
+		for _, line := range strings.Split(must("callback", "list"), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && f[4] == "Approve" {
+				token = f[0]
+			}
+		}
+	}
+	if token == "" {
+		t.Fatal("no callback is waiting")
+	}
+	must("callback", "success", token, "-o", "approved=true")
+	res := <-done
+	if res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	m := inspect(t, home)
+	_, steps := latestExecution(t, ctx, m)
+	for _, name := range []string{"DataProcessing", "BatchInput", "XGBModelTraining", "FraudDetModel-CreateModel", "BatchScore",
+		"XGBModelEvaluate", "CheckAuc", "Approve", "CheckApproval", "XGBRegisterModel-RegisterModel", "LambdaStepRealTimeDeploy",
+		"CheckPublished-JsonGet-1", "CheckPublished"} {
+		if s, ok := steps[name]; !ok || !s.Status.Produced() {
+			t.Errorf("step %s: %+v", name, s)
+		}
+	}
+	if s := steps["AucTooLow"]; s == nil || s.Status != run.StepSkipped {
+		t.Errorf("AucTooLow: %+v, want skipped", s)
+	}
+
+	// The batch scores are XGBoost's predictions of the trained model.
+	store, err := m.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := func(step, output string) string {
+		t.Helper()
+		d, err := store.Path(ctx, steps[step].Outputs[output])
+		if err != nil {
+			t.Fatalf("%s.%s: %v", step, output, err)
+		}
+		return d
+	}
+	want := strings.Fields(python(t, py, nil, "-c", `import sys, tarfile, tempfile, joblib, pandas as pd, xgboost as xgb
+d = tempfile.mkdtemp()
+tarfile.open(sys.argv[1]).extractall(d, filter="data")
+m = joblib.load(d + "/xgboost-model")
+x = pd.read_csv(sys.argv[2], header=None, names=m.feature_names)
+print("\n".join(repr(float(v)) for v in m.predict(xgb.DMatrix(x))))`,
+		filepath.Join(path("XGBModelTraining", "model"), "model.tar.gz"), filepath.Join(path("BatchInput", "batch"), "batch.csv")))
+	got := strings.Fields(string(readFile(t, filepath.Join(path("BatchScore", "output"), "batch.csv.out"))))
+	if len(got) != len(want) || len(want) != 500 {
+		t.Fatalf("%d batch scores, %d XGBoost predictions", len(got), len(want))
+	}
+	for i := range want {
+		g, _ := strconv.ParseFloat(got[i], 64)
+		w, _ := strconv.ParseFloat(want[i], 64)
+		if math.Abs(g-w) > 1e-6 {
+			t.Errorf("row %d: batch score %s, XGBoost %s", i, got[i], want[i])
+		}
+	}
+
+	// Out of reach: the Fail step ends the execution with its joined message.
+	fail := ferry(t, ctx, home, "run", def, "-p", "MinAuc=1.5")
+	if fail.code != 1 || !strings.Contains(fail.stderr, "Failed: AUC 0.") || !strings.Contains(fail.stderr, " is below 1.5") {
+		t.Errorf("run with MinAuc=1.5: exit %d\n%s%s", fail.code, fail.stdout, fail.stderr)
+	}
+}
+
+// tutorialHome makes a home for examples/sagemaker-fraud: the venv mapped
+// to the images, the data where the tutorial reads it, the SDK's bucket and
+// the deploy Lambda's stand-in. must runs ferry in it and fails the test on
+// a non-zero exit.
+func tutorialHome(t *testing.T) (py, home, data string, must func(args ...string) string) {
+	t.Helper()
+	py = pythontest.Venv(t, "sagemaker", "pandas", "sklearn", "xgboost", "joblib")
+	ctx := t.Context()
+	if _, err := optml.Detect(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	home = artifacttest.TempDir(t)
+	cfg := fmt.Sprintf("runtimes:\n  - image: \"*sagemaker-scikit-learn*\"\n    command: [%[1]s]\n"+
+		"  - image: \"*sagemaker-xgboost*\"\n    command: [%[1]s]\n  - image: \"*lambda/python*\"\n    command: [%[1]s]\n", py)
+	if err := os.WriteFile(filepath.Join(home, "ferry.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, err := filepath.Abs("../../examples/fraud-detection/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		res := ferry(t, ctx, home, args...)
+		if res.code != 0 {
+			t.Fatalf("ferry %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+		}
+		return res.stdout
+	}
+	must("s3", "mb", "s3://sagemaker-sample-files")
+	must("s3", "cp", filepath.Join(data, "claims.csv"), tutorialRead)
+	must("s3", "cp", filepath.Join(data, "customers.csv"), tutorialRead)
+	must("s3", "mb", "s3://"+tutorialBucket)
+	must("lambda", "register", tutorialLambda, "--code", filepath.Join(tutorialDir, "lambda"), "--handler", "deploy_request.lambda_handler")
+	return py, home, data, must
+}
+
+// sdkDefinition runs one of the example's SDK scripts against a `ferry
+// server` on the home (its S3 listener takes the SDK's uploads).
+func sdkDefinition(t *testing.T, py, home, script string, args ...string) {
+	t.Helper()
+	base := startServer(t, home, "server", "--addr", "127.0.0.1:0")
+	sdk := exec.CommandContext(t.Context(), py, append([]string{filepath.Join(tutorialDir, script)}, args...)...)
+	sdk.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+base, "AWS_ACCESS_KEY_ID=ferry", "AWS_SECRET_ACCESS_KEY=ferry", "AWS_DEFAULT_REGION=us-east-1")
+	if out, err := sdk.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
 	}
 }
 
