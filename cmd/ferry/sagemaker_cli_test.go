@@ -212,3 +212,26 @@ func TestClarifyCheckReadsNamespace(t *testing.T) {
 		t.Errorf("importing %s: %q, %v", uri, ref, err)
 	}
 }
+
+// TestSageMakerExampleScriptsParse: the scripts of examples/sagemaker-fraud
+// (run end to end by the pypi tests) are valid Python, checked without the
+// SDK or writing __pycache__.
+func TestSageMakerExampleScriptsParse(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	files, err := filepath.Glob("../../examples/sagemaker-fraud/*/*.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, _ := filepath.Glob("../../examples/sagemaker-fraud/*.py")
+	files = append(files, top...)
+	if len(files) < 7 {
+		t.Fatalf("found %d scripts: %v", len(files), files)
+	}
+	cmd := exec.Command("python3", append([]string{"-c", "import ast, sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f).read(), f)"}, files...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%v\n%s", err, out)
+	}
+}

@@ -11,8 +11,10 @@ Same data, uploads and Lambda as pipeline.py. The parameter MinAuc (default
 """
 import argparse
 import os
+import sys
 
-from pipeline import CODE, GROUP, LAMBDA, READ, ROLE, session
+sys.dont_write_bytecode = True  # no __pycache__ beside the example for the import below
+from pipeline import CODE, GROUP, LAMBDA, READ, ROLE, session  # noqa: E402
 
 from sagemaker import image_uris
 from sagemaker.inputs import TrainingInput
