@@ -33,13 +33,17 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 	if reg != nil {
 		baselines = reg
 	}
+	// A SageMaker ClarifyCheck step names its analysis_config.json by an
+	// s3:// URI (the SDK uploaded it while building the definition).
+	clarifyCheck := clarifycheck.New(baselines)
+	clarifyCheck.Objects = m.jobObjects()
 	r.MustRegister(
 		&commandkind.Kind{Environ: stepEnviron, LogLimit: logLimit}, // LogLimit: FERRY_STEP_LOG_LIMIT, checked by kinds
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
 		transform.New(),
-		clarifycheck.New(baselines),
+		clarifyCheck,
 		createmodel.New(reg),
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,6 +208,17 @@ func s3Download(ctx context.Context, m *Main, ns *objstore.Store, from objstore.
 	if !recursive {
 		if from.Key == "" {
 			return usageError("ferry s3 cp: %s is a bucket; add --recursive to copy its objects", from)
+		}
+		if dst == "-" { // to standard output, as the aws CLI does
+			_, f, err := ns.Open(ctx, from.Bucket, from.Key)
+			if err != nil {
+				return fmt.Errorf("%s: %w", from, err)
+			}
+			defer f.Close()
+			if _, err := io.Copy(m.Stdout, f); err != nil {
+				return fmt.Errorf("reading %s: %w", from, err)
+			}
+			return nil
 		}
 		if st, err := os.Stat(dst); (err == nil && st.IsDir()) || strings.HasSuffix(dst, string(os.PathSeparator)) {
 			dst = filepath.Join(dst, filepath.Base(from.Key))

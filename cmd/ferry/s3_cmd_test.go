@@ -54,6 +54,9 @@ func TestS3Commands(t *testing.T) {
 	if err != nil || string(b) != "id,amount\n1,10\n" {
 		t.Errorf("downloaded %q, %v", b, err)
 	}
+	if got := run("s3", "cp", "s3://claims/raw/claims.csv", "-").stdout; got != "id,amount\n1,10\n" {
+		t.Errorf("cp to -: %q, want the object on stdout", got)
+	}
 	run("s3", "cp", "--recursive", "s3://claims/all/", filepath.Join(dst, "all"))
 	b, err = os.ReadFile(filepath.Join(dst, "all", "sub", "customers.csv"))
 	if err != nil || string(b) != "id,name\n1,a\n" {
@@ -81,6 +84,7 @@ func TestS3CommandErrors(t *testing.T) {
 		want string
 	}{
 		{"MissingObject", []string{"cp", "s3://claims/nope.csv", t.TempDir()}, 1, "s3://claims/nope.csv: no such object"},
+		{"MissingObjectToStdout", []string{"cp", "s3://claims/nope.csv", "-"}, 1, "s3://claims/nope.csv: no such object"},
 		{"MissingBucket", []string{"ls", "s3://other"}, 1, "s3://other/: no such bucket"},
 		{"BadURI", []string{"mb", "s3://A_B"}, 1, `bucket name "A_B"`},
 		{"NoS3Side", []string{"cp", "a", "b"}, 2, "must be an s3:// URI"},

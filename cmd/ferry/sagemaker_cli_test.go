@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
+	"github.com/ferryml/ferry/internal/step/clarifycheck"
 )
 
 // sagemakerPipeline runs the SageMaker job kinds through the real engine,
@@ -173,5 +174,64 @@ func TestBadFerryYAML(t *testing.T) {
 	_, err := m.sagemakerRunner()
 	if err == nil || !strings.Contains(err.Error(), "ferry.yaml") || !strings.Contains(err.Error(), "command is empty") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestClarifyCheckReadsNamespace: a SageMaker ClarifyCheck step names its
+// analysis_config.json by an s3:// URI, so the clarify_check kind gets the
+// home's object namespace (a missing object names its URI).
+func TestClarifyCheckReadsNamespace(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return map[string]string{"FERRY_HOME": home}[k] })
+	t.Cleanup(func() { m.Close() })
+	k, ok := m.buildKinds(nil).Lookup("clarify_check")
+	if !ok {
+		t.Fatal("no clarify_check kind")
+	}
+	cc, ok := k.(*clarifycheck.Kind)
+	if !ok || cc.Objects == nil {
+		t.Fatalf("clarify_check kind %T has no object namespace", k)
+	}
+	ctx := context.Background()
+	if res := ferry(t, ctx, home, "s3", "mb", "s3://cfg"); res.code != 0 {
+		t.Fatalf("s3 mb: %s", res.stderr)
+	}
+	uri := "s3://cfg/bias_config/analysis_config.json"
+	if _, err := cc.Objects.Import(ctx, uri); err == nil || !strings.Contains(err.Error(), uri) {
+		t.Errorf("importing a missing object: %v, want an error naming %s", err, uri)
+	}
+	src := filepath.Join(t.TempDir(), "analysis_config.json")
+	if err := os.WriteFile(src, []byte(`{"methods": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := ferry(t, ctx, home, "s3", "cp", src, uri); res.code != 0 {
+		t.Fatalf("s3 cp: %s", res.stderr)
+	}
+	if ref, err := cc.Objects.Import(ctx, uri); err != nil || ref == "" {
+		t.Errorf("importing %s: %q, %v", uri, ref, err)
+	}
+}
+
+// TestSageMakerExampleScriptsParse: the scripts of examples/sagemaker-fraud
+// (run end to end by the pypi tests) are valid Python, checked without the
+// SDK or writing __pycache__.
+func TestSageMakerExampleScriptsParse(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	files, err := filepath.Glob("../../examples/sagemaker-fraud/*/*.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, _ := filepath.Glob("../../examples/sagemaker-fraud/*.py")
+	files = append(files, top...)
+	if len(files) < 7 {
+		t.Fatalf("found %d scripts: %v", len(files), files)
+	}
+	cmd := exec.Command("python3", append([]string{"-c", "import ast, sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f).read(), f)"}, files...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%v\n%s", err, out)
 	}
 }
