@@ -1,0 +1,93 @@
+package tuning
+
+import (
+	"math"
+	"sort"
+)
+
+// Stopper is successive halving as asynchronous early stopping (the
+// rungs of Hyperband, decided as trials report): rungs sit at rounds
+// MinRounds, MinRounds*Eta, MinRounds*Eta², ... below MaxRounds. A trial
+// that reaches a rung continues only if its objective there is in the best
+// 1/Eta of the values that finished trials had at the same rung; else it
+// stops early. Comparing only with finished trials keeps the decision
+// independent of timing.
+type Stopper struct {
+	Direction Direction
+	// MinRounds is the first rung (default 1; rounds count from 1).
+	MinRounds int
+	// MaxRounds is the trials' full length (the learner's num_round).
+	MaxRounds int
+	// Eta is the halving rate (default 3).
+	Eta int
+	// MinPeers is how many finished trials must have reached a rung
+	// before it stops anyone (default Eta).
+	MinPeers int
+}
+
+func (s *Stopper) defaults() (minRounds, eta, peers int) {
+	minRounds, eta, peers = s.MinRounds, s.Eta, s.MinPeers
+	if minRounds <= 0 {
+		minRounds = 1
+	}
+	if eta < 2 {
+		eta = 3
+	}
+	if peers <= 0 {
+		peers = eta
+	}
+	return minRounds, eta, peers
+}
+
+// Rungs returns the rungs (1-based round counts).
+func (s *Stopper) Rungs() []int {
+	minRounds, eta, _ := s.defaults()
+	var out []int
+	for r := minRounds; r < s.MaxRounds; r *= eta {
+		out = append(out, r)
+	}
+	return out
+}
+
+// ShouldStop reports whether a trial whose objective after rounds rounds
+// is value must stop, given the finished trials.
+func (s *Stopper) ShouldStop(rounds int, value float64, done []Trial) bool {
+	if s == nil || math.IsNaN(value) {
+		return false
+	}
+	minRounds, eta, peers := s.defaults()
+	isRung := false
+	for r := minRounds; r < s.MaxRounds; r *= eta {
+		isRung = isRung || r == rounds
+	}
+	if !isRung {
+		return false
+	}
+	var vals []float64
+	for _, t := range done {
+		if len(t.History) >= rounds && !math.IsNaN(t.History[rounds-1]) {
+			vals = append(vals, t.History[rounds-1])
+		}
+	}
+	if len(vals) < peers {
+		return false
+	}
+	sort.Slice(vals, func(i, j int) bool { return s.Direction.Better(vals[i], vals[j]) })
+	keep := max(len(vals)/eta, 1)
+	// Continue when at least as good as the keep-th best.
+	return s.Direction.Better(vals[keep-1], value)
+}
+
+// StopRound replays a history through the stopper: the first round (1
+// based) at which the trial would stop, or 0 when it runs to the end.
+func (s *Stopper) StopRound(history []float64, done []Trial) int {
+	if s == nil {
+		return 0
+	}
+	for i, v := range history {
+		if s.ShouldStop(i+1, v, done) {
+			return i + 1
+		}
+	}
+	return 0
+}
