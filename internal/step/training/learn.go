@@ -49,6 +49,11 @@ type Job struct {
 	OutputDir string
 	// Log, when set, receives one line per boosting round.
 	Log io.Writer
+	// ProgressFunc, when set, is called after every boosting round
+	// (xgboost) with the round (0-based) and the metrics so far, named as
+	// the properties are (validation_auc). Tuning stops poor trials from it
+	// by cancelling the run's context.
+	ProgressFunc func(round int, metrics map[string]float64)
 }
 
 // Summary is what a training run reports.
