@@ -17,6 +17,7 @@ import (
 	"github.com/ferryml/ferry/internal/step/register"
 	"github.com/ferryml/ferry/internal/step/training"
 	"github.com/ferryml/ferry/internal/step/transform"
+	"github.com/ferryml/ferry/internal/step/tuning"
 )
 
 // kinds returns the step kinds this binary knows, bound to the home's
@@ -47,6 +48,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
+		tuning.New(m.trialStore()),
 		transform.New(),
 		clarifycheck.New(baselines),
 		createmodel.New(reg),

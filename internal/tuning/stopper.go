@@ -14,7 +14,9 @@ import (
 // independent of timing.
 type Stopper struct {
 	Direction Direction
-	// MinRounds is the first rung (default 1; rounds count from 1).
+	// MinRounds is the first rung (rounds count from 1); the default is
+	// MaxRounds/Eta³ (at least 1), Hyperband's smallest budget with three
+	// halvings.
 	MinRounds int
 	// MaxRounds is the trials' full length (the learner's num_round).
 	MaxRounds int
@@ -27,11 +29,11 @@ type Stopper struct {
 
 func (s *Stopper) defaults() (minRounds, eta, peers int) {
 	minRounds, eta, peers = s.MinRounds, s.Eta, s.MinPeers
-	if minRounds <= 0 {
-		minRounds = 1
-	}
 	if eta < 2 {
 		eta = 3
+	}
+	if minRounds <= 0 {
+		minRounds = max(1, s.MaxRounds/(eta*eta*eta))
 	}
 	if peers <= 0 {
 		peers = eta

@@ -370,6 +370,10 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 	if err != nil {
 		return step.Result{}, step.Permanent(err)
 	}
+	if p := t.req.Parallelism; p > 0 && c.parallel > p {
+		t.logf("max_parallel_trials %d: bounded by the pipeline's parallelism %d", c.parallel, p)
+		c.parallel = p
+	}
 	var stopper *tuning.Stopper
 	if c.early {
 		stopper = &tuning.Stopper{Direction: c.dir, MaxRounds: t.numRound()}
@@ -465,13 +469,15 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 	}
 	if rec, ok := t.reuse(ctx, key, stopper, peers); ok {
 		rec.Trial, rec.Name, rec.Reused = n, name, true
+		rec.ObjectiveMetric, rec.Direction = t.c.metric, string(t.c.dir)
 		if err := t.save(ctx, rec); err != nil {
 			return nil, tuning.Trial{}, err
 		}
 		t.logf("%s %s (reused) %s %s", name, rec.Status, objectiveText(rec), cfg)
 		return rec, toTrial(index, cfg, rec), nil
 	}
-	rec := &Record{Trial: n, Name: name, CacheKey: key, Hyperparameters: cfg.Strings(), StartedAt: time.Now().UTC()}
+	rec := &Record{Trial: n, Name: name, CacheKey: key, Hyperparameters: cfg.Strings(), StartedAt: time.Now().UTC(),
+		ObjectiveMetric: t.c.metric, Direction: string(t.c.dir)}
 	var log io.Writer = io.Discard
 	if t.k.Trials != nil && t.req.ExecutionID != "" {
 		if w, err := t.k.Trials.TrialLog(t.req.ExecutionID, t.req.StepName, n); err == nil {

@@ -28,8 +28,10 @@ type Record struct {
 	Hyperparameters map[string]string `json:"hyperparameters"`
 	Status          string            `json:"status"`
 	// Objective is the objective metric's final value (null when the trial
-	// did not report it).
-	Objective *float64 `json:"objective"`
+	// did not report it); ObjectiveMetric and Direction say what it is.
+	Objective       *float64 `json:"objective"`
+	ObjectiveMetric string   `json:"objective_metric"`
+	Direction       string   `json:"direction"`
 	// Metrics are the trial's final metrics (training's properties).
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// History is the objective after each boosting round.
