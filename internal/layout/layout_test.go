@@ -75,6 +75,7 @@ func TestDependencyRules(t *testing.T) {
 		"internal/metric":     nil,
 		"internal/tree":       nil,
 		"internal/hyperparam": nil,
+		"internal/tuning":     nil, // search strategies: pure, like the learners
 		"internal/bias":       nil,
 		"internal/shap":       nil,
 		"internal/feature":    {"internal/frame"},

@@ -2,16 +2,20 @@ package tuning
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
-// Stopper is successive halving as asynchronous early stopping (the
-// rungs of Hyperband, decided as trials report): rungs sit at rounds
-// MinRounds, MinRounds*Eta, MinRounds*Eta², ... below MaxRounds. A trial
-// that reaches a rung continues only if its objective there is in the best
-// 1/Eta of the values that finished trials had at the same rung; else it
-// stops early. Comparing only with finished trials keeps the decision
-// independent of timing.
+// Stopper is Hyperband as asynchronous early stopping: rungs sit at
+// rounds MinRounds, MinRounds*Eta, MinRounds*Eta², ... below MaxRounds. A
+// trial that reaches one of its rungs continues only if its objective
+// there is in the best 1/Eta of the values that finished trials had at the
+// same rung; else it stops early. Trials take Hyperband's brackets in
+// turn: trial i is in bracket i mod (rungs+1), and bracket b checks only
+// the rungs from the b-th on, so bracket 0 halves from the first rung and
+// the last bracket never stops. The brackets hedge against learners (a
+// small learning rate) that start slow and finish best. Comparing only
+// with finished trials keeps every decision independent of timing.
 type Stopper struct {
 	Direction Direction
 	// MinRounds is the first rung (rounds count from 1); the default is
@@ -51,18 +55,19 @@ func (s *Stopper) Rungs() []int {
 	return out
 }
 
-// ShouldStop reports whether a trial whose objective after rounds rounds
-// is value must stop, given the finished trials.
-func (s *Stopper) ShouldStop(rounds int, value float64, done []Trial) bool {
+// ShouldStop reports whether trial index (0-based), whose objective after
+// rounds rounds is value, must stop, given the finished trials.
+func (s *Stopper) ShouldStop(index, rounds int, value float64, done []Trial) bool {
 	if s == nil || math.IsNaN(value) {
 		return false
 	}
-	minRounds, eta, peers := s.defaults()
-	isRung := false
-	for r := minRounds; r < s.MaxRounds; r *= eta {
-		isRung = isRung || r == rounds
+	_, eta, peers := s.defaults()
+	rungs := s.Rungs()
+	bracket := index % (len(rungs) + 1)
+	if index < 0 { // warm-start trials are never run
+		return false
 	}
-	if !isRung {
+	if !slices.Contains(rungs[bracket:], rounds) {
 		return false
 	}
 	var vals []float64
@@ -80,14 +85,14 @@ func (s *Stopper) ShouldStop(rounds int, value float64, done []Trial) bool {
 	return s.Direction.Better(vals[keep-1], value)
 }
 
-// StopRound replays a history through the stopper: the first round (1
+// StopRound replays trial index's history through the stopper: the first round (1
 // based) at which the trial would stop, or 0 when it runs to the end.
-func (s *Stopper) StopRound(history []float64, done []Trial) int {
+func (s *Stopper) StopRound(index int, history []float64, done []Trial) int {
 	if s == nil {
 		return 0
 	}
 	for i, v := range history {
-		if s.ShouldStop(i+1, v, done) {
+		if s.ShouldStop(index, i+1, v, done) {
 			return i + 1
 		}
 	}

@@ -49,7 +49,8 @@ func (t *tpe) Propose(first, n int, done []Trial) []Config {
 		}
 	}
 	out := make([]Config, n)
-	if len(scored) < t.startup {
+	// Stopped trials count towards the start-up budget: they were tried.
+	if len(scored) == 0 || len(scored)+len(bad) < t.startup {
 		for k := range n {
 			rng := trialRand(t.seed, first+k)
 			p := make(unitPoint, len(t.space.ranges))

@@ -467,7 +467,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 	if err != nil {
 		return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: computing its cache key: %w", name, err)
 	}
-	if rec, ok := t.reuse(ctx, key, stopper, peers); ok {
+	if rec, ok := t.reuse(ctx, index, key, stopper, peers); ok {
 		rec.Trial, rec.Name, rec.Reused = n, name, true
 		rec.ObjectiveMetric, rec.Direction = t.c.metric, string(t.c.dir)
 		if err := t.save(ctx, rec); err != nil {
@@ -498,7 +498,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 				return
 			}
 			rec.History = append(rec.History, v)
-			if stopper.ShouldStop(round+1, v, peers) {
+			if stopper.ShouldStop(index, round+1, v, peers) {
 				fmt.Fprintf(log, "stopping early after round %d: %s %.5f is not among the best at this rung\n", round, t.c.metric, v)
 				cancel(errStopped)
 			}
@@ -549,7 +549,7 @@ func objectiveText(r *Record) string {
 // what this trial would do now: a completed trial is reused as is, or as
 // stopped where the stopper would now stop it; a stopped trial is reused
 // when the stopper stops it no later than it stopped.
-func (t *tuner) reuse(ctx context.Context, key string, stopper *tuning.Stopper, peers []tuning.Trial) (*Record, bool) {
+func (t *tuner) reuse(ctx context.Context, index int, key string, stopper *tuning.Stopper, peers []tuning.Trial) (*Record, bool) {
 	if t.k.Trials == nil {
 		return nil, false
 	}
@@ -558,7 +558,7 @@ func (t *tuner) reuse(ctx context.Context, key string, stopper *tuning.Stopper, 
 		return nil, false
 	}
 	rec := *cached
-	stopAt := stopper.StopRound(rec.History, peers)
+	stopAt := stopper.StopRound(index, rec.History, peers)
 	switch rec.Status {
 	case StatusCompleted:
 		if stopAt > 0 {
