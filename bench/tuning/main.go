@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -42,9 +43,17 @@ func main() {
 	strategy := flag.String("strategy", "bayesian", "tuning strategy")
 	early := flag.String("early-stopping", "auto", "off or auto")
 	seeds := flag.String("seeds", "1,2,3,4,5", "comma-separated seeds")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(context.Background(), *data, *trials, *rounds, *parallel, *nthread, *strategy, *early, *seeds); err != nil {
 		fmt.Fprintln(os.Stderr, "tuningbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

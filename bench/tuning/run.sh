@@ -8,8 +8,9 @@
 #
 # Data: the encoded fraud table (3,500 train / 1,500 validation rows) and a
 # synthetic set (20,000 / 10,000 rows, 20 features), written by data.py.
-# Ferry runs twice per seed: bayesian (TPE) alone, and bayesian with
-# early_stopping auto (Hyperband brackets). Prints per seed the best
+# Ferry runs twice per seed: bayesian (TPE) alone, one trial at a time on 2
+# threads as Optuna runs; and bayesian with early_stopping auto (Hyperband
+# brackets), two trials at a time on 1 thread each. Prints per seed the best
 # validation AUC after 10, 25 and 50 trials, wall and CPU seconds, then the
 # means and the ratios. Environment: SEEDS ("1 2 3 4 5"), TRIALS (50),
 # FRAUD_ROUNDS (100), SYNTH_ROUNDS (50), PYTHON (the venv's python3).
@@ -23,14 +24,15 @@ mkdir -p "$work"
 "$py" "$here/data.py" "$work"
 go build -o "$work/tuningbench" "$here"
 csv_seeds=$(echo $seeds | tr ' ' ',')
+rm -f "$work/summary"
 
 for set in fraud synth; do
 	if [ $set = fraud ]; then rounds=${FRAUD_ROUNDS:-100}; else rounds=${SYNTH_ROUNDS:-50}; fi
 	echo "== $set: $trials trials, $rounds rounds, seeds $seeds"
 	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread 2 \
-		-early-stopping off -seeds "$csv_seeds" | sed 's/^ferry/ferry-bayesian/' | tee "$work/$set.ferry"
-	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread 2 \
-		-early-stopping auto -seeds "$csv_seeds" | sed 's/^ferry/ferry-bayesian+es/' | tee "$work/$set.ferry-es"
+		-early-stopping off -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian/' | tee "$work/$set.ferry"
+	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 2 -nthread 1 \
+		-early-stopping auto -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian+es/' | tee "$work/$set.ferry-es"
 	"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" $seeds | tee "$work/$set.optuna"
 	for side in ferry ferry-es; do
 		awk -v side="$side" -v set="$set" '

@@ -72,7 +72,10 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	}
 	m := len(mf.FeatureNames)
 	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, NumFeature: m, FeatureNames: mf.FeatureNames}
-	evals := []gbdt.EvalSet{{Name: SetTrain, Data: trainSet}}
+	var evals []gbdt.EvalSet
+	if !job.SkipTrainMetrics || valid == nil {
+		evals = append(evals, gbdt.EvalSet{Name: SetTrain, Data: trainSet})
+	}
 	if valid != nil {
 		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}})
 	}

@@ -327,6 +327,13 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		}
 	}
 	t := &tuner{k: k, c: c, env: env, req: req, files: files}
+	// The data is read once for every trial.
+	data, err := training.Load(training.Job{Train: files[training.InputTrain], Validation: files[training.InputValidation],
+		Schema: files[training.InputSchema], Label: c.label})
+	if err != nil {
+		return step.Result{}, step.Permanent(fmt.Errorf("tuning: %w", err))
+	}
+	t.data = data
 	return t.run(ctx)
 }
 
@@ -347,6 +354,7 @@ type tuner struct {
 	env   step.Env
 	req   step.Request
 	files map[string]string
+	data  *training.Data
 	mu    sync.Mutex // serialises env.Log
 }
 
@@ -492,6 +500,10 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 		Algorithm: t.c.alg, Hyperparameters: hp, Label: t.c.label, Log: log,
 		Train: t.files[training.InputTrain], Validation: t.files[training.InputValidation], Schema: t.files[training.InputSchema],
 		OutputDir: filepath.Join(t.env.WorkDir, "trials", fmt.Sprintf("trial-%03d", n)),
+		Data:      t.data,
+		// Trials are judged on the objective: the training set's metrics
+		// are computed only when the objective is one of them.
+		SkipTrainMetrics: !strings.HasPrefix(t.c.metric, training.SetTrain+"_"),
 		ProgressFunc: func(round int, metrics map[string]float64) {
 			v, ok := metrics[t.c.metric]
 			if !ok {

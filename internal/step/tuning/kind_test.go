@@ -429,3 +429,38 @@ func FuzzParseRanges(f *testing.F) {
 		}
 	})
 }
+
+func TestParallelTrialsBoundedByPipeline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var log bytes.Buffer
+	env := b.Env(t)
+	env.Log = &log
+	args := b.args(map[string]any{ArgMaxParallelTrials: int64(4), ArgMaxTrials: int64(4)})
+	if _, err := New(nil).Run(t.Context(), env, step.Request{StepName: "tune", Parallelism: 2, Args: args}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "max_parallel_trials 4: bounded by the pipeline's parallelism 2") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+func TestSeedMakesRunsReproducible(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	table := func(exec string) []string {
+		res, err := b.run(t, New(nil), exec, b.args(map[string]any{ArgMaxParallelTrials: int64(3)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range res.Properties[PropTrainingJobSummaries].([]any) {
+			m := s.(map[string]any)
+			out = append(out, fmt.Sprint(m["TrainingJobName"], m["TunedHyperParameters"], m["FinalHyperParameterTuningJobObjectiveMetric"]))
+		}
+		return out
+	}
+	if diff := cmp.Diff(table("a"), table("b")); diff != "" {
+		t.Errorf("two runs with one seed differ (-first +second):\n%s", diff)
+	}
+}
