@@ -1,11 +1,11 @@
 """Optuna (TPE sampler) tuning XGBoost 3.x on the benchmark's search space.
 
-For each seed: 50 trials of xgb.train (hist, 2 threads, ROUNDS rounds), each
+For each seed: TRIALS trials of xgb.train (hist, NTHREAD threads, ROUNDS rounds), each
 scored by validation AUC after the last round; prints the best AUC after 10,
 25 and all trials and the wall time of the study (data loading excluded, as
 on Ferry's side the CSVs are stored once before timing).
 
-    python3 bench/tuning/optuna_bench.py DATADIR TRIALS ROUNDS SEED...
+    python3 bench/tuning/optuna_bench.py DATADIR TRIALS ROUNDS NTHREAD SEED...
 """
 import os
 import sys
@@ -20,8 +20,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def main():
-    data, trials, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    seeds = [int(s) for s in sys.argv[4:]]
+    data, trials, rounds, nthread = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    seeds = [int(s) for s in sys.argv[5:]]
     train = pd.read_csv(os.path.join(data, "train.csv"))
     valid = pd.read_csv(os.path.join(data, "valid.csv"))
     label = train.columns[0]
@@ -31,7 +31,7 @@ def main():
 
     def objective(trial):
         params = {
-            "objective": "binary:logistic", "tree_method": "hist", "max_bin": 256, "nthread": 2,
+            "objective": "binary:logistic", "tree_method": "hist", "max_bin": 256, "nthread": nthread,
             "seed": 42, "verbosity": 0,
             # The search space of Ferry's side (bench/tuning/main.go).
             "max_depth": trial.suggest_int("max_depth", 2, 10),
