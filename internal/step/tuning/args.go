@@ -70,6 +70,9 @@ func parseRanges(v any) ([]tuning.Range, []error) {
 		}
 		if s, ok := spec[rangeScaling].(string); ok {
 			r.Scaling = tuning.Scaling(strings.ToLower(s))
+			if r.Scaling == "reverselogarithmic" { // SageMaker's spelling
+				r.Scaling = tuning.ReverseLogarithmic
+			}
 		} else if spec[rangeScaling] != nil {
 			bad(rangeScaling, "want a string, got %s", typeName(spec[rangeScaling]))
 		}

@@ -169,6 +169,12 @@ func intArg(args map[string]any, name string, def int64) int64 {
 	return def
 }
 
+// metricName accepts SageMaker's metric names ("validation:auc") for
+// training's property names ("validation_auc").
+func metricName(s string) string {
+	return strings.NewReplacer(":", "_", "-", "_", "@", "_").Replace(s)
+}
+
 func strArg(args map[string]any, name, def string) string {
 	if s, ok := args[name].(string); ok && s != "" {
 		return s
@@ -200,7 +206,7 @@ func (*Kind) parse(args map[string]any) (*config, []error) {
 	errs = append(errs, training.New().ValidateArgs(targs)...)
 	c := &config{
 		label:      strArg(args, ArgLabel, ""),
-		metric:     strArg(args, ArgObjectiveMetric, ""),
+		metric:     metricName(strArg(args, ArgObjectiveMetric, "")),
 		strategy:   strArg(args, ArgStrategy, tuning.Bayesian),
 		maxTrials:  int(intArg(args, ArgMaxTrials, 10)),
 		parallel:   int(intArg(args, ArgMaxParallelTrials, 1)),

@@ -430,6 +430,25 @@ func FuzzParseRanges(f *testing.F) {
 	})
 }
 
+func TestSageMakerSpellings(t *testing.T) {
+	t.Parallel()
+	b := &bundle{train: artifact.Ref("sha256:" + strings.Repeat("a", 64)), val: artifact.Ref("sha256:" + strings.Repeat("b", 64))}
+	args := b.args(map[string]any{
+		ArgObjectiveMetric: "validation:auc",
+		ArgRanges: map[string]any{
+			"subsample": map[string]any{"type": "Continuous", "min": "0.5", "max": "0.99", "scaling": "ReverseLogarithmic"},
+			"max_depth": map[string]any{"type": "Integer", "min": "2", "max": "8", "scaling": "Auto"},
+		},
+	})
+	c, errs := New(nil).parse(args)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if c.metric != "validation_auc" {
+		t.Errorf("metric %q, want validation_auc", c.metric)
+	}
+}
+
 func TestParallelTrialsBoundedByPipeline(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
