@@ -17,6 +17,7 @@ import (
 	"github.com/ferryml/ferry/internal/step/register"
 	"github.com/ferryml/ferry/internal/step/training"
 	"github.com/ferryml/ferry/internal/step/transform"
+	"github.com/ferryml/ferry/internal/step/tuning"
 )
 
 // kindSpecs returns the same kinds for validation only: their specs are
@@ -42,6 +43,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
+		tuning.New(m.trialStore()),
 		transform.New(),
 		clarifyCheck,
 		createmodel.New(reg),

@@ -93,6 +93,7 @@ func (m *Main) commands() map[string]command {
 		"executions":  {"list executions, or show one", cmdExecutions},
 		"steps":       {"show the steps of an execution", cmdSteps},
 		"logs":        {"print a step's log", cmdLogs},
+		"trials":      {"show a tuning step's trials: objective per trial and the best so far", cmdTrials},
 		"stop":        {"stop a running execution", cmdStop},
 		"resume":      {"resume a failed, stopped or interrupted execution", cmdResume},
 		"train":       {"train a model outside any pipeline", cmdTrain},

@@ -74,6 +74,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	}
 	req := step.Request{
 		ExecutionID: x.ex.ID, PipelineName: x.p.Name, PipelineDigest: x.p.Digest, StepName: r.Step, Args: args,
+		Parallelism: x.limit(),
 	}
 
 	if !spec.NoCache {

@@ -91,6 +91,9 @@ type Request struct {
 	PipelineDigest string
 	StepName       string
 	Attempt        int // 1-based
+	// Parallelism is the execution's bound on work running at once (0:
+	// none). Kinds that fan out (tuning's trials) stay within it.
+	Parallelism int
 	// Args holds resolved argument values: string, float64, int64, bool,
 	// artifact.Ref, []any, map[string]any (artifact maps hold artifact.Ref).
 	Args map[string]any

@@ -51,19 +51,31 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	if len(p.EvalMetric) == 0 {
 		p.EvalMetric = defaultXGBoostMetrics(p.Objective)
 	}
-	if job.Log != nil {
-		log := job.Log
+	if job.Log != nil || job.ProgressFunc != nil {
+		log, progress := job.Log, job.ProgressFunc
 		p.ProgressFunc = func(round int, metrics map[string]float64) {
-			fmt.Fprintf(log, "[%d]", round)
-			for _, k := range sortedKeys(anyMap(metrics)) {
-				fmt.Fprintf(log, "\t%s:%.5f", k, metrics[k])
+			if log != nil {
+				fmt.Fprintf(log, "[%d]", round)
+				for _, k := range sortedKeys(anyMap(metrics)) {
+					fmt.Fprintf(log, "\t%s:%.5f", k, metrics[k])
+				}
+				fmt.Fprintln(log)
 			}
-			fmt.Fprintln(log)
+			if progress != nil {
+				named := make(map[string]float64, len(metrics))
+				for k, v := range metrics {
+					named[metricName(k)] = v
+				}
+				progress(round, named)
+			}
 		}
 	}
 	m := len(mf.FeatureNames)
 	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, NumFeature: m, FeatureNames: mf.FeatureNames}
-	evals := []gbdt.EvalSet{{Name: SetTrain, Data: trainSet}}
+	var evals []gbdt.EvalSet
+	if !job.SkipTrainMetrics || valid == nil {
+		evals = append(evals, gbdt.EvalSet{Name: SetTrain, Data: trainSet})
+	}
 	if valid != nil {
 		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}})
 	}

@@ -50,6 +50,26 @@ type Job struct {
 	OutputDir string
 	// Log, when set, receives one line per boosting round.
 	Log io.Writer
+	// ProgressFunc, when set, is called after every boosting round
+	// (xgboost) with the round (0-based) and the metrics so far, named as
+	// the properties are (validation_auc). Tuning stops poor trials from it
+	// by cancelling the run's context.
+	ProgressFunc func(round int, metrics map[string]float64)
+	// Data, when set, is the job's data read once by [Load] (Train,
+	// Validation, Schema and Label are then not read again): tuning
+	// trains many trials on the same data. Runs only read it.
+	Data *Data
+	// SkipTrainMetrics leaves out the training set's metrics (xgboost) when
+	// a validation set is given: tuning judges trials on validation only,
+	// and evaluating the training set every round costs as much again.
+	SkipTrainMetrics bool
+}
+
+// Data is a job's data, read and checked once.
+type Data struct {
+	train, valid *table
+	transform    *feature.Transform
+	transformRaw []byte
 }
 
 // Summary is what a training run reports.
@@ -270,6 +290,42 @@ func alignColumns(v *gbdt.Table, names []string, what string) error {
 	return nil
 }
 
+// Load reads and checks the job's data (Train, Validation, Schema, Label).
+func Load(job Job) (*Data, error) {
+	d := &Data{}
+	if job.Schema != "" {
+		raw, err := os.ReadFile(job.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("reading schema: %w", err)
+		}
+		if d.transform, err = feature.Parse(raw); err != nil {
+			return nil, fmt.Errorf("reading schema %s: %w", job.Schema, err)
+		}
+		d.transformRaw = raw
+	}
+	var schemaNames []string
+	if d.transform != nil {
+		schemaNames = d.transform.FeatureNames()
+	}
+	var err error
+	if d.train, err = readTable(job.Train, job.Label, schemaNames); err != nil {
+		return nil, fmt.Errorf("reading training data: %w", err)
+	}
+	names := d.train.features.Names
+	if d.transform != nil && !slices.Equal(schemaNames, names) {
+		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
+	}
+	if job.Validation != "" {
+		if d.valid, err = readTable(job.Validation, d.train.label, names); err != nil {
+			return nil, fmt.Errorf("reading validation data: %w", err)
+		}
+		if err := alignColumns(d.valid.features, names, "validation data"); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
 // Run trains a model as the job says and writes its directory.
 func Run(ctx context.Context, job Job) (*Summary, error) {
 	if errs := CheckHyperparameters(job.Algorithm, job.Hyperparameters); len(errs) > 0 {
@@ -279,46 +335,22 @@ func Run(ctx context.Context, job Job) (*Summary, error) {
 		}
 		return nil, errors.Join(joined...)
 	}
-	var transform *feature.Transform
-	var transformRaw []byte
-	if job.Schema != "" {
-		raw, err := os.ReadFile(job.Schema)
-		if err != nil {
-			return nil, fmt.Errorf("reading schema: %w", err)
-		}
-		if transform, err = feature.Parse(raw); err != nil {
-			return nil, fmt.Errorf("reading schema %s: %w", job.Schema, err)
-		}
-		transformRaw = raw
-	}
-	var schemaNames []string
-	if transform != nil {
-		schemaNames = transform.FeatureNames()
-	}
-	train, err := readTable(job.Train, job.Label, schemaNames)
-	if err != nil {
-		return nil, fmt.Errorf("reading training data: %w", err)
-	}
-	names := train.features.Names
-	if transform != nil && !slices.Equal(schemaNames, names) {
-		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
-	}
-	var valid *table
-	if job.Validation != "" {
-		if valid, err = readTable(job.Validation, train.label, names); err != nil {
-			return nil, fmt.Errorf("reading validation data: %w", err)
-		}
-		if err := alignColumns(valid.features, names, "validation data"); err != nil {
+	d := job.Data
+	if d == nil {
+		var err error
+		if d, err = Load(job); err != nil {
 			return nil, err
 		}
 	}
+	train, valid, transform := d.train, d.valid, d.transform
+	names := train.features.Names
 	mf := model.Manifest{
 		FormatVersion: model.FormatVersion,
 		Flavor:        job.Algorithm,
 		ModelFile:     model.XGBoostModelFile,
 		Label:         train.label,
 		FeatureNames:  names,
-		Transform:     transformRaw,
+		Transform:     d.transformRaw,
 	}
 	if transform != nil {
 		mf.FeatureTypes = transform.FeatureTypes()
@@ -329,6 +361,7 @@ func Run(ctx context.Context, job Job) (*Summary, error) {
 		}
 	}
 	var s *Summary
+	var err error
 	switch job.Algorithm {
 	case AlgorithmXGBoost:
 		s, err = runXGBoost(ctx, job, train, valid, &mf)

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Tuning benchmark: Ferry's tuning step beside Optuna (TPE sampler) driving
+# XGBoost 3.x, in one run, on the same search space (max_depth, eta,
+# min_child_weight, subsample, colsample_bytree, lambda), 50 trials per
+# seed, one trial at a time on NTHREAD threads (default 1) on both sides.
+# (On the shared 2-vCPU machine, XGBoost with 2 OpenMP threads ran one
+# training 7x slower in wall time than with 1 thread under load, so one
+# thread gives the steadier comparison.)
+#
+#   bench/tuning/run.sh [WORKDIR]          (from the repository root)
+#
+# Data: the encoded fraud table (3,500 train / 1,500 validation rows) and a
+# synthetic set (20,000 / 10,000 rows, 20 features), written by data.py.
+# Ferry runs twice per seed: bayesian (TPE) alone, and bayesian with
+# early_stopping auto (Hyperband brackets). Prints per seed the best
+# validation AUC after 10, 25 and 50 trials, wall and CPU seconds, then the
+# means and the ratios. Environment: SEEDS ("1 2 3 4 5"), TRIALS (50),
+# FRAUD_ROUNDS (100), SYNTH_ROUNDS (50), NTHREAD (1), PYTHON (the venv's
+# python3).
+set -eu
+work=${1:-/tmp/ferry-tuning-bench}
+seeds=${SEEDS:-1 2 3 4 5}
+trials=${TRIALS:-50}
+nthread=${NTHREAD:-1}
+py=${PYTHON:-${FERRY_TEST_PYTHON:-.venv/bin/python3}}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$work"
+"$py" "$here/data.py" "$work"
+go build -o "$work/tuningbench" "$here"
+csv_seeds=$(echo $seeds | tr ' ' ',')
+rm -f "$work/summary"
+
+for set in fraud synth; do
+	if [ $set = fraud ]; then rounds=${FRAUD_ROUNDS:-100}; else rounds=${SYNTH_ROUNDS:-50}; fi
+	echo "== $set: $trials trials, $rounds rounds, seeds $seeds"
+	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread "$nthread" \
+		-early-stopping off -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian/' | tee "$work/$set.ferry"
+	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread "$nthread" \
+		-early-stopping auto -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian+es/' | tee "$work/$set.ferry-es"
+	"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" "$nthread" $seeds | tee "$work/$set.optuna"
+	for side in ferry ferry-es; do
+		awk -v side="$side" -v set="$set" '
+			function f(line, k,   i, n, a) { n = split(line, a, " "); for (i = 1; i <= n; i++) if (index(a[i], k "=") == 1) return substr(a[i], length(k) + 2); return 0 }
+			FNR == NR { fb += f($0, "best"); fw += f($0, "wall_s"); fc += f($0, "cpu_s"); fb10 += f($0, "best10"); fb25 += f($0, "best25"); fn++; next }
+			{ ob += f($0, "best"); ow += f($0, "wall_s"); oc += f($0, "cpu_s"); ob10 += f($0, "best10"); ob25 += f($0, "best25"); on++ }
+			END {
+				printf "%s %s: mean best AUC @10/@25/@50: ferry %.5f/%.5f/%.5f optuna %.5f/%.5f/%.5f (diff@50 %+.5f); wall ferry %.1fs optuna %.1fs (ratio %.3f); cpu ferry %.1fs optuna %.1fs (ratio %.3f)\n",
+					set, side, fb10/fn, fb25/fn, fb/fn, ob10/on, ob25/on, ob/on, fb/fn - ob/on, fw/fn, ow/on, fw/ow, fc/fn, oc/on, fc/oc
+			}' "$work/$set.$side" "$work/$set.optuna" | tee -a "$work/summary"
+	done
+done
