@@ -12,6 +12,7 @@ import (
 	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/s3api"
 	"github.com/ferryml/ferry/internal/serving"
+	"github.com/ferryml/ferry/internal/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -82,6 +83,9 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
+	if cfg.Console, err = ui.New(ui.Config{App: a, Auth: cfg.Auth, Invoker: srv, Metrics: promReg, Logger: m.Logger}); err != nil {
+		return err
+	}
 	var h http.Handler = api.New(cfg)
 	if cfg.Auth == nil {
 		// AWS-signed requests (S3 and STS, docs/s3.md) are served only where

@@ -41,6 +41,9 @@ type Config struct {
 	// out. Metrics answers GET /metrics; nil leaves it out.
 	Serving *serving.Server
 	Metrics http.Handler
+	// Console answers every other path (the web console, internal/ui,
+	// which checks its own sign-in); nil answers them with a JSON 404.
+	Console http.Handler
 	Logger  *slog.Logger // default slog.Default()
 }
 
@@ -91,7 +94,11 @@ func New(cfg Config) *Server {
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.authorize(auth.Read, cfg.Metrics))
 	}
-	mux.HandleFunc("/", serving.NotFound)
+	if cfg.Console != nil {
+		mux.Handle("/", cfg.Console)
+	} else {
+		mux.HandleFunc("/", serving.NotFound)
+	}
 	s.h = serving.Recover(mux, cfg.Logger)
 	return s
 }
