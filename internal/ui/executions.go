@@ -392,13 +392,32 @@ func (c *Console) start(w http.ResponseWriter, r *http.Request, v *viewer) error
 			params[name] = vs[0]
 		}
 	}
-	ex, err := c.cfg.App.Start(r.Context(), app.RunRequest{Name: r.PostFormValue("pipeline"),
-		Digest: r.PostFormValue("digest"), Params: params, NoCache: r.PostFormValue("no_cache") != ""})
+	pipeline, digest := r.PostFormValue("pipeline"), r.PostFormValue("digest")
+	if digest == "" {
+		return &statusError{http.StatusBadRequest, "Choose a pipeline version to run."}
+	}
+	ex, err := c.cfg.App.Start(r.Context(), app.RunRequest{Name: c.definitionPath(r, pipeline, digest),
+		Digest: digest, Params: params, NoCache: r.PostFormValue("no_cache") != ""})
 	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/executions/"+url.PathEscape(ex.ID), http.StatusSeeOther)
 	return nil
+}
+
+// definitionPath is the definition file of the latest execution of a
+// pipeline version, so that a new run resolves its local paths (data
+// files) as that one did; the pipeline's name when none has one.
+func (c *Console) definitionPath(r *http.Request, pipeline, digest string) string {
+	pg, err := c.cfg.App.ListExecutions(r.Context(), app.ListOptions{Pipeline: pipeline, Limit: 100})
+	if err == nil {
+		for _, ex := range pg.Executions {
+			if ex.PipelineDigest == digest && ex.DefinitionPath != "" {
+				return ex.DefinitionPath
+			}
+		}
+	}
+	return pipeline
 }
 
 func (c *Console) stop(w http.ResponseWriter, r *http.Request, v *viewer) error {

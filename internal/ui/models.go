@@ -48,7 +48,7 @@ type metric struct {
 var headline = []string{"roc_auc", "auc", "accuracy", "f1", "precision", "recall", "mse", "rmse", "r2", "mae"}
 
 type versionRow struct {
-	registry.Version
+	V       registry.Version
 	Metrics []metric
 }
 
@@ -65,7 +65,7 @@ func (c *Console) groupPage(w http.ResponseWriter, r *http.Request, v *viewer) e
 	d := groupData{Group: gd.Group}
 	for i := len(gd.Versions) - 1; i >= 0; i-- { // newest first
 		ver := gd.Versions[i]
-		row := versionRow{Version: ver}
+		row := versionRow{V: ver}
 		if mv, err := c.cfg.App.MetricValues(r.Context(), ver.Ref()); err == nil {
 			row.Metrics = headlineMetrics(mv)
 		}

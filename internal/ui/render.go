@@ -215,7 +215,10 @@ func durText(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// short shows the first 12 characters of a digest or reference (without
+// its "sha256:" prefix).
 func short(s string) string {
+	s = strings.TrimPrefix(s, "sha256:")
 	if len(s) > 12 {
 		return s[:12]
 	}
