@@ -84,18 +84,25 @@ func (c *Console) comparePage(w http.ResponseWriter, r *http.Request, v *viewer)
 			put(i, "Step status", s.Name, string(s.Status))
 		}
 	}
+	durs := map[string][]time.Duration{}
 	for i, ex := range d.Execs {
 		for _, s := range ex.Steps {
 			if s.StartedAt != nil && s.EndedAt != nil {
-				put(i, "Step duration", s.Name, durText(s.EndedAt.Sub(*s.StartedAt).Round(100*time.Millisecond)))
+				took := s.EndedAt.Sub(*s.StartedAt)
+				put(i, "Step duration", s.Name, durText(took))
+				durs[s.Name] = append(durs[s.Name], took)
 			}
 		}
 	}
 	for _, k := range order {
 		row := compareRow{Section: k.section, Name: k.name, Values: vals[k]}
-		for _, x := range row.Values[1:] {
-			if x != row.Values[0] {
-				row.Differs = true
+		if k.section == "Step duration" && len(durs[k.name]) == len(d.Execs) {
+			row.Differs = durationsDiffer(durs[k.name])
+		} else {
+			for _, x := range row.Values[1:] {
+				if x != row.Values[0] {
+					row.Differs = true
+				}
 			}
 		}
 		if !row.Differs && !d.All {
@@ -105,4 +112,14 @@ func (c *Console) comparePage(w http.ResponseWriter, r *http.Request, v *viewer)
 		d.Rows = append(d.Rows, row)
 	}
 	return c.render(w, r, v, "compare", "Compare executions", d)
+}
+
+// durationsDiffer reports whether step durations differ by more than
+// run-to-run noise: by over a second and over a fifth of the longest.
+func durationsDiffer(ds []time.Duration) bool {
+	lo, hi := ds[0], ds[0]
+	for _, d := range ds[1:] {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	return hi-lo > time.Second && hi-lo > hi/5
 }
