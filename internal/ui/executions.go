@@ -79,14 +79,36 @@ func (c *Console) executionsPage(w http.ResponseWriter, r *http.Request, v *view
 	if d.Offset > 0 {
 		d.Prev = link(max(0, d.Offset-d.Limit))
 	}
-	ps, err := c.cfg.App.Pipelines(r.Context())
-	if err != nil {
+	if d.Pipelines, err = c.pipelineNames(r); err != nil {
 		return err
 	}
-	for _, p := range ps {
-		d.Pipelines = append(d.Pipelines, p.Name)
-	}
 	return c.render(w, r, v, "executions", "Executions", d)
+}
+
+// namesTTL is how long the filter's list of pipeline names is reused:
+// listing pipelines counts their executions, which costs more than the
+// page itself on a home with many.
+const namesTTL = 10 * time.Second
+
+// pipelineNames returns the names of the pipelines, cached for namesTTL.
+func (c *Console) pipelineNames(r *http.Request) ([]string, error) {
+	now := c.cfg.Now()
+	c.names.Lock()
+	defer c.names.Unlock()
+	if c.names.list != nil && now.Sub(c.names.at) < namesTTL && now.After(c.names.at) {
+		return c.names.list, nil
+	}
+	ps, err := c.cfg.App.Pipelines(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	list := make([]string, 0, len(ps))
+	for _, p := range ps {
+		list = append(list, p.Name)
+	}
+	sort.Strings(list)
+	c.names.list, c.names.at = list, now
+	return list, nil
 }
 
 // bar is one step of the timeline of durations.

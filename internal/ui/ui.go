@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferryml/ferry/internal/app"
@@ -73,6 +74,12 @@ type Console struct {
 	pages map[string]*template.Template
 	csrf  []byte // the key of the CSRF tokens, random per process
 	h     http.Handler
+	// names caches the pipeline names of the executions filter.
+	names struct {
+		sync.Mutex
+		at   time.Time
+		list []string
+	}
 }
 
 // Route is one console route and the action a role must allow ("" for
