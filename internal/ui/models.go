@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -168,19 +169,25 @@ type shapBar struct {
 	Width   float64 // percent of the largest
 }
 
+// stepReport is an HTML report a step of the lineage execution wrote.
+type stepReport struct {
+	Step, Output, Artifact, File string
+}
+
 type lineageNode struct {
 	Label, Kind, Href string
 }
 
 type versionData struct {
-	V         registry.Version
-	Reports   []report
-	Headline  []metric
-	Lineage   app.Lineage
-	Endpoints []string
-	Flow      Graph
-	Links     map[string]lineageNode
-	Pending   bool
+	V           registry.Version
+	Reports     []report
+	Headline    []metric
+	Lineage     app.Lineage
+	Endpoints   []string
+	Flow        Graph
+	Links       map[string]lineageNode
+	Pending     bool
+	StepReports []stepReport
 }
 
 func (c *Console) version(r *http.Request) (registry.PackageRef, error) {
@@ -239,6 +246,23 @@ func (c *Console) versionPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 	}
 	d.Flow, d.Links = lineageFlow(ver, d.Lineage, d.Endpoints)
+	if ex := d.Lineage.Execution; ex != nil {
+		// The Clarify reports of the execution that registered the
+		// version: step outputs that hold a report.html.
+		for _, st := range ex.Steps {
+			for _, out := range sortedKeysOf(st.Outputs) {
+				files, err := c.cfg.App.ArtifactFiles(ctx, st.Outputs[out])
+				if err != nil {
+					continue
+				}
+				for _, f := range files {
+					if path.Base(f.Path) == "report.html" {
+						d.StepReports = append(d.StepReports, stepReport{Step: st.Name, Output: out, Artifact: st.Outputs[out], File: f.Path})
+					}
+				}
+			}
+		}
+	}
 	return c.render(w, r, v, "version", fmt.Sprintf("%s version %d", ref.Group, ref.Version), d)
 }
 
