@@ -147,8 +147,20 @@ func startJourney(t *testing.T) *journey {
 func (j *journey) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	j.t.Helper()
 	if err := chromedp.Do(j.ctx, actions...); err != nil {
-		j.t.Fatalf("%s: %v", what, err)
+		j.failed(what, err)
 	}
+}
+
+// failed ends the test with a screenshot of where the browser is.
+func (j *journey) failed(what string, err error) {
+	j.t.Helper()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(j.ctx), 10*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(j.shots, "failure.png"), png, 0o644)
+	}
+	j.t.Fatalf("%s (at %s): %v", what, loc, err)
 }
 
 // get runs one browser action that returns a value.
@@ -156,7 +168,7 @@ func get[T any](j *journey, what string, a chromedp.Action[T]) T {
 	j.t.Helper()
 	v, err := chromedp.Run(j.ctx, a)
 	if err != nil {
-		j.t.Fatalf("%s: %v", what, err)
+		j.failed(what, err)
 	}
 	return v
 }
@@ -190,7 +202,7 @@ func (j *journey) signIn(role string) {
 
 func (j *journey) signOut() {
 	j.t.Helper()
-	j.run("sign out", chromedp.Click(chromedp.CSS(".who button")), chromedp.WaitVisible(chromedp.CSS("#token")))
+	j.run("sign out", chromedp.Navigate(j.url+"/models"), chromedp.Click(chromedp.CSS(".who button")), chromedp.WaitVisible(chromedp.CSS("#token")))
 }
 
 func (j *journey) text(sel string) string {
@@ -227,6 +239,8 @@ func TestBrowserJourney(t *testing.T) {
 	j.run("graph goes green",
 		chromedp.WaitVisible(chromedp.CSS(`.graph .node[data-step="deploy"][data-status="Succeeded"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#ex-status.ok`)),
+		// The page reloads when the events end: wait for the finished one.
+		chromedp.WaitVisible(chromedp.CSS(`#ex-status[data-live=""]`)),
 	)
 	if s := j.text("#ex-status"); s != "Succeeded" {
 		t.Errorf("execution status %q, want Succeeded", s)
