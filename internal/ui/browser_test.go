@@ -338,7 +338,23 @@ func TestBrowserJourney(t *testing.T) {
 	if s := j.text("#invoke-result"); !strings.Contains(s, "shap") && !strings.Contains(s, "contrib") {
 		t.Logf("invocation answer (explain): %s", s)
 	}
-	j.run("charts sample", chromedp.Sleep(4500*time.Millisecond))
+	// Traffic for the charts: invocations through the runtime route while
+	// the page samples the server's metrics.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 40 {
+			req, _ := http.NewRequest("POST", j.url+"/endpoints/"+qsEndpoint+"/invocations", strings.NewReader(row+"\n"))
+			req.Header.Set("Content-Type", "text/csv")
+			req.Header.Set("Authorization", "Bearer "+j.tokens["invoker"])
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}()
+	j.run("charts sample", chromedp.Sleep(6500*time.Millisecond))
+	<-done
 	j.shoot("endpoint")
 	t.Logf("screenshots in %s", j.shots)
 }

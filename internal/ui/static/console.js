@@ -85,14 +85,15 @@
     }
     return null;
   }
-  function draw(svg, series, idx) {
+  function draw(svg, series) {
     var lines = svg.querySelectorAll("polyline");
     var maxv = 0;
     series.forEach(function (s) { s.forEach(function (v) { if (v != null && v > maxv) maxv = v; }); });
     maxv = maxv || 1;
     series.forEach(function (s, k) {
       var pts = [];
-      s.forEach(function (v, i) { if (v != null) pts.push((i * 300 / 59).toFixed(1) + "," + (78 - v / maxv * 74).toFixed(1)); });
+      var step = 300 / Math.max(s.length - 1, 1);
+      s.forEach(function (v, i) { if (v != null) pts.push((i * step).toFixed(1) + "," + (78 - v / maxv * 74).toFixed(1)); });
       if (lines[k]) lines[k].setAttribute("points", pts.join(" "));
     });
   }
