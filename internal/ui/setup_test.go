@@ -65,7 +65,7 @@ steps:
     command: [/bin/sh, -c, 'echo fine']
   - name: broken
     kind: command
-    command: [/bin/sh, -c, 'echo "about to fail" ; echo "no such table: claims" >&2; exit 3']
+    command: [/bin/sh, -c, 'echo "about to fail" >&2; echo "no such table: claims" >&2; exit 3']
     depends_on: [first]
 `
 
