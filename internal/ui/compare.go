@@ -74,7 +74,11 @@ func (c *Console) comparePage(w http.ResponseWriter, r *http.Request, v *viewer)
 					continue
 				}
 				for _, m := range flatten(raw, 50) {
-					put(i, "Metrics", s.Name+"."+k+"."+m.Name, strconv.FormatFloat(m.Value, 'g', 6, 64))
+					name := s.Name + "." + k
+					if m.Name != "" {
+						name += "." + m.Name
+					}
+					put(i, "Metrics", name, strconv.FormatFloat(m.Value, 'g', 6, 64))
 				}
 			}
 		}

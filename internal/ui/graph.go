@@ -44,7 +44,13 @@ const (
 
 // Layout lays out the steps (in definition order) with their dependencies
 // (names of other steps; unknown names are ignored).
-func Layout(steps []string, deps map[string][]string) Graph {
+func Layout(steps []string, deps map[string][]string) Graph { return layout(steps, deps, nodeW) }
+
+// labelChars is how many characters of a label fit a box w pixels wide.
+func labelChars(w int) int { return (w - 20) / 7 }
+
+// layout lays out boxes w pixels wide.
+func layout(steps []string, deps map[string][]string, nodeW int) Graph {
 	index := make(map[string]int, len(steps))
 	for i, s := range steps {
 		index[s] = i
@@ -122,7 +128,7 @@ func Layout(steps []string, deps map[string][]string) Graph {
 			x := margin + l*(nodeW+gapX)
 			y := margin + off + k*(nodeH+gapY)
 			g.Nodes = append(g.Nodes, Node{Name: steps[i], X: x, Y: y, W: nodeW, H: nodeH, Layer: l, Order: k,
-				LabelX: x + 10, TextY: y + 25, Status: "Pending", Label: clip(steps[i], 19)})
+				LabelX: x + 10, TextY: y + 25, Status: "Pending", Label: clip(steps[i], labelChars(nodeW))})
 		}
 	}
 	for i := range g.Nodes {

@@ -298,11 +298,12 @@ func lineageFlow(ver registry.Version, l app.Lineage, endpoints []string) (Graph
 	for _, ep := range endpoints {
 		add("ep:"+ep, lineageNode{Label: ep, Kind: "endpoint", Href: "/endpoints/" + url.PathEscape(ep)}, "version")
 	}
-	g := Layout(names, deps)
+	const w = 270
+	g := layout(names, deps, w)
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
 		l := links[n.Name]
-		n.Label, n.Href, n.Status = clip(l.Label, 19), l.Href, l.Kind
+		n.Label, n.Href, n.Status = clip(l.Label, labelChars(w)), l.Href, l.Kind
 	}
 	return g, links
 }
