@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -31,6 +32,69 @@ type invokeForm struct {
 	Result, ResultType         string
 	Answered                   string // the variant that answered
 	Error                      string
+	// Explained are the SHAP values of the first records, largest first.
+	Explained []explainedRecord
+}
+
+// explainedRecord is one record's prediction and its largest SHAP values.
+type explainedRecord struct {
+	Prediction any
+	Base       any
+	Bars       []shapBar
+}
+
+// maxExplained bounds the records and features the form's answer draws.
+const maxExplained, maxFeatures = 5, 12
+
+// explained reads an explained answer (serving's JSON with
+// "explanations") into bars; nil when the answer is not one (a
+// multi-output model's values stay in the raw answer).
+func explained(body []byte) []explainedRecord {
+	var r struct {
+		Predictions  []any    `json:"predictions"`
+		FeatureNames []string `json:"feature_names"`
+		Explanations []struct {
+			BaseValue  any   `json:"base_value"`
+			ShapValues []any `json:"shap_values"`
+		} `json:"explanations"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return nil
+	}
+	var out []explainedRecord
+	for i, e := range r.Explanations {
+		if i == maxExplained || i >= len(r.Predictions) {
+			break
+		}
+		rec := explainedRecord{Prediction: r.Predictions[i], Base: e.BaseValue}
+		for j, v := range e.ShapValues {
+			f, ok := v.(float64)
+			if !ok {
+				return nil // a list per output
+			}
+			name := fmt.Sprintf("feature %d", j)
+			if j < len(r.FeatureNames) {
+				name = r.FeatureNames[j]
+			}
+			rec.Bars = append(rec.Bars, shapBar{Feature: name, Value: f})
+		}
+		sort.SliceStable(rec.Bars, func(a, b int) bool { return abs(rec.Bars[a].Value) > abs(rec.Bars[b].Value) })
+		if len(rec.Bars) > maxFeatures {
+			rec.Bars = rec.Bars[:maxFeatures]
+		}
+		top := 0.0
+		for _, b := range rec.Bars {
+			top = max(top, abs(b.Value))
+		}
+		for k := range rec.Bars {
+			if top > 0 {
+				rec.Bars[k].Width = 100 * abs(rec.Bars[k].Value) / top
+			}
+			rec.Bars[k].Negative = rec.Bars[k].Value < 0
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
 type endpointData struct {
@@ -131,6 +195,9 @@ func (c *Console) invoke(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		return err
 	default:
 		form.Answered, form.ResultType, form.Result = resp.Variant, resp.ContentType, string(resp.Body)
+		if form.Explain {
+			form.Explained = explained(resp.Body)
+		}
 		var buf bytes.Buffer
 		if json.Indent(&buf, resp.Body, "", "  ") == nil {
 			form.Result = buf.String()

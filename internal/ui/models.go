@@ -164,9 +164,10 @@ type report struct {
 }
 
 type shapBar struct {
-	Feature string
-	Value   float64
-	Width   float64 // percent of the largest
+	Feature  string
+	Value    float64
+	Width    float64 // percent of the largest
+	Negative bool
 }
 
 // stepReport is an HTML report a step of the lineage execution wrote.

@@ -284,3 +284,25 @@ func TestPageWeight(t *testing.T) {
 		t.Errorf("JavaScript and CSS weigh %d bytes gzipped; the budget is %d", total, budget)
 	}
 }
+
+// TestInvokeExplain: the test-invoke form answers with the prediction
+// and draws the record's SHAP values.
+func TestInvokeExplain(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	row, err := os.ReadFile("testdata/row.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"body": {string(row)}, "content_type": {"text/csv"}, "explain": {"1"}, "csrf": {f.csrf(t, auth.Invoker)}}
+	w := f.do(t, auth.Invoker, "POST", "/endpoints/"+endpoint+"/invoke", form.Encode())
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `id="invoke-result"`) || !strings.Contains(body, "the largest SHAP values") {
+		t.Fatalf("invoke: %d\n%s", w.Code, body)
+	}
+	form.Set("body", "1,2")
+	w = f.do(t, auth.Invoker, "POST", "/endpoints/"+endpoint+"/invoke", form.Encode())
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `class="alert"`) {
+		t.Errorf("a bad record: %d, want the page with the error\n%.500s", w.Code, w.Body)
+	}
+}
