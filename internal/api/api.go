@@ -3,7 +3,8 @@
 // (internal/auth), server-sent events for live executions and log tails,
 // and an OpenAPI 3.1 document at /api/v1/openapi.json. It also mounts the
 // runtime routes (POST /endpoints/{name}/invocations, GET /ping, GET
-// /metrics) under the same authentication.
+// /metrics) under the same authentication, and hands every other path to
+// the web console (internal/ui) when one is configured.
 //
 // Handlers are thin: they decode a request, call one operation and encode
 // its result. Every error goes through one function, [writeError], which
