@@ -12,6 +12,7 @@ import (
 	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/s3api"
 	"github.com/ferryml/ferry/internal/serving"
+	"github.com/ferryml/ferry/internal/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -83,6 +84,9 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
 	if err := m.startMonitors(wctx); err != nil {
+		return err
+	}
+	if cfg.Console, err = ui.New(ui.Config{App: a, Auth: cfg.Auth, Invoker: srv, Metrics: promReg, Logger: m.Logger}); err != nil {
 		return err
 	}
 	var h http.Handler = api.New(cfg)

@@ -3,7 +3,8 @@
 // (internal/auth), server-sent events for live executions and log tails,
 // and an OpenAPI 3.1 document at /api/v1/openapi.json. It also mounts the
 // runtime routes (POST /endpoints/{name}/invocations, GET /ping, GET
-// /metrics) under the same authentication.
+// /metrics) under the same authentication, and hands every other path to
+// the web console (internal/ui) when one is configured.
 //
 // Handlers are thin: they decode a request, call one operation and encode
 // its result. Every error goes through one function, [writeError], which
@@ -41,6 +42,9 @@ type Config struct {
 	// out. Metrics answers GET /metrics; nil leaves it out.
 	Serving *serving.Server
 	Metrics http.Handler
+	// Console answers every other path (the web console, internal/ui,
+	// which checks its own sign-in); nil answers them with a JSON 404.
+	Console http.Handler
 	Logger  *slog.Logger // default slog.Default()
 }
 
@@ -91,7 +95,11 @@ func New(cfg Config) *Server {
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.authorize(auth.Read, cfg.Metrics))
 	}
-	mux.HandleFunc("/", serving.NotFound)
+	if cfg.Console != nil {
+		mux.Handle("/", cfg.Console)
+	} else {
+		mux.HandleFunc("/", serving.NotFound)
+	}
 	s.h = serving.Recover(mux, cfg.Logger)
 	return s
 }

@@ -27,6 +27,11 @@ type Execution struct {
 	SelectedSteps   []string          `json:"selected_steps,omitempty"`
 	OwnerPID        int               `json:"owner_pid,omitempty"`
 	Steps           []StepRun         `json:"steps,omitempty"`
+	// DefinitionPath is the definition file the execution was started
+	// from (its local paths resolve against its directory); front ends
+	// pass it back to run the same version again. Not in the JSON form: a
+	// path on the server.
+	DefinitionPath string `json:"-"`
 }
 
 // StepRun is a step run as front ends show it.
@@ -59,7 +64,7 @@ func (a *App) view(ex *run.Execution) Execution {
 		ID: ex.ID, Pipeline: ex.PipelineName, PipelineDigest: ex.PipelineDigest, Status: a.Status(ex),
 		StartedAt: ex.StartedAt, EndedAt: timePtr(ex.EndedAt), FailureReason: ex.FailureReason,
 		Parameters: ex.Params, Overrides: ex.Overrides, SourceExecution: ex.SourceExecution,
-		SelectedSteps: ex.SelectedSteps, OwnerPID: ex.OwnerPID,
+		SelectedSteps: ex.SelectedSteps, OwnerPID: ex.OwnerPID, DefinitionPath: ex.DefinitionPath,
 	}
 }
 
