@@ -143,6 +143,7 @@ func TestMonitorsAPI(t *testing.T) {
 		{"run shifted", "POST", "/api/v1/monitors/dq/runs", window(h2), 200, "", []string{`"status":"CompletedWithViolations"`, `"feature_name":"a"`, `"feature_name":"b"`}},
 		{"run without data", "POST", "/api/v1/monitors/dq/runs", window(h2.Add(5 * time.Hour)), 200, "", []string{`"status":"Failed"`, `"failure_reason":"`, `"violations":null`}},
 		{"run empty window", "POST", "/api/v1/monitors/dq/runs", fmt.Sprintf(`{"from": %q, "to": %q}`, h2.Format(time.RFC3339), h1.Format(time.RFC3339)), 400, "invalid_argument", []string{"empty"}},
+		{"run a window of centuries", "POST", "/api/v1/monitors/dq/runs", `{"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T00:00:00Z"}`, 400, "invalid_argument", []string{"longer than 366 days"}},
 		{"run bad body", "POST", "/api/v1/monitors/dq/runs", `{"from": "yesterday"}`, 400, "invalid_argument", nil},
 		{"run default window", "POST", "/api/v1/monitors/dq/runs", "", 200, "", []string{`"status":"Failed"`}},
 		{"run unknown", "POST", "/api/v1/monitors/nope/runs", "", 404, "not_found", nil},
