@@ -57,6 +57,17 @@ func TestPyPISchemathesis(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustFerry(t, home, "executions", "--pipeline", "fraud-detect-xgb", "--output", "json")), &exs); err != nil || len(exs) == 0 {
 		t.Fatalf("executions: %v", err)
 	}
+	// A monitor named as the endpoint, so that the monitor routes reach
+	// their core under the same path.name (made before schemathesis
+	// could take the name).
+	data := filepath.Join(t.TempDir(), "data.csv")
+	if err := os.WriteFile(data, []byte("a,b\n1,x\n2,y\n3,x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	baseline := t.TempDir()
+	mustFerry(t, home, "monitors", "baseline", "--data", data, "--out", baseline)
+	mustFerry(t, home, "monitors", "create", quickstartEndpoint, "--endpoint", quickstartEndpoint, "--type", "data_quality",
+		"--statistics", filepath.Join(baseline, "statistics.json"), "--constraints", filepath.Join(baseline, "constraints.json"))
 	// Random path parameters: mostly 404s and 400s.
 	run("random")
 	ex := exs[0]
@@ -78,16 +89,6 @@ func TestPyPISchemathesis(t *testing.T) {
 	if model == "" {
 		t.Fatalf("execution %s has no train step with a model output", ex.ID)
 	}
-	// A monitor named as the endpoint, so that the monitor routes reach
-	// their core under the same path.name.
-	data := filepath.Join(t.TempDir(), "data.csv")
-	if err := os.WriteFile(data, []byte("a,b\n1,x\n2,y\n3,x\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	baseline := t.TempDir()
-	mustFerry(t, home, "monitors", "baseline", "--data", data, "--out", baseline)
-	mustFerry(t, home, "monitors", "create", quickstartEndpoint, "--endpoint", quickstartEndpoint, "--type", "data_quality",
-		"--statistics", filepath.Join(baseline, "statistics.json"), "--constraints", filepath.Join(baseline, "constraints.json"))
 	cfg := filepath.Join(t.TempDir(), "schemathesis.toml")
 	toml := fmt.Sprintf(`[parameters]
 "path.id" = %q
