@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestServerWithTokensServesNothingOpenly(t *testing.T) {
 	tok := createToken(t, home, "viewer", "viewer")
 	mustFerry(t, home, "s3", "mb", "s3://open-bucket")
 	base := startServer(t, home, "server", "--addr", "127.0.0.1:0", "--poll", "50ms")
-	assertNothingOpen(t, base, tok)
+	assertNothingOpen(t, home, base, tok)
 }
 
 // TestServerClosesWhenATokenIsCreated: a server started without tokens
@@ -42,7 +43,7 @@ func TestServerClosesWhenATokenIsCreated(t *testing.T) {
 	}
 	tok := createToken(t, home, "viewer", "viewer")
 	time.Sleep(1100 * time.Millisecond) // the server looks for tokens once a second
-	assertNothingOpen(t, base, tok)
+	assertNothingOpen(t, home, base, tok)
 }
 
 type serverProbe struct{ method, path, body string }
@@ -84,7 +85,7 @@ func (p serverProbe) do(t *testing.T, base, authz string) (int, string) {
 // assertNothingOpen checks that the server at base answers nothing but
 // GET /ping and the OpenAPI document without a valid token, and lets a
 // viewer's token (tok) read.
-func assertNothingOpen(t *testing.T, base, tok string) {
+func assertNothingOpen(t *testing.T, home, base, tok string) {
 	t.Helper()
 	probes := []serverProbe{
 		{"GET", "/metrics", ""},
@@ -113,11 +114,26 @@ func assertNothingOpen(t *testing.T, base, tok string) {
 				t.Errorf("%s %s with %s authorization: %d %s, want 401", p.method, p.path, name, code, body)
 			}
 		}
+		// Not served as S3: no S3 answer (the path may belong to
+		// another page, such as a console's sign-in at /), and nothing
+		// written (checked below).
 		for _, p := range s3 {
-			if code, body := p.do(t, base, authz); code < 400 {
+			code, body := p.do(t, base, authz)
+			for _, s3word := range []string{"ListAllMyBucketsResult", "ListBucketResult", "GetCallerIdentity", "<Buckets>", "AccessKeyId"} {
+				if strings.Contains(body, s3word) {
+					t.Errorf("S3 %s %s with %s authorization: %d %s: an S3 answer", p.method, p.path, name, code, body)
+				}
+			}
+			if code < 400 && p.method != "GET" {
 				t.Errorf("S3 %s %s with %s authorization: %d %s, want a refusal", p.method, p.path, name, code, body)
 			}
 		}
+	}
+	if ls := mustFerry(t, home, "s3", "ls"); strings.Contains(ls, "new-bucket") {
+		t.Errorf("a bucket was made without a token:\n%s", ls)
+	}
+	if ls := mustFerry(t, home, "s3", "ls", "s3://open-bucket/"); regexp.MustCompile(`(?m)(^|[\s/])k$`).MatchString(ls) {
+		t.Errorf("an object was written without a token:\n%s", ls)
 	}
 	for _, path := range []string{"/ping", "/api/v1/openapi.json"} {
 		if code, _ := (serverProbe{"GET", path, ""}).do(t, base, ""); code != http.StatusOK {

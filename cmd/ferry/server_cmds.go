@@ -65,7 +65,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 			m.Logger.Warn("serving without authentication on a non-loopback address (--insecure-no-auth)", "addr", *addr)
 		}
 		until = &api.UntilTokens{Auth: tokens, Tokens: tokens, Logger: m.Logger}
-		cfg.Auth = until
+		cfg.UntilTokens = until
 	}
 	store, err := m.Store()
 	if err != nil {
