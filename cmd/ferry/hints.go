@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/auth"
 	"github.com/ferryml/ferry/internal/engine"
 )
 
@@ -19,6 +20,8 @@ func withFlagHint(err error) error {
 		return fmt.Errorf("%w (--from needs --steps)", err)
 	case errors.Is(err, app.ErrConflict):
 		return errors.New(conflictMessage(err))
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return fmt.Errorf("%w (set FERRY_TOKEN to a token made with ferry tokens create on the server's home)", err)
 	}
 	return err
 }

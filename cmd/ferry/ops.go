@@ -88,7 +88,12 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	mons, err := m.monitorService(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.New(app.Config{
+		Monitors:   mons,
 		Executions: sqlite.NewExecutionStore(db),
 		Registry:   reg,
 		Artifacts:  store,

@@ -130,6 +130,11 @@ func TestCrashAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	resumed := runBin(t, bin, env, "resume", exs[0].ID)
+	// SIGKILL is asynchronous: on a loaded machine the grandchild may
+	// take a moment to die after the resume sent it.
+	for deadline := time.Now().Add(5 * time.Second); processAlive(grand) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if processAlive(grand) {
 		t.Errorf("the grandchild %d of the interrupted step outlived the resume", grand)
 	}

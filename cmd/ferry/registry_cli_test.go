@@ -288,6 +288,8 @@ func startServer(t *testing.T, home string, args ...string) string {
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("server exit %d: %s", code, stderr.String())
+		} else if t.Failed() {
+			t.Logf("the server's log:\n%s", stderr.String())
 		}
 	})
 	addrRE := regexp.MustCompile(`listening on http://(127\.0\.0\.1|0\.0\.0\.0|\[::\]):(\d+)`)

@@ -52,14 +52,21 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Without tokens the server is open until one is created (then it
+	// asks for them, as if started with them).
+	var until *api.UntilTokens
 	switch {
 	case anyTokens:
 		cfg.Auth = tokens
 	case !api.IsLoopback(*addr) && !*noAuth:
 		return &exitError{1, fmt.Sprintf("refusing to serve %s without authentication: anyone who reaches it could run, stop and approve. "+
 			"Create a token first (ferry tokens create --name NAME --role ROLE), or pass --insecure-no-auth", *addr)}
-	case !api.IsLoopback(*addr):
-		m.Logger.Warn("serving without authentication on a non-loopback address (--insecure-no-auth)", "addr", *addr)
+	default:
+		if !api.IsLoopback(*addr) {
+			m.Logger.Warn("serving without authentication on a non-loopback address (--insecure-no-auth)", "addr", *addr)
+		}
+		until = &api.UntilTokens{Auth: tokens, Tokens: tokens, Logger: m.Logger}
+		cfg.UntilTokens = until
 	}
 	store, err := m.Store()
 	if err != nil {
@@ -90,15 +97,16 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	var h http.Handler = api.New(cfg)
-	if cfg.Auth == nil {
-		// AWS-signed requests (S3 and STS, docs/s3.md) are served only where
-		// everything is: the S3 listener does not check signatures yet, so a
-		// server with tokens does not mount it.
+	if until != nil {
+		// AWS-signed requests (S3 and STS, docs/s3.md) are served only
+		// while everything is: the S3 listener does not check signatures
+		// yet, so a server with tokens (from the start, or once one is
+		// created) does not serve it.
 		s3h, err := m.S3Handler(ctx)
 		if err != nil {
 			return err
 		}
-		h = serving.Recover(s3api.Route(s3h, h), m.Logger)
+		h = serving.Recover(s3api.Route(until.Gate(s3h, h), h), m.Logger)
 	}
 	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	return m.listenAndServe(ctx, *addr, h, opts)

@@ -38,6 +38,11 @@ type Config struct {
 	// request may do everything (only for a loopback address; `ferry
 	// server` enforces that).
 	Auth Authenticator
+	// UntilTokens, when Auth is nil, serves without authentication while
+	// the home has no tokens and authenticates once one exists (a server
+	// started without tokens). Front ends that share Auth (the console)
+	// keep their nil Auth and are not closed by it.
+	UntilTokens *UntilTokens
 	// Serving answers the runtime routes (invocations); nil leaves them
 	// out. Metrics answers GET /metrics; nil leaves it out.
 	Serving *serving.Server
@@ -80,7 +85,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	s.legacy(mux)
 	switch {
-	case cfg.Serving != nil && cfg.Auth == nil:
+	case cfg.Serving != nil && s.authenticator() == nil:
 		// The runtime routes as they are, on the same mux: nothing added
 		// to the invocation path.
 		cfg.Serving.Routes(mux)

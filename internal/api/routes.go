@@ -24,7 +24,8 @@ func Routes() []Route {
 }
 
 // routes is the route table. GET routes are Read; starting, stopping and
-// resuming executions and changing endpoints is Operate; approving and
+// resuming executions, changing endpoints and creating, deleting and
+// running monitors (and uploading their ground truth) is Operate; approving and
 // rejecting is Approve.
 func (s *Server) routes() []Route {
 	const v1 = "/api/v1"
@@ -64,5 +65,12 @@ func (s *Server) routes() []Route {
 		{"PUT", v1 + "/endpoints/{name}", auth.Operate, s.deploy},
 		{"DELETE", v1 + "/endpoints/{name}", auth.Operate, s.deleteEndpoint},
 		{"PUT", v1 + "/endpoints/{name}/weights", auth.Operate, s.setWeights},
+
+		{"GET", v1 + "/monitors", auth.Read, s.listMonitors},
+		{"POST", v1 + "/monitors", auth.Operate, s.createMonitor},
+		{"GET", v1 + "/monitors/{name}", auth.Read, s.getMonitor},
+		{"DELETE", v1 + "/monitors/{name}", auth.Operate, s.deleteMonitor},
+		{"POST", v1 + "/monitors/{name}/runs", auth.Operate, s.runMonitor},
+		{"POST", v1 + "/monitors/{name}/ground-truth", auth.Operate, s.uploadGroundTruth},
 	}
 }

@@ -16,7 +16,9 @@
 //   - registry: groups, versions, approve and reject, lineage, events,
 //     metric values, registration of a model directory;
 //   - endpoints: list, show, deploy, change variant weights, delete,
-//     invoke.
+//     invoke;
+//   - monitors: list, show with runs, create, delete, run now, upload
+//     ground truth (over monitor.Service, when Config.Monitors is set).
 //
 // # Errors
 //
@@ -38,6 +40,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/monitor"
 	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
@@ -103,6 +106,9 @@ type Config struct {
 	// resolves {from_env: NAME} arguments (see engine.Engine).
 	Keys      func() (engine.Keys, error)
 	LookupEnv func(name string) (string, bool)
+	// Monitors performs the monitoring operations (monitors.go); nil
+	// leaves them out (they answer ErrNotFound).
+	Monitors *monitor.Service
 }
 
 // App performs the operations. It is safe for concurrent use. Executions

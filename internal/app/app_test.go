@@ -281,3 +281,23 @@ func TestPipelineGraph(t *testing.T) {
 		t.Errorf("another pipeline's digest: %v, want ErrPipelineNotFound", err)
 	}
 }
+
+// TestStartOfAShortExecution: Start returns the execution record even
+// when the execution ended before Start looked (a step that fails at
+// once, a step that does nothing), never an error that says it was not
+// recorded.
+func TestStartOfAShortExecution(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i := range 40 {
+		steps := "  - {name: a, kind: fail, message: no}\n"
+		if i%2 == 1 {
+			steps = "  - {name: a, kind: command, command: [\"true\"]}\n"
+		}
+		src := "version: 1\nname: short\nsteps:\n" + steps
+		ex, err := b.app.Start(t.Context(), app.RunRequest{Name: filepath.Join(b.home, "short.yaml"), Source: []byte(src), NoCache: true})
+		if err != nil || ex.ID == "" {
+			t.Fatalf("start %d: %v %+v", i, err, ex)
+		}
+	}
+}

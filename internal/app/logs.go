@@ -108,6 +108,11 @@ func (a *App) TailLog(ctx context.Context, id, step string, offset int64, fn fun
 // copyFrom sends f's bytes from offset to its current end to fn and
 // returns the new offset.
 func copyFrom(f *os.File, offset int64, buf []byte, fn func([]byte) error) (int64, error) {
+	// An offset at or past the end has nothing to send yet (and one past
+	// the file system's largest file would fail to seek).
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && offset >= fi.Size() {
+		return offset, nil
+	}
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return offset, fmt.Errorf("reading log: %w", err)
 	}

@@ -228,6 +228,13 @@ func (a *App) background1(ctx context.Context, start func(context.Context, engin
 	case id := <-started:
 		return a.Execution(ctx, id)
 	case err := <-done:
+		// A short execution may have started and ended before this
+		// select ran: the record exists then, whatever its outcome.
+		select {
+		case id := <-started:
+			return a.Execution(ctx, id)
+		default:
+		}
 		if err == nil {
 			err = errors.New("the execution ended before it was recorded")
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/auth"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/run"
 )
@@ -77,6 +78,8 @@ func (e *Error) Is(target error) bool {
 		return target == app.ErrInvalid || target == registry.ErrInvalid
 	case api.CodeConflict:
 		return target == app.ErrConflict || target == registry.ErrConflict
+	case api.CodeUnauthenticated:
+		return target == auth.ErrUnauthenticated
 	}
 	return false
 }

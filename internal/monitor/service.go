@@ -146,7 +146,11 @@ func (s *Service) Runs(ctx context.Context, name string, limit int) ([]Run, erro
 	return s.Store.Runs(ctx, name, limit)
 }
 
-// RunNow runs a monitor on demand over the window w.
+// MaxWindow bounds the window of a run on demand: captured data is read
+// hour by hour, so a window of centuries would read for hours.
+const MaxWindow = 366 * 24 * time.Hour
+
+// RunNow runs a monitor on demand over the window w (at most MaxWindow).
 func (s *Service) RunNow(ctx context.Context, name string, w Window) (Run, error) {
 	m, err := s.Monitor(ctx, name)
 	if err != nil {
@@ -154,6 +158,10 @@ func (s *Service) RunNow(ctx context.Context, name string, w Window) (Run, error
 	}
 	if !w.From.Before(w.To) {
 		return Run{}, fmt.Errorf("window %s to %s is empty: %w", w.From.Format(time.RFC3339), w.To.Format(time.RFC3339), registry.ErrInvalid)
+	}
+	if w.To.Sub(w.From) > MaxWindow {
+		return Run{}, fmt.Errorf("window %s to %s is longer than %d days: %w", w.From.Format(time.RFC3339), w.To.Format(time.RFC3339),
+			MaxWindow/(24*time.Hour), registry.ErrInvalid)
 	}
 	r, _, err := s.Store.ClaimRun(ctx, Run{Monitor: m.Name, Window: w, Status: RunInProgress, Owner: "on-demand", StartedAt: s.now()})
 	if err != nil {
