@@ -129,6 +129,18 @@ func assertNothingOpen(t *testing.T, home, base, tok string) {
 			}
 		}
 	}
+	// The console's pages ask for a sign-in.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/executions", "/models", "/endpoints", "/pipelines"} {
+		resp, err := noFollow.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode < 400 && !strings.HasPrefix(loc, "/signin") {
+			t.Errorf("console GET %s without a token: %d (Location %q), want a sign-in", path, resp.StatusCode, loc)
+		}
+	}
 	if ls := mustFerry(t, home, "s3", "ls"); strings.Contains(ls, "new-bucket") {
 		t.Errorf("a bucket was made without a token:\n%s", ls)
 	}

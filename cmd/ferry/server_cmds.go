@@ -93,7 +93,11 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if err := m.startMonitors(wctx); err != nil {
 		return err
 	}
-	if cfg.Console, err = ui.New(ui.Config{App: a, Auth: cfg.Auth, Invoker: srv, Metrics: promReg, Logger: m.Logger}); err != nil {
+	var consoleAuth ui.Authenticator = cfg.Auth
+	if until != nil {
+		consoleAuth = until // open until the first token exists
+	}
+	if cfg.Console, err = ui.New(ui.Config{App: a, Auth: consoleAuth, Invoker: srv, Metrics: promReg, Logger: m.Logger}); err != nil {
 		return err
 	}
 	var h http.Handler = api.New(cfg)

@@ -136,7 +136,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *viewer, err er
 		msg = "Something went wrong on the server; its log says what."
 	}
 	if v == nil {
-		v = &viewer{signIn: c.cfg.Auth != nil}
+		v = &viewer{signIn: !c.open(r.Context())}
 	}
 	t := c.pages["error"]
 	var buf bytes.Buffer

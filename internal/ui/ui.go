@@ -56,7 +56,9 @@ type Invoker interface {
 type Config struct {
 	App *app.App
 	// Auth checks tokens; nil serves without sign-in, every visitor an
-	// admin (loopback only: `ferry server` enforces that).
+	// admin (loopback only: `ferry server` enforces that). An Auth with an
+	// Open(ctx) bool method (api.UntilTokens) serves without sign-in while
+	// Open is true.
 	Auth Authenticator
 	// Invoker answers the test-invoke form (default: App.Invoke).
 	Invoker Invoker
@@ -222,8 +224,19 @@ func (c *Console) csrfToken(token string) string {
 }
 
 // identify returns the viewer of r, or nil when sign-in is needed.
-func (c *Console) identify(r *http.Request) (*viewer, error) {
+// open reports whether the console serves without sign-in: no
+// Authenticator, or one that lets requests through until tokens exist (a
+// server started without tokens, api.UntilTokens).
+func (c *Console) open(ctx context.Context) bool {
 	if c.cfg.Auth == nil {
+		return true
+	}
+	o, ok := c.cfg.Auth.(interface{ Open(context.Context) bool })
+	return ok && o.Open(ctx)
+}
+
+func (c *Console) identify(r *http.Request) (*viewer, error) {
+	if c.open(r.Context()) {
 		return &viewer{Principal: auth.Principal{Name: "anonymous", Role: auth.Admin}, csrf: c.csrfToken("")}, nil
 	}
 	tok, ok := auth.BearerToken(r)
@@ -268,7 +281,7 @@ func (c *Console) wrap(rt Route) http.Handler {
 			}
 		}
 		if v == nil {
-			v = &viewer{signIn: c.cfg.Auth != nil, csrf: c.csrfToken("")}
+			v = &viewer{signIn: !c.open(r.Context()), csrf: c.csrfToken("")}
 		}
 		if r.Method == http.MethodPost && rt.Pattern != "/signin" {
 			if err := c.checkCSRF(r, v); err != nil {
@@ -302,7 +315,7 @@ func (c *Console) checkCSRF(r *http.Request, v *viewer) error {
 }
 
 func (c *Console) signinPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if c.cfg.Auth == nil {
+	if c.open(r.Context()) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
@@ -318,7 +331,7 @@ func safeNext(next string) string {
 }
 
 func (c *Console) signin(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if c.cfg.Auth == nil {
+	if c.open(r.Context()) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
