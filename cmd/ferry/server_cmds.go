@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/api"
-	"github.com/ferryml/ferry/internal/s3api"
+	"github.com/ferryml/ferry/internal/awsapi"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -83,16 +83,23 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
 	var h http.Handler = api.New(cfg)
-	if cfg.Auth == nil {
-		// AWS-signed requests (S3 and STS, docs/s3.md) are served only where
-		// everything is: the S3 listener does not check signatures yet, so a
-		// server with tokens does not mount it.
-		s3h, err := m.S3Handler(ctx)
-		if err != nil {
-			return err
-		}
-		h = serving.Recover(s3api.Route(s3h, h), m.Logger)
+	// AWS-signed requests (S3, STS, SageMaker, its runtime and Lambda,
+	// docs/aws-api.md) share the listener; with tokens, their SigV4
+	// signatures are verified with the tokens' access keys.
+	s3h, err := m.S3Handler(ctx)
+	if err != nil {
+		return err
 	}
+	awsCfg := m.awsConfig(a, s3h)
+	awsCfg.Invoker = srv
+	if cfg.Auth != nil {
+		awsCfg.Keys = tokens
+	}
+	awsh, err := awsapi.New(awsCfg)
+	if err != nil {
+		return err
+	}
+	h = serving.Recover(awsh.Route(h), m.Logger)
 	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	return m.listenAndServe(ctx, *addr, h, opts)
 }

@@ -119,8 +119,8 @@ func TestDependencyRules(t *testing.T) {
 			if imp == "internal/sqlite" && pkg != "cmd/ferry" && !support {
 				t.Errorf("%s imports internal/sqlite: only cmd/ferry wires the database adapter", pkg)
 			}
-			if imp == "internal/app" && !slices.Contains([]string{"cmd/ferry", "internal/api", "internal/client"}, pkg) {
-				t.Errorf("%s imports internal/app: only the front ends (cmd/ferry, internal/api, internal/client) call the application layer", pkg)
+			if imp == "internal/app" && !slices.Contains([]string{"cmd/ferry", "internal/api", "internal/client", "internal/awsapi"}, pkg) {
+				t.Errorf("%s imports internal/app: only the front ends (cmd/ferry, internal/api, internal/client, internal/awsapi) call the application layer", pkg)
 			}
 			if imp == "internal/api" && pkg != "cmd/ferry" && pkg != "internal/client" {
 				t.Errorf("%s imports internal/api: only cmd/ferry serves it and internal/client speaks it", pkg)

@@ -1,0 +1,252 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/ferryml/ferry/internal/auth"
+)
+
+// fakeKeys knows one access key.
+type fakeKeys struct{}
+
+const (
+	testKeyID  = "FKIATESTKEY0000000001"
+	testSecret = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
+	viewerKey  = "FKIATESTVIEWER0000001"
+)
+
+func (fakeKeys) AccessKey(_ context.Context, id string) (auth.Principal, string, error) {
+	switch id {
+	case testKeyID:
+		return auth.Principal{Name: "ops", Role: auth.Operator}, testSecret, nil
+	case viewerKey:
+		return auth.Principal{Name: "look", Role: auth.Viewer}, testSecret, nil
+	}
+	return auth.Principal{}, "", auth.ErrUnauthenticated
+}
+
+var testNow = time.Date(2026, 12, 5, 2, 30, 0, 0, time.UTC)
+
+// signed returns a request signed by aws-sdk-go-v2's signer.
+func signed(t *testing.T, method, url, service string, body []byte, keyID, secret string, at time.Time, hdr map[string]string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest(method, url, bytes.NewReader(body))
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		hash = h
+	}
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
+		r, hash, service, "us-east-1", at, func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestVerify(t *testing.T) {
+	t.Parallel()
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	body := []byte(`{"PipelineName":"p"}`)
+	smHdr := map[string]string{"X-Amz-Target": "SageMaker.DescribePipeline", "Content-Type": "application/x-amz-json-1.1"}
+	tests := []struct {
+		name   string
+		req    func(t *testing.T) *http.Request
+		want   AuthFailure // 0: accepted
+		reason string
+	}{
+		{"good", func(t *testing.T) *http.Request {
+			return signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, testSecret, testNow, smHdr)
+		}, 0, ""},
+		{"s3 path and query", func(t *testing.T) *http.Request {
+			return signed(t, "GET", "http://h:9/bucket/a%20b/c.csv?list-type=2&prefix=x%2Fy", "s3", nil, testKeyID, testSecret, testNow,
+				map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"})
+		}, 0, ""},
+		{"wrong secret", func(t *testing.T) *http.Request {
+			return signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, "x"+testSecret[1:], testNow, smHdr)
+		}, BadSignature, "signature"},
+		{"unknown key", func(t *testing.T) *http.Request {
+			return signed(t, "POST", "http://h:9/", "sagemaker", body, "FKIANOSUCHKEY", testSecret, testNow, smHdr)
+		}, UnknownKey, "FKIANOSUCHKEY"},
+		{"date 20 minutes old", func(t *testing.T) *http.Request {
+			return signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, testSecret, testNow.Add(-20*time.Minute), smHdr)
+		}, Skewed, "Signature expired"},
+		{"date 20 minutes ahead", func(t *testing.T) *http.Request {
+			return signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, testSecret, testNow.Add(20*time.Minute), smHdr)
+		}, Skewed, "Signature expired"},
+		{"tampered body", func(t *testing.T) *http.Request {
+			r := signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, testSecret, testNow, smHdr)
+			r.Body = io.NopCloser(strings.NewReader(`{"PipelineName":"q"}`))
+			return r
+		}, BadSignature, "signature"},
+		{"tampered signed header", func(t *testing.T) *http.Request {
+			r := signed(t, "POST", "http://h:9/", "sagemaker", body, testKeyID, testSecret, testNow, smHdr)
+			r.Header.Set("X-Amz-Target", "SageMaker.DeletePipeline")
+			return r
+		}, BadSignature, "signature"},
+		{"unsigned", func(t *testing.T) *http.Request {
+			return httptest.NewRequest("POST", "http://h:9/", bytes.NewReader(body))
+		}, Missing, "not signed"},
+		{"malformed header", func(t *testing.T) *http.Request {
+			r := httptest.NewRequest("POST", "http://h:9/", bytes.NewReader(body))
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+			return r
+		}, Malformed, "SignedHeaders"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, _, err := v.Verify(tt.req(t))
+			if tt.want == 0 {
+				if err != nil || p.Name != "ops" {
+					t.Fatalf("Verify = %v, %v; want ops", p, err)
+				}
+				return
+			}
+			var ae *AuthError
+			if !errors.As(err, &ae) || ae.Failure != tt.want || !strings.Contains(ae.Message, tt.reason) {
+				t.Fatalf("Verify error = %v; want failure %d mentioning %q", err, tt.want, tt.reason)
+			}
+		})
+	}
+}
+
+func TestVerifyS3PayloadHash(t *testing.T) {
+	t.Parallel()
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	body := []byte("a,b\n1,2\n")
+	sum := sha256.Sum256(body)
+	r := signed(t, "PUT", "http://h:9/b/k.csv", "s3", body, testKeyID, testSecret, testNow,
+		map[string]string{"X-Amz-Content-Sha256": hex.EncodeToString(sum[:])})
+	r.Body = io.NopCloser(strings.NewReader("a,b\n1,3\n")) // same length, other bytes
+	if _, _, err := v.Verify(r); err != nil {
+		t.Fatalf("Verify = %v (the header is signed; the body is checked as read)", err)
+	}
+	_, err := io.ReadAll(r.Body)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Failure != BadPayload {
+		t.Fatalf("reading a tampered body = %v; want a BadPayload error", err)
+	}
+}
+
+func TestVerifyPresigned(t *testing.T) {
+	t.Parallel()
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	presign := func(at time.Time, secret string) *http.Request {
+		r := httptest.NewRequest("GET", "http://h:9/b/k.csv?X-Amz-Expires=300", nil)
+		uri, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: secret},
+			r, "UNSIGNED-PAYLOAD", "s3", "us-east-1", at, func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return httptest.NewRequest("GET", uri, nil)
+	}
+	if _, _, err := v.Verify(presign(testNow.Add(-time.Minute), testSecret)); err != nil {
+		t.Errorf("fresh presigned URL: %v", err)
+	}
+	var ae *AuthError
+	if _, _, err := v.Verify(presign(testNow.Add(-10*time.Minute), testSecret)); !errors.As(err, &ae) || ae.Failure != Skewed {
+		t.Errorf("expired presigned URL: %v; want Skewed", err)
+	}
+	if _, _, err := v.Verify(presign(testNow, "wrong"+testSecret[5:])); !errors.As(err, &ae) || ae.Failure != BadSignature {
+		t.Errorf("presigned with a wrong key: %v; want BadSignature", err)
+	}
+}
+
+// TestAuthErrorShapes: each protocol answers a refused signature with the
+// code its SDK expects, in its own error shape, with a message.
+func TestAuthErrorShapes(t *testing.T) {
+	t.Parallel()
+	s3 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	h, err := New(Config{Keys: fakeKeys{}, S3: s3, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := "x" + testSecret[1:]
+	json11 := map[string]string{"X-Amz-Target": "SageMaker.ListPipelines", "Content-Type": "application/x-amz-json-1.1"}
+	tests := []struct {
+		name     string
+		req      *http.Request
+		status   int
+		code     string
+		xmlShape bool
+	}{
+		{"s3 ok", signed(t, "GET", "http://h/b", "s3", nil, testKeyID, testSecret, testNow, map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}), 200, "", false},
+		{"s3 wrong key", signed(t, "GET", "http://h/b", "s3", nil, testKeyID, bad, testNow, map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}), 403, "SignatureDoesNotMatch", true},
+		{"s3 unknown key", signed(t, "GET", "http://h/b", "s3", nil, "FKIAX", bad, testNow, map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}), 403, "InvalidAccessKeyId", true},
+		{"s3 skewed", signed(t, "GET", "http://h/b", "s3", nil, testKeyID, testSecret, testNow.Add(time.Hour), map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}), 403, "RequestTimeTooSkewed", true},
+		{"s3 unsigned", func() *http.Request {
+			r := httptest.NewRequest("GET", "http://h/b", nil)
+			r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			return r
+		}(), 403, "AccessDenied", true},
+		{"s3 write as viewer", signed(t, "PUT", "http://h/b", "s3", nil, viewerKey, testSecret, testNow, map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}), 403, "AccessDenied", true},
+		{"sts wrong key", signed(t, "POST", "http://h/", "sts", []byte("Action=GetCallerIdentity&Version=2011-06-15"), testKeyID, bad, testNow, nil), 403, "SignatureDoesNotMatch", true},
+		{"sts unknown key", signed(t, "POST", "http://h/", "sts", []byte("Action=GetCallerIdentity&Version=2011-06-15"), "FKIAX", bad, testNow, nil), 403, "InvalidClientTokenId", true},
+		{"sagemaker wrong key", signed(t, "POST", "http://h/", "sagemaker", []byte("{}"), testKeyID, bad, testNow, json11), 403, "InvalidSignatureException", false},
+		{"sagemaker unknown key", signed(t, "POST", "http://h/", "sagemaker", []byte("{}"), "FKIAX", bad, testNow, json11), 403, "UnrecognizedClientException", false},
+		{"sagemaker skewed", signed(t, "POST", "http://h/", "sagemaker", []byte("{}"), testKeyID, testSecret, testNow.Add(-time.Hour), json11), 403, "InvalidSignatureException", false},
+		{"runtime wrong key", signed(t, "POST", "http://h/endpoints/e/invocations", "sagemaker", []byte("1,2"), testKeyID, bad, testNow, map[string]string{"Content-Type": "text/csv"}), 403, "InvalidSignatureException", false},
+		{"lambda wrong key", signed(t, "GET", "http://h/2015-03-31/functions/f", "lambda", nil, testKeyID, bad, testNow, nil), 403, "InvalidSignatureException", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, tt.req)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.code == "" {
+				return
+			}
+			var code, msg string
+			if tt.xmlShape {
+				var e struct {
+					Code    string `xml:"Code"`
+					Message string `xml:"Message"`
+					Error   struct {
+						Code    string `xml:"Code"`
+						Message string `xml:"Message"`
+					} `xml:"Error"`
+				}
+				if err := xml.Unmarshal(w.Body.Bytes(), &e); err != nil {
+					t.Fatalf("%v: %s", err, w.Body)
+				}
+				code, msg = e.Code+e.Error.Code, e.Message+e.Error.Message
+			} else {
+				var e struct {
+					Type    string `json:"__type"`
+					Message string `json:"message"`
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+					t.Fatalf("%v: %s", err, w.Body)
+				}
+				code, msg = e.Type, e.Message
+				if got := w.Header().Get("X-Amzn-Errortype"); got != tt.code {
+					t.Errorf("x-amzn-ErrorType %q, want %q", got, tt.code)
+				}
+			}
+			if code != tt.code || msg == "" {
+				t.Errorf("code %q message %q; want code %q and a message", code, msg, tt.code)
+			}
+		})
+	}
+}
