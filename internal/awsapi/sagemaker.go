@@ -27,26 +27,26 @@ type smOp struct {
 // sageMakerOps are the served operations, by name.
 func sageMakerOps() map[string]smOp {
 	return map[string]smOp{
-		"CreatePipeline":                          {auth.Operate, (*Handler).createPipeline},
-		"UpdatePipeline":                          {auth.Operate, (*Handler).updatePipeline},
-		"DescribePipeline":                        {auth.Read, (*Handler).describePipeline},
-		"DeletePipeline":                          {auth.Operate, (*Handler).deletePipeline},
-		"ListPipelines":                           {auth.Read, (*Handler).listPipelines},
-		"StartPipelineExecution":                  {auth.Operate, (*Handler).startPipelineExecution},
-		"StopPipelineExecution":                   {auth.Operate, (*Handler).stopPipelineExecution},
-		"RetryPipelineExecution":                  {auth.Operate, (*Handler).retryPipelineExecution},
-		"DescribePipelineExecution":               {auth.Read, (*Handler).describePipelineExecution},
-		"ListPipelineExecutions":                  {auth.Read, (*Handler).listPipelineExecutions},
-		"ListPipelineExecutionSteps":              {auth.Read, (*Handler).listPipelineExecutionSteps},
-		"DescribePipelineDefinitionForExecution":  {auth.Read, (*Handler).describePipelineDefinitionForExecution},
-		"DescribeModelPackageGroup":               {auth.Read, (*Handler).describeModelPackageGroup},
-		"ListModelPackageGroups":                  {auth.Read, (*Handler).listModelPackageGroups},
-		"DescribeModelPackage":                    {auth.Read, (*Handler).describeModelPackage},
-		"ListModelPackages":                       {auth.Read, (*Handler).listModelPackages},
-		"UpdateModelPackage":                      {auth.Approve, (*Handler).updateModelPackage},
-		"DescribeEndpoint":                        {auth.Read, (*Handler).describeEndpoint},
-		"ListEndpoints":                           {auth.Read, (*Handler).listEndpoints},
-		"DeleteEndpoint":                          {auth.Operate, (*Handler).deleteEndpoint},
+		"CreatePipeline":                         {auth.Operate, (*Handler).createPipeline},
+		"UpdatePipeline":                         {auth.Operate, (*Handler).updatePipeline},
+		"DescribePipeline":                       {auth.Read, (*Handler).describePipeline},
+		"DeletePipeline":                         {auth.Operate, (*Handler).deletePipeline},
+		"ListPipelines":                          {auth.Read, (*Handler).listPipelines},
+		"StartPipelineExecution":                 {auth.Operate, (*Handler).startPipelineExecution},
+		"StopPipelineExecution":                  {auth.Operate, (*Handler).stopPipelineExecution},
+		"RetryPipelineExecution":                 {auth.Operate, (*Handler).retryPipelineExecution},
+		"DescribePipelineExecution":              {auth.Read, (*Handler).describePipelineExecution},
+		"ListPipelineExecutions":                 {auth.Read, (*Handler).listPipelineExecutions},
+		"ListPipelineExecutionSteps":             {auth.Read, (*Handler).listPipelineExecutionSteps},
+		"DescribePipelineDefinitionForExecution": {auth.Read, (*Handler).describePipelineDefinitionForExecution},
+		"DescribeModelPackageGroup":              {auth.Read, (*Handler).describeModelPackageGroup},
+		"ListModelPackageGroups":                 {auth.Read, (*Handler).listModelPackageGroups},
+		"DescribeModelPackage":                   {auth.Read, (*Handler).describeModelPackage},
+		"ListModelPackages":                      {auth.Read, (*Handler).listModelPackages},
+		"UpdateModelPackage":                     {auth.Approve, (*Handler).updateModelPackage},
+		"DescribeEndpoint":                       {auth.Read, (*Handler).describeEndpoint},
+		"ListEndpoints":                          {auth.Read, (*Handler).listEndpoints},
+		"DeleteEndpoint":                         {auth.Operate, (*Handler).deleteEndpoint},
 	}
 }
 
@@ -70,10 +70,6 @@ func (h *Handler) serveSageMaker(w http.ResponseWriter, r *http.Request) {
 		h.writeAuthError(protoSageMaker, w, r, err)
 		return
 	}
-	if h.cfg.App == nil {
-		writeJSONError(w, http.StatusNotImplemented, "UnknownOperationException", "SageMaker operations are not served on this listener")
-		return
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, "ValidationException", "reading the request body: "+err.Error())
@@ -85,6 +81,10 @@ func (h *Handler) serveSageMaker(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := checkMembers(op, body); err != nil {
 		writeAPIError(w, err)
+		return
+	}
+	if h.cfg.App == nil {
+		writeJSONError(w, http.StatusNotImplemented, "UnknownOperationException", "SageMaker operations are not served on this listener")
 		return
 	}
 	out, err := spec.run(h, r, body)

@@ -1,0 +1,131 @@
+"""Calls every supported AWS operation through boto3 against a Ferry
+server (AWS_ENDPOINT_URL, keys and region in the environment) over a
+quickstart home: each response is parsed by botocore itself. Prints OK."""
+import json
+import os
+import sys
+import time
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+ROWS = open(sys.argv[1]).read().splitlines()[:3]
+ENDPOINT = "fraud-detect-xgb-pipeline-endpoint"
+GROUP = "fraud-detect-xgb-model-group"
+cfg = Config(retries={"max_attempts": 1})
+sm = boto3.client("sagemaker", config=cfg)
+rt = boto3.client("sagemaker-runtime", config=cfg)
+s3 = boto3.client("s3", config=cfg)
+sts = boto3.client("sts", config=cfg)
+
+
+def expect_error(code, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except botocore.exceptions.ClientError as e:
+        got = e.response["Error"]["Code"]
+        msg = e.response["Error"].get("Message", "")
+        assert got == code, (got, code, msg)
+        assert msg, "no message for " + code
+        return e
+    raise AssertionError("no error; want " + code)
+
+
+# STS and S3
+assert sts.get_caller_identity()["Account"] == "000000000000"
+s3.create_bucket(Bucket="claims")
+s3.put_object(Bucket="claims", Key="raw/rows.csv", Body="\n".join(ROWS).encode())
+assert [o["Key"] for o in s3.list_objects_v2(Bucket="claims")["Contents"]] == ["raw/rows.csv"]
+assert s3.get_object(Bucket="claims", Key="raw/rows.csv")["Body"].read().decode().startswith(ROWS[0])
+
+# Pipelines
+definition = {
+    "Version": "2020-12-01", "Metadata": {},
+    "Parameters": [{"Name": "Threshold", "Type": "Float", "DefaultValue": 0.5}],
+    "Steps": [{"Name": "Check", "Type": "Condition", "Arguments": {
+        "Conditions": [{"Type": "GreaterThanOrEqualTo", "LeftValue": {"Get": "Parameters.Threshold"}, "RightValue": 0.3}],
+        "IfSteps": [], "ElseSteps": [{"Name": "TooLow", "Type": "Fail", "Arguments": {"ErrorMessage": "threshold too low"}}]}}],
+}
+role = "arn:aws:iam::000000000000:role/FerryRole"
+arn = sm.create_pipeline(PipelineName="demo", PipelineDefinition=json.dumps(definition), RoleArn=role,
+                         ClientRequestToken="t" * 32)["PipelineArn"]
+assert arn.endswith(":pipeline/demo"), arn
+expect_error("ValidationException", sm.create_pipeline, PipelineName="demo", PipelineDefinition=json.dumps(definition),
+             RoleArn=role, ClientRequestToken="t" * 32)
+sm.update_pipeline(PipelineName="demo", PipelineDescription="a demo")
+d = sm.describe_pipeline(PipelineName="demo")
+assert d["PipelineDescription"] == "a demo" and json.loads(d["PipelineDefinition"]) == definition, d
+assert [p["PipelineName"] for p in sm.list_pipelines(PipelineNamePrefix="de")["PipelineSummaries"]] == ["demo"]
+expect_error("ResourceNotFound", sm.describe_pipeline, PipelineName="nope")
+bad = expect_error("ValidationException", sm.create_pipeline, PipelineName="bad", PipelineDefinition='{"Version": "2020-12-01", "Steps": [{"Name": "x", "Type": "Nope"}]}',
+                   RoleArn=role, ClientRequestToken="t" * 32)
+assert "Nope" in str(bad), str(bad)
+
+ex = sm.start_pipeline_execution(PipelineName="demo", PipelineParameters=[{"Name": "Threshold", "Value": "0.1"}])["PipelineExecutionArn"]
+for _ in range(200):
+    st = sm.describe_pipeline_execution(PipelineExecutionArn=ex)
+    if st["PipelineExecutionStatus"] != "Executing":
+        break
+    time.sleep(0.1)
+assert st["PipelineExecutionStatus"] == "Failed" and st["FailureReason"] == "threshold too low", st
+steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=ex)["PipelineExecutionSteps"]
+assert {s["StepName"]: s["StepStatus"] for s in steps} == {"Check": "Succeeded", "TooLow": "Failed"}, steps
+assert [s for s in steps if s["StepName"] == "TooLow"][0]["Metadata"]["Fail"]["ErrorMessage"] == "threshold too low"
+assert sm.list_pipeline_executions(PipelineName="demo")["PipelineExecutionSummaries"][0]["PipelineExecutionArn"] == ex
+assert json.loads(sm.describe_pipeline_definition_for_execution(PipelineExecutionArn=ex)["PipelineDefinition"]) == definition
+ok = sm.start_pipeline_execution(PipelineName="demo")["PipelineExecutionArn"]
+for _ in range(200):
+    if sm.describe_pipeline_execution(PipelineExecutionArn=ok)["PipelineExecutionStatus"] != "Executing":
+        break
+    time.sleep(0.1)
+assert sm.describe_pipeline_execution(PipelineExecutionArn=ok)["PipelineExecutionStatus"] == "Succeeded"
+sm.retry_pipeline_execution(PipelineExecutionArn=ex, ClientRequestToken="r" * 32)
+try:
+    sm.stop_pipeline_execution(PipelineExecutionArn=ok, ClientRequestToken="s" * 32)
+except botocore.exceptions.ClientError as e:  # stopping an ended execution is refused, with a message
+    assert e.response["Error"]["Message"], e
+expect_error("ValidationException", sm.describe_pipeline_execution,
+             PipelineExecutionArn="arn:aws:sagemaker:us-east-1:000000000000:pipeline/demo")
+
+# Registry: the same versions and history `ferry models list` shows
+groups = sm.list_model_package_groups()["ModelPackageGroupSummaryList"]
+assert [g["ModelPackageGroupName"] for g in groups] == [GROUP], groups
+assert sm.describe_model_package_group(ModelPackageGroupName=GROUP)["ModelPackageGroupStatus"] == "Completed"
+pkgs = sm.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+assert len(pkgs) == 1, pkgs
+pkg = sm.describe_model_package(ModelPackageName=pkgs[0]["ModelPackageArn"])
+assert pkg["ModelPackageVersion"] == 1 and pkg["ModelPackageGroupName"] == GROUP, pkg
+sm.update_model_package(ModelPackageArn=pkg["ModelPackageArn"], ModelApprovalStatus="Rejected", ApprovalDescription="through boto3")
+assert sm.describe_model_package(ModelPackageName=pkg["ModelPackageArn"])["ModelApprovalStatus"] == "Rejected"
+sm.update_model_package(ModelPackageArn=pkg["ModelPackageArn"], ModelApprovalStatus="Approved", ApprovalDescription="approved again")
+assert sm.list_model_packages(ModelPackageGroupName=GROUP, ModelApprovalStatus="Approved")["ModelPackageSummaryList"]
+expect_error("ValidationException", sm.update_model_package, ModelPackageArn=pkg["ModelPackageArn"], ModelApprovalStatus="PendingManualApproval")
+
+# Hosting and the runtime
+assert [e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]] == [ENDPOINT]
+sm.get_waiter("endpoint_in_service").wait(EndpointName=ENDPOINT, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+ep = sm.describe_endpoint(EndpointName=ENDPOINT)
+assert ep["EndpointStatus"] == "InService" and ep["ProductionVariants"], ep
+variant = ep["ProductionVariants"][0]["VariantName"]
+out = rt.invoke_endpoint(EndpointName=ENDPOINT, ContentType="text/csv", Body="\n".join(ROWS),
+                         TargetVariant=variant, CustomAttributes="trace=1", InferenceId="inf-1")
+assert out["InvokedProductionVariant"] == variant and out["CustomAttributes"] == "trace=1", out
+preds = out["Body"].read().decode().split()
+assert len(preds) == len(ROWS) and all(0 <= float(p) <= 1 for p in preds), preds
+e = expect_error("ValidationError", rt.invoke_endpoint, EndpointName=ENDPOINT, ContentType="text/csv", Body="1,2,x")
+e = expect_error("ValidationError", rt.invoke_endpoint, EndpointName="nope", ContentType="text/csv", Body=ROWS[0])
+assert "nope" in str(e)
+
+# Clean-up, as the tutorial ends
+sm.delete_pipeline(PipelineName="demo", ClientRequestToken="d" * 32)
+expect_error("ResourceNotFound", sm.delete_pipeline, PipelineName="demo", ClientRequestToken="d" * 32)
+sm.delete_endpoint(EndpointName=ENDPOINT)
+expect_error("ValidationException", sm.describe_endpoint, EndpointName=ENDPOINT)
+
+# A wrong secret key is refused with the code botocore expects
+badsm = boto3.client("sagemaker", config=cfg, aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="x" * 40)
+expect_error("InvalidSignatureException", badsm.list_pipelines)
+bads3 = boto3.client("s3", config=cfg, aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="x" * 40)
+expect_error("SignatureDoesNotMatch", bads3.list_buckets)
+print("OK")
