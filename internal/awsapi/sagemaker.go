@@ -47,6 +47,18 @@ func sageMakerOps() map[string]smOp {
 		"DescribeEndpoint":                       {auth.Read, (*Handler).describeEndpoint},
 		"ListEndpoints":                          {auth.Read, (*Handler).listEndpoints},
 		"DeleteEndpoint":                         {auth.Operate, (*Handler).deleteEndpoint},
+		"CreateEndpoint":                         {auth.Operate, (*Handler).createEndpoint},
+		"UpdateEndpoint":                         {auth.Operate, (*Handler).updateEndpoint},
+		"CreateModel":                            {auth.Operate, (*Handler).createModel},
+		"DescribeModel":                          {auth.Read, (*Handler).describeModel},
+		"DeleteModel":                            {auth.Operate, (*Handler).deleteModel},
+		"ListModels":                             {auth.Read, (*Handler).listModels},
+		"CreateEndpointConfig":                   {auth.Operate, (*Handler).createEndpointConfig},
+		"DescribeEndpointConfig":                 {auth.Read, (*Handler).describeEndpointConfig},
+		"DeleteEndpointConfig":                   {auth.Operate, (*Handler).deleteEndpointConfig},
+		"DescribeProcessingJob":                  {auth.Read, describeJob("Processing")},
+		"DescribeTrainingJob":                    {auth.Read, describeJob("Training")},
+		"DescribeTransformJob":                   {auth.Read, describeJob("Transform")},
 	}
 }
 

@@ -281,7 +281,7 @@ func (h *Handler) describeEndpoint(r *http.Request, body []byte) (any, error) {
 	out := map[string]any{
 		"EndpointName":       ep.Name,
 		"EndpointArn":        h.endpointARN(ep.Name),
-		"EndpointConfigName": fmt.Sprintf("%s-config-%d", ep.Name, ep.ConfigVersion),
+		"EndpointConfigName": h.endpointConfigName(r, ep),
 		"ProductionVariants": variants,
 		"EndpointStatus":     endpointStatus(ep.Status),
 		"CreationTime":       epochOf(ep.CreatedAt),
@@ -354,4 +354,14 @@ func (h *Handler) deleteEndpoint(r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// endpointConfigName is the config an endpoint was created or updated
+// with through the SageMaker API, or NAME-config-N for one deployed by
+// Ferry's own commands.
+func (h *Handler) endpointConfigName(r *http.Request, ep registry.Endpoint) string {
+	if c := h.cfg.App.EndpointConfigOf(r.Context(), ep.Name); c != "" {
+		return c
+	}
+	return fmt.Sprintf("%s-config-%d", ep.Name, ep.ConfigVersion)
 }

@@ -117,6 +117,48 @@ e = expect_error("ValidationError", rt.invoke_endpoint, EndpointName=ENDPOINT, C
 e = expect_error("ValidationError", rt.invoke_endpoint, EndpointName="nope", ContentType="text/csv", Body=ROWS[0])
 assert "nope" in str(e)
 
+# Models, endpoint configs and a second endpoint made through the API
+sm.create_model(ModelName="fraud-model", ExecutionRoleArn=role, PrimaryContainer={"ModelPackageName": pkg["ModelPackageArn"]})
+assert sm.describe_model(ModelName="fraud-model")["PrimaryContainer"]["ModelPackageName"] == pkg["ModelPackageArn"]
+assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["fraud-model"]
+expect_error("ValidationException", sm.create_model, ModelName="fraud-model", ExecutionRoleArn=role,
+             PrimaryContainer={"ModelPackageName": pkg["ModelPackageArn"]})
+sm.create_endpoint_config(EndpointConfigName="fraud-config", ProductionVariants=[
+    {"VariantName": "AllTraffic", "ModelName": "fraud-model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
+assert sm.describe_endpoint_config(EndpointConfigName="fraud-config")["ProductionVariants"][0]["ModelName"] == "fraud-model"
+sm.create_endpoint(EndpointName="fraud-api", EndpointConfigName="fraud-config")
+sm.get_waiter("endpoint_in_service").wait(EndpointName="fraud-api", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+d = sm.describe_endpoint(EndpointName="fraud-api")
+assert d["EndpointConfigName"] == "fraud-config" and d["ProductionVariants"][0]["VariantName"] == "AllTraffic", d
+for _ in range(50):  # the server picks new endpoint configs up within its poll interval
+    try:
+        out = rt.invoke_endpoint(EndpointName="fraud-api", ContentType="text/csv", Body=ROWS[0])
+        break
+    except botocore.exceptions.ClientError:
+        time.sleep(0.2)
+assert out["InvokedProductionVariant"] == "AllTraffic", out
+sm.update_endpoint(EndpointName="fraud-api", EndpointConfigName="fraud-config")
+expect_error("ValidationException", sm.create_endpoint, EndpointName="fraud-api", EndpointConfigName="fraud-config")
+expect_error("ValidationException", sm.create_endpoint, EndpointName="x-api", EndpointConfigName="nope")
+sm.delete_endpoint(EndpointName="fraud-api")
+sm.delete_endpoint_config(EndpointConfigName="fraud-config")
+sm.delete_model(ModelName="fraud-model")
+expect_error("ValidationException", sm.describe_model, ModelName="fraud-model")
+
+# The jobs a pipeline's steps ran
+qs = sm.list_pipeline_executions(PipelineName="fraud-detect-xgb")["PipelineExecutionSummaries"][0]["PipelineExecutionArn"]
+seen = set()
+for s in sm.list_pipeline_execution_steps(PipelineExecutionArn=qs)["PipelineExecutionSteps"]:
+    for kind, op in (("ProcessingJob", sm.describe_processing_job), ("TrainingJob", sm.describe_training_job),
+                     ("TransformJob", sm.describe_transform_job)):
+        if kind in s["Metadata"]:
+            name = s["Metadata"][kind]["Arn"].split("/", 1)[1]
+            job = op(**{kind + "Name": name})
+            assert job[kind + "Status"] == "Completed", job
+            seen.add(kind)
+assert "ProcessingJob" in seen and "TrainingJob" in seen, seen
+expect_error("ValidationException", sm.describe_training_job, TrainingJobName="nope")
+
 # Clean-up, as the tutorial ends
 sm.delete_pipeline(PipelineName="demo", ClientRequestToken="d" * 32)
 expect_error("ResourceNotFound", sm.delete_pipeline, PipelineName="demo", ClientRequestToken="d" * 32)
