@@ -190,9 +190,17 @@ func flagNames(usage string) []string {
 		if !ok || rest == "" {
 			continue
 		}
-		name, _, _ := strings.Cut(rest, " ")
-		if !slices.Contains(out, "--"+name) {
-			out = append(out, "--"+name)
+		// "  -name value\t..." or, for a one-letter boolean, "  -f\t...".
+		name := rest
+		if i := strings.IndexAny(rest, " \t"); i >= 0 {
+			name = rest[:i]
+		}
+		flag := "--" + name
+		if len(name) == 1 {
+			flag = "-" + name
+		}
+		if !slices.Contains(out, flag) {
+			out = append(out, flag)
 		}
 	}
 	return out

@@ -13,6 +13,7 @@ import (
 	"github.com/ferryml/ferry/internal/step/deploy"
 	"github.com/ferryml/ferry/internal/step/fail"
 	"github.com/ferryml/ferry/internal/step/processing"
+	"github.com/ferryml/ferry/internal/step/qualitycheck"
 	"github.com/ferryml/ferry/internal/step/register"
 	"github.com/ferryml/ferry/internal/step/training"
 	"github.com/ferryml/ferry/internal/step/transform"
@@ -42,6 +43,8 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		createmodel.New(reg),
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
+		qualitycheck.New(baselines),
 	)
+	r.MustRegister(m.sagemakerKinds(reg)...)
 	return r
 }

@@ -101,11 +101,12 @@ type marginer interface {
 }
 
 func cmdPredict(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("predict", "--model MODEL --data X.csv [--margin] [--contribs] [--label NAME] [--output OUT.csv]")
-	modelPath := fs.String("model", "", "a Ferry model directory, an XGBoost model.json, or a registered version GROUP/VERSION (required)")
+	fs := m.newFlagSet("predict", "--model MODEL --data X.csv [--margin] [--contribs] [--all-trees] [--label NAME] [--output OUT.csv]")
+	modelPath := fs.String("model", "", "a Ferry model directory, an XGBoost model file (.json, .ubj or the binary format), or a registered version GROUP/VERSION (required)")
 	dataPath := fs.String("data", "", "CSV with a header of feature names (required)")
 	margin := fs.Bool("margin", false, "write margins (raw scores) instead of predictions")
 	contribs := fs.Bool("contribs", false, "write TreeSHAP contributions (one column per feature, then bias)")
+	allTrees := fs.Bool("all-trees", false, "XGBoost models: use every tree, not only those up to the best_iteration early stopping recorded")
 	label := fs.String("label", "", "a column of the data to ignore (the label)")
 	outPath := fs.String("output", "", "output CSV (default: standard output)")
 	if err := fs.Parse(args); err != nil {
@@ -128,6 +129,15 @@ func cmdPredict(ctx context.Context, m *Main, args []string) error {
 	md, err := model.LoadFile(path)
 	if err != nil {
 		return err
+	}
+	if *allTrees {
+		gm, ok := md.Predictor.(*gbdt.Model)
+		if !ok {
+			return &exitError{code: 2, msg: fmt.Sprintf("--all-trees applies to XGBoost models, not flavor %s", md.Manifest.Flavor)}
+		}
+		if err := gm.SetAllTrees(true); err != nil {
+			return err
+		}
 	}
 	x, n, err := readFeatures(*dataPath, md.Manifest.FeatureNames, *label)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
@@ -55,6 +56,14 @@ type Main struct {
 	// usageShown records that a flag set printed its usage (the flag
 	// package does so on a parse error, after printing the error).
 	usageShown bool
+
+	// runtimes are the --runtime rules of this command line (SageMaker
+	// image URI patterns to local commands).
+	runtimes []imagemap.Rule
+	// jobEnv is added to every SageMaker job's environment: the object
+	// listener's AWS_ENDPOINT_URL once a local run has started it. It is
+	// written before the engine starts and only read by jobs.
+	jobEnv map[string]string
 }
 
 // NewMain returns a Main reading its environment through getenv.
@@ -89,8 +98,11 @@ func (m *Main) commands() map[string]command {
 		"train":       {"train a model outside any pipeline", cmdTrain},
 		"predict":     {"predict with a model", cmdPredict},
 		"clarify":     {"run a Clarify analysis (bias, SHAP, PDP, report)", cmdClarify},
+		"callback":    {"list and answer the callback steps of SageMaker pipelines", cmdCallback},
+		"lambda":      {"register, list and invoke the functions that Lambda steps run", cmdLambda},
 		"models":      {"model registry: groups, versions, approvals", cmdModels},
 		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
+		"monitors":    {"monitor endpoints: data quality, model quality, bias and attribution drift", cmdMonitors},
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},

@@ -19,6 +19,7 @@ type ops interface {
 	ListExecutions(ctx context.Context, opts app.ListOptions) (app.ExecutionPage, error)
 	Execution(ctx context.Context, id string) (app.Execution, error)
 	Log(ctx context.Context, id, step string) (*app.StepLog, error)
+	TailLog(ctx context.Context, id, step string, offset int64, fn func([]byte) error) error
 	Stop(ctx context.Context, id string) (app.Execution, error)
 	Wait(ctx context.Context, id string) (app.Execution, error)
 	Run(ctx context.Context, req app.RunRequest, onEvent func(engine.Event)) (app.Execution, error)
@@ -92,6 +93,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Registry:   reg,
 		Artifacts:  store,
 		Kinds:      m.buildKinds(reg),
+		LoadModel:  m.sagemakerServingLoader(store),
 		Specs:      m.kindSpecs(),
 		Home:       m.Home(),
 		Logger:     m.Logger,

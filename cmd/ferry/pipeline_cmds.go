@@ -92,6 +92,7 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	steps := fs.String("steps", "", "comma-separated steps to run (selective execution)")
 	from := fs.String("from", "", "execution whose results the unselected steps reuse (with --steps)")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
+	m.runtimeFlag(fs)
 	output := outputFlag(fs)
 	dry := fs.Bool("dry-run", false, "check the definition and parameters and show the steps in order; run nothing")
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
@@ -116,6 +117,11 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopS3, err := m.startJobObjects(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopS3()
 	name := pos[0]
 	if abs, err := filepath.Abs(name); err == nil && m.remote() {
 		name = abs // the server resolves the definition's local paths
@@ -137,6 +143,7 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("resume", "EXECUTION [--no-cache] [--parallelism N] [--output json]")
 	noCache := fs.Bool("no-cache", false, "rerun the remaining steps ignoring cached results")
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
+	m.runtimeFlag(fs)
 	output := outputFlag(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
@@ -146,6 +153,11 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopS3, err := m.startJobObjects(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopS3()
 	ex, err := o.Execution(ctx, pos[0])
 	if err != nil {
 		return err
@@ -393,7 +405,9 @@ func (m *Main) writeOutputs(ctx context.Context, steps []app.StepRun) error {
 }
 
 func cmdLogs(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("logs", "EXECUTION STEP")
+	fs := m.newFlagSet("logs", "EXECUTION STEP [--follow]")
+	follow := fs.Bool("follow", false, "keep printing the log as it grows, until the step is done")
+	fs.BoolVar(follow, "f", false, "short for --follow")
 	pos, err := parseArgs(fs, args, nil, 2, showUsage(fs, "want an EXECUTION id and a STEP name"))
 	if err != nil {
 		return err
@@ -401,6 +415,12 @@ func cmdLogs(ctx context.Context, m *Main, args []string) error {
 	o, err := m.ops(ctx)
 	if err != nil {
 		return err
+	}
+	if *follow {
+		return o.TailLog(ctx, pos[0], pos[1], 0, func(b []byte) error {
+			_, err := m.Stdout.Write(b)
+			return err
+		})
 	}
 	f, err := o.Log(ctx, pos[0], pos[1])
 	if err != nil {

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/registry"
-	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/createmodel"
@@ -26,9 +26,12 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 		return nil, err
 	}
 	reg := registry.New(sqlite.NewRegistryStore(db), m.Logger)
-	load := serving.StoreLoader(store)
+	load := m.sagemakerServingLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
-		_, err := load(ctx, ref)
+		sm, err := load(ctx, ref)
+		if c, ok := sm.Invoker.(io.Closer); err == nil && ok {
+			c.Close() // a worker pool started only to check that the model loads
+		}
 		return err
 	}
 	return reg, nil

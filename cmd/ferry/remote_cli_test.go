@@ -88,6 +88,7 @@ func TestRemoteCLI(t *testing.T) {
 		{"steps", id},
 		{"steps", id, "--output", "json"},
 		{"logs", id, "train"},
+		{"logs", "--follow", id, "train"},
 		{"logs", id, "nope"},
 		{"executions", "show", "nope"},
 		{"models", "groups"},

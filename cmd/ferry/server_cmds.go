@@ -66,7 +66,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	}
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := serving.NewServer(serving.StoreLoader(store), serving.Options{
+	srv, err := serving.NewServer(m.sagemakerServingLoader(store), serving.Options{
 		MaxBodyBytes: *maxBody, MaxRecords: *maxRecords, Metrics: promReg, Logger: m.Logger,
 	})
 	if err != nil {
@@ -82,6 +82,9 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Watch(wctx, reg, *poll)
+	if err := m.startMonitors(wctx); err != nil {
+		return err
+	}
 	var h http.Handler = api.New(cfg)
 	// AWS-signed requests (S3, STS, SageMaker, its runtime and Lambda,
 	// docs/aws-api.md) share the listener; with tokens, their SigV4
@@ -144,11 +147,12 @@ func cmdServeModel(ctx context.Context, m *Main, args []string) error {
 	maxBody := fs.Int64("max-body-bytes", serving.DefaultMaxBodyBytes, "request body limit")
 	maxRecords := fs.Int("max-records", serving.DefaultMaxRecords, "records-per-request limit")
 	to := timeoutFlags(fs)
-	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory or an XGBoost model.json)"))
+	image := m.sagemakerModelFlags(fs)
+	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry serve-model MODEL (a model directory, an XGBoost model.json, or a SageMaker model.tar.gz)"))
 	if err != nil {
 		return err
 	}
-	mdl, err := serving.LoadModel(pos[0])
+	mdl, err := m.loadModelPath(ctx, pos[0], *image)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ type validateResult struct {
 func validateMain(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("validate", "[--output text|json] FILE...")
 	output := fs.String("output", "text", "output format: text or json")
+	m.runtimeFlag(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

@@ -60,6 +60,9 @@ func TestRoutes(t *testing.T) {
 		{name: "ValidateNoBody", method: "POST", path: "/api/v1/pipelines/validate", want: 400, code: "invalid_argument"},
 		{name: "PipelineVersions", method: "GET", path: "/api/v1/pipelines/apitest/versions", want: 200, contains: `"executions":1`},
 		{name: "PipelineVersionsUnknown", method: "GET", path: "/api/v1/pipelines/nope/versions", want: 404, code: "not_found"},
+		{name: "PipelineGraph", method: "GET", path: "/api/v1/pipelines/apitest/versions/" + f.digest, want: 200, contains: `"steps":[{"name":"write","kind":"command","depends_on":[]}]`},
+		{name: "PipelineGraphUnknown", method: "GET", path: "/api/v1/pipelines/apitest/versions/nope", want: 404, code: "not_found"},
+		{name: "PipelineSource", method: "GET", path: "/api/v1/pipelines/apitest/versions/" + f.digest + "/source", want: 200, contains: "name: apitest"},
 		{name: "PipelineSourceUnknown", method: "GET", path: "/api/v1/pipelines/apitest/versions/nope/source", want: 404, code: "not_found"},
 		{name: "Groups", method: "GET", path: "/api/v1/models", want: 200, contains: `"name":"fraud"`},
 		{name: "Group", method: "GET", path: "/api/v1/models/fraud", want: 200, contains: `"versions":[`},
@@ -168,5 +171,38 @@ func TestStartStopResume(t *testing.T) {
 	}
 	if done, err := f.app.Wait(t.Context(), ex.ID); err != nil || done.Status != "Stopped" {
 		t.Fatalf("after the second stop: %v %+v", err, done)
+	}
+}
+
+// TestLogTail follows the log of a running step over server-sent events:
+// lines written after the request arrive, then the stream ends.
+func TestLogTail(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	src := "version: 1\nname: tail\nsteps:\n  - {name: s, kind: command, command: [/bin/sh, -c, 'echo ea\"\"rly; sleep 0.4; echo la\"\"te']}\n"
+	body, _ := json.Marshal(map[string]any{"name": f.home + "/tail.yaml", "source": src})
+	r := f.do(t, t.Context(), f.tokens[auth.Operator], "POST", "/api/v1/executions", string(body))
+	if r.status != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.status, r.body)
+	}
+	var ex struct{ ID string }
+	if err := json.Unmarshal(r.body, &ex); err != nil {
+		t.Fatal(err)
+	}
+	r = f.do(t, t.Context(), f.tokens[auth.Viewer], "GET", "/api/v1/executions/"+ex.ID+"/steps/s/logs?follow=true", "")
+	text := string(r.body)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("follow: %d %s %s", r.status, r.header.Get("Content-Type"), text)
+	}
+	// A chunk may hold the attempt header (which quotes the command, hence
+	// the quotes that split the words there) and "early" together.
+	early, late, end := strings.Index(text, `early\n`), strings.Index(text, `late\n`), strings.Index(text, "event: end")
+	if early < 0 || late < early || end < late {
+		t.Errorf("follow: want early, late, then end:\n%s", text)
+	}
+	// The execution's events end with its final status.
+	r = f.do(t, t.Context(), f.tokens[auth.Viewer], "GET", "/api/v1/executions/"+ex.ID+"/events", "")
+	if !strings.Contains(string(r.body), `"status":"Succeeded"`) || !strings.HasSuffix(strings.TrimSpace(string(r.body)), "event: end\ndata: {}") {
+		t.Errorf("events:\n%s", r.body)
 	}
 }

@@ -76,3 +76,12 @@ func (s *Server) pipelineSource(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(src)
 	return nil
 }
+
+func (s *Server) pipelineGraph(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.cfg.App.PipelineGraph(r.Context(), r.PathValue("name"), r.PathValue("digest"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}

@@ -45,6 +45,7 @@ func (s *Server) routes() []Route {
 		{"GET", v1 + "/pipelines", auth.Read, s.listPipelines},
 		{"POST", v1 + "/pipelines/validate", auth.Read, s.validatePipeline},
 		{"GET", v1 + "/pipelines/{name}/versions", auth.Read, s.pipelineVersions},
+		{"GET", v1 + "/pipelines/{name}/versions/{digest}", auth.Read, s.pipelineGraph},
 		{"GET", v1 + "/pipelines/{name}/versions/{digest}/source", auth.Read, s.pipelineSource},
 
 		{"GET", v1 + "/models", auth.Read, s.listGroups},

@@ -49,6 +49,7 @@ type fixture struct {
 	home   string
 	app    *app.App
 	exec   string // the execution's ID
+	digest string // its pipeline version
 	output string // the write step's output artifact
 	tokens map[auth.Role]string
 	srv    *httptest.Server
@@ -119,7 +120,7 @@ func setup(t testing.TB) *fixture {
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "# metrics\n") })})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{url: srv.URL, home: home, app: a, exec: ex.ID, output: ex.Steps[0].Outputs["text"], tokens: tokens, srv: srv,
+	return &fixture{url: srv.URL, home: home, app: a, exec: ex.ID, digest: ex.PipelineDigest, output: ex.Steps[0].Outputs["text"], tokens: tokens, srv: srv,
 		serving: ss, auth: svc, handler: h}
 }
 

@@ -96,6 +96,9 @@ type Config struct {
 	PollInterval time.Duration
 	// ServingOptions configure the serving layer of Invoke.
 	ServingOptions serving.Options
+	// LoadModel loads a model version's artifact for Invoke; nil means
+	// serving.StoreLoader over Artifacts (Ferry and XGBoost models).
+	LoadModel serving.LoadFunc
 	// Keys opens the keyring that protects secret values, and LookupEnv
 	// resolves {from_env: NAME} arguments (see engine.Engine).
 	Keys      func() (engine.Keys, error)

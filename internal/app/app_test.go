@@ -257,3 +257,27 @@ func FuzzCleanArtifactPath(f *testing.F) {
 		}
 	})
 }
+
+func TestPipelineGraph(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ex := b.run(t, "g", `  - {name: a, kind: command, command: [/bin/sh, -c, 'echo 1 > "$FERRY_OUTPUT_O/x"'], outputs: [o]}
+  - {name: b, kind: command, command: [cat, "${{ steps.a.outputs.o }}/x"]}
+  - {name: c, kind: command, command: ["true"], depends_on: [b]}
+`)
+	g, err := b.app.PipelineGraph(t.Context(), "g", ex.PipelineDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []app.GraphStep{
+		{Name: "a", Kind: "command", DependsOn: []string{}},
+		{Name: "b", Kind: "command", DependsOn: []string{"a"}},
+		{Name: "c", Kind: "command", DependsOn: []string{"b"}},
+	}
+	if diff := cmp.Diff(want, g.Steps); diff != "" {
+		t.Errorf("graph steps (-want +got):\n%s", diff)
+	}
+	if _, err := b.app.PipelineGraph(t.Context(), "other", ex.PipelineDigest); !errors.Is(err, run.ErrPipelineNotFound) {
+		t.Errorf("another pipeline's digest: %v, want ErrPipelineNotFound", err)
+	}
+}

@@ -64,7 +64,11 @@ func (a *App) Invoke(ctx context.Context, name string, req serving.Request) (ser
 	if opts.Logger == nil {
 		opts.Logger = a.cfg.Logger
 	}
-	srv, err := serving.NewServer(serving.StoreLoader(a.cfg.Artifacts), opts)
+	load := a.cfg.LoadModel
+	if load == nil {
+		load = serving.StoreLoader(a.cfg.Artifacts)
+	}
+	srv, err := serving.NewServer(load, opts)
 	if err != nil {
 		return serving.Response{}, err
 	}

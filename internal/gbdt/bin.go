@@ -129,6 +129,9 @@ type binned struct {
 	colBins    []uint8 // cols×rows, column-major (partitions)
 	cuts       []cuts
 	hasMissing []bool
+	// categorical marks the categorical features (nil: none); their cuts
+	// are their categories, one bin each (categorical.go).
+	categorical []bool
 }
 
 // sortKey maps a float32 to a uint32 with the same order.
@@ -172,8 +175,8 @@ func radixSort(items, buf []uint64) []uint64 {
 
 // quantise computes each column's cuts and the bin of every cell, over
 // the columns in parallel.
-func quantise(x []float64, rows, cols, maxBin, threads int) *binned {
-	b := &binned{rows: rows, cols: cols, bins: make([]uint8, rows*cols), colBins: make([]uint8, rows*cols), cuts: make([]cuts, cols), hasMissing: make([]bool, cols)}
+func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
+	b := &binned{rows: rows, cols: cols, bins: make([]uint8, rows*cols), colBins: make([]uint8, rows*cols), cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
 	// Column-major float32 copy, so each column is read sequentially.
 	colMajor := make([]float32, rows*cols)
 	const block = 4096
@@ -214,6 +217,10 @@ func quantise(x []float64, rows, cols, maxBin, threads int) *binned {
 					vals = append(vals, keyValue(uint32(it>>32)))
 				}
 				b.hasMissing[f] = len(vals) < rows
+				if categorical != nil && categorical[f] {
+					b.categoricalBins(f, vals, sorted)
+					continue
+				}
 				mb := min(maxBin, 256)
 				if b.hasMissing[f] {
 					mb = min(mb, 255)

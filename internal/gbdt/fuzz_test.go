@@ -17,6 +17,8 @@ func FuzzReadModel(f *testing.F) {
 	for _, path := range []string{
 		filepath.Join("testdata", "golden", "binary_depth2.model.json"),
 		filepath.Join("testdata", "xgboost", "binary_base_score_names", "model.json"),
+		filepath.Join("testdata", "xgboost17", "categorical", "model.json"), // NaN split conditions
+		filepath.Join("testdata", "xgboost3", "dart", "model.json"),
 	} {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -57,15 +59,19 @@ func TestReadModelErrors(t *testing.T) {
 		edit    func(string) string
 		wantErr string
 	}{
-		{"Truncated", func(s string) string { return s[:len(s)/2] }, "decoding XGBoost JSON model"},
-		{"NotGBTree", func(s string) string { return strings.Replace(s, `"name":"gbtree"`, `"name":"gblinear"`, 1) }, "only gbtree"},
+		{"Truncated", func(s string) string { return s[:len(s)/2] }, "JSON model: the text ends after"},
+		{"NotGBTree", func(s string) string { return strings.Replace(s, `"name":"gbtree"`, `"name":"gblinear"`, 1) }, "booster gblinear is not supported"},
 		{"BadObjective", func(s string) string { return strings.Replace(s, `binary:logistic`, `rank:pairwise`, 1) }, "unsupported objective"},
 		{"ChildOutOfRange", func(s string) string { return strings.Replace(s, `"left_children":[1,`, `"left_children":[1000,`, 1) }, "out of range"},
 		{"FeatureOutOfRange", func(s string) string {
 			return strings.Replace(s, `"num_class":"0","num_feature":"10"`, `"num_class":"0","num_feature":"1"`, 1)
 		}, "splits on feature"},
 		{"BadBaseScore", func(s string) string { return strings.Replace(s, `"base_score":"5E-1"`, `"base_score":"x"`, 1) }, "base_score"},
-		{"Categorical", func(s string) string { return strings.Replace(s, `"categories_nodes":[]`, `"categories_nodes":[1]`, 1) }, "categorical"},
+		{"Categorical", func(s string) string { return strings.Replace(s, `"categories_nodes":[]`, `"categories_nodes":[1]`, 1) }, "categories_nodes, categories_segments and categories_sizes have 1, 0 and 0 entries"},
+		{"NegativeChild", func(s string) string {
+			return strings.Replace(s, `"left_children":[1,3,5,7,9,11,13,15,17,-1,`, `"left_children":[1,3,5,7,9,11,13,15,17,-2,`, 1)
+		}, "tree 4: node 9 has child index -2"},
+		{"LeftOnlyLeaf", func(s string) string { return strings.Replace(s, `"right_children":[2,`, `"right_children":[-1,`, 1) }, "node 0 has a left child but no right child"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

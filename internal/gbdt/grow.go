@@ -22,6 +22,9 @@ type split struct {
 	feature     int
 	bin         int // rows with bin <= this go left (-1: only missing)
 	defaultLeft bool
+	// categorical: rows whose bin is in cats go right (categorical.go).
+	categorical bool
+	cats        catSet
 	gl, hl      float64
 	gr, hr      float64
 }
@@ -293,6 +296,10 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	for _, f := range feats {
 		nb := len(gr.b.cuts[f].cut)
 		hf := nd.hist[f*histBins : f*histBins+nb]
+		if gr.b.categorical != nil && gr.b.categorical[f] {
+			gr.evaluateCategorical(nd, f, hf, parent, best)
+			continue
+		}
 		var gl, hl float64
 		for b := range nb {
 			gl += hf[b].g
@@ -361,6 +368,9 @@ func (gr *grower) addNode(g, h float64) int {
 	t.Value = append(t.Value, gr.weight(g, h))
 	t.Cover = append(t.Cover, h)
 	t.Gain = append(t.Gain, 0)
+	if t.Categories != nil {
+		t.Categories = append(t.Categories, nil)
+	}
 	return id
 }
 
@@ -387,8 +397,9 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	}
 	gr.parallel(len(jobs), func(j int) {
 		jb := &jobs[j]
-		s := nodes[jb.node].best
+		s := &nodes[jb.node].best
 		f, sb, dl := s.feature, s.bin, s.defaultLeft
+		cat := s.categorical
 		hasMissing := gr.b.hasMissing[f]
 		col := gr.b.colBins[f*gr.b.rows : (f+1)*gr.b.rows]
 		l, r := jb.lo, jb.hi
@@ -398,6 +409,9 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		for k, row := range gr.rowIdx[jb.lo:jb.hi] {
 			b := col[row]
 			left := int(b) <= sb
+			if cat {
+				left = !s.cats.has(b)
+			}
 			if b == missingBin && hasMissing {
 				left = dl
 			}
@@ -471,7 +485,14 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		r := gr.addNode(s.gr, s.hr)
 		t.Left[nd.id], t.Right[nd.id] = int32(l), int32(r)
 		t.Feature[nd.id] = int32(s.feature)
-		t.Threshold[nd.id] = gr.b.cuts[s.feature].threshold(s.bin)
+		if s.categorical {
+			if t.Categories == nil {
+				t.Categories = make([][]uint32, len(t.Left))
+			}
+			t.Categories[nd.id] = s.cats.categories(&gr.b.cuts[s.feature])
+		} else {
+			t.Threshold[nd.id] = gr.b.cuts[s.feature].threshold(s.bin)
+		}
 		t.DefaultLeft[nd.id] = s.defaultLeft
 		t.Gain[nd.id] = float64(s.gain)
 		mid := nd.begin + counts[i]

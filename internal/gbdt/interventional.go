@@ -28,7 +28,7 @@ func (m *Model) ContribsInterventional(dst, x, background []float64) {
 				d := dst[(r*k+g)*w : (r*k+g+1)*w]
 				clear(d)
 				s.Interventional(m.classTrees[g], row, background, d, 1)
-				d[nf] += m.baseMargin
+				d[nf] += m.baseMargins[g]
 			}
 		}
 	})

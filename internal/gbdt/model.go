@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/ferryml/ferry/internal/tree"
@@ -41,6 +42,10 @@ type Model struct {
 	// BaseScore is XGBoost's base_score (in prediction space: a
 	// probability for logistic objectives).
 	BaseScore float64
+	// BaseScores, when not nil, are per-class base scores (margins, one
+	// per output group), which XGBoost 3.x writes for multi-class models
+	// as base_score "[a,b,c]"; BaseScore is then unused.
+	BaseScores []float64
 	// NumFeature is the number of input features.
 	NumFeature   int
 	FeatureNames []string
@@ -55,12 +60,29 @@ type Model struct {
 	// stores with the objective.
 	ScalePosWeight float64
 	MaxDeltaStep   float64
+	// NumParallelTree is XGBoost's num_parallel_tree: trees per class in
+	// each boosting round (more than 1 for XGBoost random forests). Their
+	// outputs add up like any other trees'; it sets how many trees a
+	// round holds, which best_iteration counts in. 0 means 1.
+	NumParallelTree int
+	// TreeWeights are the dart booster's tree weights (XGBoost's
+	// weight_drop), one per tree; nil for gbtree. Tree i's output is its
+	// leaf value times TreeWeights[i], in predictions and contributions.
+	TreeWeights []float64
+	// AllTrees makes prediction and explanation use every tree. By
+	// default a model whose Attributes record best_iteration (early
+	// stopping) uses the trees of rounds 0 to best_iteration only, as
+	// XGBoost's scikit-learn API and SageMaker's XGBoost container
+	// predict. Call Init after changing it.
+	AllTrees bool
 
-	flat       *tree.Flat
-	classTrees [][]tree.Tree
-	classShap  []*tree.ShapTrees
-	maxDepth   int
-	baseMargin float64
+	used        int // trees used: all, or those up to best_iteration
+	flat        *tree.Flat
+	classTrees  [][]tree.Tree
+	classShap   []*tree.ShapTrees
+	maxDepth    int
+	baseMargin  float64   // margin offset of group 0
+	baseMargins []float64 // margin offset per output group
 }
 
 // Init validates the model and builds its prediction layouts. [Train] and
@@ -77,7 +99,8 @@ func (m *Model) Init() error {
 			return fmt.Errorf("objective %s needs num_class >= 2, got %d", m.Objective, m.NumClass)
 		}
 	default:
-		return fmt.Errorf("unsupported objective %q", m.Objective)
+		return fmt.Errorf("unsupported objective %q: Ferry predicts with the objectives it trains (%s, %s, %s, %s, %s, %s, %s), whose output transforms it knows", m.Objective,
+			BinaryLogistic, BinaryLogitRaw, RegSquaredError, RegLogistic, MultiSoftprob, MultiSoftmax, CountPoisson)
 	}
 	if m.NumFeature <= 0 || m.NumFeature > maxFeatures {
 		return fmt.Errorf("model has %d features, want 1 to %d", m.NumFeature, maxFeatures)
@@ -91,12 +114,40 @@ func (m *Model) Init() error {
 	if len(m.TreeInfo) != len(m.Trees) {
 		return fmt.Errorf("tree_info has %d entries for %d trees", len(m.TreeInfo), len(m.Trees))
 	}
+	if m.NumParallelTree == 0 {
+		m.NumParallelTree = 1
+	}
+	if m.NumParallelTree < 0 || m.NumParallelTree > maxParallelTree {
+		return fmt.Errorf("num_parallel_tree %d is outside [1, %d]", m.NumParallelTree, maxParallelTree)
+	}
+	if m.TreeWeights != nil && len(m.TreeWeights) != len(m.Trees) {
+		return fmt.Errorf("dart weight_drop has %d weights for %d trees", len(m.TreeWeights), len(m.Trees))
+	}
+	used, err := m.treesUsed()
+	if err != nil {
+		return err
+	}
+	m.used = used
 	margin, err := baseMargin(m.Objective, m.BaseScore)
 	if err != nil {
 		return err
 	}
-	m.baseMargin = margin
 	k := m.NumOutputGroups()
+	m.baseMargins = make([]float64, k)
+	for g := range k {
+		m.baseMargins[g] = margin
+	}
+	if m.BaseScores != nil {
+		if len(m.BaseScores) != k {
+			return fmt.Errorf("model has %d base scores for %d output groups", len(m.BaseScores), k)
+		}
+		for g, s := range m.BaseScores {
+			if m.baseMargins[g], err = baseMargin(m.Objective, s); err != nil {
+				return err
+			}
+		}
+	}
+	m.baseMargin = m.baseMargins[0]
 	m.classTrees = make([][]tree.Tree, k)
 	m.maxDepth = 0
 	for i := range m.Trees {
@@ -108,15 +159,73 @@ func (m *Model) Init() error {
 		if g < 0 || int(g) >= k {
 			return fmt.Errorf("tree %d: tree_info %d out of range [0,%d)", i, g, k)
 		}
-		m.classTrees[g] = append(m.classTrees[g], *t)
+		if m.TreeWeights != nil {
+			if w := m.TreeWeights[i]; math.IsNaN(w) || math.IsInf(w, 0) {
+				return fmt.Errorf("tree %d: dart weight %v is not finite", i, w)
+			}
+		}
+	}
+	trees := m.Trees[:used]
+	if m.TreeWeights != nil {
+		trees = weightedTrees(trees, m.TreeWeights)
+	}
+	for i := range trees {
+		t := &trees[i]
+		m.classTrees[m.TreeInfo[i]] = append(m.classTrees[m.TreeInfo[i]], *t)
 		m.maxDepth = max(m.maxDepth, t.MaxDepth())
 	}
-	m.flat = tree.NewFlat(m.Trees)
+	m.flat = tree.NewFlat(trees)
 	m.classShap = make([]*tree.ShapTrees, k)
 	for g := range k {
 		m.classShap[g] = tree.NewShapTrees(m.classTrees[g])
 	}
 	return nil
+}
+
+// maxParallelTree bounds num_parallel_tree.
+const maxParallelTree = 1 << 16
+
+// treesUsed returns how many trees predictions use: those of rounds 0 to
+// best_iteration unless AllTrees is set or no best_iteration is recorded.
+func (m *Model) treesUsed() (int, error) {
+	v, ok := m.Attributes["best_iteration"]
+	if m.AllTrees || !ok {
+		return len(m.Trees), nil
+	}
+	best, err := strconv.Atoi(v)
+	if err != nil || best < 0 {
+		return 0, fmt.Errorf("attribute best_iteration %q is not a round number", v)
+	}
+	perRound := m.NumOutputGroups() * m.NumParallelTree
+	if best >= len(m.Trees)/perRound {
+		return len(m.Trees), nil
+	}
+	return (best + 1) * perRound, nil
+}
+
+// SetAllTrees sets [Model.AllTrees] and rebuilds the prediction layouts.
+func (m *Model) SetAllTrees(all bool) error {
+	m.AllTrees = all
+	return m.Init()
+}
+
+// NumTreesUsed returns the number of trees prediction and explanation use
+// (see [Model.AllTrees]).
+func (m *Model) NumTreesUsed() int { return m.used }
+
+// weightedTrees returns copies of trees whose values are scaled by the
+// dart weights, rounded to float32 as XGBoost multiplies.
+func weightedTrees(trees []tree.Tree, w []float64) []tree.Tree {
+	out := make([]tree.Tree, len(trees))
+	for i, t := range trees {
+		vals := make([]float64, len(t.Value))
+		for j, v := range t.Value {
+			vals[j] = float64(float32(v) * float32(w[i]))
+		}
+		t.Value = vals
+		out[i] = t
+	}
+	return out
 }
 
 // baseMargin turns base_score into the margin-space offset, as XGBoost's
@@ -162,7 +271,8 @@ func (m *Model) NumOutputs() int {
 	return m.NumOutputGroups()
 }
 
-// BaseMargin returns the margin every row starts from.
+// BaseMargin returns the margin every row starts from (of class 0 when
+// classes have their own, see [Model.BaseScores]).
 func (m *Model) BaseMargin() float64 { return m.baseMargin }
 
 // MarginRow writes the margins of one row into dst (NumOutputGroups
@@ -170,13 +280,11 @@ func (m *Model) BaseMargin() float64 { return m.baseMargin }
 func (m *Model) MarginRow(dst, x []float64) {
 	k := m.NumOutputGroups()
 	if k == 1 {
-		dst[0] = m.baseMargin + m.flat.Sum(x, 0, len(m.Trees))
+		dst[0] = m.baseMargin + m.flat.Sum(x, 0, m.used)
 		return
 	}
-	for g := range k {
-		dst[g] = m.baseMargin
-	}
-	for ti, g := range m.TreeInfo {
+	copy(dst[:k], m.baseMargins)
+	for ti, g := range m.TreeInfo[:m.used] {
 		dst[g] += m.flat.Value(ti, x)
 	}
 }
@@ -279,7 +387,7 @@ var blockBufs sync.Pool
 // marginBlock fills dst (rows×k) with the base margin plus the trees.
 func (m *Model) marginBlock(dst, x []float64, k int, group []int32) {
 	for i := range dst {
-		dst[i] = m.baseMargin
+		dst[i] = m.baseMargins[i%k]
 	}
 	need := tree.FastBlockBuf(m.NumFeature)
 	bp, _ := blockBufs.Get().(*[]float32)
@@ -301,7 +409,7 @@ func (m *Model) PredictMargin(dst, x []float64) {
 	k := m.NumOutputGroups()
 	var group []int32
 	if k > 1 {
-		group = m.TreeInfo
+		group = m.TreeInfo[:m.used]
 	}
 	if n < 2*parallelMinRows {
 		m.marginBlock(dst[:n*k], x[:n*nf], k, group)
@@ -359,7 +467,7 @@ func (m *Model) Contribs(dst, x []float64) {
 			for g := range k {
 				d := dst[(r*k+g)*w : (r*k+g+1)*w]
 				clear(d)
-				d[nf] = m.baseMargin
+				d[nf] = m.baseMargins[g]
 				s.PathDependentTrees(m.classShap[g], row, d, 1)
 			}
 		}

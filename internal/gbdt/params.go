@@ -47,6 +47,13 @@ type Params struct {
 	Seed       uint64
 	GrowPolicy string
 	MaxLeaves  int
+	// MaxCatToOnehot and MaxCatThreshold steer categorical splits
+	// (categorical.go): a categorical feature with fewer categories than
+	// MaxCatToOnehot gets one-hot splits, else partitions considering at
+	// most MaxCatThreshold categories. 0 means XGBoost's defaults, 4 and
+	// 64.
+	MaxCatToOnehot  int
+	MaxCatThreshold int
 	// NThread is the number of goroutines; 0 means all cores.
 	NThread int
 	// EvalMetric lists the metrics computed on each eval set every round;
@@ -142,6 +149,8 @@ func Spec() []ParamSpec {
 		{Name: "seed", Aliases: []string{"random_state"}, Kind: KindInt, Min: 0, Max: 1 << 53, Doc: "random seed"},
 		{Name: "grow_policy", Kind: KindString, Enum: []string{Depthwise, Lossguide}, Doc: "tree growth order"},
 		{Name: "max_leaves", Kind: KindInt, Min: 0, Max: 1 << 20, Doc: "maximum leaves (0: unlimited)"},
+		{Name: "max_cat_to_onehot", Kind: KindInt, Min: 1, Max: 1 << 20, Doc: "categorical features with fewer categories get one-hot splits (default 4)"},
+		{Name: "max_cat_threshold", Kind: KindInt, Min: 1, Max: 1 << 20, Doc: "most categories a partition split considers (default 64)"},
 		{Name: "nthread", Kind: KindInt, Min: 0, Max: 1024, Doc: "threads (0: all cores)"},
 		{Name: "eval_metric", Kind: KindString, Enum: []string{"auc", "logloss", "error", "rmse", "mae", "mlogloss", "merror", "poisson-nloglik"}, Doc: "evaluation metric (comma-separated list allowed)"},
 		{Name: "early_stopping_rounds", Kind: KindInt, Min: 0, Max: 1 << 20, Doc: "stop after this many rounds without improvement (0: off)"},
@@ -268,6 +277,10 @@ func (p *Params) Set(name string, value any) error {
 		p.GrowPolicy = str
 	case "max_leaves":
 		p.MaxLeaves = int(num)
+	case "max_cat_to_onehot":
+		p.MaxCatToOnehot = int(num)
+	case "max_cat_threshold":
+		p.MaxCatThreshold = int(num)
 	case "nthread":
 		p.NThread = int(num)
 	case "early_stopping_rounds":
@@ -344,4 +357,18 @@ func (p *Params) threads() int {
 		return p.NThread
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+func (p *Params) maxCatToOnehot() int {
+	if p.MaxCatToOnehot <= 0 {
+		return 4
+	}
+	return p.MaxCatToOnehot
+}
+
+func (p *Params) maxCatThreshold() int {
+	if p.MaxCatThreshold <= 0 {
+		return 64
+	}
+	return p.MaxCatThreshold
 }

@@ -19,6 +19,11 @@ type Dataset struct {
 	Weight       []float64 // nil: all 1
 	NumFeature   int
 	FeatureNames []string
+	// FeatureTypes, when not nil, holds XGBoost's feature type of each
+	// feature; "c" (FeatureCategorical) marks a categorical feature, whose
+	// values are integer category codes (categorical.go). The model
+	// records them.
+	FeatureTypes []string
 }
 
 // Rows returns the number of rows.
@@ -36,6 +41,9 @@ func (d *Dataset) check(what string) error {
 	}
 	if d.Weight != nil && len(d.Weight) != len(d.Y) {
 		return fmt.Errorf("%s dataset has %d weights for %d rows", what, len(d.Weight), len(d.Y))
+	}
+	if len(d.FeatureTypes) != 0 && len(d.FeatureTypes) != d.NumFeature {
+		return fmt.Errorf("%s dataset has %d feature types for %d features", what, len(d.FeatureTypes), d.NumFeature)
 	}
 	if len(d.FeatureNames) != 0 && len(d.FeatureNames) != d.NumFeature {
 		return fmt.Errorf("%s dataset has %d feature names for %d features", what, len(d.FeatureNames), d.NumFeature)
@@ -81,6 +89,10 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	if err := checkLabels(p.Objective, p.NumClass, train.Y); err != nil {
 		return nil, fmt.Errorf("checking training labels: %w", err)
 	}
+	categorical := categoricalFeatures(train.FeatureTypes)
+	if err := checkCategorical(train, categorical, "training", true); err != nil {
+		return nil, err
+	}
 	for _, e := range evals {
 		if err := e.Data.check(e.Name); err != nil {
 			return nil, err
@@ -90,6 +102,9 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 		}
 		if err := checkLabels(p.Objective, p.NumClass, e.Data.Y); err != nil {
 			return nil, fmt.Errorf("checking %s labels: %w", e.Name, err)
+		}
+		if err := checkCategorical(e.Data, categorical, e.Name, false); err != nil {
+			return nil, err
 		}
 	}
 	// The grower clips leaves with p.MaxDeltaStep: make it the value in
@@ -105,7 +120,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	m := &Model{
 		Objective: p.Objective, NumClass: p.NumClass, BaseScore: p.BaseScore,
-		NumFeature: train.NumFeature, FeatureNames: train.FeatureNames,
+		NumFeature: train.NumFeature, FeatureNames: train.FeatureNames, FeatureTypes: train.FeatureTypes,
 		ScalePosWeight: p.ScalePosWeight, Attributes: map[string]string{},
 	}
 	if p.Objective == CountPoisson {
@@ -117,7 +132,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	n := train.Rows()
 	threads := p.threads()
-	b := quantise(train.X, n, train.NumFeature, p.MaxBin, threads)
+	b := quantise(train.X, n, train.NumFeature, p.MaxBin, threads, categorical)
 	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
 	gr := newGrower(&p, b, rng)
 	if len(gr.allFeat) == 0 {

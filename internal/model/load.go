@@ -58,14 +58,23 @@ func Load(dir string) (*Model, error) {
 	if !filepath.IsLocal(mf.ModelFile) {
 		return nil, fmt.Errorf("loading model %q: model_file %q is not a path inside the directory", dir, mf.ModelFile)
 	}
-	f, err := os.Open(filepath.Join(dir, mf.ModelFile))
-	if err != nil {
-		return nil, fmt.Errorf("loading model %q: %w", dir, err)
-	}
-	defer f.Close()
-	p, err := readFlavor(mf.Flavor, f)
-	if err != nil {
-		return nil, fmt.Errorf("loading model %q: %w", dir, err)
+	var p Predictor
+	if mf.Flavor == FlavorXGBoost {
+		// Any XGBoost format (JSON, UBJSON, binary); errors name the file.
+		m, err := gbdt.ReadModelFile(filepath.Join(dir, mf.ModelFile))
+		if err != nil {
+			return nil, fmt.Errorf("loading model %q: %w", dir, err)
+		}
+		p = m
+	} else {
+		f, err := os.Open(filepath.Join(dir, mf.ModelFile))
+		if err != nil {
+			return nil, fmt.Errorf("loading model %q: %w", dir, err)
+		}
+		defer f.Close()
+		if p, err = readFlavor(mf.Flavor, f); err != nil {
+			return nil, fmt.Errorf("loading model %q: %w", dir, err)
+		}
 	}
 	if len(mf.FeatureNames) != 0 && len(mf.FeatureNames) != p.NumFeatures() {
 		return nil, fmt.Errorf("loading model %q: manifest lists %d features, model file has %d", dir, len(mf.FeatureNames), p.NumFeatures())
@@ -121,8 +130,11 @@ func readFlavor(flavor string, r io.Reader) (Predictor, error) {
 }
 
 // LoadFile loads a model from a path: a Ferry model directory, or a bare
-// XGBoost model.json (no manifest), which loads as flavor xgboost with the
-// model's feature names (f0, f1, ... when it stores none).
+// XGBoost model file (no manifest) in any XGBoost format (model.json,
+// model.ubj, the deprecated binary format of SageMaker's xgboost-model, or
+// a pickled Booster, read without running the pickle),
+// which loads as flavor xgboost with the model's feature names (f0, f1, ...
+// when it stores none).
 func LoadFile(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -131,14 +143,9 @@ func LoadFile(path string) (*Model, error) {
 	if st.IsDir() {
 		return Load(path)
 	}
-	f, err := os.Open(path)
+	m, err := gbdt.ReadModelFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("loading model: %w", err)
-	}
-	defer f.Close()
-	m, err := gbdt.ReadModel(f)
-	if err != nil {
-		return nil, fmt.Errorf("loading XGBoost model %q: %w", path, err)
 	}
 	names := m.FeatureNames
 	if len(names) == 0 {

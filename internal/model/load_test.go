@@ -176,7 +176,7 @@ func TestLoadErrors(t *testing.T) {
 				_, err := w.Write([]byte(`{"learner":`))
 				return err
 			})
-		}, "decoding XGBoost JSON model"},
+		}, `model.json": JSON model: the text ends after 11 bytes`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

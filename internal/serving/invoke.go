@@ -91,21 +91,21 @@ func (s *Server) Invoke(ctx context.Context, endpoint string, req Request) (Resp
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	resp, err := s.invoke(le, req, sc)
+	resp, err := s.invoke(ctx, le, req, sc)
 	resp.Body = slices.Clone(resp.Body)
 	return resp, err
 }
 
 // invoke predicts; the response body aliases sc.resp. It records metrics
 // and data capture.
-func (s *Server) invoke(le *liveEndpoint, req Request, sc *scratch) (Response, error) {
+func (s *Server) invoke(ctx context.Context, le *liveEndpoint, req Request, sc *scratch) (Response, error) {
 	start := s.opts.Now()
 	v, err := s.pick(le, req.TargetVariant)
 	if err != nil {
 		s.metrics.variant(le.name, "").observe(http.StatusBadRequest, 0, 0)
 		return Response{}, &StatusError{Status: http.StatusBadRequest, Err: err}
 	}
-	resp, err := s.predict(v.model, req, sc)
+	resp, err := s.predict(ctx, v.model, req, sc)
 	resp.Variant = v.name
 	resp.variantHeader = v.header
 	code := http.StatusOK
@@ -179,7 +179,10 @@ func responseType(accept, reqType string) (string, error) {
 	return "", statusErr(http.StatusNotAcceptable, "accept %s is not supported: use text/csv, application/json or application/jsonlines", quote.Value(accept))
 }
 
-func (s *Server) predict(m *Model, req Request, sc *scratch) (Response, error) {
+func (s *Server) predict(ctx context.Context, m *Model, req Request, sc *scratch) (Response, error) {
+	if m.Invoker != nil {
+		return invokeRaw(ctx, m.Invoker, req)
+	}
 	inType, err := requestType(req.ContentType)
 	if err != nil {
 		return Response{}, err
@@ -291,7 +294,7 @@ func (s *Server) serveInvocation(w http.ResponseWriter, r *http.Request, le *liv
 		InferenceID:   r.Header.Get(HeaderInferenceID),
 		Explain:       r.URL.RawQuery != "" && r.URL.Query().Get("explain") == "true",
 	}
-	resp, err := s.invoke(le, req, sc)
+	resp, err := s.invoke(r.Context(), le, req, sc)
 	h := w.Header()
 	// Shared, never-modified header values save an allocation each.
 	if resp.variantHeader != nil {

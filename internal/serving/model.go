@@ -21,9 +21,12 @@ type RecordEncoder interface {
 	CheckFields(rec map[string]string) error
 }
 
-// Model is a loaded, servable model.
+// Model is a loaded, servable model: a Predictor (numeric rows), or an
+// Invoker (raw bodies).
 type Model struct {
 	Predictor model.Predictor
+	// Invoker, when set, answers requests instead of Predictor.
+	Invoker Invoker
 	// FeatureNames are the model's input columns, in order (optional).
 	FeatureNames []string
 	// Encoder, when set, encodes named records (the model's feature

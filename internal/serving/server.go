@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -123,8 +124,18 @@ func NewServer(load LoadFunc, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close flushes and closes data capture files.
-func (s *Server) Close() error { return s.capture.close() }
+// Close stops the models' worker processes (Invokers that are io.Closers)
+// and flushes and closes data capture files.
+func (s *Server) Close() error {
+	for _, le := range *s.live.Load() {
+		for _, v := range le.variants {
+			if c, ok := v.model.Invoker.(io.Closer); ok {
+				_ = c.Close()
+			}
+		}
+	}
+	return s.capture.close()
+}
 
 func newUUID() string {
 	var b [16]byte
@@ -202,7 +213,31 @@ func (s *Server) Apply(ctx context.Context, eps []registry.Endpoint, report func
 		}
 	}
 	s.live.Store(&next)
+	closeUnused(cur, next, invokerCloseGrace)
 	return errors.Join(errs...)
+}
+
+// invokerCloseGrace is how long a replaced model's worker processes live on
+// for the requests that started on it.
+const invokerCloseGrace = time.Minute
+
+// closeUnused stops, after grace, the Invoker models (worker pools) of cur
+// that next no longer serves.
+func closeUnused(cur, next map[string]*liveEndpoint, grace time.Duration) {
+	kept := make(map[*Model]bool)
+	for _, le := range next {
+		for _, v := range le.variants {
+			kept[v.model] = true
+		}
+	}
+	for _, le := range cur {
+		for _, v := range le.variants {
+			if c, ok := v.model.Invoker.(io.Closer); ok && !kept[v.model] {
+				kept[v.model] = true // close once
+				time.AfterFunc(grace, func() { _ = c.Close() })
+			}
+		}
+	}
 }
 
 func (s *Server) build(ctx context.Context, ep registry.Endpoint, loaded map[artifact.Ref]*Model) (*liveEndpoint, error) {
@@ -233,7 +268,7 @@ func (s *Server) build(ctx context.Context, ep registry.Endpoint, loaded map[art
 			if err != nil {
 				return nil, fmt.Errorf("endpoint %q variant %q: loading model %s: %w", ep.Name, v.Name, v.Model.Short(), err)
 			}
-			if m == nil || m.Predictor == nil {
+			if m == nil || (m.Predictor == nil && m.Invoker == nil) {
 				return nil, fmt.Errorf("endpoint %q variant %q: loading model %s: no predictor", ep.Name, v.Name, v.Model.Short())
 			}
 			m.Ref = v.Model

@@ -10,6 +10,11 @@ type Flat struct {
 	nodes  []flatNode
 	values []float64 // leaf value by flat node index
 	roots  []int32
+	// cats holds the category sets of categorical splits, whose nodes
+	// have catBit set in feat and the set's index as the bits of thr. A
+	// Flat with categorical splits walks every tree node by node
+	// (leafCat); the complete layout is not built.
+	cats [][]uint32
 
 	// The complete layout, used when every tree is at most
 	// maxCompleteDepth deep and every threshold is finite or +Inf: each
@@ -46,7 +51,10 @@ type flatNode struct {
 	left int32
 }
 
-const defaultLeftBit = 1 << 31
+const (
+	defaultLeftBit = 1 << 31
+	catBit         = 1 << 30
+)
 
 // NewFlat flattens trees, which must be valid ([Tree.Validate]).
 func NewFlat(trees []Tree) *Flat {
@@ -86,14 +94,48 @@ func NewFlat(trees []Tree) *Flat {
 			if t.DefaultLeft[src] {
 				feat |= defaultLeftBit
 			}
-			f.nodes[dst] = flatNode{feat: feat, thr: t.Threshold[src], left: left}
+			thr := t.Threshold[src]
+			if t.IsCategorical(int(src)) {
+				feat |= catBit
+				thr = math.Float32frombits(uint32(len(f.cats)))
+				f.cats = append(f.cats, t.Categories[src])
+			}
+			f.nodes[dst] = flatNode{feat: feat, thr: thr, left: left}
 			f.nodes = append(f.nodes, flatNode{}, flatNode{})
 			f.values = append(f.values, 0, 0)
 			queue = append(queue, t.Left[src], t.Right[src])
 		}
 	}
-	f.buildComplete(trees)
+	if f.cats == nil {
+		f.buildComplete(trees)
+	}
 	return f
+}
+
+// leafCat is leaf for a Flat with categorical splits.
+func (f *Flat) leafCat(ti int, x []float64) int32 {
+	nodes := f.nodes
+	i := f.roots[ti]
+	for {
+		n := &nodes[i]
+		if n.left < 0 {
+			return i
+		}
+		v := x[n.feat&^(defaultLeftBit|catBit)]
+		i = n.left
+		switch {
+		case v != v:
+			if n.feat&defaultLeftBit == 0 {
+				i++
+			}
+		case n.feat&catBit != 0:
+			if CategoryGoesRight(f.cats[math.Float32bits(n.thr)], v) {
+				i++
+			}
+		case !(float32(v) < n.thr):
+			i++
+		}
+	}
 }
 
 // buildComplete fills the complete layout when the trees are shallow and
@@ -275,6 +317,9 @@ func (f *Flat) leaf(ti int, x []float64) int32 {
 
 // Value returns the leaf value of tree ti for row x. It does not allocate.
 func (f *Flat) Value(ti int, x []float64) float64 {
+	if f.cats != nil {
+		return f.values[f.leafCat(ti, x)]
+	}
 	if f.depth > 0 {
 		return f.leafVals[f.completeLeaf64(ti, x)]
 	}
@@ -284,6 +329,12 @@ func (f *Flat) Value(ti int, x []float64) float64 {
 // Sum returns the sum of the leaf values of trees [lo, hi) for row x.
 func (f *Flat) Sum(x []float64, lo, hi int) float64 {
 	s := 0.0
+	if f.cats != nil {
+		for ti := lo; ti < hi; ti++ {
+			s += f.values[f.leafCat(ti, x)]
+		}
+		return s
+	}
 	if f.depth > 0 {
 		ti := lo
 		// Four trees walked together: their dependency chains overlap.
@@ -428,6 +479,20 @@ func FastBlockBuf(m int) int { return 2 * maxCompleteBlock * m }
 // tree stays in cache. buf is float32 scratch of at least BlockRows×m
 // values; [FastBlockBuf] values allow larger blocks. It does not allocate.
 func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	if f.cats != nil {
+		n := len(x) / m
+		for r := range n {
+			row := x[r*m : (r+1)*m]
+			for ti := range f.roots {
+				off := 0
+				if group != nil {
+					off = int(group[ti])
+				}
+				dst[r*stride+off] += f.values[f.leafCat(ti, row)]
+			}
+		}
+		return
+	}
 	if f.depth > 0 {
 		f.addComplete(dst, stride, group, x, m, buf)
 		return

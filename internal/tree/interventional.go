@@ -77,17 +77,10 @@ func (s *InterventionalScratch) Interventional(trees []Tree, x []float64, backgr
 }
 
 func (t *Tree) child(node int32, v float64) int32 {
-	switch {
-	case v != v:
-		if t.DefaultLeft[node] {
-			return t.Left[node]
-		}
-		return t.Right[node]
-	case float32(v) < t.Threshold[node]:
+	if t.goesLeft(node, v) {
 		return t.Left[node]
-	default:
-		return t.Right[node]
 	}
+	return t.Right[node]
 }
 
 func (s *InterventionalScratch) recurse(t *Tree, x, z, phi []float64, sc float64, node int32) {

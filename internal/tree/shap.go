@@ -100,13 +100,7 @@ func (s *ShapScratch) recurse(t *Tree, x, phi []float64, scale float64, node int
 
 	f := t.Feature[node]
 	hot, cold := t.Right[node], t.Left[node]
-	xv := x[f]
-	switch {
-	case xv != xv:
-		if t.DefaultLeft[node] {
-			hot, cold = cold, hot
-		}
-	case float32(xv) < t.Threshold[node]:
+	if t.goesLeft(node, x[f]) {
 		hot, cold = cold, hot
 	}
 	var hz, cz float64
@@ -232,6 +226,7 @@ type shapNode struct {
 	feature     int32
 	thr         float32
 	defaultLeft bool
+	cat         int32   // index of the category set in ShapTrees.cats, or −1
 	zl, zr      float64 // cover(left)/cover, cover(right)/cover (0 if cover is 0)
 	value       float64
 }
@@ -242,6 +237,7 @@ type shapNode struct {
 type ShapTrees struct {
 	nodes [][]shapNode
 	means []float64
+	cats  [][]uint32 // category sets of the categorical splits
 
 	// Leaf tables (Fast TreeSHAP v2, Yang 2021), built on first use when
 	// they fit maxLeafTable values: a leaf's contributions depend on the
@@ -272,10 +268,16 @@ func NewShapTrees(trees []Tree) *ShapTrees {
 		t := &trees[ti]
 		nodes := make([]shapNode, t.NumNodes())
 		for i := range nodes {
-			n := shapNode{left: t.Left[i], right: t.Right[i], value: t.Value[i]}
+			n := shapNode{left: t.Left[i], right: t.Right[i], value: t.Value[i], cat: -1}
 			if n.left >= 0 {
 				n.feature, n.thr, n.defaultLeft = t.Feature[i], t.Threshold[i], t.DefaultLeft[i]
-				if c := t.Cover[i]; c > 0 {
+				if t.IsCategorical(i) {
+					n.cat = int32(len(st.cats))
+					st.cats = append(st.cats, t.Categories[i])
+				}
+				// Validate checks the nodes reachable from the root; an
+				// unreachable one (deleted by pruning) may point anywhere.
+				if c := t.Cover[i]; c > 0 && int(n.left) < len(nodes) && n.right >= 0 && int(n.right) < len(nodes) {
 					n.zl, n.zr = t.Cover[n.left]/c, t.Cover[n.right]/c
 				}
 			}
@@ -424,7 +426,7 @@ func leafContribs(out, zero []float64, pattern int, v float64, path []leafElem) 
 // tableWalk adds the contributions of tree nodes for row x using its
 // leaf table: a walk of every node that tracks which unique path
 // features the row follows.
-func (s *ShapScratch) tableWalk(nodes []shapNode, lt *leafTable, x, phi []float64, scale float64, node int32, nu int, pattern uint32) {
+func (s *ShapScratch) tableWalk(st *ShapTrees, nodes []shapNode, lt *leafTable, x, phi []float64, scale float64, node int32, nu int, pattern uint32) {
 	n := &nodes[node]
 	if n.left < 0 {
 		vals := lt.vals[int(lt.off[node])+int(pattern)*nu:]
@@ -436,12 +438,7 @@ func (s *ShapScratch) tableWalk(nodes []shapNode, lt *leafTable, x, phi []float6
 	}
 	f := n.feature
 	hot, cold := n.right, n.left
-	xv := x[f]
-	if xv != xv {
-		if n.defaultLeft {
-			hot, cold = cold, hot
-		}
-	} else if float32(xv) < n.thr {
+	if st.goesLeft(n, x[f]) {
 		hot, cold = cold, hot
 	}
 	j := 0
@@ -449,13 +446,24 @@ func (s *ShapScratch) tableWalk(nodes []shapNode, lt *leafTable, x, phi []float6
 		j++
 	}
 	if j < nu {
-		s.tableWalk(nodes, lt, x, phi, scale, hot, nu, pattern)
-		s.tableWalk(nodes, lt, x, phi, scale, cold, nu, pattern&^(1<<j))
+		s.tableWalk(st, nodes, lt, x, phi, scale, hot, nu, pattern)
+		s.tableWalk(st, nodes, lt, x, phi, scale, cold, nu, pattern&^(1<<j))
 		return
 	}
 	s.feats[nu] = f
-	s.tableWalk(nodes, lt, x, phi, scale, hot, nu+1, pattern|1<<nu)
-	s.tableWalk(nodes, lt, x, phi, scale, cold, nu+1, pattern)
+	s.tableWalk(st, nodes, lt, x, phi, scale, hot, nu+1, pattern|1<<nu)
+	s.tableWalk(st, nodes, lt, x, phi, scale, cold, nu+1, pattern)
+}
+
+// goesLeft reports whether value v goes left at split n.
+func (st *ShapTrees) goesLeft(n *shapNode, v float64) bool {
+	switch {
+	case v != v:
+		return n.defaultLeft
+	case n.cat >= 0:
+		return !CategoryGoesRight(st.cats[n.cat], v)
+	}
+	return float32(v) < n.thr
 }
 
 // PathDependentTrees is [ShapScratch.PathDependent] over trees laid out
@@ -473,7 +481,7 @@ func (s *ShapScratch) PathDependentTrees(st *ShapTrees, x []float64, dst []float
 			if nodes[0].left < 0 {
 				continue
 			}
-			s.tableWalk(nodes, &st.tables[i], x, dst, scale, 0, 0, 0)
+			s.tableWalk(st, nodes, &st.tables[i], x, dst, scale, 0, 0, 0)
 		}
 		return
 	}
@@ -485,11 +493,11 @@ func (s *ShapScratch) PathDependentTrees(st *ShapTrees, x []float64, dst []float
 		if nodes[0].left < 0 {
 			continue
 		}
-		s.recurseNodes(nodes, x, dst, scale, 0, 0, s.path, 1, 1, -1)
+		s.recurseNodes(st, nodes, x, dst, scale, 0, 0, s.path, 1, 1, -1)
 	}
 }
 
-func (s *ShapScratch) recurseNodes(nodes []shapNode, x, phi []float64, scale float64, node int32, depth int, parent []pathElem, pz, po float64, pf int32) {
+func (s *ShapScratch) recurseNodes(st *ShapTrees, nodes []shapNode, x, phi []float64, scale float64, node int32, depth int, parent []pathElem, pz, po float64, pf int32) {
 	path := parent[depth : 2*depth+1]
 	copy(path[:depth], parent[:depth])
 	recip := s.recip
@@ -513,14 +521,7 @@ func (s *ShapScratch) recurseNodes(nodes []shapNode, x, phi []float64, scale flo
 	f := n.feature
 	hot, cold := n.right, n.left
 	hz, cz := n.zr, n.zl
-	xv := x[f]
-	var goLeft bool
-	if xv != xv {
-		goLeft = n.defaultLeft
-	} else {
-		goLeft = float32(xv) < n.thr
-	}
-	if goLeft {
+	if st.goesLeft(n, x[f]) {
 		hot, cold = cold, hot
 		hz, cz = cz, hz
 	}
@@ -536,6 +537,6 @@ func (s *ShapScratch) recurseNodes(nodes []shapNode, x, phi []float64, scale flo
 		unwind(path, depth, k)
 		depth--
 	}
-	s.recurseNodes(nodes, x, phi, scale, hot, depth+1, path, hz*iz, io, f)
-	s.recurseNodes(nodes, x, phi, scale, cold, depth+1, path, cz*iz, 0, f)
+	s.recurseNodes(st, nodes, x, phi, scale, hot, depth+1, path, hz*iz, io, f)
+	s.recurseNodes(st, nodes, x, phi, scale, cold, depth+1, path, cz*iz, 0, f)
 }

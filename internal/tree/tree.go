@@ -26,6 +26,48 @@ type Tree struct {
 	Cover []float64
 	// Gain is the split's loss change (0 for leaves).
 	Gain []float64
+	// Categories holds the categorical splits (XGBoost's
+	// enable_categorical); nil when the tree has none. Categories[i] is nil
+	// for a leaf or a numerical split; for a categorical split it is the
+	// set of categories that go right, as a bit set (category c is bit
+	// c%32 of word c/32). See [CategoryGoesRight]. Threshold is unused at
+	// a categorical split.
+	Categories [][]uint32
+}
+
+// MaxCategory bounds category codes, as XGBoost's: a value is a category
+// when it is at least 0 and below 2^24 (the integers a float32 holds
+// exactly); it is truncated to an integer.
+const MaxCategory = 1 << 24
+
+// CategoryGoesRight reports whether value v (not missing) goes right at a
+// categorical split with category set cats: when its truncated integer
+// value is in the set. Anything else, negative values and categories at or
+// above [MaxCategory] included, goes left, as in XGBoost 2.0 and later.
+func CategoryGoesRight(cats []uint32, v float64) bool {
+	f := float32(v)
+	if !(f >= 0 && f < MaxCategory) {
+		return false
+	}
+	c := uint32(f)
+	w := c >> 5
+	return int(w) < len(cats) && cats[w]&(1<<(c&31)) != 0
+}
+
+// IsCategorical reports whether node i is a categorical split.
+func (t *Tree) IsCategorical(i int) bool {
+	return t.Categories != nil && t.Categories[i] != nil
+}
+
+// goesLeft reports whether value v goes left at split node i.
+func (t *Tree) goesLeft(i int32, v float64) bool {
+	switch {
+	case v != v: // NaN: missing
+		return t.DefaultLeft[i]
+	case t.Categories != nil && t.Categories[i] != nil:
+		return !CategoryGoesRight(t.Categories[i], v)
+	}
+	return float32(v) < t.Threshold[i]
 }
 
 // IsLeaf reports whether node i is a leaf.
@@ -39,6 +81,16 @@ func (t *Tree) NumNodes() int { return len(t.Left) }
 // (see [Tree.Validate]); Leaf does not allocate.
 func (t *Tree) Leaf(x []float64) int {
 	i := int32(0)
+	if t.Categories != nil {
+		for t.Left[i] >= 0 {
+			if t.goesLeft(i, x[t.Feature[i]]) {
+				i = t.Left[i]
+			} else {
+				i = t.Right[i]
+			}
+		}
+		return int(i)
+	}
 	for t.Left[i] >= 0 {
 		v := x[t.Feature[i]]
 		switch {
@@ -112,6 +164,9 @@ func (t *Tree) Validate(numFeatures int) error {
 	if t.Gain != nil && len(t.Gain) != n {
 		return fmt.Errorf("tree gain array has %d entries for %d nodes", len(t.Gain), n)
 	}
+	if t.Categories != nil && len(t.Categories) != n {
+		return fmt.Errorf("tree categories array has %d entries for %d nodes", len(t.Categories), n)
+	}
 	seen := make([]bool, n)
 	stack := []int32{0}
 	seen[0] = true
@@ -123,7 +178,13 @@ func (t *Tree) Validate(numFeatures int) error {
 			if r >= 0 {
 				return fmt.Errorf("node %d has a right child but no left child", i)
 			}
+			if t.IsCategorical(int(i)) {
+				return fmt.Errorf("leaf %d has categories", i)
+			}
 			continue
+		}
+		if t.IsCategorical(int(i)) && len(t.Categories[i]) > MaxCategory/32 {
+			return fmt.Errorf("node %d has a category set of %d words, more than categories below 2^24 need", i, len(t.Categories[i]))
 		}
 		if f := t.Feature[i]; f < 0 || int(f) >= numFeatures {
 			return fmt.Errorf("node %d splits on feature %d, model has %d features", i, f, numFeatures)

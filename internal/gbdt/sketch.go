@@ -1,0 +1,210 @@
+package gbdt
+
+import (
+	"math"
+	"slices"
+)
+
+// XGBoost's weighted quantile sketch (src/common/quantile.h,
+// WQuantileSketch; docs/reference gbdt.md §3), as its hist method builds a
+// feature's cuts on an in-memory matrix: the column's values are pushed in
+// row order (missing values skipped); consecutive equal values share one
+// buffer entry; a full buffer of 2·L entries becomes an exact summary that
+// is merged into levels of summaries pruned to L. sketchCuts reproduces
+// its cuts exactly, including above ~10^5 rows, where featureCuts (exact
+// quantiles of the sorted column) differs. Training does not use it yet
+// (issue 15, identical trees).
+
+// qEntry is a buffered value and its weight.
+type qEntry struct {
+	v float32
+	w float32
+}
+
+// wqSketch is XGBoost's WQuantileSketch for unit weights.
+type wqSketch struct {
+	limit  int      // L, the size summaries are pruned to
+	queue  []qEntry // buffer: capacity 1 at first, then 2·L
+	qcap   int
+	levels [][]entry // levels[l] for l ≥ 1; levels[0] unused
+}
+
+func newWQSketch(n, maxBin int) *wqSketch {
+	return &wqSketch{limit: sketchLimit(n, maxBin), qcap: 1}
+}
+
+// push adds one value. A value equal to the last one buffered adds to its
+// weight, even when the buffer is full (XGBoost 1.7 and 3.x alike; the
+// test with max_bin 64 tells this from summarising first).
+func (s *wqSketch) push(v float32) {
+	if n := len(s.queue); n > 0 && s.queue[n-1].v == v {
+		s.queue[n-1].w++
+		return
+	}
+	if len(s.queue) == s.qcap {
+		if s.qcap == 1 {
+			// The buffer grows from one value to 2·L.
+			s.qcap = 2 * s.limit
+		} else {
+			s.pushSummary(queueSummary(s.queue))
+			s.queue = s.queue[:0]
+		}
+	}
+	s.queue = append(s.queue, qEntry{v, 1})
+}
+
+// queueSummary sorts the buffer and merges equal values into an exact
+// summary.
+func queueSummary(q []qEntry) []entry {
+	sorted := slices.Clone(q)
+	slices.SortFunc(sorted, func(a, b qEntry) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case b.v < a.v:
+			return 1
+		}
+		return 0
+	})
+	out := make([]entry, 0, len(sorted))
+	var wsum float32
+	for i := 0; i < len(sorted); {
+		w := sorted[i].w
+		j := i + 1
+		for j < len(sorted) && sorted[j].v == sorted[i].v {
+			w += sorted[j].w
+			j++
+		}
+		out = append(out, entry{v: sorted[i].v, rmin: wsum, rmax: wsum + w, wmin: w})
+		wsum += w
+		i = j
+	}
+	return out
+}
+
+// pushSummary merges a full buffer's summary into the levels.
+func (s *wqSketch) pushSummary(temp []entry) {
+	for l := 1; ; l++ {
+		for len(s.levels) < l+1 {
+			s.levels = append(s.levels, nil)
+		}
+		if len(s.levels[l]) == 0 {
+			s.levels[l] = slices.Clone(prune(temp, s.limit))
+			return
+		}
+		temp = combine(prune(temp, s.limit), s.levels[l])
+		if len(temp) <= s.limit {
+			s.levels[l] = temp
+			return
+		}
+		s.levels[l] = nil
+	}
+}
+
+// summary returns the sketch's final summary (at most L entries).
+func (s *wqSketch) summary() []entry {
+	out := queueSummary(s.queue)
+	if len(s.levels) == 0 {
+		if len(out) > s.limit {
+			return slices.Clone(prune(out, s.limit))
+		}
+		return out
+	}
+	level0 := slices.Clone(prune(out, s.limit))
+	for _, lv := range s.levels[1:] {
+		if len(lv) == 0 {
+			continue
+		}
+		if len(level0) == 0 {
+			level0 = slices.Clone(lv)
+			continue
+		}
+		level0 = slices.Clone(prune(combine(level0, lv), s.limit))
+	}
+	return level0
+}
+
+// combine merges two summaries (XGBoost's WQSummary::SetCombine): equal
+// values add their ranks; an entry of one side alone gets the other
+// side's rank bounds around it.
+func combine(a, b []entry) []entry {
+	if len(a) == 0 {
+		return slices.Clone(b)
+	}
+	if len(b) == 0 {
+		return slices.Clone(a)
+	}
+	out := make([]entry, 0, len(a)+len(b))
+	var aPrevRmin, bPrevRmin float32
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		x, y := a[i], b[j]
+		switch {
+		case x.v == y.v:
+			out = append(out, entry{v: x.v, rmin: x.rmin + y.rmin, rmax: x.rmax + y.rmax, wmin: x.wmin + y.wmin})
+			aPrevRmin = x.rmin + x.wmin
+			bPrevRmin = y.rmin + y.wmin
+			i++
+			j++
+		case x.v < y.v:
+			out = append(out, entry{v: x.v, rmin: x.rmin + bPrevRmin, rmax: x.rmax + (y.rmax - y.wmin), wmin: x.wmin})
+			aPrevRmin = x.rmin + x.wmin
+			i++
+		default:
+			out = append(out, entry{v: y.v, rmin: y.rmin + aPrevRmin, rmax: y.rmax + (x.rmax - x.wmin), wmin: y.wmin})
+			bPrevRmin = y.rmin + y.wmin
+			j++
+		}
+	}
+	if i < len(a) {
+		bMax := b[len(b)-1].rmax
+		for _, x := range a[i:] {
+			out = append(out, entry{v: x.v, rmin: x.rmin + bPrevRmin, rmax: x.rmax + bMax, wmin: x.wmin})
+		}
+	}
+	if j < len(b) {
+		aMax := a[len(a)-1].rmax
+		for _, y := range b[j:] {
+			out = append(out, entry{v: y.v, rmin: y.rmin + aPrevRmin, rmax: y.rmax + aMax, wmin: y.wmin})
+		}
+	}
+	return out
+}
+
+// sketchCuts returns the cuts XGBoost's hist (1.7 and 3.x) computes for
+// a column given in row order (NaN = missing) with max_bin maxBin: the sketch's summary
+// pruned to min(n, 8·maxBin) then to min(n, maxBin)+1 entries, entries 1
+// to min(size, maxBin)−1 as cuts (strictly increasing) and a sentinel
+// above the maximum. A column with no values has no cuts.
+func sketchCuts(col []float32, maxBin int) cuts {
+	n := 0
+	for _, v := range col {
+		if v == v {
+			n++
+		}
+	}
+	if n == 0 {
+		return cuts{}
+	}
+	s := newWQSketch(n, maxBin)
+	for _, v := range col {
+		if v == v {
+			s.push(v)
+		}
+	}
+	sum := s.summary()
+	sum = prune(sum, min(n, 8*maxBin))
+	sum = prune(sum, min(n, maxBin)+1)
+	var c cuts
+	last := min(len(sum), maxBin)
+	for i := 1; i < last; i++ {
+		if v := sum[i].v; i == 1 || v > c.cut[len(c.cut)-1] {
+			c.cut = append(c.cut, v)
+		}
+	}
+	mx := float64(sum[len(sum)-1].v)
+	c.cut = append(c.cut, float32(mx+(math.Abs(mx)+1e-5)))
+	mn := float64(sum[0].v)
+	c.minVal = float32(mn - (math.Abs(mn) + 1e-5))
+	return c
+}
