@@ -18,7 +18,7 @@ import (
 
 // Records of the AWS-compatible front end that Ferry's own model has no
 // place for: SageMaker models (a name for a model package), endpoint
-// configs (variants naming models) and Lambda functions. Each kind is a
+// configs (variants naming models) and which config an endpoint got. Each kind is a
 // directory of JSON files under FERRY_HOME/aws/KIND, written atomically.
 
 // SageMakerModel is a model created by CreateModel: a name for a
@@ -50,25 +50,8 @@ type SageMakerEndpointConfig struct {
 	CreatedAt time.Time       `json:"created_at"`
 }
 
-// LambdaFunction is a function created through the Lambda API; its code
-// (a zip) is stored beside it.
-type LambdaFunction struct {
-	Name         string            `json:"name"`
-	Runtime      string            `json:"runtime"`
-	Handler      string            `json:"handler"`
-	Role         string            `json:"role"`
-	Description  string            `json:"description,omitempty"`
-	Timeout      int               `json:"timeout"`
-	MemorySize   int               `json:"memory_size"`
-	Environment  map[string]string `json:"environment,omitempty"`
-	CodeSHA256   string            `json:"code_sha256"`
-	CodeSize     int64             `json:"code_size"`
-	LastModified time.Time         `json:"last_modified"`
-	Version      int               `json:"version"`
-}
-
-// awsNameRE is the name pattern SageMaker models, configs and Lambda
-// functions share (Lambda's adds '_').
+// awsNameRE is the name pattern SageMaker models and configs share
+// (with '_').
 var awsNameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9_-]){0,127}$`)
 
 func (a *App) recordPath(kind, name string) (string, error) {
@@ -136,7 +119,6 @@ func (a *App) deleteRecord(kind, name string) error {
 	} else if err != nil {
 		return fmt.Errorf("deleting %s %s: %w", kind, name, err)
 	}
-	_ = os.Remove(strings.TrimSuffix(path, ".json") + ".zip")
 	return nil
 }
 

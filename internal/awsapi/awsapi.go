@@ -59,7 +59,6 @@ type Invoker interface {
 type Handler struct {
 	cfg      Config
 	verifier *Verifier
-	lambdas  *lambdaStore
 }
 
 // New returns a handler over cfg.
@@ -82,7 +81,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Invoker == nil && cfg.App != nil {
 		cfg.Invoker = cfg.App
 	}
-	h := &Handler{cfg: cfg, lambdas: newLambdaStore()}
+	h := &Handler{cfg: cfg}
 	if cfg.Keys != nil {
 		h.verifier = &Verifier{Keys: cfg.Keys, Now: cfg.Now}
 	}

@@ -159,6 +159,40 @@ for s in sm.list_pipeline_execution_steps(PipelineExecutionArn=qs)["PipelineExec
 assert "ProcessingJob" in seen and "TrainingJob" in seen, seen
 expect_error("ValidationException", sm.describe_training_job, TrainingJobName="nope")
 
+# Lambda: a function created through the API runs locally; its boto3 calls reach Ferry
+import io, zipfile
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("handler.py", "import boto3\n"
+               "def handle(event, context):\n"
+               "    if event.get('fail'):\n"
+               "        raise ValueError('asked to fail')\n"
+               "    eps = boto3.client('sagemaker').list_endpoints()['Endpoints']\n"
+               "    return {'endpoints': [e['EndpointName'] for e in eps], 'echo': event}\n")
+lam = boto3.client("lambda", config=cfg)
+env = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+fn = lam.create_function(FunctionName="deployer", Runtime="python3.11", Role=role, Handler="handler.handle",
+                         Code={"ZipFile": buf.getvalue()}, Timeout=60, Environment={"Variables": env})
+assert fn["FunctionArn"].endswith(":function:deployer") and fn["State"] == "Active", fn
+expect_error("ResourceConflictException", lam.create_function, FunctionName="deployer", Runtime="python3.11", Role=role,
+             Handler="handler.handle", Code={"ZipFile": buf.getvalue()})
+assert lam.get_function(FunctionName="deployer")["Configuration"]["Handler"] == "handler.handle"
+lam.update_function_configuration(FunctionName="deployer", Description="deploys", Timeout=120)
+assert lam.get_function(FunctionName=fn["FunctionArn"])["Configuration"]["Timeout"] == 120
+lam.update_function_code(FunctionName="deployer", ZipFile=buf.getvalue())
+res = lam.invoke(FunctionName="deployer", Payload=json.dumps({"model": "m1"}).encode())
+payload = json.loads(res["Payload"].read())
+assert "FunctionError" not in res and payload["echo"] == {"model": "m1"} and ENDPOINT in payload["endpoints"], (res, payload)
+res = lam.invoke(FunctionName="deployer", Payload=b'{"fail": true}')
+assert res["FunctionError"] == "Unhandled", res
+err = json.loads(res["Payload"].read())
+assert err["errorType"] == "ValueError" and "asked to fail" in err["errorMessage"], err
+expect_error("ResourceNotFoundException", lam.get_function, FunctionName="nope")
+expect_error("InvalidParameterValueException", lam.create_function, FunctionName="img", Role=role, Runtime="python3.11",
+             Handler="h.h", Code={"ImageUri": "x"})
+lam.delete_function(FunctionName="deployer")
+expect_error("ResourceNotFoundException", lam.invoke, FunctionName="deployer", Payload=b"{}")
+
 # Clean-up, as the tutorial ends
 sm.delete_pipeline(PipelineName="demo", ClientRequestToken="d" * 32)
 expect_error("ResourceNotFound", sm.delete_pipeline, PipelineName="demo", ClientRequestToken="d" * 32)
