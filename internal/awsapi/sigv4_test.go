@@ -250,3 +250,21 @@ func TestAuthErrorShapes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzVerify: arbitrary Authorization headers, dates and presigned
+// queries never panic and are never accepted without the secret.
+func FuzzVerify(f *testing.F) {
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	f.Add("AWS4-HMAC-SHA256 Credential="+testKeyID+"/20261205/us-east-1/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", "20261205T023000Z", "")
+	f.Add("", "", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="+testKeyID+"%2F20261205%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261205T023000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00")
+	f.Add("AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request,SignedHeaders=,Signature=", "x", "")
+	f.Fuzz(func(t *testing.T, authz, date, query string) {
+		r := httptest.NewRequest("POST", "http://h:9/", strings.NewReader("{}"))
+		r.URL.RawQuery = query
+		r.Header.Set("Authorization", authz)
+		r.Header.Set("X-Amz-Date", date)
+		if p, _, err := v.Verify(r); err == nil {
+			t.Fatalf("accepted %q %q %q as %v", authz, date, query, p)
+		}
+	})
+}
