@@ -3,7 +3,6 @@ package awsapi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,7 +37,7 @@ func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "ValidationError", "X-Amzn-SageMaker-Inference-Component: inference components are not supported by Ferry")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxInvokeBody+1))
+	body, err := bodyBytes(r, maxInvokeBody)
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, "ValidationError", "reading the request body: "+err.Error())
 		return

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,7 +78,41 @@ type Verifier struct {
 	Keys KeySource
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// keys caches lookups for keyTTL, so a busy endpoint does not read the
+	// database per request (a revocation by another process takes effect
+	// within keyTTL, as for bearer tokens).
+	mu    sync.Mutex
+	cache map[string]cachedKey
+
+	// signer is shared so that its derived signing keys (four HMACs per
+	// key, date, region and service) are cached across requests.
+	signerOnce sync.Once
+	signer     *v4.Signer
 }
+
+func (v *Verifier) v4() *v4.Signer {
+	v.signerOnce.Do(func() { v.signer = v4.NewSigner() })
+	return v.signer
+}
+
+// bare returns a request with r's method, URL and host and no headers:
+// what the signer reads.
+func bare(r *http.Request) *http.Request {
+	u := *r.URL
+	return &http.Request{Method: r.Method, URL: &u, Host: r.Host, Header: make(http.Header)}
+}
+
+type cachedKey struct {
+	p      auth.Principal
+	secret string
+	at     time.Time
+}
+
+const (
+	keyTTL    = 5 * time.Second
+	maxCached = 4096
+)
 
 // credential is a parsed SigV4 credential scope.
 type credential struct {
@@ -169,7 +204,22 @@ func (v *Verifier) now() time.Time {
 
 // lookup returns the principal and credentials of the key id.
 func (v *Verifier) lookup(ctx context.Context, keyID string) (auth.Principal, aws.Credentials, error) {
+	now := v.now()
+	v.mu.Lock()
+	c, ok := v.cache[keyID]
+	v.mu.Unlock()
+	if ok && now.Sub(c.at) < keyTTL && now.Sub(c.at) >= 0 {
+		return c.p, aws.Credentials{AccessKeyID: keyID, SecretAccessKey: c.secret}, nil
+	}
 	p, secret, err := v.Keys.AccessKey(ctx, keyID)
+	if err == nil {
+		v.mu.Lock()
+		if v.cache == nil || len(v.cache) >= maxCached {
+			v.cache = make(map[string]cachedKey)
+		}
+		v.cache[keyID] = cachedKey{p: p, secret: secret, at: now}
+		v.mu.Unlock()
+	}
 	if errors.Is(err, auth.ErrUnauthenticated) {
 		return p, aws.Credentials{}, &AuthError{UnknownKey, fmt.Sprintf("the access key id %s does not exist or was revoked", short(keyID))}
 	}
@@ -220,10 +270,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (auth.Principal, string, error)
 	}
 
 	// Recompute the signature over exactly the headers the client signed.
-	c := r.Clone(r.Context())
-	c.Body, c.GetBody = nil, nil
-	c.Header = make(http.Header)
-	c.ContentLength = 0
+	c := bare(r)
 	for _, name := range ah.signedHeaders {
 		switch name {
 		case "host":
@@ -239,7 +286,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (auth.Principal, string, error)
 			}
 		}
 	}
-	err = v4.NewSigner().SignHTTP(r.Context(), creds, c, payloadHash, ah.cred.service, ah.cred.region, t,
+	err = v.v4().SignHTTP(r.Context(), creds, c, payloadHash, ah.cred.service, ah.cred.region, t,
 		func(o *v4.SignerOptions) {
 			o.DisableURIPathEscaping = ah.cred.service == "s3"
 			o.DisableSessionToken = true
@@ -278,15 +325,12 @@ func payloadHash(r *http.Request) (string, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return hex.EncodeToString(sha256.New().Sum(nil)), nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxSignedBody+1))
+	body, err := readAll(r.Body, r.ContentLength, maxSignedBody)
 	if err != nil {
-		return "", fmt.Errorf("reading the request body: %w", err)
-	}
-	if len(body) > maxSignedBody {
-		return "", &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", maxSignedBody)}
+		return "", err
 	}
 	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:]), nil
 }
@@ -345,10 +389,7 @@ func (v *Verifier) verifyPresigned(r *http.Request) (auth.Principal, string, err
 	if err != nil {
 		return p, "", err
 	}
-	c := r.Clone(r.Context())
-	c.Body, c.GetBody = nil, nil
-	c.Header = make(http.Header)
-	c.ContentLength = 0
+	c := bare(r)
 	for _, name := range strings.Split(signed, ";") {
 		if name != "host" && name != "content-length" {
 			if vals := r.Header.Values(name); len(vals) > 0 {
@@ -364,7 +405,7 @@ func (v *Verifier) verifyPresigned(r *http.Request) (auth.Principal, string, err
 	if h := q.Get("X-Amz-Content-Sha256"); h != "" {
 		hashValue = h
 	}
-	uri, _, err := v4.NewSigner().PresignHTTP(r.Context(), creds, c, hashValue, cred.service, cred.region, t,
+	uri, _, err := v.v4().PresignHTTP(r.Context(), creds, c, hashValue, cred.service, cred.region, t,
 		func(o *v4.SignerOptions) {
 			o.DisableURIPathEscaping = cred.service == "s3"
 			o.DisableHeaderHoisting = true
@@ -390,4 +431,48 @@ func short(s string) string {
 		return s
 	}
 	return s[:max] + "..."
+}
+
+// bufferedBody is a body read whole to hash it; handlers take its bytes
+// without copying them again (bodyBytes).
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (b *bufferedBody) Close() error { return nil }
+
+// readAll reads at most limit bytes of r, sized by the request's length
+// when known; a longer body is an *AuthError.
+func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+	if length > limit {
+		return nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	}
+	var buf []byte
+	if length > 0 {
+		buf = make([]byte, 0, length+1)
+	}
+	b := bytes.NewBuffer(buf)
+	if _, err := b.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, fmt.Errorf("reading the request body: %w", err)
+	}
+	if int64(b.Len()) > limit {
+		return nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	}
+	return b.Bytes(), nil
+}
+
+// bodyBytes returns the bytes of a body the verifier already read, or
+// reads at most limit+1 bytes of it.
+func bodyBytes(r *http.Request, limit int64) ([]byte, error) {
+	if b, ok := r.Body.(*bufferedBody); ok && b.Len() == len(b.data) {
+		return b.data, nil
+	}
+	var buf []byte
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf = make([]byte, 0, r.ContentLength+1)
+	}
+	b := bytes.NewBuffer(buf)
+	_, err := b.ReadFrom(io.LimitReader(r.Body, limit+1))
+	return b.Bytes(), err
 }

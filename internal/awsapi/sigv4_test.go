@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/ferryml/ferry/internal/auth"
+	"github.com/ferryml/ferry/internal/serving"
 )
 
 // fakeKeys knows one access key.
@@ -267,4 +268,48 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted %q %q %q as %v", authz, date, query, p)
 		}
 	})
+}
+
+// BenchmarkVerify: verifying one signed 1-record InvokeEndpoint.
+func BenchmarkVerify(b *testing.B) {
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	body := []byte("1,0,0,0.0,125200,17109.79,142309.79,7,22,0,16,58,116,0,1,750,3000,2.0,3.0,2020,0,0,1,0,0,0,1,0,1,0,0,0,0,1,0,0,0,1,0,0,1,0,0,0,0,1,0,0")
+	t := &testing.T{}
+	r0 := signed(t, "POST", "http://127.0.0.1:18490/endpoints/fraud/invocations", "sagemaker", body, testKeyID, testSecret, testNow, map[string]string{"Content-Type": "text/csv"})
+	b.ReportAllocs()
+	for b.Loop() {
+		r := r0.Clone(context.Background())
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if _, _, err := v.Verify(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type constInvoker struct{}
+
+func (constInvoker) Invoke(context.Context, string, serving.Request) (serving.Response, error) {
+	return serving.Response{ContentType: "text/csv", Body: []byte("0.5\n"), Variant: "AllTraffic"}, nil
+}
+
+// BenchmarkRuntimeOverhead: what the runtime API adds to an invocation
+// (verification, routing, the response's headers) over a constant model.
+func BenchmarkRuntimeOverhead(b *testing.B) {
+	h, err := New(Config{Keys: fakeKeys{}, Invoker: constInvoker{}, Now: func() time.Time { return testNow }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte("1,0,0,0.0,125200,17109.79,142309.79,7,22,0,16,58,116,0,1,750,3000,2.0,3.0,2020,0,0,1,0,0,0,1,0,1,0,0,0,0,1,0,0,0,1,0,0,1,0,0,0,0,1,0,0")
+	r0 := signed(&testing.T{}, "POST", "http://127.0.0.1:18490/endpoints/fraud/invocations", "sagemaker", body, testKeyID, testSecret, testNow, map[string]string{"Content-Type": "text/csv"})
+	rt := h.Route(http.NotFoundHandler())
+	b.ReportAllocs()
+	for b.Loop() {
+		r := r0.Clone(context.Background())
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatal(w.Code, w.Body)
+		}
+	}
 }
