@@ -95,8 +95,12 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	}
 	awsCfg := m.awsConfig(a, s3h)
 	awsCfg.Invoker = srv
+	jobs, err := awsapi.NewJobKey()
+	if err != nil {
+		return err
+	}
 	if cfg.Auth != nil {
-		awsCfg.Keys = tokens
+		awsCfg.Keys = jobs.Over(tokens)
 	}
 	awsh, err := awsapi.New(awsCfg)
 	if err != nil {
@@ -104,7 +108,39 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	}
 	h = serving.Recover(awsh.Route(h), m.Logger)
 	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
-	return m.listenAndServe(ctx, *addr, h, opts)
+	ln, err := m.listen(*addr, opts)
+	if err != nil {
+		return err
+	}
+	// The jobs and Lambda functions the server runs reach its AWS APIs
+	// with a key pair of their own, valid while this server runs.
+	scheme := "http"
+	if opts.TLSCertFile != "" {
+		scheme = "https"
+	}
+	if m.jobEnv == nil {
+		m.jobEnv = map[string]string{}
+	}
+	m.jobEnv["AWS_ENDPOINT_URL"] = scheme + "://" + loopbackAddr(ln.Addr())
+	m.jobEnv["AWS_ACCESS_KEY_ID"], m.jobEnv["AWS_SECRET_ACCESS_KEY"] = jobs.ID, jobs.Secret
+	m.jobEnv["AWS_DEFAULT_REGION"] = awsCfg.Region
+	if awsCfg.Region == "" {
+		m.jobEnv["AWS_DEFAULT_REGION"] = awsapi.DefaultRegion
+	}
+	return api.Serve(ctx, ln, h, opts)
+}
+
+// loopbackAddr is addr with a wildcard host replaced by 127.0.0.1, for
+// the server's own jobs.
+func loopbackAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // httpTimeouts bounds how long one request may take to arrive (headers
@@ -125,9 +161,18 @@ func timeoutFlags(fs *flag.FlagSet) *httpTimeouts {
 // listenAndServe serves h on addr until ctx is done, then shuts down
 // gracefully.
 func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, opts api.ServeOptions) error {
+	ln, err := m.listen(addr, opts)
+	if err != nil {
+		return err
+	}
+	return api.Serve(ctx, ln, h, opts)
+}
+
+// listen listens on addr and says where.
+func (m *Main) listen(addr string, opts api.ServeOptions) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", addr, err)
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	scheme := "http"
 	if opts.TLSCertFile != "" {
@@ -135,7 +180,7 @@ func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, 
 	}
 	m.Logger.Info("serving", "addr", ln.Addr().String())
 	fmt.Fprintf(m.Stderr, "listening on %s://%s\n", scheme, ln.Addr())
-	return api.Serve(ctx, ln, h, opts)
+	return ln, nil
 }
 
 // cmdServeModel is `ferry serve-model MODEL`: one model with the SageMaker

@@ -313,3 +313,24 @@ func BenchmarkRuntimeOverhead(b *testing.B) {
 		}
 	}
 }
+
+func TestJobKey(t *testing.T) {
+	t.Parallel()
+	k, err := NewJobKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Keys: k.Over(fakeKeys{}), Now: func() time.Time { return testNow }}
+	for _, tc := range []struct {
+		id, secret string
+		want       string
+	}{{k.ID, k.Secret, "jobs"}, {testKeyID, testSecret, "ops"}} {
+		p, _, err := v.Verify(signed(t, "POST", "http://h/", "sagemaker", []byte("{}"), tc.id, tc.secret, testNow, nil))
+		if err != nil || p.Name != tc.want {
+			t.Errorf("key %s: %v, %v; want %s", tc.id, p, err, tc.want)
+		}
+	}
+	if _, _, err := v.Verify(signed(t, "POST", "http://h/", "sagemaker", []byte("{}"), k.ID, testSecret, testNow, nil)); err == nil {
+		t.Error("the job key with a wrong secret was accepted")
+	}
+}

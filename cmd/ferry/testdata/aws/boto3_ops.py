@@ -170,9 +170,10 @@ with zipfile.ZipFile(buf, "w") as z:
                "    eps = boto3.client('sagemaker').list_endpoints()['Endpoints']\n"
                "    return {'endpoints': [e['EndpointName'] for e in eps], 'echo': event}\n")
 lam = boto3.client("lambda", config=cfg)
-env = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+# No endpoint or keys in the function's environment: the server gives its
+# jobs and functions a key pair of their own.
 fn = lam.create_function(FunctionName="deployer", Runtime="python3.11", Role=role, Handler="handler.handle",
-                         Code={"ZipFile": buf.getvalue()}, Timeout=60, Environment={"Variables": env})
+                         Code={"ZipFile": buf.getvalue()}, Timeout=60, Environment={"Variables": {"STAGE": "test"}})
 assert fn["FunctionArn"].endswith(":function:deployer") and fn["State"] == "Active", fn
 expect_error("ResourceConflictException", lam.create_function, FunctionName="deployer", Runtime="python3.11", Role=role,
              Handler="handler.handle", Code={"ZipFile": buf.getvalue()})
