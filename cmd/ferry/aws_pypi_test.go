@@ -120,3 +120,26 @@ func TestPyPIAWSCLI(t *testing.T) {
 		t.Errorf("invoke-endpoint wrote no prediction")
 	}
 }
+
+// TestPyPIAWSNotebookFlow runs the pytest suite of tests/aws (a
+// notebook-shaped flow through the SageMaker SDK, boto3 and pandas) with
+// this test binary as the ferry command.
+func TestPyPIAWSNotebookFlow(t *testing.T) {
+	py := pythontest.Venv(t, "sagemaker", "boto3", "pandas", "s3fs", "pytest")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "ferry")
+	script := "#!/bin/sh\n" + envRunAsFerry + "=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), py, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "../../tests/aws")
+	cmd.Env = append(os.Environ(), "FERRY="+wrapper, "SAGEMAKER_SUPPRESS_V2_WARNING=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pytest tests/aws: %v\n%s", err, out)
+	}
+	t.Logf("pytest tests/aws:\n%s", tail(string(out), 5))
+}
