@@ -27,6 +27,7 @@ func (m *Main) awsConfig(a *app.App, s3h *s3api.Handler) awsapi.Config {
 		Region:    m.Getenv("FERRY_AWS_REGION"),
 		Logger:    m.Logger,
 		Lambda:    lambdaAPI{m: m},
+		Callbacks: m.callbackDir(),
 	}
 }
 

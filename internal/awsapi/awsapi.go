@@ -45,7 +45,10 @@ type Config struct {
 	// Lambda runs Lambda functions; nil answers Invoke with an error that
 	// says no runner is configured.
 	Lambda LambdaRunner
-	Logger *slog.Logger
+	// Callbacks answers SendPipelineExecutionStep{Success,Failure}; nil
+	// refuses them.
+	Callbacks Callbacks
+	Logger    *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

@@ -230,3 +230,34 @@ func FuzzRESTJSON(f *testing.F) {
 		h.ServeHTTP(httptest.NewRecorder(), signedFor(service, r))
 	})
 }
+
+type fakeCallbacks struct{ got map[string]string }
+
+func (f *fakeCallbacks) Succeed(token string, outs map[string]string) error {
+	if token != "t1" {
+		return io.EOF
+	}
+	f.got = outs
+	return nil
+}
+
+func (f *fakeCallbacks) Fail(token, reason string) error { return io.EOF }
+
+func TestSendStepSuccess(t *testing.T) {
+	t.Parallel()
+	cb := &fakeCallbacks{}
+	h, err := awsapi.New(awsapi.Config{App: newApp(t), Callbacks: cb, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, smRequest("SendPipelineExecutionStepSuccess", `{"CallbackToken":"t1","OutputParameters":[{"Name":"ok","Value":"yes"}]}`))
+	if w.Code != 200 || cb.got["ok"] != "yes" {
+		t.Fatalf("status %d %s; outputs %v", w.Code, w.Body, cb.got)
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, smRequest("SendPipelineExecutionStepFailure", `{"CallbackToken":"nope","FailureReason":"x"}`))
+	if w.Code != 400 || w.Header().Get("X-Amzn-Errortype") != "ValidationException" {
+		t.Fatalf("unknown token: status %d %s", w.Code, w.Body)
+	}
+}

@@ -59,6 +59,8 @@ func sageMakerOps() map[string]smOp {
 		"DescribeProcessingJob":                  {auth.Read, describeJob("Processing")},
 		"DescribeTrainingJob":                    {auth.Read, describeJob("Training")},
 		"DescribeTransformJob":                   {auth.Read, describeJob("Transform")},
+		"SendPipelineExecutionStepSuccess":       {auth.Operate, (*Handler).sendStepSuccess},
+		"SendPipelineExecutionStepFailure":       {auth.Operate, (*Handler).sendStepFailure},
 	}
 }
 

@@ -88,6 +88,29 @@ except botocore.exceptions.ClientError as e:  # stopping an ended execution is r
 expect_error("ValidationException", sm.describe_pipeline_execution,
              PipelineExecutionArn="arn:aws:sagemaker:us-east-1:000000000000:pipeline/demo")
 
+# A Callback step answered through SendPipelineExecutionStepSuccess
+import hashlib
+cbdef = {"Version": "2020-12-01", "Metadata": {}, "Parameters": [], "Steps": [
+    {"Name": "Wait", "Type": "Callback", "Arguments": {"model": "m1"},
+     "SqsQueueUrl": "https://sqs.us-east-1.amazonaws.com/000000000000/approvals",
+     "OutputParameters": [{"OutputName": "approved", "OutputType": "Boolean"}]}]}
+sm.create_pipeline(PipelineName="callback", PipelineDefinition=json.dumps(cbdef), RoleArn=role, ClientRequestToken="c" * 32)
+cbex = sm.start_pipeline_execution(PipelineName="callback")["PipelineExecutionArn"]
+token = hashlib.sha256((cbex.rsplit("/", 1)[1] + "\0" + "Wait").encode()).hexdigest()[:32]
+for _ in range(100):
+    try:
+        sm.send_pipeline_execution_step_success(CallbackToken=token, OutputParameters=[{"Name": "approved", "Value": "true"}])
+        break
+    except botocore.exceptions.ClientError:  # until the step waits
+        time.sleep(0.1)
+for _ in range(100):
+    if sm.describe_pipeline_execution(PipelineExecutionArn=cbex)["PipelineExecutionStatus"] != "Executing":
+        break
+    time.sleep(0.1)
+assert sm.describe_pipeline_execution(PipelineExecutionArn=cbex)["PipelineExecutionStatus"] == "Succeeded"
+expect_error("ValidationException", sm.send_pipeline_execution_step_failure, CallbackToken="0" * 32, FailureReason="no")
+sm.delete_pipeline(PipelineName="callback", ClientRequestToken="c" * 32)
+
 # Registry: the same versions and history `ferry models list` shows
 groups = sm.list_model_package_groups()["ModelPackageGroupSummaryList"]
 assert [g["ModelPackageGroupName"] for g in groups] == [GROUP], groups
