@@ -276,3 +276,16 @@ func deployRequest(endpoint string, ref registry.PackageRef, v ConfigVariant) re
 	}
 	return registry.DeployRequest{Endpoint: endpoint, Package: ref, Variant: v.Name, InstanceCount: n, Weight: v.Weight}
 }
+
+// CreateGroup creates an empty model group, as SageMaker's
+// CreateModelPackageGroup does (ErrConflict when it exists); its versions
+// come from registrations.
+func (a *App) CreateGroup(ctx context.Context, name, description string) (registry.Group, error) {
+	if err := registry.ValidateName("model group", name); err != nil {
+		return registry.Group{}, fmt.Errorf("%w: %w", err, ErrInvalid)
+	}
+	if _, err := a.cfg.Registry.Group(ctx, name); err == nil {
+		return registry.Group{}, fmt.Errorf("model group %s already exists: %w", name, ErrConflict)
+	}
+	return a.cfg.Registry.Store().EnsureGroup(ctx, registry.Group{Name: name, Description: description, CreatedAt: a.cfg.Now().UTC()})
+}

@@ -39,6 +39,7 @@ func sageMakerOps() map[string]smOp {
 		"ListPipelineExecutions":                 {auth.Read, (*Handler).listPipelineExecutions},
 		"ListPipelineExecutionSteps":             {auth.Read, (*Handler).listPipelineExecutionSteps},
 		"DescribePipelineDefinitionForExecution": {auth.Read, (*Handler).describePipelineDefinitionForExecution},
+		"CreateModelPackageGroup":                {auth.Operate, (*Handler).createModelPackageGroup},
 		"DescribeModelPackageGroup":              {auth.Read, (*Handler).describeModelPackageGroup},
 		"ListModelPackageGroups":                 {auth.Read, (*Handler).listModelPackageGroups},
 		"DescribeModelPackage":                   {auth.Read, (*Handler).describeModelPackage},

@@ -365,3 +365,21 @@ func (h *Handler) endpointConfigName(r *http.Request, ep registry.Endpoint) stri
 	}
 	return fmt.Sprintf("%s-config-%d", ep.Name, ep.ConfigVersion)
 }
+
+func (h *Handler) createModelPackageGroup(r *http.Request, body []byte) (any, error) {
+	var in struct {
+		ModelPackageGroupName        string
+		ModelPackageGroupDescription string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	g, err := h.cfg.App.CreateGroup(r.Context(), in.ModelPackageGroupName, in.ModelPackageGroupDescription)
+	if errors.Is(err, app.ErrConflict) {
+		return nil, validation("Model Package Group already exists: %s", h.groupARN(in.ModelPackageGroupName))
+	}
+	if err != nil {
+		return nil, hostingErr(err)
+	}
+	return map[string]any{"ModelPackageGroupArn": h.groupARN(g.Name)}, nil
+}

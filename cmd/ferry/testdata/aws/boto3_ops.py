@@ -114,8 +114,13 @@ sm.delete_pipeline(PipelineName="callback", ClientRequestToken="c" * 32)
 # Registry: the same versions and history `ferry models list` shows
 groups = sm.list_model_package_groups()["ModelPackageGroupSummaryList"]
 assert [g["ModelPackageGroupName"] for g in groups] == [GROUP], groups
+sm.create_model_package_group(ModelPackageGroupName="empty-group", ModelPackageGroupDescription="made by boto3")
+assert sm.describe_model_package_group(ModelPackageGroupName="empty-group")["ModelPackageGroupDescription"] == "made by boto3"
+assert sm.list_model_packages(ModelPackageGroupName="empty-group")["ModelPackageSummaryList"] == []
+expect_error("ValidationException", sm.create_model_package_group, ModelPackageGroupName="empty-group")
 assert sm.describe_model_package_group(ModelPackageGroupName=GROUP)["ModelPackageGroupStatus"] == "Completed"
 pkgs = sm.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+assert len(sm.list_model_packages()["ModelPackageSummaryList"]) == 1
 assert len(pkgs) == 1, pkgs
 pkg = sm.describe_model_package(ModelPackageName=pkgs[0]["ModelPackageArn"])
 assert pkg["ModelPackageVersion"] == 1 and pkg["ModelPackageGroupName"] == GROUP, pkg
