@@ -17,7 +17,7 @@ TMP=$(mktemp -d)
 SRVPID=""
 cleanup() {
   [ -n "$SRVPID" ] && kill "$SRVPID" 2>/dev/null || true
-  rm -rf "$TMP"
+  [ -n "${KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 if [ -z "${FERRY:-}" ]; then

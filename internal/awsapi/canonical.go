@@ -164,4 +164,3 @@ func stripExcessSpaces(s string) string {
 	}
 	return b.String()
 }
-
