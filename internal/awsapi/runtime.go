@@ -58,6 +58,7 @@ func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) {
 		TargetVariant: r.Header.Get("X-Amzn-Sagemaker-Target-Variant"),
 		InferenceID:   id,
 	})
+	releaseBody(r) // serving copied what it keeps (data capture)
 	if err != nil {
 		h.writeInvokeError(w, name, err)
 		return

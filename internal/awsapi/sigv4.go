@@ -299,12 +299,12 @@ func payloadHash(r *http.Request) (string, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return hex.EncodeToString(sha256.New().Sum(nil)), nil
 	}
-	body, err := readAll(r.Body, r.ContentLength, maxSignedBody)
+	body, buf, err := readAll(r.Body, r.ContentLength, maxSignedBody)
 	if err != nil {
 		return "", err
 	}
 	_ = r.Body.Close()
-	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
+	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body, buf: buf}
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:]), nil
 }
@@ -408,32 +408,61 @@ func short(s string) string {
 }
 
 // bufferedBody is a body read whole to hash it; handlers take its bytes
-// without copying them again (bodyBytes).
+// without copying them again (bodyBytes) and may give the buffer back
+// (releaseBody) once nothing refers to it.
 type bufferedBody struct {
 	*bytes.Reader
 	data []byte
+	buf  *[]byte // pooled, nil when not
 }
 
 func (b *bufferedBody) Close() error { return nil }
 
+// bodyPool recycles the buffers of bodies up to 1 MiB.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledBody = 1 << 20
+
 // readAll reads at most limit bytes of r, sized by the request's length
-// when known; a longer body is an *AuthError.
-func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+// when known (into a pooled buffer when small); a longer body is an
+// *AuthError.
+func readAll(r io.Reader, length, limit int64) ([]byte, *[]byte, error) {
 	if length > limit {
-		return nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
+		return nil, nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	}
+	if length >= 0 && length <= maxPooledBody {
+		bp := bodyPool.Get().(*[]byte)
+		buf := *bp
+		if int64(cap(buf)) < length {
+			buf = make([]byte, length)
+		}
+		buf = buf[:length]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			*bp = buf[:0]
+			bodyPool.Put(bp)
+			return nil, nil, fmt.Errorf("reading the request body: %w", err)
+		}
+		var one [1]byte
+		if n, _ := r.Read(one[:]); n > 0 {
+			*bp = buf[:0]
+			bodyPool.Put(bp)
+			return nil, nil, fmt.Errorf("reading the request body: longer than its Content-Length")
+		}
+		*bp = buf
+		return buf, bp, nil
 	}
 	var buf []byte
 	if length > 0 {
-		buf = make([]byte, 0, length+1)
+		buf = make([]byte, 0, length+512)
 	}
 	b := bytes.NewBuffer(buf)
 	if _, err := b.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, fmt.Errorf("reading the request body: %w", err)
+		return nil, nil, fmt.Errorf("reading the request body: %w", err)
 	}
 	if int64(b.Len()) > limit {
-		return nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
+		return nil, nil, &AuthError{BadPayload, fmt.Sprintf("the request body is larger than %d bytes", limit)}
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), nil, nil
 }
 
 // bodyBytes returns the bytes of a body the verifier already read, or
@@ -444,9 +473,20 @@ func bodyBytes(r *http.Request, limit int64) ([]byte, error) {
 	}
 	var buf []byte
 	if r.ContentLength > 0 && r.ContentLength <= limit {
-		buf = make([]byte, 0, r.ContentLength+1)
+		buf = make([]byte, 0, r.ContentLength+512)
 	}
 	b := bytes.NewBuffer(buf)
 	_, err := b.ReadFrom(io.LimitReader(r.Body, limit+1))
 	return b.Bytes(), err
+}
+
+// releaseBody gives a buffered body's pooled buffer back; the caller must
+// hold no reference to its bytes.
+func releaseBody(r *http.Request) {
+	if b, ok := r.Body.(*bufferedBody); ok && b.buf != nil {
+		*b.buf = (*b.buf)[:0]
+		bodyPool.Put(b.buf)
+		b.buf, b.data = nil, nil
+		b.Reader = bytes.NewReader(nil)
+	}
 }
