@@ -4,14 +4,19 @@
 # (bearer token), on the same `ferry server`, endpoint and model (the
 # quickstart's), in the same run, with wrk.
 #
-# Usage: bench/serving/runtime.sh [DURATION] [CONNECTIONS]   (defaults 10s, 16)
+# The two routes alternate in ROUNDS slices of DURATION each (the machine
+# is shared: alternating spreads other load over both); the table sums the
+# rounds.
+#
+# Usage: bench/serving/runtime.sh [DURATION] [CONNECTIONS] [ROUNDS]   (defaults 5s, 16, 3)
 # Env: FERRY (a built ferry binary; default: go build into a temp dir);
 # PYTHON (an interpreter with botocore, to sign the request once; default
 # /work/main/.venv/bin/python3 or python3).
 set -eu
 cd "$(dirname "$0")/../.."
-DUR=${1:-10s}
+DUR=${1:-5s}
 CONNS=${2:-16}
+ROUNDS=${3:-3}
 PY=${PYTHON:-${FERRY_TEST_PYTHON:-python3}}
 TMP=$(mktemp -d)
 SRVPID=""
@@ -72,13 +77,21 @@ printf '%-8s %-8s %-6s %12s %10s %10s %8s\n' route records conns req/s p50_ms p9
 for recs in one fifty; do
   n=1; [ $recs = fifty ] && n=50
   SIGNED=$(sigv4 "$TMP/$recs.csv")
+  : > "$TMP/native.res"; : > "$TMP/runtime.res"
+  r=0
+  while [ $r -lt "$ROUNDS" ]; do
+    r=$((r + 1))
+    for route in native runtime; do
+      HEADERS=$BEARER; [ $route = runtime ] && HEADERS=$SIGNED
+      HEADERS=$HEADERS BODY="$TMP/$recs.csv" wrk -t2 -c"$CONNS" -d"$DUR" -s bench/serving/headers.lua "$URL" > "$TMP/wrk.out" 2>&1
+      grep '^RESULT' "$TMP/wrk.out" >> "$TMP/$route.res" || { cat "$TMP/wrk.out" >&2; exit 1; }
+    done
+  done
   for route in native runtime; do
-    HEADERS=$BEARER; [ $route = runtime ] && HEADERS=$SIGNED
-    HEADERS=$HEADERS BODY="$TMP/$recs.csv" wrk -t2 -c"$CONNS" -d"$DUR" -s bench/serving/headers.lua "$URL" > "$TMP/wrk.out" 2>&1
-    line=$(grep '^RESULT' "$TMP/wrk.out") || { cat "$TMP/wrk.out" >&2; exit 1; }
-    eval "$(echo "$line" | sed 's/^RESULT //')"
-    awk -v s=$route -v n=$n -v c=$CONNS -v r=$requests -v d=$duration_us -v p50=$p50_us -v p99=$p99_us -v e=$errors \
-      'BEGIN { printf "%-8s %-8d %-6d %12.0f %10.3f %10.3f %8d\n", s, n, c, r / (d / 1e6), p50 / 1000, p99 / 1000, e }'
+    # Sum requests and time over the rounds; p50/p99 are the rounds' medians' mean.
+    sed 's/^RESULT //; s/[a-z0-9_]*=//g' "$TMP/$route.res" | awk -v s=$route -v n=$n -v c=$CONNS \
+      '{ r += $1; e += $2; d += $3; p50 += $4; p99 += $5; k++ }
+       END { printf "%-8s %-8d %-6d %12.0f %10.3f %10.3f %8d\n", s, n, c, r / (d / 1e6), p50 / k / 1000, p99 / k / 1000, e }'
   done
 done
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
