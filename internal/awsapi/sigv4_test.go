@@ -283,6 +283,7 @@ func BenchmarkVerify(b *testing.B) {
 		if _, _, err := v.Verify(r); err != nil {
 			b.Fatal(err)
 		}
+		releaseBody(r)
 	}
 }
 
