@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/run"
+	"github.com/ferryml/ferry/internal/sagemaker/callback"
 )
 
 type pipelineInput struct {
@@ -494,9 +495,14 @@ func (h *Handler) stepMetadata(ex app.Execution, s app.StepRun) map[string]any {
 		return map[string]any{"TrainingJob": map[string]string{"Arn": h.arn("training-job/" + jobName(ex, s.Name))}}
 	case "transform", "sagemaker_transform":
 		return map[string]any{"TransformJob": map[string]string{"Arn": h.arn("transform-job/" + jobName(ex, s.Name))}}
-	case "createmodel", "create_model":
+	case "createmodel", "create_model", "sagemaker_model":
 		return map[string]any{"Model": map[string]string{"Arn": h.arn("model/" + jobName(ex, s.Name))}}
-	case "register", "register_model":
+	case "register", "register_model", "sagemaker_register_model":
+		if arn, ok := s.Properties["ModelPackageArn"].(string); ok {
+			if ref, err := packageRef("ModelPackageArn", arn); err == nil {
+				return map[string]any{"RegisterModel": map[string]string{"Arn": h.packageARN(ref)}}
+			}
+		}
 		if g, ok := s.Properties["ModelPackageGroupName"].(string); ok {
 			if v, ok := s.Properties["ModelPackageVersion"].(float64); ok {
 				return map[string]any{"RegisterModel": map[string]string{"Arn": h.arn(fmt.Sprintf("model-package/%s/%d", g, int(v)))}}
@@ -513,8 +519,13 @@ func (h *Handler) stepMetadata(ex app.Execution, s app.StepRun) map[string]any {
 		return map[string]any{"Condition": out}
 	case "fail":
 		return map[string]any{"Fail": map[string]string{"ErrorMessage": s.FailureReason}}
-	case "lambda":
+	case "lambda", "sagemaker_lambda":
+		if arn, ok := s.Properties["FunctionArn"].(string); ok {
+			return map[string]any{"Lambda": map[string]string{"Arn": h.lambdaARN(functionName(arn))}}
+		}
 		return map[string]any{"Lambda": map[string]string{"Arn": h.lambdaARN(s.Name)}}
+	case "sagemaker_callback":
+		return map[string]any{"Callback": map[string]string{"CallbackToken": callback.Token(ex.ID, s.Name)}}
 	}
 	return map[string]any{}
 }

@@ -97,6 +97,12 @@ cbdef = {"Version": "2020-12-01", "Metadata": {}, "Parameters": [], "Steps": [
 sm.create_pipeline(PipelineName="callback", PipelineDefinition=json.dumps(cbdef), RoleArn=role, ClientRequestToken="c" * 32)
 cbex = sm.start_pipeline_execution(PipelineName="callback")["PipelineExecutionArn"]
 token = hashlib.sha256((cbex.rsplit("/", 1)[1] + "\0" + "Wait").encode()).hexdigest()[:32]
+for _ in range(100):  # the waiting step shows its token, as SageMaker's Metadata.Callback does
+    waiting = sm.list_pipeline_execution_steps(PipelineExecutionArn=cbex)["PipelineExecutionSteps"]
+    if waiting:
+        assert waiting[0]["Metadata"]["Callback"]["CallbackToken"] == token, waiting
+        break
+    time.sleep(0.1)
 for _ in range(100):
     try:
         sm.send_pipeline_execution_step_success(CallbackToken=token, OutputParameters=[{"Name": "approved", "Value": "true"}])
