@@ -275,6 +275,11 @@ func (v *Verifier) verifyHeader(r *http.Request) (auth.Principal, string, error)
 	if !hmac.Equal([]byte(want), []byte(ah.signature)) {
 		return p, "", &AuthError{BadSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."}
 	}
+	if payloadHash == streamingPayload && r.Body != nil && r.Body != http.NoBody {
+		key := v.keys.get(creds.SecretAccessKey, ah.cred.date, ah.cred.region, ah.cred.service)
+		scope := ah.cred.date + "/" + ah.cred.region + "/" + ah.cred.service + "/aws4_request"
+		r.Body = newChunkVerifier(r.Body, key, amzDate, scope, ah.signature)
+	}
 	return p, ah.cred.service, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -360,4 +361,73 @@ func TestCanonicalMatchesSDK(t *testing.T) {
 			t.Errorf("%s %s: %v", tt.method, tt.url, err)
 		}
 	}
+}
+
+// chunked builds an aws-chunked body of parts, signed with aws-sdk-go-v2's
+// stream signer from seed (S3's chunk signature is the event-stream one
+// with no headers).
+func chunked(t *testing.T, seed string, parts ...string) []byte {
+	t.Helper()
+	raw, err := hex.DecodeString(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := v4.NewStreamSigner(aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, "s3", "us-east-1", raw)
+	var b bytes.Buffer
+	for _, p := range append(parts, "") {
+		sig, err := ss.GetSignature(context.Background(), nil, []byte(p), testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%x;chunk-signature=%s\r\n%s\r\n", len(p), hex.EncodeToString(sig), p)
+	}
+	return b.Bytes()
+}
+
+func TestVerifyChunkSignatures(t *testing.T) {
+	t.Parallel()
+	v := &Verifier{Keys: fakeKeys{}, Now: func() time.Time { return testNow }}
+	req := func(body func(seed string) []byte) (*http.Request, error) {
+		r := signed(t, "PUT", "http://h/b/k", "s3", nil, testKeyID, testSecret, testNow,
+			map[string]string{"X-Amz-Content-Sha256": streamingPayload, "Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "11"})
+		ah, err := parseAuthHeader(r.Header.Get("Authorization"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body(ah.signature)))
+		if _, _, err := v.Verify(r); err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(r.Body)
+		return r, err
+	}
+	if _, err := req(func(seed string) []byte { return chunked(t, seed, "hello ", "world") }); err != nil {
+		t.Errorf("a well-signed stream: %v", err)
+	}
+	var ae *AuthError
+	if _, err := req(func(seed string) []byte {
+		return bytes.Replace(chunked(t, seed, "hello ", "world"), []byte("world"), []byte("w0rld"), 1)
+	}); !errors.As(err, &ae) {
+		t.Errorf("a tampered chunk: %v, want an AuthError", err)
+	}
+	if _, err := req(func(seed string) []byte { return chunked(t, strings.Repeat("0", 64), "hello ", "world") }); !errors.As(err, &ae) {
+		t.Errorf("chunks chained from another seed: %v, want an AuthError", err)
+	}
+	if _, err := req(func(seed string) []byte {
+		b := chunked(t, seed, "hello ", "world")
+		return b[:bytes.LastIndex(b, []byte("0;chunk"))]
+	}); !errors.As(err, &ae) {
+		t.Errorf("a stream without its final chunk: %v, want an AuthError", err)
+	}
+}
+
+func FuzzChunkVerifier(f *testing.F) {
+	f.Add([]byte("5;chunk-signature=" + strings.Repeat("a", 64) + "\r\nhello\r\n0;chunk-signature=" + strings.Repeat("b", 64) + "\r\n\r\n"))
+	f.Add([]byte("zz;chunk-signature=1\r\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := newChunkVerifier(io.NopCloser(bytes.NewReader(body)), []byte("k"), "20261205T000000Z", "s", "seed")
+		if _, err := io.ReadAll(c); err == nil {
+			t.Fatalf("an unsigned stream was accepted: %q", body)
+		}
+	})
 }
