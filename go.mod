@@ -3,6 +3,8 @@ module github.com/ferryml/ferry
 go 1.26.8
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.41.5
+	github.com/aws/smithy-go v1.24.2
 	github.com/chromedp/chromedp v0.24.0
 	github.com/google/go-cmp v0.7.0
 	github.com/johannesboyne/gofakes3 v1.2.0

@@ -26,7 +26,7 @@ func (m *Main) lambdaFunctions() *lambda.Functions {
 func (m *Main) lambdaKind() *lambda.Kind {
 	k := &lambda.Kind{Functions: m.lambdaFunctions()}
 	if r, err := m.sagemakerRunner(); err == nil {
-		k.Runtimes = r.Runtimes
+		k.Runtimes, k.Env = r.Runtimes, r.Env
 	}
 	return k
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferryml/ferry/internal/awsapi"
 	"github.com/ferryml/ferry/internal/objstore"
 	"github.com/ferryml/ferry/internal/s3api"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -297,13 +298,23 @@ func s3Remove(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-// StartS3 starts the home's S3 and STS API on a loopback listener at a
-// free port, for the jobs of one `ferry run`: they get its URL as
-// AWS_ENDPOINT_URL. The caller closes it when the run ends.
+// StartS3 starts the home's AWS-compatible APIs (S3 and STS, and with
+// them SageMaker, its runtime and Lambda: docs/aws-api.md) on a loopback
+// listener at a free port, for the jobs of one `ferry run`: they get its
+// URL as AWS_ENDPOINT_URL. It checks no signature (127.0.0.1, this run's
+// own jobs). The caller closes it when the run ends.
 func (m *Main) StartS3(ctx context.Context) (*s3api.Server, error) {
 	h, err := m.S3Handler(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s3api.Start(h)
+	a, err := m.App(ctx)
+	if err != nil {
+		return nil, err
+	}
+	awsh, err := awsapi.New(m.awsConfig(a, h))
+	if err != nil {
+		return nil, err
+	}
+	return s3api.Start(awsh)
 }

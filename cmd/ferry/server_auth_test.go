@@ -110,7 +110,10 @@ func assertNothingOpen(t *testing.T, home, base, tok string) {
 	}
 	for name, authz := range headers {
 		for _, p := range probes {
-			if code, body := p.do(t, base, authz); code != http.StatusUnauthorized {
+			code, body := p.do(t, base, authz)
+			// A SigV4 request is answered by the AWS-compatible APIs: an
+			// unknown access key is their 403.
+			if code != http.StatusUnauthorized && (name != "sigv4" || code != http.StatusForbidden) {
 				t.Errorf("%s %s with %s authorization: %d %s, want 401", p.method, p.path, name, code, body)
 			}
 		}
@@ -119,6 +122,9 @@ func assertNothingOpen(t *testing.T, home, base, tok string) {
 		// written (checked below).
 		for _, p := range s3 {
 			code, body := p.do(t, base, authz)
+			if strings.Contains(body, "<Error>") && code >= 400 {
+				continue // an AWS error answer: refused
+			}
 			for _, s3word := range []string{"ListAllMyBucketsResult", "ListBucketResult", "GetCallerIdentity", "<Buckets>", "AccessKeyId"} {
 				if strings.Contains(body, s3word) {
 					t.Errorf("S3 %s %s with %s authorization: %d %s: an S3 answer", p.method, p.path, name, code, body)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/api"
-	"github.com/ferryml/ferry/internal/s3api"
+	"github.com/ferryml/ferry/internal/awsapi"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/ui"
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,19 +101,71 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	var h http.Handler = api.New(cfg)
-	if until != nil {
-		// AWS-signed requests (S3 and STS, docs/s3.md) are served only
-		// while everything is: the S3 listener does not check signatures
-		// yet, so a server with tokens (from the start, or once one is
-		// created) does not serve it.
-		s3h, err := m.S3Handler(ctx)
+	// AWS-signed requests (S3, STS, SageMaker, its runtime and Lambda,
+	// docs/aws-api.md) share the listener; with tokens, their SigV4
+	// signatures are verified with the tokens' access keys.
+	s3h, err := m.S3Handler(ctx)
+	if err != nil {
+		return err
+	}
+	awsCfg := m.awsConfig(a, s3h)
+	awsCfg.Invoker = srv
+	jobs, err := awsapi.NewJobKey()
+	if err != nil {
+		return err
+	}
+	checkedCfg := awsCfg
+	checkedCfg.Keys = jobs.Over(tokens)
+	checked, err := awsapi.New(checkedCfg)
+	if err != nil {
+		return err
+	}
+	if until == nil {
+		h = checked.Route(h)
+	} else {
+		// Without tokens the AWS APIs take any signature, until the first
+		// token is created; from then on they verify as above.
+		open, err := awsapi.New(awsCfg)
 		if err != nil {
 			return err
 		}
-		h = serving.Recover(s3api.Route(until.Gate(s3h, h), h), m.Logger)
+		h = until.Gate(open.Route(h), checked.Route(h))
 	}
+	h = serving.Recover(h, m.Logger)
 	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
-	return m.listenAndServe(ctx, *addr, h, opts)
+	ln, err := m.listen(*addr, opts)
+	if err != nil {
+		return err
+	}
+	// The jobs and Lambda functions the server runs reach its AWS APIs
+	// with a key pair of their own, valid while this server runs.
+	scheme := "http"
+	if opts.TLSCertFile != "" {
+		scheme = "https"
+	}
+	if m.jobEnv == nil {
+		m.jobEnv = map[string]string{}
+	}
+	m.jobEnv["AWS_ENDPOINT_URL"] = scheme + "://" + loopbackAddr(ln.Addr())
+	m.jobEnv["AWS_ACCESS_KEY_ID"], m.jobEnv["AWS_SECRET_ACCESS_KEY"] = jobs.ID, jobs.Secret
+	m.jobEnv["AWS_DEFAULT_REGION"] = awsCfg.Region
+	if awsCfg.Region == "" {
+		m.jobEnv["AWS_DEFAULT_REGION"] = awsapi.DefaultRegion
+	}
+	return api.Serve(ctx, ln, h, opts)
+}
+
+// loopbackAddr is addr with a wildcard host replaced by 127.0.0.1, for
+// the server's own jobs.
+func loopbackAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // httpTimeouts bounds how long one request may take to arrive (headers
@@ -134,9 +186,18 @@ func timeoutFlags(fs *flag.FlagSet) *httpTimeouts {
 // listenAndServe serves h on addr until ctx is done, then shuts down
 // gracefully.
 func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, opts api.ServeOptions) error {
+	ln, err := m.listen(addr, opts)
+	if err != nil {
+		return err
+	}
+	return api.Serve(ctx, ln, h, opts)
+}
+
+// listen listens on addr and says where.
+func (m *Main) listen(addr string, opts api.ServeOptions) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", addr, err)
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	scheme := "http"
 	if opts.TLSCertFile != "" {
@@ -144,7 +205,7 @@ func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, 
 	}
 	m.Logger.Info("serving", "addr", ln.Addr().String())
 	fmt.Fprintf(m.Stderr, "listening on %s://%s\n", scheme, ln.Addr())
-	return api.Serve(ctx, ln, h, opts)
+	return ln, nil
 }
 
 // cmdServeModel is `ferry serve-model MODEL`: one model with the SageMaker

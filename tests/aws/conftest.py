@@ -1,0 +1,64 @@
+"""Starts a real `ferry server` over a quickstart home with tokens and puts
+only AWS_ENDPOINT_URL, the keys and the region in the environment, as a
+user of Ferry from boto3 and the SageMaker SDK would (docs/aws-api.md).
+
+FERRY names a built ferry binary; without it the fixture builds one with
+`go build` from the repository."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _ferry_binary(tmp):
+    if os.environ.get("FERRY"):
+        return os.environ["FERRY"]
+    out = os.path.join(tmp, "ferry")
+    subprocess.run(["go", "build", "-o", out, "./cmd/ferry"], cwd=REPO, check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ferry_server():
+    tmp = tempfile.mkdtemp(prefix="ferry-aws-")
+    ferry = _ferry_binary(tmp)
+    home = os.path.join(tmp, "home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["FERRY_HOME"] = home
+    subprocess.run([ferry, "quickstart"], env=env, check=True, capture_output=True)
+    keys = json.loads(subprocess.run([ferry, "tokens", "create", "--name", "notebook", "--role", "admin", "--output", "json"],
+                                     env=env, check=True, capture_output=True, text=True).stdout)
+    log = open(os.path.join(tmp, "server.log"), "w+")
+    proc = subprocess.Popen([ferry, "server", "--addr", "127.0.0.1:0"], env=env, stdout=log, stderr=log)
+    url = None
+    for _ in range(200):
+        log.seek(0)
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", log.read())
+        if m:
+            url = m.group(1)
+            break
+        time.sleep(0.05)
+    if url is None:
+        proc.kill()
+        log.seek(0)
+        raise RuntimeError("ferry server did not start: " + log.read())
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
+                                            "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")}
+    os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
+                       "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": "us-east-1",
+                       "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
+    yield {"url": url, "home": home, "ferry": ferry, "env": env}
+    proc.terminate()
+    proc.wait(timeout=10)
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
