@@ -5,11 +5,16 @@ import (
 	"sync"
 )
 
-// missingBin is the bin id of a missing value in a matrix of byte bins
-// (at most 255 value bins per feature). A matrix where some feature with
-// missing values has 256 value bins (XGBoost's default max_bin), or where
-// max_bin is above 256, stores uint16 bins and gives missing values the id
-// of its widest feature's bin count (binned.missing).
+// missingBin is the bin id of a missing value in a matrix of byte bins.
+// A feature with missing values and 256 value bins (XGBoost allows that at
+// its default max_bin 256) shares id 255 between its last bin and its
+// missing cells: an "overflow" feature, whose missing cells are also
+// listed (binned.missRows, missBits) so that histograms move them out of
+// slot 255 into the feature's own missing slot after the pass
+// (grower.moveMissing) and partitions tell them apart. Only a matrix where
+// some feature has more than 256 value bins (max_bin above 256) stores
+// uint16 bins, with missing values at the id of its widest feature's bin
+// count (binned.missing).
 const missingBin = 255
 
 // maxWideBin is the largest max_bin training supports (uint16 bins, one id
@@ -142,7 +147,15 @@ type binned struct {
 	// missing is the bin id of a missing cell; stride the histogram
 	// slots per feature (value bins and the missing slot).
 	missing, stride int
-	cuts            []cuts
+	// overflow marks the byte-binned features with missing values and 256
+	// value bins; missRows lists their missing rows (ascending) and
+	// missBits has a bit set per missing row; nil for other features.
+	// Their missing slots are at missSlot+f in a histogram.
+	overflow []bool
+	missRows [][]int32
+	missBits [][]uint64
+	missSlot int
+	cuts     []cuts
 	hasMissing      []bool
 	// categorical marks the categorical features (nil: none); their cuts
 	// are their categories, one bin each (categorical.go).
@@ -204,15 +217,16 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 		}
 		b.cuts[f] = sketchCuts(col, maxBin)
 	})
-	widest := 0
+	widest, valueBins := 0, 0
 	for f, c := range b.cuts {
 		n := len(c.cut)
+		valueBins = max(valueBins, n)
 		if b.hasMissing[f] {
 			n++
 		}
 		widest = max(widest, n)
 	}
-	b.wide = widest > 256
+	b.wide = valueBins > 256
 	b.missing, b.stride = missingBin, 256
 	if b.wide {
 		b.missing = widest - 1
@@ -221,8 +235,28 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 		overColumns(cols, threads, func(f int) { binColumn(b, f, colMajor[f*rows:(f+1)*rows], b.bins16, b.colBins16) })
 	} else {
 		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
-		overColumns(cols, threads, func(f int) { binColumn(b, f, colMajor[f*rows:(f+1)*rows], b.bins8, b.colBins8) })
+		b.overflow = make([]bool, cols)
+		b.missRows = make([][]int32, cols)
+		b.missBits = make([][]uint64, cols)
+		overColumns(cols, threads, func(f int) {
+			col := colMajor[f*rows : (f+1)*rows]
+			binColumn(b, f, col, b.bins8, b.colBins8)
+			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
+				return
+			}
+			b.overflow[f] = true
+			bits := make([]uint64, (rows+63)/64)
+			var list []int32
+			for r, v := range col {
+				if v != v {
+					list = append(list, int32(r))
+					bits[r>>6] |= 1 << (r & 63)
+				}
+			}
+			b.missRows[f], b.missBits[f] = list, bits
+		})
 	}
+	b.missSlot = cols * b.stride
 	return b
 }
 

@@ -58,6 +58,9 @@ type grower struct {
 	poolMu       sync.Mutex
 	rng          *rand.Rand
 	allFeat      []int
+	// mark and gen: moveMissing's row marks.
+	mark []uint64
+	gen  uint32
 
 	// output tree
 	t tree.Tree
@@ -167,11 +170,12 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, cols, stride int,
 	}
 }
 
-// histLen is the histogram buffer length: cols×stride rounded up to a
-// power of two (see buildHist).
+// histLen is the histogram buffer length: cols×stride slots and one
+// missing slot per feature (binned.missSlot), rounded up to a power of
+// two (see buildHist).
 func histLen(cols, stride int) int {
 	n := 1
-	for n < cols*stride {
+	for n < cols*stride+cols {
 		n <<= 1
 	}
 	return n
@@ -250,6 +254,52 @@ func (gr *grower) buildHists(nodes []*growNode) {
 			gr.putHist(p)
 		}
 	}
+	gr.moveMissing(nodes)
+}
+
+// moveMissing moves, in each node's histogram, the missing cells of the
+// overflow features (binned.overflow) from slot 255, which they share
+// with the last value bin, to the feature's missing slot.
+func (gr *grower) moveMissing(nodes []*growNode) {
+	b := gr.b
+	if b.overflow == nil || !slices.Contains(b.overflow, true) {
+		return
+	}
+	// mark[row] = gen<<32 | node index + 1 for the rows of nodes.
+	gr.gen++
+	if gr.mark == nil {
+		gr.mark = make([]uint64, b.rows)
+	}
+	gen := uint64(gr.gen) << 32
+	gr.parallel(len(nodes), func(i int) {
+		nd := nodes[i]
+		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+			gr.mark[r] = gen | uint64(i+1)
+		}
+	})
+	var feats []int
+	for f, o := range b.overflow {
+		if o {
+			feats = append(feats, f)
+		}
+	}
+	gr.parallel(len(feats), func(i int) {
+		f := feats[i]
+		last, miss := f*b.stride+missingBin, b.missSlot+f
+		for _, r := range b.missRows[f] {
+			m := gr.mark[r]
+			if m&^(1<<32-1) != gen {
+				continue
+			}
+			h := nodes[int(uint32(m))-1].hist
+			p := gr.gh[r]
+			g, hh := float64(p.g), float64(p.h)
+			h[last].g -= g
+			h[last].h -= hh
+			h[miss].g += g
+			h[miss].h += hh
+		}
+	})
 }
 
 // thresholdL1 is XGBoost's T_α.
@@ -320,7 +370,11 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 		if !gr.b.hasMissing[f] {
 			continue
 		}
-		if miss := nd.hist[f*gr.b.stride+gr.b.missing]; miss.g == 0 && miss.h == 0 {
+		miss := nd.hist[f*gr.b.stride+gr.b.missing]
+		if gr.b.overflow != nil && gr.b.overflow[f] {
+			miss = nd.hist[gr.b.missSlot+f]
+		}
+		if miss.g == 0 && miss.h == 0 {
 			continue
 		}
 		var gR, hR float64
@@ -406,9 +460,9 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		f := s.feature
 		var l int
 		if gr.b.wide {
-			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], jb.lo, jb.hi)
+			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, jb.lo, jb.hi)
 		} else {
-			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], jb.lo, jb.hi)
+			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], jb.lo, jb.hi)
 		}
 		jb.nl = l - jb.lo
 	})
@@ -460,7 +514,9 @@ func (gr *grower) partition(nodes []*growNode) []int {
 // partitionRows moves the rows of rowIdx[lo:hi] by split s on column
 // col: left rows to tmp[lo:] ascending, right rows to tmp[:hi]
 // descending (gradient pairs alike). It returns the end of the left rows.
-func partitionRows[B binID](gr *grower, s *split, col []B, lo, hi int) int {
+// missBits, when not nil, tells the missing rows of an overflow feature
+// from the rows of its last bin.
+func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo, hi int) int {
 	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
 	miss := B(gr.b.missing)
 	hasMissing := gr.b.hasMissing[s.feature]
@@ -470,7 +526,7 @@ func partitionRows[B binID](gr *grower, s *split, col []B, lo, hi int) int {
 		b := col[row]
 		var left bool
 		switch {
-		case b == miss && hasMissing:
+		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
 			left = dl
 		case cat:
 			left = !s.cats.has(uint8(b))
