@@ -151,12 +151,12 @@ type binned struct {
 	// value bins; missRows lists their missing rows (ascending) and
 	// missBits has a bit set per missing row; nil for other features.
 	// Their missing slots are at missSlot+f in a histogram.
-	overflow []bool
-	missRows [][]int32
-	missBits [][]uint64
-	missSlot int
-	cuts     []cuts
-	hasMissing      []bool
+	overflow   []bool
+	missRows   [][]int32
+	missBits   [][]uint64
+	missSlot   int
+	cuts       []cuts
+	hasMissing []bool
 	// categorical marks the categorical features (nil: none); their cuts
 	// are their categories, one bin each (categorical.go).
 	categorical []bool
