@@ -50,8 +50,8 @@ type entry struct {
 // to 8·maxBin, then to maxBin+1 entries. For columns small enough that
 // XGBoost's sketch stays exact (about 10^5 rows at max_bin 256) the cuts
 // are XGBoost's; for larger columns XGBoost's streaming merge differs
-// slightly.
-// buf is reused scratch for the summary.
+// slightly. Training uses sketchCuts; the tests compare with this exact
+// reference. buf is reused scratch for the summary.
 func featureCuts(sorted []float32, maxBin int, buf []entry) cuts {
 	if len(sorted) == 0 {
 		return cuts{}

@@ -12,8 +12,8 @@ import (
 // buffer entry; a full buffer of 2·L entries becomes an exact summary that
 // is merged into levels of summaries pruned to L. sketchCuts reproduces
 // its cuts exactly, including above ~10^5 rows, where featureCuts (exact
-// quantiles of the sorted column) differs. Training does not use it yet
-// (issue 15, identical trees).
+// quantiles of the sorted column) differs. Training computes its cuts with
+// it (quantise).
 
 // qEntry is a buffered value and its weight.
 type qEntry struct {
