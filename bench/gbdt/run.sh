@@ -34,6 +34,7 @@ go build -o "$work/ferry" "$root/cmd/ferry"
 
 field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+cpu() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 wall() { sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }'; }
 
 case " $skip " in *" train "*) ;; *)
@@ -64,7 +65,7 @@ esac
 case " $skip " in *" job "*) ;; *)
 	csv=$work/job_200000x20.csv
 	[ -f "$csv" ] || $py "$here/gen.py" --csv "$csv" 200000 20 0.02
-	echo "== whole jobs: 200,000 x 20, 2% missing, depth 6, ${rounds} rounds, default settings; best of $repeat"
+	echo "== whole jobs: 200,000 x 20, 2% missing, depth 6, ${rounds} rounds, default settings; best of $repeat (wall s, peak KB, CPU s)"
 	best() { sort -n | head -1; }
 	: >"$work/job.ferry"
 	: >"$work/job.xgb3"
@@ -74,20 +75,21 @@ case " $skip " in *" job "*) ;; *)
 		rm -rf "$work/job_model"
 		/usr/bin/time -v -o "$work/jf.time" "$work/ferry" train --train "$csv" --label y -H objective=binary:logistic \
 			-H max_depth=6 -H num_round="$rounds" --output "$work/job_model" >/dev/null 2>&1
-		echo "$(wall "$work/jf.time") $(rss "$work/jf.time")" >>"$work/job.ferry"
+		echo "$(wall "$work/jf.time") $(rss "$work/jf.time") $(cpu "$work/jf.time")" >>"$work/job.ferry"
 		/usr/bin/time -v -o "$work/jx.time" "$venv" "$here/job.py" xgboost "$csv" "$rounds" | tee "$work/jx3.out"
-		echo "$(wall "$work/jx.time") $(rss "$work/jx.time")" >>"$work/job.xgb3"
+		echo "$(wall "$work/jx.time") $(rss "$work/jx.time") $(cpu "$work/jx.time")" >>"$work/job.xgb3"
 		/usr/bin/time -v -o "$work/jx.time" "$venv" "$here/job.py" lightgbm "$csv" "$rounds" | tee "$work/jl.out"
-		echo "$(wall "$work/jx.time") $(rss "$work/jx.time")" >>"$work/job.lgb"
+		echo "$(wall "$work/jx.time") $(rss "$work/jx.time") $(cpu "$work/jx.time")" >>"$work/job.lgb"
 		/usr/bin/time -v -o "$work/jx.time" $py "$here/job.py" xgboost "$csv" "$rounds" | tee "$work/jx17.out"
-		echo "$(wall "$work/jx.time") $(rss "$work/jx.time")" >>"$work/job.xgb17"
-		echo "ferry train job_s=$(tail -1 "$work/job.ferry" | cut -d' ' -f1)"
+		echo "$(wall "$work/jx.time") $(rss "$work/jx.time") $(cpu "$work/jx.time")" >>"$work/job.xgb17"
+		echo "ferry train job_s=$(tail -1 "$work/job.ferry" | cut -d' ' -f1) cpu_s=$(tail -1 "$work/job.ferry" | cut -d' ' -f3)"
 	done
-	fj=$(best <"$work/job.ferry" | cut -d' ' -f1)
+	fbest=$(best <"$work/job.ferry")
 	for side in xgb3 lgb xgb17; do
-		sj=$(best <"$work/job.$side" | cut -d' ' -f1)
-		awk -v side="$side" -v f="$fj" -v s="$sj" -v fr="$(best <"$work/job.ferry" | cut -d' ' -f2)" -v sr="$(best <"$work/job.$side" | cut -d' ' -f2)" 'BEGIN {
-			printf "whole job ferry %.2f s vs %s %.2f s: %.2fx; peak memory %d vs %d MB\n", f, side, s, f / s, fr / 1024, sr / 1024
+		awk -v side="$side" -v f="$fbest" -v s="$(best <"$work/job.$side")" 'BEGIN {
+			split(f, a, " "); split(s, b, " ")
+			printf "whole job ferry %.2f s (CPU %.2f s) vs %s %.2f s (CPU %.2f s): wall %.2fx, CPU %.2fx; peak memory %d vs %d MB\n",
+				a[1], a[3], side, b[1], b[3], a[1] / b[1], a[3] / b[3], a[2] / 1024, b[2] / 1024
 		}'
 	done
 	;;
