@@ -192,18 +192,25 @@ func searchBin(cut []float32, v float32) int {
 func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
 	b := &binned{rows: rows, cols: cols, cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
 	maxBin = min(maxBin, maxWideBin)
-	// Column-major float32 copy, so each column is read sequentially.
-	colMajor := make([]float32, rows*cols)
-	const block = 4096
-	parallelRows(rows, block, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for f, v := range x[r*cols : (r+1)*cols] {
-				colMajor[f*rows+r] = float32(v)
-			}
+	// Columns are copied to float32, column-major, a block of them at a
+	// time (so each column is read sequentially without a copy of the
+	// whole matrix), once for the cuts and once for the bins.
+	blockCols := min(cols, max(8, threads))
+	colMajor := make([]float32, rows*blockCols)
+	byBlock := func(fn func(f int, col []float32)) {
+		for f0 := 0; f0 < cols; f0 += blockCols {
+			f1 := min(f0+blockCols, cols)
+			parallelRows(rows, 4096, func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					for f, v := range x[r*cols+f0 : r*cols+f1] {
+						colMajor[f*rows+r] = float32(v)
+					}
+				}
+			})
+			overColumns(f1-f0, threads, func(i int) { fn(f0+i, colMajor[i*rows:(i+1)*rows]) })
 		}
-	})
-	overColumns(cols, threads, func(f int) {
-		col := colMajor[f*rows : (f+1)*rows]
+	}
+	byBlock(func(f int, col []float32) {
 		missing := 0
 		for _, v := range col {
 			if v != v {
@@ -232,14 +239,13 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 		b.missing = widest - 1
 		b.stride = widest
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
-		overColumns(cols, threads, func(f int) { binColumn(b, f, colMajor[f*rows:(f+1)*rows], b.bins16, b.colBins16) })
+		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
 	} else {
 		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
 		b.overflow = make([]bool, cols)
 		b.missRows = make([][]int32, cols)
 		b.missBits = make([][]uint64, cols)
-		overColumns(cols, threads, func(f int) {
-			col := colMajor[f*rows : (f+1)*rows]
+		byBlock(func(f int, col []float32) {
 			binColumn(b, f, col, b.bins8, b.colBins8)
 			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
 				return
