@@ -93,3 +93,43 @@ func sameTrees(m *Model, want *Table) error {
 	}
 	return nil
 }
+
+// TestBinsAgreeWithThresholds trains on data with missing values and
+// many distinct values with byte bins (max_bin 256: features with 256
+// bins and missing values share id 255, binned.overflow) and uint16 bins
+// (max_bin 1024), several threads, and checks that the training margins
+// (from the binned partitions) equal the margins of the saved trees
+// (walked with the thresholds): the training RMSE per round equals the
+// RMSE of the model's predictions.
+func TestBinsAgreeWithThresholds(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "identical", "xgboost3", "diabetes_nan")
+	data := readTable(t, filepath.Join(dir, "data.csv"))
+	labels := readTable(t, filepath.Join(dir, "labels.csv"))
+	for _, maxBin := range []int{256, 1024} {
+		t.Run(fmt.Sprint(maxBin), func(t *testing.T) {
+			t.Parallel()
+			p := DefaultParams()
+			p.MaxBin, p.NumRound, p.MaxDepth, p.NThread = maxBin, 20, 8, 3
+			p.MinChildWeight = 0
+			d := &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+			res, err := Train(t.Context(), p, d, EvalSet{Name: "train", Data: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]float64, d.Rows())
+			res.Model.PredictMargin(got, d.X)
+			rmse, err := EvalMetric(MetricRMSE, RegSquaredError, 1, got, d.Y, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist := res.History["train-rmse"]
+			if len(hist) != p.NumRound {
+				t.Fatalf("%d rounds of train-rmse, want %d", len(hist), p.NumRound)
+			}
+			if last := hist[len(hist)-1]; math.Abs(last-rmse) > 1e-4*rmse {
+				t.Errorf("training rmse %v, model's rmse %v: bins and thresholds disagree", last, rmse)
+			}
+		})
+	}
+}
