@@ -135,8 +135,8 @@ func prune(src []entry, size int) []entry {
 type binID interface{ ~uint8 | ~uint16 }
 
 // binned is a training matrix quantised to bin ids, stored as bytes
-// (bins8, colBins8) or, when a feature needs more than 255 value bins
-// besides its missing values, as uint16 (bins16, colBins16).
+// (bins8, colBins8) or, when a feature has more than 256 value bins
+// (max_bin above 256), as uint16 (bins16, colBins16).
 type binned struct {
 	rows, cols int
 	bins8      []uint8 // rows×cols, row-major (histograms)

@@ -10,7 +10,8 @@ import (
 )
 
 // histBins is the number of histogram slots per feature of a byte-binned
-// matrix: up to 256 value bins, or 255 value bins and the missing slot.
+// matrix: up to 256 value bins, or 255 value bins and the missing slot
+// (overflow features keep their missing slot at binned.missSlot+f).
 // A uint16-binned matrix has binned.stride slots per feature.
 const histBins = 256
 
