@@ -5,6 +5,11 @@ columns) and <out>/train.y, <out>/test.y (float32 labels), plus a CSV head
 for inspection. Run with /usr/bin/python3 (numpy).
 
     /usr/bin/python3 bench/gbdt/gen.py OUTDIR [TRAIN_ROWS] [TEST_ROWS]
+    /usr/bin/python3 bench/gbdt/gen.py --csv OUT.csv ROWS COLS MISSING
+
+The --csv form writes the whole-job shape: a CSV with a header, label
+`y` first, COLS float features (8 significant digits) of which a
+fraction MISSING of the cells are empty (missing).
 """
 import os
 import sys
@@ -29,7 +34,25 @@ def make(rng, n):
     return x, y
 
 
+def make_csv(path, n, m, missing):
+    rng = np.random.default_rng(20261205)
+    x = rng.standard_normal((n, m)).astype(np.float32)
+    z = (0.8 * x[:, 0] - 0.6 * x[:, 1] + 0.5 * x[:, 2] * x[:, 3]
+         + np.where(x[:, 4] > 0.3, 0.7, -0.4) + 0.3 * x[:, 5] ** 2 - 0.3
+         + 0.2 * x[:, 6:min(m, 12)].sum(axis=1) + 0.8 * rng.standard_normal(n))
+    y = (z > 0).astype(np.int8)
+    x[rng.random((n, m)) < missing] = np.nan
+    with open(path, "w") as f:
+        f.write(",".join(["y"] + [f"x{j}" for j in range(m)]) + "\n")
+        for i in range(n):
+            f.write(str(y[i]) + "," + ",".join("" if v != v else f"{v:.8g}" for v in x[i].tolist()) + "\n")
+    print(f"wrote {n} rows x {m} features ({missing:.0%} missing) to {path}")
+
+
 def main():
+    if sys.argv[1] == "--csv":
+        make_csv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+        return
     out = sys.argv[1]
     ntrain = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
     ntest = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000

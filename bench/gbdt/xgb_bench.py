@@ -1,4 +1,5 @@
-"""XGBoost 1.7 side of the GBDT benchmark (run with /usr/bin/python3).
+"""XGBoost side of the GBDT benchmark: 1.7 (/usr/bin/python3, Debian) or
+3.x (the PyPI venv's python3).
 
 Same table (gen.py), same parameters as gbdtbench: binary:logistic,
 tree_method hist, max_depth 6, eta 0.3, max_bin 256, nthread 2.
@@ -63,7 +64,7 @@ def main():
     bst.predict(dshap, pred_contribs=True)
     shap_s = time.perf_counter() - t0
     shap_cpu = time.process_time() - c0
-    print(f"xgboost train_s={train_s:.2f} train_cpu_s={train_cpu:.2f} test_auc={auc:.5f} "
+    print(f"xgboost-{xgb.__version__} train_s={train_s:.2f} train_cpu_s={train_cpu:.2f} test_auc={auc:.5f} "
           f"predict_rows_per_s={len(xte) / best:.0f} predict_rows_per_cpu_s={len(xte) / pred_cpu:.0f} "
           f"single_row_us={lat[len(lat) // 2] * 1e6:.2f} shap_rows_per_s={shap_rows / shap_s:.0f} "
           f"shap_rows_per_cpu_s={shap_rows / shap_cpu:.0f} trees={rounds}")

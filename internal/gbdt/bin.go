@@ -5,12 +5,21 @@ import (
 	"sync"
 )
 
-// missingBin is the bin id of a missing value in features that have
-// missing values; such features get at most 255 value bins so ids fit in a
-// byte (XGBoost allows 256 there too, so their cuts can differ from
-// XGBoost's when they have more than 255 distinct values). Features
-// without missing values get up to 256 bins, as in XGBoost.
+// missingBin is the bin id of a missing value in a matrix of byte bins.
+// A feature with missing values and 256 value bins (XGBoost allows that at
+// its default max_bin 256) shares id 255 between its last bin and its
+// missing cells: an "overflow" feature, whose missing cells are also
+// listed (binned.missRows, missBits) so that histograms move them out of
+// slot 255 into the feature's own missing slot after the pass
+// (grower.moveMissing) and partitions tell them apart. Only a matrix where
+// some feature has more than 256 value bins (max_bin above 256) stores
+// uint16 bins, with missing values at the id of its widest feature's bin
+// count (binned.missing).
 const missingBin = 255
+
+// maxWideBin is the largest max_bin training supports (uint16 bins, one id
+// kept for missing values).
+const maxWideBin = 1<<16 - 1
 
 // cuts are one feature's bin boundaries: bin b covers [cut[b-1], cut[b]),
 // bin 0 starts at minVal. The last cut is a sentinel above the maximum.
@@ -41,8 +50,8 @@ type entry struct {
 // to 8·maxBin, then to maxBin+1 entries. For columns small enough that
 // XGBoost's sketch stays exact (about 10^5 rows at max_bin 256) the cuts
 // are XGBoost's; for larger columns XGBoost's streaming merge differs
-// slightly.
-// buf is reused scratch for the summary.
+// slightly. Training uses sketchCuts; the tests compare with this exact
+// reference. buf is reused scratch for the summary.
 func featureCuts(sorted []float32, maxBin int, buf []entry) cuts {
 	if len(sorted) == 0 {
 		return cuts{}
@@ -122,11 +131,30 @@ func prune(src []entry, size int) []entry {
 	return out
 }
 
-// binned is a training matrix quantised to bin ids, row-major.
+// binID is the type of a stored bin id.
+type binID interface{ ~uint8 | ~uint16 }
+
+// binned is a training matrix quantised to bin ids, stored as bytes
+// (bins8, colBins8) or, when a feature has more than 256 value bins
+// (max_bin above 256), as uint16 (bins16, colBins16).
 type binned struct {
 	rows, cols int
-	bins       []uint8 // rows×cols, row-major (histograms)
-	colBins    []uint8 // cols×rows, column-major (partitions)
+	bins8      []uint8 // rows×cols, row-major (histograms)
+	colBins8   []uint8 // cols×rows, column-major (partitions)
+	bins16     []uint16
+	colBins16  []uint16
+	wide       bool
+	// missing is the bin id of a missing cell; stride the histogram
+	// slots per feature (value bins and the missing slot).
+	missing, stride int
+	// overflow marks the byte-binned features with missing values and 256
+	// value bins; missRows lists their missing rows (ascending) and
+	// missBits has a bit set per missing row; nil for other features.
+	// Their missing slots are at missSlot+f in a histogram.
+	overflow   []bool
+	missRows   [][]int32
+	missBits   [][]uint64
+	missSlot   int
 	cuts       []cuts
 	hasMissing []bool
 	// categorical marks the categorical features (nil: none); their cuts
@@ -143,105 +171,138 @@ func sortKey(v float32) uint32 {
 	return b | 1<<31
 }
 
-func keyValue(k uint32) float32 {
-	if k>>31 != 0 {
-		return math.Float32frombits(k &^ (1 << 31))
+// searchBin is XGBoost's SearchBin: the first cut above v, or the last
+// bin.
+func searchBin(cut []float32, v float32) int {
+	lo, hi := 0, len(cut)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cut[m] <= v {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	return math.Float32frombits(^k)
+	return min(lo, len(cut)-1)
 }
 
-// radixSort sorts items (key<<32 | row) by key, stably, using buf.
-func radixSort(items, buf []uint64) []uint64 {
-	var count [2048]int
-	for _, shift := range [3]uint{32, 43, 54} {
-		clear(count[:])
-		for _, it := range items {
-			count[(it>>shift)&2047]++
-		}
-		pos := 0
-		for i, c := range count {
-			count[i] = pos
-			pos += c
-		}
-		for _, it := range items {
-			d := (it >> shift) & 2047
-			buf[count[d]] = it
-			count[d]++
-		}
-		items, buf = buf, items
-	}
-	return items
-}
-
-// quantise computes each column's cuts and the bin of every cell, over
-// the columns in parallel.
+// quantise computes each column's cuts (XGBoost's quantile sketch,
+// sketchCuts, over the values in row order) and the bin of every cell,
+// over the columns in parallel.
 func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
-	b := &binned{rows: rows, cols: cols, bins: make([]uint8, rows*cols), colBins: make([]uint8, rows*cols), cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
-	// Column-major float32 copy, so each column is read sequentially.
-	colMajor := make([]float32, rows*cols)
-	const block = 4096
-	parallelRows(rows, block, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for f, v := range x[r*cols : (r+1)*cols] {
-				colMajor[f*rows+r] = float32(v)
+	b := &binned{rows: rows, cols: cols, cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
+	maxBin = min(maxBin, maxWideBin)
+	// Columns are copied to float32, column-major, a block of them at a
+	// time (so each column is read sequentially without a copy of the
+	// whole matrix), once for the cuts and once for the bins.
+	blockCols := min(cols, max(8, threads))
+	colMajor := make([]float32, rows*blockCols)
+	byBlock := func(fn func(f int, col []float32)) {
+		for f0 := 0; f0 < cols; f0 += blockCols {
+			f1 := min(f0+blockCols, cols)
+			parallelRows(rows, 4096, func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					for f, v := range x[r*cols+f0 : r*cols+f1] {
+						colMajor[f*rows+r] = float32(v)
+					}
+				}
+			})
+			overColumns(f1-f0, threads, func(i int) { fn(f0+i, colMajor[i*rows:(i+1)*rows]) })
+		}
+	}
+	byBlock(func(f int, col []float32) {
+		missing := 0
+		for _, v := range col {
+			if v != v {
+				missing++
 			}
 		}
+		b.hasMissing[f] = missing > 0
+		if categorical != nil && categorical[f] {
+			b.cuts[f] = categoryCuts(col)
+			return
+		}
+		b.cuts[f] = sketchCuts(col, maxBin)
 	})
+	widest, valueBins := 0, 0
+	for f, c := range b.cuts {
+		n := len(c.cut)
+		valueBins = max(valueBins, n)
+		if b.hasMissing[f] {
+			n++
+		}
+		widest = max(widest, n)
+	}
+	b.wide = valueBins > 256
+	b.missing, b.stride = missingBin, 256
+	if b.wide {
+		b.missing = widest - 1
+		b.stride = widest
+		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
+		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
+	} else {
+		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
+		b.overflow = make([]bool, cols)
+		b.missRows = make([][]int32, cols)
+		b.missBits = make([][]uint64, cols)
+		byBlock(func(f int, col []float32) {
+			binColumn(b, f, col, b.bins8, b.colBins8)
+			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
+				return
+			}
+			b.overflow[f] = true
+			bits := make([]uint64, (rows+63)/64)
+			var list []int32
+			for r, v := range col {
+				if v != v {
+					list = append(list, int32(r))
+					bits[r>>6] |= 1 << (r & 63)
+				}
+			}
+			b.missRows[f], b.missBits[f] = list, bits
+		})
+	}
+	b.missSlot = cols * b.stride
+	return b
+}
+
+// binColumn stores the bins of column f (values in row order).
+func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
+	c := b.cuts[f].cut
+	cat := b.categorical != nil && b.categorical[f]
+	out := colBins[f*b.rows : (f+1)*b.rows]
+	miss := B(b.missing)
+	for r, v := range col {
+		var bin B
+		switch {
+		case v != v:
+			bin = miss
+		case cat:
+			bin = B(categoryBin(c, v))
+		default:
+			bin = B(searchBin(c, v))
+		}
+		out[r] = bin
+		bins[r*b.cols+f] = bin
+	}
+}
+
+// overColumns runs fn(f) for every column on threads goroutines.
+func overColumns(cols, threads int, fn func(f int)) {
 	var wg sync.WaitGroup
 	next := make(chan int, cols)
 	for f := range cols {
 		next <- f
 	}
 	close(next)
-	for range max(1, threads) {
+	for range max(1, min(threads, cols)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			items := make([]uint64, 0, rows)
-			buf := make([]uint64, rows)
-			vals := make([]float32, 0, rows)
-			sumBuf := make([]entry, 0, rows)
 			for f := range next {
-				items = items[:0]
-				for r, v := range colMajor[f*rows : (f+1)*rows] {
-					if v == v {
-						items = append(items, uint64(sortKey(v))<<32|uint64(r))
-					} else {
-						b.bins[r*cols+f] = missingBin
-						b.colBins[f*rows+r] = missingBin
-					}
-				}
-				sorted := radixSort(items, buf[:len(items)])
-				vals = vals[:0]
-				for _, it := range sorted {
-					vals = append(vals, keyValue(uint32(it>>32)))
-				}
-				b.hasMissing[f] = len(vals) < rows
-				if categorical != nil && categorical[f] {
-					b.categoricalBins(f, vals, sorted)
-					continue
-				}
-				mb := min(maxBin, 256)
-				if b.hasMissing[f] {
-					mb = min(mb, 255)
-				}
-				c := featureCuts(vals, mb, sumBuf)
-				b.cuts[f] = c
-				// Values ascend, so the bin only moves forward.
-				bin := 0
-				last := len(c.cut) - 1
-				for i, it := range sorted {
-					v := vals[i]
-					for bin < last && c.cut[bin] <= v {
-						bin++
-					}
-					r := int(uint32(it))
-					b.bins[r*cols+f] = uint8(bin)
-					b.colBins[f*rows+r] = uint8(bin)
-				}
+				fn(f)
 			}
 		}()
 	}
 	wg.Wait()
-	return b
 }

@@ -83,26 +83,23 @@ func checkCategorical(d *Dataset, cat []bool, what string, training bool) error 
 	return nil
 }
 
-// categoricalBins fills the cuts and bins of categorical column f from its
-// non-missing values in ascending order (sorted holds key<<32 | row):
-// one cut (bin) per distinct category, in ascending order.
-func (b *binned) categoricalBins(f int, vals []float32, sorted []uint64) {
-	var c cuts
-	for i, v := range vals {
-		if i == 0 || v != vals[i-1] {
-			c.cut = append(c.cut, v)
+// categoryCuts returns the cuts of a categorical column: one per
+// distinct category, ascending.
+func categoryCuts(col []float32) cuts {
+	var vals []float32
+	for _, v := range col {
+		if v == v {
+			vals = append(vals, v)
 		}
 	}
-	b.cuts[f] = c
-	bin := 0
-	for i, it := range sorted {
-		for c.cut[bin] < vals[i] {
-			bin++
-		}
-		r := int(uint32(it))
-		b.bins[r*b.cols+f] = uint8(bin)
-		b.colBins[f*b.rows+r] = uint8(bin)
-	}
+	slices.Sort(vals)
+	return cuts{cut: slices.Compact(vals)}
+}
+
+// categoryBin is the bin of category v: its index among the cuts.
+func categoryBin(cut []float32, v float32) int {
+	i, _ := slices.BinarySearch(cut, v)
+	return i
 }
 
 // catSet is a set of histogram bins (the categories that go right).

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // FuzzReadModel: any input either loads as a model that predicts and
@@ -123,6 +126,42 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("%d values for %d rows × %d columns", len(tab.Data), tab.Rows(), len(tab.Names))
 		}
 	})
+}
+
+// FuzzReadPlainCSV checks the parallel reader of plain CSVs against
+// encoding/csv: the same table, or an error from both.
+func FuzzReadPlainCSV(f *testing.F) {
+	f.Add("a,b\n1,2\n,3\n", 2)
+	f.Add("\n\na,b\n\n1,2\n\n3,4", 3)
+	f.Add("a\nx\n", 1)
+	f.Add("a,b\n1\n", 2)
+	f.Fuzz(func(t *testing.T, in string, threads int) {
+		if strings.ContainsAny(in, "\"\r") {
+			return
+		}
+		threads = 1 + abs(threads)%4
+		plain, perr := readPlainCSV([]byte(in), threads, 1)
+		ref, rerr := readQuotedCSV(strings.NewReader(in))
+		if (perr == nil) != (rerr == nil) {
+			t.Fatalf("plain error %v, encoding/csv error %v", perr, rerr)
+		}
+		if perr != nil {
+			if perr.Error() != rerr.Error() {
+				t.Fatalf("plain error %q, encoding/csv error %q", perr, rerr)
+			}
+			return
+		}
+		if diff := cmp.Diff(ref, plain, cmpopts.EquateNaNs(), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("plain reader differs (-encoding/csv +plain):\n%s", diff)
+		}
+	})
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func TestReadCSVErrors(t *testing.T) {

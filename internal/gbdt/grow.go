@@ -9,8 +9,10 @@ import (
 	"github.com/ferryml/ferry/internal/tree"
 )
 
-// histBins is the number of histogram slots per feature: up to 256 value
-// bins, or 255 value bins and the missing slot.
+// histBins is the number of histogram slots per feature of a byte-binned
+// matrix: up to 256 value bins, or 255 value bins and the missing slot
+// (overflow features keep their missing slot at binned.missSlot+f).
+// A uint16-binned matrix has binned.stride slots per feature.
 const histBins = 256
 
 // bucket is one histogram slot: gradient and hessian sums.
@@ -35,7 +37,7 @@ type growNode struct {
 	depth      int
 	begin, end int // segment of the row index
 	g, h       float64
-	hist       []bucket // cols×histBins, nil once released
+	hist       []bucket // cols×stride, nil once released
 	best       split
 	evaluated  bool
 	features   []int // features allowed at this node's level
@@ -57,6 +59,9 @@ type grower struct {
 	poolMu       sync.Mutex
 	rng          *rand.Rand
 	allFeat      []int
+	// mark and gen: moveMissing's row marks.
+	mark []uint64
+	gen  uint32
 
 	// output tree
 	t tree.Tree
@@ -82,7 +87,7 @@ func (gr *grower) getHist() []bucket {
 		clear(h)
 		return h
 	}
-	return make([]bucket, histLen(gr.b.cols))
+	return make([]bucket, histLen(gr.b.cols, gr.b.stride))
 }
 
 func (gr *grower) putHist(h []bucket) {
@@ -125,12 +130,12 @@ func (gr *grower) parallel(n int, fn func(i int)) {
 }
 
 // buildHist adds the rows' gradient pairs into hist by bin. hist's length
-// is a power of two at least cols×histBins, so masking the index (a no-op)
+// is a power of two at least cols×stride, so masking the index (a no-op)
 // spares the bounds check; two rows go through the features together to
 // overlap their updates.
 //
 // gh[i] is the gradient pair of rows[i].
-func buildHist(hist []bucket, rows []int32, bins []uint8, cols int, gh []gradPair) {
+func buildHist[B binID](hist []bucket, rows []int32, bins []B, cols, stride int, gh []gradPair) {
 	gh = gh[:len(rows)]
 	mask := len(hist) - 1
 	i := 0
@@ -150,7 +155,7 @@ func buildHist(hist []bucket, rows []int32, bins []uint8, cols int, gh []gradPai
 			s = &hist[(off+int(row1[f]))&mask]
 			s.g += g1
 			s.h += h1
-			off += histBins
+			off += stride
 		}
 	}
 	for ; i < len(rows); i++ {
@@ -161,16 +166,17 @@ func buildHist(hist []bucket, rows []int32, bins []uint8, cols int, gh []gradPai
 			s := &hist[(off+int(b))&mask]
 			s.g += g
 			s.h += h
-			off += histBins
+			off += stride
 		}
 	}
 }
 
-// histLen is the histogram buffer length: cols×histBins rounded up to a
-// power of two (see buildHist).
-func histLen(cols int) int {
+// histLen is the histogram buffer length: cols×stride slots and one
+// missing slot per feature (binned.missSlot), rounded up to a power of
+// two (see buildHist).
+func histLen(cols, stride int) int {
 	n := 1
-	for n < cols*histBins {
+	for n < cols*stride+cols {
 		n <<= 1
 	}
 	return n
@@ -224,7 +230,11 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
-		buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins, gr.b.cols, jobs[i].gh)
+		if gr.b.wide {
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.cols, gr.b.stride, jobs[i].gh)
+		} else {
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.cols, gr.b.stride, jobs[i].gh)
+		}
 	})
 	for _, t := range tasks {
 		if len(t.parts) == 0 {
@@ -233,7 +243,7 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		dst := t.node.hist
 		cols := gr.b.cols
 		gr.parallel(gr.threads, func(w int) {
-			lo, hi := w*cols/gr.threads*histBins, (w+1)*cols/gr.threads*histBins
+			lo, hi := w*cols/gr.threads*gr.b.stride, (w+1)*cols/gr.threads*gr.b.stride
 			for _, p := range t.parts {
 				for j := lo; j < hi; j++ {
 					dst[j].g += p[j].g
@@ -245,6 +255,52 @@ func (gr *grower) buildHists(nodes []*growNode) {
 			gr.putHist(p)
 		}
 	}
+	gr.moveMissing(nodes)
+}
+
+// moveMissing moves, in each node's histogram, the missing cells of the
+// overflow features (binned.overflow) from slot 255, which they share
+// with the last value bin, to the feature's missing slot.
+func (gr *grower) moveMissing(nodes []*growNode) {
+	b := gr.b
+	if b.overflow == nil || !slices.Contains(b.overflow, true) {
+		return
+	}
+	// mark[row] = gen<<32 | node index + 1 for the rows of nodes.
+	gr.gen++
+	if gr.mark == nil {
+		gr.mark = make([]uint64, b.rows)
+	}
+	gen := uint64(gr.gen) << 32
+	gr.parallel(len(nodes), func(i int) {
+		nd := nodes[i]
+		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+			gr.mark[r] = gen | uint64(i+1)
+		}
+	})
+	var feats []int
+	for f, o := range b.overflow {
+		if o {
+			feats = append(feats, f)
+		}
+	}
+	gr.parallel(len(feats), func(i int) {
+		f := feats[i]
+		last, miss := f*b.stride+missingBin, b.missSlot+f
+		for _, r := range b.missRows[f] {
+			m := gr.mark[r]
+			if m&^(1<<32-1) != gen {
+				continue
+			}
+			h := nodes[int(uint32(m))-1].hist
+			p := gr.gh[r]
+			g, hh := float64(p.g), float64(p.h)
+			h[last].g -= g
+			h[last].h -= hh
+			h[miss].g += g
+			h[miss].h += hh
+		}
+	})
 }
 
 // thresholdL1 is XGBoost's T_α.
@@ -295,7 +351,7 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	best := &nd.best
 	for _, f := range feats {
 		nb := len(gr.b.cuts[f].cut)
-		hf := nd.hist[f*histBins : f*histBins+nb]
+		hf := nd.hist[f*gr.b.stride : f*gr.b.stride+nb]
 		if gr.b.categorical != nil && gr.b.categorical[f] {
 			gr.evaluateCategorical(nd, f, hf, parent, best)
 			continue
@@ -315,7 +371,11 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 		if !gr.b.hasMissing[f] {
 			continue
 		}
-		if miss := nd.hist[f*histBins+missingBin]; miss.g == 0 && miss.h == 0 {
+		miss := nd.hist[f*gr.b.stride+gr.b.missing]
+		if gr.b.overflow != nil && gr.b.overflow[f] {
+			miss = nd.hist[gr.b.missSlot+f]
+		}
+		if miss.g == 0 && miss.h == 0 {
 			continue
 		}
 		var gR, hR float64
@@ -398,32 +458,12 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	gr.parallel(len(jobs), func(j int) {
 		jb := &jobs[j]
 		s := &nodes[jb.node].best
-		f, sb, dl := s.feature, s.bin, s.defaultLeft
-		cat := s.categorical
-		hasMissing := gr.b.hasMissing[f]
-		col := gr.b.colBins[f*gr.b.rows : (f+1)*gr.b.rows]
-		l, r := jb.lo, jb.hi
-		// Left rows go to tmp[lo:] ascending, right rows to tmp[:hi]
-		// descending.
-		ghPos := gr.ghPos[jb.lo:jb.hi]
-		for k, row := range gr.rowIdx[jb.lo:jb.hi] {
-			b := col[row]
-			left := int(b) <= sb
-			if cat {
-				left = !s.cats.has(b)
-			}
-			if b == missingBin && hasMissing {
-				left = dl
-			}
-			if left {
-				gr.tmp[l] = row
-				gr.ghTmp[l] = ghPos[k]
-				l++
-			} else {
-				r--
-				gr.tmp[r] = row
-				gr.ghTmp[r] = ghPos[k]
-			}
+		f := s.feature
+		var l int
+		if gr.b.wide {
+			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, jb.lo, jb.hi)
+		} else {
+			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], jb.lo, jb.hi)
 		}
 		jb.nl = l - jb.lo
 	})
@@ -470,6 +510,41 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		}
 	})
 	return counts
+}
+
+// partitionRows moves the rows of rowIdx[lo:hi] by split s on column
+// col: left rows to tmp[lo:] ascending, right rows to tmp[:hi]
+// descending (gradient pairs alike). It returns the end of the left rows.
+// missBits, when not nil, tells the missing rows of an overflow feature
+// from the rows of its last bin.
+func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo, hi int) int {
+	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
+	miss := B(gr.b.missing)
+	hasMissing := gr.b.hasMissing[s.feature]
+	l, r := lo, hi
+	ghPos := gr.ghPos[lo:hi]
+	for k, row := range gr.rowIdx[lo:hi] {
+		b := col[row]
+		var left bool
+		switch {
+		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
+			left = dl
+		case cat:
+			left = !s.cats.has(uint8(b))
+		default:
+			left = int(b) <= sb
+		}
+		if left {
+			gr.tmp[l] = row
+			gr.ghTmp[l] = ghPos[k]
+			l++
+		} else {
+			r--
+			gr.tmp[r] = row
+			gr.ghTmp[r] = ghPos[k]
+		}
+	}
+	return l
 }
 
 // expand applies the best split of each node (in order) and returns the

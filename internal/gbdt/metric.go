@@ -44,6 +44,17 @@ func maximised(metric string) bool {
 	return false
 }
 
+// DefaultMetric is XGBoost's default eval_metric for an objective: the one
+// metric it evaluates per round when none is given.
+func DefaultMetric(objective string) string { return defaultMetric(objective) }
+
+// EvalMetric computes an eval_metric (a Metric constant) from margins
+// (rows×k, as [Model.PredictMargin] writes them), labels and optional
+// weights, as training reports it.
+func EvalMetric(name, objective string, k int, margin, y, w []float64) (float64, error) {
+	return evalMetric(name, objective, k, margin, y, w)
+}
+
 // evalMetric computes a metric from margins (n×k), labels and weights.
 func evalMetric(name, objective string, k int, margin, y, w []float64) (float64, error) {
 	n := len(y)

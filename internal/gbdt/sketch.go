@@ -12,8 +12,8 @@ import (
 // buffer entry; a full buffer of 2·L entries becomes an exact summary that
 // is merged into levels of summaries pruned to L. sketchCuts reproduces
 // its cuts exactly, including above ~10^5 rows, where featureCuts (exact
-// quantiles of the sorted column) differs. Training does not use it yet
-// (issue 15, identical trees).
+// quantiles of the sorted column) differs. Training computes its cuts with
+// it (quantise).
 
 // qEntry is a buffered value and its weight.
 type qEntry struct {
@@ -27,6 +27,8 @@ type wqSketch struct {
 	queue  []qEntry // buffer: capacity 1 at first, then 2·L
 	qcap   int
 	levels [][]entry // levels[l] for l ≥ 1; levels[0] unused
+	// items and buf are queueSummary's scratch.
+	items, buf []uint64
 }
 
 func newWQSketch(n, maxBin int) *wqSketch {
@@ -46,7 +48,7 @@ func (s *wqSketch) push(v float32) {
 			// The buffer grows from one value to 2·L.
 			s.qcap = 2 * s.limit
 		} else {
-			s.pushSummary(queueSummary(s.queue))
+			s.pushSummary(s.queueSummary())
 			s.queue = s.queue[:0]
 		}
 	}
@@ -54,32 +56,46 @@ func (s *wqSketch) push(v float32) {
 }
 
 // queueSummary sorts the buffer and merges equal values into an exact
-// summary.
-func queueSummary(q []qEntry) []entry {
-	sorted := slices.Clone(q)
-	slices.SortFunc(sorted, func(a, b qEntry) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case b.v < a.v:
-			return 1
-		}
-		return 0
-	})
+// summary. Weights are counts (unit weights), so a value and its weight
+// pack into one radix-sorted word; items and buf are scratch.
+func queueSummary(q []qEntry, items, buf []uint64) []entry {
+	items = items[:0]
+	for _, e := range q {
+		items = append(items, uint64(sortKey(e.v))<<32|uint64(e.w))
+	}
+	sorted := radixSort(items, buf[:len(items)])
 	out := make([]entry, 0, len(sorted))
 	var wsum float32
 	for i := 0; i < len(sorted); {
-		w := sorted[i].w
+		key := sorted[i] >> 32
+		w := float32(uint32(sorted[i]))
 		j := i + 1
-		for j < len(sorted) && sorted[j].v == sorted[i].v {
-			w += sorted[j].w
+		for j < len(sorted) && sorted[j]>>32 == key {
+			w += float32(uint32(sorted[j]))
 			j++
 		}
-		out = append(out, entry{v: sorted[i].v, rmin: wsum, rmax: wsum + w, wmin: w})
+		out = append(out, entry{v: keyValue(uint32(key)), rmin: wsum, rmax: wsum + w, wmin: w})
 		wsum += w
 		i = j
 	}
 	return out
+}
+
+// keyValue is the float32 of a sortKey.
+func keyValue(k uint32) float32 {
+	if k>>31 != 0 {
+		return math.Float32frombits(k &^ (1 << 31))
+	}
+	return math.Float32frombits(^k)
+}
+
+// queueSummary is the buffer's exact summary.
+func (s *wqSketch) queueSummary() []entry {
+	if cap(s.items) < len(s.queue) {
+		s.items = make([]uint64, 0, s.qcap)
+		s.buf = make([]uint64, s.qcap)
+	}
+	return queueSummary(s.queue, s.items, s.buf)
 }
 
 // pushSummary merges a full buffer's summary into the levels.
@@ -103,7 +119,7 @@ func (s *wqSketch) pushSummary(temp []entry) {
 
 // summary returns the sketch's final summary (at most L entries).
 func (s *wqSketch) summary() []entry {
-	out := queueSummary(s.queue)
+	out := s.queueSummary()
 	if len(s.levels) == 0 {
 		if len(out) > s.limit {
 			return slices.Clone(prune(out, s.limit))
@@ -207,4 +223,27 @@ func sketchCuts(col []float32, maxBin int) cuts {
 	mn := float64(sum[0].v)
 	c.minVal = float32(mn - (math.Abs(mn) + 1e-5))
 	return c
+}
+
+// radixSort sorts items (key<<32 | payload) by key, stably, using buf.
+func radixSort(items, buf []uint64) []uint64 {
+	var count [2048]int
+	for _, shift := range [3]uint{32, 43, 54} {
+		clear(count[:])
+		for _, it := range items {
+			count[(it>>shift)&2047]++
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, it := range items {
+			d := (it >> shift) & 2047
+			buf[count[d]] = it
+			count[d]++
+		}
+		items, buf = buf, items
+	}
+	return items
 }

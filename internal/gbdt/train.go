@@ -141,7 +141,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 
 	margin := make([]float64, n*k)
 	for i := range margin {
-		margin[i] = base
+		margin[i] = float64(float32(base))
 	}
 	evalMargins := make([][]float64, len(evals))
 	for i, e := range evals {
@@ -192,9 +192,12 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 			// Update training margins from the leaf row segments.
 			gr.parallel(len(leaves), func(i int) {
 				nd := leaves[i]
-				v := t.Value[nd.id]
+				// XGBoost's prediction cache is float32: each leaf
+				// value is added in float32.
+				v := float32(t.Value[nd.id])
 				for _, r := range gr.rowIdx[nd.begin:nd.end] {
-					margin[int(r)*k+c] += v
+					i := int(r)*k + c
+					margin[i] = float64(float32(margin[i]) + v)
 				}
 			})
 			m.Trees = append(m.Trees, t)

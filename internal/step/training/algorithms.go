@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strings"
 
@@ -25,8 +26,9 @@ func metricName(key string) string {
 	return strings.NewReplacer("-", "_", "@", "_").Replace(key)
 }
 
-// defaultXGBoostMetrics are the metrics reported when eval_metric is not
-// given; the last one (XGBoost's default) drives early stopping.
+// defaultXGBoostMetrics are the final metrics reported when eval_metric is
+// not given, computed once from the trained model; per round only
+// XGBoost's default metric (the last one) is evaluated.
 func defaultXGBoostMetrics(objective string) []string {
 	switch objective {
 	case gbdt.BinaryLogistic, gbdt.BinaryLogitRaw:
@@ -48,8 +50,15 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 			return nil, err
 		}
 	}
-	if len(p.EvalMetric) == 0 {
-		p.EvalMetric = defaultXGBoostMetrics(p.Objective)
+	// Per round, training evaluates only what XGBoost would: the given
+	// eval_metric on the training and validation sets (SageMaker's
+	// container watches both), or else XGBoost's default metric on the
+	// validation set, or on the training set when early stopping needs it
+	// and there is no validation set. The other final metrics are
+	// computed once from the trained model (finalMetrics).
+	explicit := len(p.EvalMetric) > 0
+	if !explicit {
+		p.EvalMetric = []string{gbdt.DefaultMetric(p.Objective)}
 	}
 	if job.Log != nil || job.ProgressFunc != nil {
 		log, progress := job.Log, job.ProgressFunc
@@ -72,22 +81,45 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	}
 	m := len(mf.FeatureNames)
 	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, NumFeature: m, FeatureNames: mf.FeatureNames}
+	var validSet *gbdt.Dataset
+	if valid != nil {
+		validSet = &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}
+	}
+	// The training set is watched per round when eval_metric asks for it
+	// (unless a tuning trial with a validation set skips it), or when
+	// nothing else can feed early stopping or a trial's progress.
 	var evals []gbdt.EvalSet
-	if !job.SkipTrainMetrics || valid == nil {
+	watchTrain := explicit && (!job.SkipTrainMetrics || validSet == nil)
+	if validSet == nil && (p.EarlyStoppingRounds > 0 || job.ProgressFunc != nil) {
+		watchTrain = true
+	}
+	if watchTrain {
 		evals = append(evals, gbdt.EvalSet{Name: SetTrain, Data: trainSet})
 	}
-	if valid != nil {
-		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}})
+	if validSet != nil {
+		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: validSet})
 	}
 	res, err := gbdt.Train(ctx, p, trainSet, evals...)
 	if err != nil {
 		return nil, fmt.Errorf("training xgboost: %w", err)
 	}
+	final := res.Metrics
+	if !explicit {
+		final = maps.Clone(res.Metrics)
+		if err := finalMetrics(final, res.Model, p.Objective, SetTrain, trainSet); err != nil {
+			return nil, err
+		}
+		if validSet != nil {
+			if err := finalMetrics(final, res.Model, p.Objective, SetValidation, validSet); err != nil {
+				return nil, err
+			}
+		}
+	}
 	mf.Objective = p.Objective
 	mf.Task = model.XGBoostTask(p.Objective)
 	mf.NumClass = res.Model.NumClass
-	metrics := make(map[string]float64, len(res.Metrics))
-	for k, v := range res.Metrics {
+	metrics := make(map[string]float64, len(final))
+	for k, v := range final {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			metrics[metricName(k)] = v
 		}
@@ -98,6 +130,30 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 		return nil, err
 	}
 	return &Summary{Manifest: *mf, Metrics: metrics, BestIteration: res.BestIteration}, nil
+}
+
+// finalMetrics adds to dst the default metrics of the objective
+// (defaultXGBoostMetrics) on set d, from the trained model's margins, for
+// those dst lacks ("<set>-<metric>" keys, as training reports them).
+func finalMetrics(dst map[string]float64, md *gbdt.Model, objective, set string, d *gbdt.Dataset) error {
+	k := md.NumOutputGroups()
+	var margin []float64
+	for _, name := range defaultXGBoostMetrics(objective) {
+		key := set + "-" + name
+		if _, ok := dst[key]; ok {
+			continue
+		}
+		if margin == nil {
+			margin = make([]float64, d.Rows()*k)
+			md.PredictMargin(margin, d.X)
+		}
+		v, err := gbdt.EvalMetric(name, objective, k, margin, d.Y, d.Weight)
+		if err != nil {
+			return fmt.Errorf("evaluating %s on the %s set: %w", name, set, err)
+		}
+		dst[key] = v
+	}
+	return nil
 }
 
 func anyMap(m map[string]float64) map[string]any {

@@ -1,0 +1,47 @@
+//go:build pypi
+
+package gbdt
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/ferryml/ferry/internal/pythontest"
+)
+
+// TestPyPIIdenticalTrees regenerates the identical-trees fixtures at
+// 100,000 rows (where XGBoost's sketch merges summaries instead of
+// keeping exact quantiles) with XGBoost 3.x (PyPI) and 1.7 (Debian), and
+// checks that Ferry grows the same 100 trees (TestIdenticalTrees's
+// checks).
+func TestPyPIIdenticalTrees(t *testing.T) {
+	t.Parallel()
+	const rows = 100000
+	pythons := map[string]string{
+		"xgboost3":  pythontest.Venv(t, "xgboost", "numpy"),
+		"xgboost17": pythontest.Debian(t, "xgboost", "numpy"),
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "identical.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fraud, err := filepath.Abs(filepath.Join("testdata", "xgboost", "fraud_autoclaims"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for version, py := range pythons {
+		for _, name := range []string{"diabetes_nan", "fraud_nan"} {
+			t.Run(version+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				cmd := exec.CommandContext(t.Context(), py, script, dir, name, strconv.Itoa(rows), fraud)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s", script, err, out)
+				}
+				checkIdentical(t, dir)
+			})
+		}
+	}
+}
