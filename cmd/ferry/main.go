@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
@@ -49,6 +50,9 @@ type Main struct {
 	db    *sqlite.DB
 	store *artifact.Dir
 	app   *app.App
+	// runner runs steps elsewhere than in this process (--engine
+	// temporal); nil runs them here.
+	runner engine.StepRunner
 	// server is the API the commands act through (--server or
 	// FERRY_SERVER); empty for the local home.
 	server string
@@ -92,6 +96,7 @@ func (m *Main) commands() map[string]command {
 		"models":      {"model registry: groups, versions, approvals", cmdModels},
 		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
+		"worker":      {"run pipeline steps from Temporal task queues for a server with --engine temporal", cmdWorker},
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},

@@ -97,6 +97,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Logger:     m.Logger,
 		Keys:       m.secretKeys(),
 		LookupEnv:  m.lookupEnv,
+		Runner:     m.runner,
 	})
 	if err != nil {
 		return nil, err

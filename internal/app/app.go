@@ -100,6 +100,9 @@ type Config struct {
 	// resolves {from_env: NAME} arguments (see engine.Engine).
 	Keys      func() (engine.Keys, error)
 	LookupEnv func(name string) (string, bool)
+	// Runner runs the executions' steps (nil: in this process; the
+	// Temporal engine's runner hands them to workers).
+	Runner engine.StepRunner
 }
 
 // App performs the operations. It is safe for concurrent use. Executions
@@ -150,7 +153,7 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg}
 	a.engine = &engine.Engine{Kinds: cfg.Kinds, Store: cfg.Executions, Artifacts: cfg.Artifacts, Home: cfg.Home, Logger: cfg.Logger,
-		Keys: cfg.Keys, LookupEnv: cfg.LookupEnv}
+		Keys: cfg.Keys, LookupEnv: cfg.LookupEnv, Runner: cfg.Runner}
 	a.cancels = make(map[int]context.CancelCauseFunc)
 	return a, nil
 }
