@@ -18,8 +18,8 @@ import (
 	"syscall"
 
 	"github.com/ferryml/ferry/internal/app"
-	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
