@@ -145,6 +145,12 @@ type bundle struct {
 // artifact store and one database with a local engine.
 func setup(t testing.TB, workers int, kinds ...step.Kind) *bundle {
 	t.Helper()
+	return setupConc(t, workers, 2, kinds...)
+}
+
+// setupConc is setup with workers that each run conc steps at once.
+func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
+	t.Helper()
 	home := artifacttest.TempDir(t)
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {
@@ -178,7 +184,7 @@ func setup(t testing.TB, workers int, kinds ...step.Kind) *bundle {
 	})
 	for i := range workers {
 		w := &ftemporal.Worker{
-			Client: c, Queues: []string{ftemporal.DefaultQueue}, Identity: fmt.Sprintf("worker-%d", i),
+			Client: c, Queues: []string{ftemporal.DefaultQueue}, Identity: fmt.Sprintf("worker-%d", i), Concurrency: conc,
 			Attempter: &engine.Attempter{Kinds: reg, Artifacts: arts, Home: filepath.Join(home, fmt.Sprintf("worker-%d", i))},
 		}
 		go func() {

@@ -18,19 +18,21 @@ import (
 // int64 stays an int64, an artifact.Ref stays a Ref) although Temporal
 // carries JSON. Exactly one field is set.
 type Value struct {
-	S  *string           `json:"s,omitempty"`
-	R  *string           `json:"r,omitempty"` // artifact.Ref
-	I  *int64            `json:"i,omitempty"`
-	F  *float64          `json:"f,omitempty"`
-	B  *bool             `json:"b,omitempty"`
-	N  bool              `json:"n,omitempty"` // nil
-	L  []Value           `json:"l,omitempty"`
-	LE bool              `json:"le,omitempty"` // an empty []any
-	M  map[string]Value  `json:"m,omitempty"`
-	ME bool              `json:"me,omitempty"` // an empty map[string]any
-	LS []string          `json:"ls,omitempty"`
-	MS map[string]string `json:"ms,omitempty"`
-	J  json.RawMessage   `json:"j,omitempty"` // any other type, as JSON
+	S   *string           `json:"s,omitempty"`
+	R   *string           `json:"r,omitempty"` // artifact.Ref
+	I   *int64            `json:"i,omitempty"`
+	F   *float64          `json:"f,omitempty"`
+	B   *bool             `json:"b,omitempty"`
+	N   bool              `json:"n,omitempty"` // nil
+	L   []Value           `json:"l,omitempty"`
+	LE  bool              `json:"le,omitempty"` // an empty []any
+	M   map[string]Value  `json:"m,omitempty"`
+	ME  bool              `json:"me,omitempty"` // an empty map[string]any
+	LS  []string          `json:"ls,omitempty"`
+	LSE bool              `json:"lse,omitempty"` // an empty []string
+	MS  map[string]string `json:"ms,omitempty"`
+	MSE bool              `json:"mse,omitempty"` // an empty map[string]string
+	J   json.RawMessage   `json:"j,omitempty"`   // any other type, as JSON
 }
 
 func encodeValue(v any) (Value, error) {
@@ -78,13 +80,13 @@ func encodeValue(v any) (Value, error) {
 		}
 		return Value{M: m}, nil
 	case []string:
-		if t == nil {
-			t = []string{}
+		if len(t) == 0 {
+			return Value{LSE: true}, nil
 		}
 		return Value{LS: t}, nil
 	case map[string]string:
-		if t == nil {
-			t = map[string]string{}
+		if len(t) == 0 {
+			return Value{MSE: true}, nil
 		}
 		return Value{MS: t}, nil
 	default:
@@ -134,8 +136,12 @@ func (v Value) decode() (any, error) {
 			m[k] = d
 		}
 		return m, nil
+	case v.LSE:
+		return []string{}, nil
 	case v.LS != nil:
 		return v.LS, nil
+	case v.MSE:
+		return map[string]string{}, nil
 	case v.MS != nil:
 		return v.MS, nil
 	case v.J != nil:
