@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/step/clarifycheck"
 	"github.com/ferryml/ferry/internal/step/createmodel"
@@ -103,6 +105,7 @@ func (m *Main) useEngine(ctx context.Context, o *engineOpts) (func(), error) {
 	for _, k := range serverKinds {
 		kinds[k] = true
 	}
+	m.engineInfo = app.EngineInfo{Engine: "temporal", TemporalAddress: o.address, Namespace: o.namespace, ArtifactsDir: filepath.Join(m.Home(), "artifacts")}
 	m.runner = &ftemporal.Runner{Client: c, HeartbeatTimeout: o.heartbeatTimeout, ServerQueue: serverQueue, ServerKinds: kinds}
 	return func() {
 		if m.app != nil { // end the executions before their workflows' worker

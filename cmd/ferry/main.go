@@ -52,7 +52,8 @@ type Main struct {
 	app   *app.App
 	// runner runs steps elsewhere than in this process (--engine
 	// temporal); nil runs them here.
-	runner engine.StepRunner
+	runner     engine.StepRunner
+	engineInfo app.EngineInfo
 	// server is the API the commands act through (--server or
 	// FERRY_SERVER); empty for the local home.
 	server string

@@ -98,6 +98,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Keys:       m.secretKeys(),
 		LookupEnv:  m.lookupEnv,
 		Runner:     m.runner,
+		Engine:     m.engineInfo,
 	})
 	if err != nil {
 		return nil, err

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/client"
 	"github.com/ferryml/ferry/internal/engine"
@@ -21,7 +21,7 @@ import (
 // server. It opens no database.
 func cmdWorker(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("worker", "--server URL [--token T] [--queues default,gpu] [--temporal-address HOST:PORT] [--namespace NS] [--artifacts DIR] [--concurrency N]")
-	server := fs.String("server", m.server, "the Ferry server whose executions this worker runs (its API is checked at start)")
+	server := fs.String("server", m.server, "the Ferry server whose executions this worker runs: it tells the Temporal address, namespace and artifact store (flags given override it)")
 	token := fs.String("token", m.Getenv("FERRY_TOKEN"), "API token for --server (default $FERRY_TOKEN)")
 	queues := fs.String("queues", ftemporal.DefaultQueue, "comma-separated task queues to poll (a step picks one with `queue:`)")
 	var address, namespace string
@@ -45,15 +45,30 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 		return usageError("--concurrency must be at least 1")
 	}
 	if *server != "" {
+		// The server says where its steps go; flags given override it.
 		c, err := client.New(*server, *token, client.Options{})
 		if err != nil {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err = c.ListExecutions(cctx, app.ListOptions{Limit: 1})
+		info, err := c.Engine(cctx)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("checking the server %s: %w", *server, err)
+			return fmt.Errorf("asking the server %s for its engine: %w", *server, err)
+		}
+		if info.Engine != "temporal" {
+			return fmt.Errorf("the server %s runs its steps itself (engine %s): start it with --engine temporal", *server, info.Engine)
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["temporal-address"] && info.TemporalAddress != "" {
+			address = info.TemporalAddress
+		}
+		if !set["namespace"] && info.Namespace != "" {
+			namespace = info.Namespace
+		}
+		if !set["artifacts"] && info.ArtifactsDir != "" {
+			*arts = info.ArtifactsDir
 		}
 	}
 	dir := *arts

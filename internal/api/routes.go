@@ -63,5 +63,7 @@ func (s *Server) routes() []Route {
 		{"PUT", v1 + "/endpoints/{name}", auth.Operate, s.deploy},
 		{"DELETE", v1 + "/endpoints/{name}", auth.Operate, s.deleteEndpoint},
 		{"PUT", v1 + "/endpoints/{name}/weights", auth.Operate, s.setWeights},
+
+		{"GET", v1 + "/engine", auth.Read, s.getEngine},
 	}
 }

@@ -103,6 +103,8 @@ type Config struct {
 	// Runner runs the executions' steps (nil: in this process; the
 	// Temporal engine's runner hands them to workers).
 	Runner engine.StepRunner
+	// Engine describes the engine for workers (GET /api/v1/engine).
+	Engine EngineInfo
 }
 
 // App performs the operations. It is safe for concurrent use. Executions
