@@ -167,7 +167,8 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 			t.Fatal(err)
 		}
 	}
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	ts := temporaltest.NewServer() // WithT takes a *testing.T only
+	t.Cleanup(ts.Stop)
 	c := ts.GetDefaultClient()
 	ew := ftemporal.ExecutionWorker(c)
 	if err := ew.Start(); err != nil {
