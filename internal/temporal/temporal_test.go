@@ -380,3 +380,40 @@ steps:
 		t.Errorf("step status %s, want Stopped", r.Status)
 	}
 }
+
+// A step with `queue: gpu` runs only on a worker polling that queue.
+func TestTemporalQueues(t *testing.T) {
+	b := setup(t, 1, produce(), consume())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	gpu := &ftemporal.Worker{
+		Client: b.c, Queues: []string{"gpu"}, Identity: "gpu-worker",
+		Attempter: &engine.Attempter{Kinds: b.kinds, Artifacts: b.arts, Home: filepath.Join(b.home, "gpu")},
+	}
+	go func() { done <- gpu.Run(ctx) }()
+	ex, rs := b.run(t, b.temp, `
+version: 1
+name: queues
+steps:
+  - name: make
+    kind: produce
+    text: on a gpu
+    queue: gpu
+  - name: read
+    kind: consume
+    in: "${{ steps.make.outputs.out }}"
+`, engine.RunOptions{})
+	if ex.Status != run.Succeeded || rs["read"].Properties["content"] != "on a gpu" {
+		t.Fatalf("status %s (%s), read %v", ex.Status, ex.FailureReason, rs["read"].Properties)
+	}
+	for step, want := range map[string]string{"make": "on worker gpu-worker", "read": "on worker worker-0"} {
+		log, err := os.ReadFile(engine.LogPath(b.home, ex.ID, step))
+		if err != nil || !contains(string(log), want) {
+			t.Errorf("log of %s = %q (%v), want %q", step, log, err, want)
+		}
+	}
+}
