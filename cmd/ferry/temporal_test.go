@@ -4,7 +4,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -306,4 +309,79 @@ func stepStatus(t *testing.T, ctx context.Context, m *Main, name string) run.Ste
 		}
 	}
 	return ""
+}
+
+// `ferry server --engine temporal` and `ferry worker --server URL`: the
+// worker learns Temporal's address, the namespace and the artifact store
+// from GET /api/v1/engine, and a run started through the server's API
+// runs its steps on the worker.
+func TestTemporalServerAndWorker(t *testing.T) {
+	ctx := t.Context()
+	env := newTemporalEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	srv := ferryCommand(env.home, append([]string{"server", "--addr", addr}, env.runArgs("10s")...)...)
+	var srvLog strings.Builder
+	srv.Stdout, srv.Stderr = &srvLog, &srvLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url + "/api/v1/engine")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not come up: %v\n%s", err, srvLog.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	whome := artifacttest.TempDir(t)
+	w := ferryCommand(whome, "worker", "--server", url, "--queues", "default", "--identity", "worker-api")
+	var wlog strings.Builder
+	w.Stdout, w.Stderr = &wlog, &wlog
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		w.Process.Kill()
+		w.Wait()
+	})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(path, []byte(`
+version: 1
+name: remote
+steps:
+  - name: hello
+    kind: command
+    command: [sh, -c, 'echo hello from the worker']
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := ferry(t, ctx, whome, "--server", url, "run", "--output", "json", path)
+	var ex struct {
+		ID     string     `json:"id"`
+		Status run.Status `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &ex); err != nil || res.code != 0 || ex.Status != run.Succeeded {
+		t.Fatalf("run through the server exited %d\n%s\n%s\nserver:\n%s\nworker:\n%s", res.code, res.stdout, res.stderr, srvLog.String(), wlog.String())
+	}
+	logs := ferry(t, ctx, whome, "--server", url, "logs", ex.ID, "hello")
+	if !strings.Contains(logs.stdout, "hello from the worker") || !strings.Contains(logs.stdout, "on worker worker-api") {
+		t.Errorf("ferry logs through the server:\n%s\n%s", logs.stdout, logs.stderr)
+	}
 }
