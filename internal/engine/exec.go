@@ -111,7 +111,7 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	r.Status = run.StepExecuting
 	task := Task{
 		Request: req, Kind: st.Kind, Queue: st.Queue, Timeout: st.Timeout, Retry: retryPolicy(st.Retry),
-		PropertyFiles: st.PropertyFiles, Outputs: declaredOutputs(spec, req.Args),
+		PropertyFiles: st.PropertyFiles, Outputs: declaredOutputs(spec, req.Args), Secret: x.sec.active(),
 	}
 	obs := Observer{
 		Log:    logf,

@@ -34,6 +34,10 @@ type Task struct {
 	PropertyFiles map[string]pipeline.PropertyFile
 	// Outputs are the outputs the kind must produce.
 	Outputs []string
+	// Secret reports that the execution has secret values (secret
+	// parameters, {from_env} arguments), which Request.Args may hold in
+	// clear: a runner that sends tasks elsewhere must not.
+	Secret bool
 }
 
 // Observer receives what a [StepRunner] does with a task: the step's log,

@@ -118,6 +118,11 @@ func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer
 	if r.ServerKinds[t.Kind] && t.Queue == "" && r.ServerQueue != "" {
 		t.Queue = r.ServerQueue
 	}
+	if t.Secret {
+		// Temporal keeps activity inputs in its history: secret values
+		// would be stored there in clear.
+		return step.Result{}, step.Permanent(errors.New("the execution has secret values, which the Temporal engine does not send to workers (they would be stored in Temporal's history): run it with --engine local"))
+	}
 	wt, err := encodeTask(t)
 	if err != nil {
 		return step.Result{}, step.Permanent(fmt.Errorf("encoding the step for Temporal: %w", err))

@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -172,6 +173,9 @@ func encodeTask(t engine.Task) (Task, error) {
 	w := Task{
 		Request: t.Request, Kind: t.Kind, Queue: t.Queue, Timeout: t.Timeout, Retry: t.Retry,
 		PropertyFiles: t.PropertyFiles, Outputs: t.Outputs, Args: make(map[string]Value, len(t.Request.Args)),
+	}
+	if t.Secret {
+		return Task{}, errors.New("the task holds secret values")
 	}
 	w.Request.Args = nil
 	for _, k := range slices.Sorted(maps.Keys(t.Request.Args)) {

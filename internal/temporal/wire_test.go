@@ -77,3 +77,17 @@ func FuzzValueDecode(f *testing.F) {
 		_, _ = v.decode()
 	})
 }
+
+// Secret values never reach Temporal: the runner refuses the task before
+// it talks to the server (the Client is nil here).
+func TestSecretTaskRefused(t *testing.T) {
+	t.Parallel()
+	r := &Runner{}
+	_, err := r.RunStep(t.Context(), engine.Task{Request: step.Request{ExecutionID: "e", StepName: "s"}, Secret: true}, engine.Observer{})
+	if err == nil || !step.IsPermanent(err) {
+		t.Fatalf("RunStep of a secret task: %v, want a permanent error", err)
+	}
+	if _, err := encodeTask(engine.Task{Secret: true}); err == nil {
+		t.Error("encodeTask of a secret task succeeded")
+	}
+}
