@@ -212,7 +212,15 @@ func versions(t *testing.T, ctx context.Context, home string) []string {
 // A worker killed with SIGKILL in the middle of a long step loses
 // nothing: after its heartbeat times out, the other worker runs the step
 // and the execution succeeds with one record per step and one output.
-func TestTemporalWorkerKilled(t *testing.T) {
+func TestTemporalWorkerKilled(t *testing.T) { testWorkerLost(t, false) }
+
+// A worker that goes silent mid-step (frozen with SIGSTOP: no heartbeats,
+// as when it is cut off from the network) has its step rescheduled on
+// another worker; when it comes back and finishes, its late result is
+// refused and nothing is recorded twice.
+func TestTemporalWorkerSilenced(t *testing.T) { testWorkerLost(t, true) }
+
+func testWorkerLost(t *testing.T, freeze bool) {
 	ctx := t.Context()
 	env := newTemporalEnv(t)
 	dir := t.TempDir()
@@ -250,10 +258,17 @@ steps:
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // the worker is inside `sleep 6`
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	if freeze {
+		if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { first.Process.Signal(syscall.SIGCONT) })
+	} else {
+		if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		first.Wait()
 	}
-	first.Wait()
 	killedAt := time.Now()
 	env.startWorker(t, "worker-2")
 	var res ferryResult
@@ -266,6 +281,14 @@ steps:
 		t.Fatalf("run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 	t.Logf("finished %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	if freeze {
+		// The silenced worker comes back: its attempt finishes and reports
+		// late, which Temporal refuses.
+		if err := first.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8 * time.Second)
+	}
 	ex, steps := latestExecution(t, ctx, m)
 	if ex.Status != run.Succeeded || len(steps) != 2 {
 		t.Fatalf("execution %s with %d step records, want Succeeded with 2", ex.Status, len(steps))
