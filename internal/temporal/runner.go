@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -48,6 +49,7 @@ type Runner struct {
 
 	once  sync.Once
 	nonce string
+	calls atomic.Int64 // numbers update IDs
 	mu    sync.Mutex
 	execs map[string]*execState
 }
@@ -100,6 +102,14 @@ func (r *Runner) execution(ctx context.Context, id string) (*execState, error) {
 	return st, nil
 }
 
+// forget drops what this process knows of an execution's workflow.
+func (r *Runner) forget(id string) {
+	r.init()
+	r.mu.Lock()
+	delete(r.execs, id)
+	r.mu.Unlock()
+}
+
 // EndExecution implements engine.ExecutionEnder: it lets the workflow
 // complete.
 func (r *Runner) EndExecution(ctx context.Context, id string) {
@@ -141,10 +151,21 @@ func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer
 	if err := obs.Attempt(1); err != nil {
 		return step.Result{}, &engine.RecordError{Err: err}
 	}
-	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateID: t.Request.StepName + "/" + r.nonce, UpdateName: updateRunStep,
-		Args: []any{wt}, WaitForStage: client.WorkflowUpdateStageAccepted,
-	})
+	update := func() (client.WorkflowUpdateHandle, error) {
+		return r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: id, UpdateID: fmt.Sprintf("%s/%s/%d", t.Request.StepName, r.nonce, r.calls.Add(1)),
+			UpdateName: updateRunStep, Args: []any{wt}, WaitForStage: client.WorkflowUpdateStageAccepted,
+		})
+	}
+	h, err := update()
+	if err != nil && ctx.Err() == nil {
+		// The workflow may have completed under us (an execution ended
+		// and was resumed at once): start a new run and ask again.
+		r.forget(id)
+		if _, serr := r.execution(ctx, id); serr == nil {
+			h, err = update()
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return step.Result{}, context.Cause(ctx)
