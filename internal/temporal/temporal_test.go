@@ -417,3 +417,42 @@ steps:
 		}
 	}
 }
+
+// Resume on Temporal keeps the execution's ID and reruns only what did
+// not succeed, as locally; selective runs take the unselected steps from
+// the source execution.
+func TestTemporalResumeAndSelect(t *testing.T) {
+	k := flaky(1, "")
+	b := setup(t, 1, produce(), k)
+	src := `
+version: 1
+name: resume
+steps:
+  - name: make
+    kind: produce
+    text: once
+  - name: f
+    kind: flaky
+    x: "${{ steps.make.properties.length }}"
+`
+	ex, rs := b.run(t, b.temp, src, engine.RunOptions{})
+	if ex.Status != run.Failed || rs["make"].Status != run.StepSucceeded || rs["f"].Status != run.StepFailed {
+		t.Fatalf("first run: %s, make %s, f %s; want Failed, Succeeded, Failed", ex.Status, rs["make"].Status, rs["f"].Status)
+	}
+	p, err := pipeline.Load(filepath.Join(b.home, "pipeline.yaml"), []byte(src), b.kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rex, err := b.temp.Resume(context.Background(), p, ex.ID, engine.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rrs := b.steps(t, ex.ID)
+	if rex.ID != ex.ID || rex.Status != run.Succeeded || rrs["f"].Status != run.StepSucceeded || rrs["make"].EndedAt != rs["make"].EndedAt {
+		t.Errorf("resume: %s %s, f %s, make rerun %v; want the same ID Succeeded, f Succeeded, make kept", rex.ID, rex.Status, rrs["f"].Status, rrs["make"].EndedAt != rs["make"].EndedAt)
+	}
+	sex, srs := b.run(t, b.temp, src, engine.RunOptions{Steps: []string{"f"}, From: ex.ID, NoCache: true})
+	if sex.Status != run.Succeeded || srs["make"].Provenance != run.FromSelection || srs["f"].Status != run.StepSucceeded {
+		t.Errorf("selective run: %s, make %s, f %s", sex.Status, srs["make"].Provenance, srs["f"].Status)
+	}
+}
