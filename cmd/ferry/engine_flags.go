@@ -106,7 +106,8 @@ func (m *Main) useEngine(ctx context.Context, o *engineOpts) (func(), error) {
 		kinds[k] = true
 	}
 	m.engineInfo = app.EngineInfo{Engine: "temporal", TemporalAddress: o.address, Namespace: o.namespace, ArtifactsDir: filepath.Join(m.Home(), "artifacts")}
-	m.runner = &ftemporal.Runner{Client: c, HeartbeatTimeout: o.heartbeatTimeout, ServerQueue: serverQueue, ServerKinds: kinds}
+	runner := &ftemporal.Runner{Client: c, HeartbeatTimeout: o.heartbeatTimeout, ServerQueue: serverQueue, ServerKinds: kinds}
+	m.runner, m.attempts = runner, runner
 	return func() {
 		if m.app != nil { // end the executions before their workflows' worker
 			m.app.Close()

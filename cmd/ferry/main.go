@@ -54,6 +54,7 @@ type Main struct {
 	// temporal); nil runs them here.
 	runner     engine.StepRunner
 	engineInfo app.EngineInfo
+	attempts   app.AttemptReporter
 	// server is the API the commands act through (--server or
 	// FERRY_SERVER); empty for the local home.
 	server string

@@ -99,6 +99,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		LookupEnv:  m.lookupEnv,
 		Runner:     m.runner,
 		Engine:     m.engineInfo,
+		Attempts:   m.attempts,
 	})
 	if err != nil {
 		return nil, err

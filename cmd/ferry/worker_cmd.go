@@ -44,6 +44,7 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 	if *conc < 1 {
 		return usageError("--concurrency must be at least 1")
 	}
+	var report func(ctx context.Context, executionID, step string, attempt int) error
 	if *server != "" {
 		// The server says where its steps go; flags given override it.
 		c, err := client.New(*server, *token, client.Options{})
@@ -70,6 +71,7 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 		if !set["artifacts"] && info.ArtifactsDir != "" {
 			*arts = info.ArtifactsDir
 		}
+		report = c.ReportAttempt
 	}
 	dir := *arts
 	if dir == "" {
@@ -89,7 +91,7 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 	}
 	defer tc.Close()
 	w := &ftemporal.Worker{
-		Client: tc, Queues: qs, Logger: m.Logger, Identity: *identity, Concurrency: *conc,
+		Client: tc, Queues: qs, Logger: m.Logger, Identity: *identity, Concurrency: *conc, Report: report,
 		// The kinds that need the registry run on the server's queue:
 		// this worker has none.
 		Attempter: &engine.Attempter{Kinds: m.buildKinds(nil), Artifacts: store, Home: m.Home()},

@@ -65,5 +65,6 @@ func (s *Server) routes() []Route {
 		{"PUT", v1 + "/endpoints/{name}/weights", auth.Operate, s.setWeights},
 
 		{"GET", v1 + "/engine", auth.Read, s.getEngine},
+		{"POST", v1 + "/executions/{id}/steps/{step}/attempts", auth.Operate, s.reportAttempt},
 	}
 }

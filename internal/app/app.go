@@ -103,8 +103,10 @@ type Config struct {
 	// Runner runs the executions' steps (nil: in this process; the
 	// Temporal engine's runner hands them to workers).
 	Runner engine.StepRunner
-	// Engine describes the engine for workers (GET /api/v1/engine).
-	Engine EngineInfo
+	// Engine describes the engine for workers (GET /api/v1/engine);
+	// Attempts takes their reports of attempts (nil: steps run here).
+	Engine   EngineInfo
+	Attempts AttemptReporter
 }
 
 // App performs the operations. It is safe for concurrent use. Executions

@@ -47,11 +47,50 @@ type Runner struct {
 	// workflow).
 	MaxInFlight int
 
-	once  sync.Once
-	nonce string
-	calls atomic.Int64 // numbers update IDs
-	mu    sync.Mutex
-	execs map[string]*execState
+	once   sync.Once
+	nonce  string
+	calls  atomic.Int64 // numbers update IDs
+	mu     sync.Mutex
+	execs  map[string]*execState
+	active map[string]*activeStep // running steps by execution/step
+}
+
+// activeStep is a step that runs on a worker: reports of its attempts
+// reach its Observer under mu.
+type activeStep struct {
+	mu   sync.Mutex
+	obs  engine.Observer
+	last int // the highest attempt recorded
+	done bool
+}
+
+// attempt records attempt n unless a later one is recorded.
+func (a *activeStep) attempt(n int) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done || n <= a.last {
+		return nil
+	}
+	a.last = n
+	return a.obs.Attempt(n)
+}
+
+// ErrNotRunning is returned by [Runner.ReportAttempt] for a step that is
+// not running here.
+var ErrNotRunning = errors.New("the step is not running on a worker")
+
+// ReportAttempt records that a worker starts attempt n of a running step
+// (reported through the server's API); it implements
+// app.AttemptReporter.
+func (r *Runner) ReportAttempt(ctx context.Context, executionID, stepName string, n int) error {
+	r.init()
+	r.mu.Lock()
+	a, ok := r.active[executionID+"/"+stepName]
+	r.mu.Unlock()
+	if !ok {
+		return ErrNotRunning
+	}
+	return a.attempt(n)
 }
 
 type execState struct {
@@ -67,6 +106,7 @@ func (r *Runner) init() {
 	r.once.Do(func() {
 		r.nonce = strconv.FormatInt(time.Now().UnixNano(), 36)
 		r.execs = make(map[string]*execState)
+		r.active = make(map[string]*activeStep)
 	})
 }
 
@@ -148,9 +188,22 @@ func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer
 		return step.Result{}, context.Cause(ctx)
 	}
 	defer func() { <-st.sem }()
-	if err := obs.Attempt(1); err != nil {
+	act := &activeStep{obs: obs}
+	if err := act.attempt(1); err != nil {
 		return step.Result{}, &engine.RecordError{Err: err}
 	}
+	key := id + "/" + t.Request.StepName
+	r.mu.Lock()
+	r.active[key] = act
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.active, key)
+		r.mu.Unlock()
+		act.mu.Lock()
+		act.done = true
+		act.mu.Unlock()
+	}()
 	update := func() (client.WorkflowUpdateHandle, error) {
 		return r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID: id, UpdateID: fmt.Sprintf("%s/%s/%d", t.Request.StepName, r.nonce, r.calls.Add(1)),
@@ -206,10 +259,8 @@ func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer
 		fmt.Fprintf(obs.Log, "--- %d attempt(s) lost with their worker were run again\n", out.LostWorkers)
 	}
 	obs.Log.Write(out.Log)
-	if out.Attempts > 1 {
-		if err := obs.Attempt(out.Attempts); err != nil {
-			return step.Result{}, &engine.RecordError{Err: err}
-		}
+	if err := act.attempt(out.Attempts); err != nil {
+		return step.Result{}, &engine.RecordError{Err: err}
 	}
 	switch out.ErrorType {
 	case "":

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,6 +176,7 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(ew.Stop)
+	runner := &ftemporal.Runner{Client: c, HeartbeatTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, workers)
 	t.Cleanup(func() {
@@ -186,6 +188,7 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 	for i := range workers {
 		w := &ftemporal.Worker{
 			Client: c, Queues: []string{ftemporal.DefaultQueue}, Identity: fmt.Sprintf("worker-%d", i), Concurrency: conc,
+			Report: runner.ReportAttempt, // as ferry worker does through the API
 			Attempter: &engine.Attempter{Kinds: reg, Artifacts: arts, Home: filepath.Join(home, fmt.Sprintf("worker-%d", i))},
 		}
 		go func() {
@@ -199,7 +202,7 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 	b := &bundle{home: home, store: store, arts: arts, kinds: reg, c: c}
 	b.local = &engine.Engine{Kinds: reg, Store: store, Artifacts: arts, Home: home, PollInterval: 10 * time.Millisecond}
 	b.temp = &engine.Engine{Kinds: reg, Store: store, Artifacts: arts, Home: home, PollInterval: 10 * time.Millisecond,
-		Runner: &ftemporal.Runner{Client: c, HeartbeatTimeout: 5 * time.Second}}
+		Runner: runner}
 	return b
 }
 
@@ -454,5 +457,32 @@ steps:
 	sex, srs := b.run(t, b.temp, src, engine.RunOptions{Steps: []string{"f"}, From: ex.ID, NoCache: true})
 	if sex.Status != run.Succeeded || srs["make"].Provenance != run.FromSelection || srs["f"].Status != run.StepSucceeded {
 		t.Errorf("selective run: %s, make %s, f %s", sex.Status, srs["make"].Provenance, srs["f"].Status)
+	}
+}
+
+// Workers report each retry as it starts, so the step's record and
+// events follow the attempts as locally.
+func TestTemporalAttemptsReported(t *testing.T) {
+	b := setup(t, 1, flaky(2, ""))
+	var mu sync.Mutex
+	var attempts []int
+	_, rs := b.run(t, b.temp, `
+version: 1
+name: retry
+steps:
+  - name: f
+    kind: flaky
+    retry: {max_attempts: 3, interval: 100ms}
+`, engine.RunOptions{OnEvent: func(ev engine.Event) {
+		if ev.Step == "f" && ev.StepStatus == run.StepExecuting {
+			mu.Lock()
+			attempts = append(attempts, ev.Attempt)
+			mu.Unlock()
+		}
+	}})
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]int{1, 2, 3}, attempts); diff != "" || rs["f"].Attempts != 3 {
+		t.Errorf("Executing events by attempt (-want +got):\n%s(record: %d attempts)", diff, rs["f"].Attempts)
 	}
 }

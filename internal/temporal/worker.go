@@ -35,6 +35,10 @@ type Worker struct {
 	HeartbeatEvery time.Duration
 	// Concurrency bounds the steps this worker runs at once (default 2).
 	Concurrency int
+	// Report, when set, tells the server that a retry (attempt n > 1)
+	// starts, so its record and events follow the step as it runs
+	// (ferry worker: POST /api/v1/executions/{id}/steps/{step}/attempts).
+	Report func(ctx context.Context, executionID, step string, attempt int) error
 }
 
 // Run polls the queues until ctx ends.
@@ -132,6 +136,11 @@ func (w *Worker) runStep(ctx context.Context, wt Task) (activityResult, error) {
 		}
 	}()
 	activity.RecordHeartbeat(ctx, n)
+	if n > 1 && w.Report != nil {
+		if err := w.Report(ctx, t.Request.ExecutionID, t.Request.StepName, n); err != nil {
+			w.logger().Warn("reporting an attempt to the server", "execution", t.Request.ExecutionID, "step", t.Request.StepName, "attempt", n, "err", err)
+		}
+	}
 	log := &tailBuffer{}
 	fmt.Fprintf(log, "--- %s attempt %d on worker %s\n", time.Now().UTC().Format(time.RFC3339), n, w.Identity)
 	res, err := w.Attempter.Attempt(ctx, t, n, log, w.logger())
