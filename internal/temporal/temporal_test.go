@@ -188,7 +188,7 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 	for i := range workers {
 		w := &ftemporal.Worker{
 			Client: c, Queues: []string{ftemporal.DefaultQueue}, Identity: fmt.Sprintf("worker-%d", i), Concurrency: conc,
-			Report: runner.ReportAttempt, // as ferry worker does through the API
+			Report:    runner.ReportAttempt, // as ferry worker does through the API
 			Attempter: &engine.Attempter{Kinds: reg, Artifacts: arts, Home: filepath.Join(home, fmt.Sprintf("worker-%d", i))},
 		}
 		go func() {
