@@ -337,7 +337,7 @@ func stepStatus(t *testing.T, ctx context.Context, m *Main, name string) run.Ste
 // `ferry server --engine temporal` and `ferry worker --server URL`: the
 // worker learns Temporal's address, the namespace and the artifact store
 // from GET /api/v1/engine, and a run started through the server's API
-// runs its steps on the worker.
+// runs its steps on the worker, which reports its retry to the API.
 func TestTemporalServerAndWorker(t *testing.T) {
 	ctx := t.Context()
 	env := newTemporalEnv(t)
@@ -391,7 +391,9 @@ name: remote
 steps:
   - name: hello
     kind: command
-    command: [sh, -c, 'echo hello from the worker']
+    command: [sh, -c, 'if [ -e "$MARK" ]; then echo hello from the worker; else touch "$MARK"; exit 1; fi']
+    env: {MARK: `+filepath.Join(dir, "mark")+`}
+    retry: {max_attempts: 2, interval: 100ms}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -402,6 +404,10 @@ steps:
 	}
 	if err := json.Unmarshal([]byte(res.stdout), &ex); err != nil || res.code != 0 || ex.Status != run.Succeeded {
 		t.Fatalf("run through the server exited %d\n%s\n%s\nserver:\n%s\nworker:\n%s", res.code, res.stdout, res.stderr, srvLog.String(), wlog.String())
+	}
+	// The retry was reported through the API as it started.
+	if _, steps := latestExecution(t, ctx, inspect(t, env.home)); steps["hello"].Attempts != 2 || strings.Contains(wlog.String(), "reporting an attempt") {
+		t.Errorf("hello: %d attempts, want 2 reported by the worker\nworker:\n%s", steps["hello"].Attempts, wlog.String())
 	}
 	logs := ferry(t, ctx, whome, "--server", url, "logs", ex.ID, "hello")
 	if !strings.Contains(logs.stdout, "hello from the worker") || !strings.Contains(logs.stdout, "on worker worker-api") {
