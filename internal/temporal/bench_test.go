@@ -5,6 +5,11 @@ package temporal_test
 import (
 	"context"
 	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +53,14 @@ func BenchmarkTemporalStepOverhead(b *testing.B) {
 	for _, eng := range []struct {
 		name string
 		e    *engine.Engine
-	}{{"local", bd.local}, {"temporal", bd.temp}} {
+	}{{"local", bd.local}, {"temporal", bd.temp}, {"temporal-floor", nil}} {
 		b.Run(eng.name, func(b *testing.B) {
+			if eng.e == nil {
+				// The reference: plain Temporal, a workflow that runs n
+				// no-op activities one after the other on another queue.
+				floor(b, bd, n)
+				return
+			}
 			for b.Loop() {
 				ex, _ := bd.run(b, eng.e, src, engine.RunOptions{})
 				if ex.Status != run.Succeeded {
@@ -88,4 +99,39 @@ func BenchmarkTemporalFanOut(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
 		})
 	}
+}
+
+// floor runs b.N workflows of n sequential no-op activities (a workflow
+// queue and an activity queue, as Ferry uses) and reports ms per activity.
+func floor(b *testing.B, bd *bundle, n int) {
+	wf := worker.New(bd.c, "floor-wf", worker.Options{})
+	wf.RegisterWorkflowWithOptions(func(ctx workflow.Context, n int) error {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: "floor-act", StartToCloseTimeout: time.Minute})
+		for range n {
+			if err := workflow.ExecuteActivity(ctx, "floor.noop").Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, workflow.RegisterOptions{Name: "floor.chain"})
+	wa := worker.New(bd.c, "floor-act", worker.Options{})
+	wa.RegisterActivityWithOptions(func(ctx context.Context) error { return nil }, activity.RegisterOptions{Name: "floor.noop"})
+	for _, w := range []worker.Worker{wf, wa} {
+		if err := w.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer w.Stop()
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		r, err := bd.c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: fmt.Sprintf("floor-%d-%d", b.N, i), TaskQueue: "floor-wf"}, "floor.chain", n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Get(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/step")
 }
