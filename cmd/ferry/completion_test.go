@@ -62,7 +62,7 @@ func TestComplete(t *testing.T) {
 		{"CommandPrefix", []string{"ex"}, []string{"executions"}},
 		{"Subcommands", []string{"models", ""}, []string{"approve", "events", "groups", "list", "register", "reject", "show"}},
 		{"SubcommandPrefix", []string{"endpoints", "d"}, []string{"delete", "deploy"}},
-		{"Flags", []string{"run", "--n"}, []string{"--no-cache"}},
+		{"Flags", []string{"run", "--n"}, []string{"--namespace", "--no-cache"}},
 		{"SubcommandFlags", []string{"models", "approve", "fraud/1", "--"}, []string{"--by", "--reason"}},
 		{"FileExpected", []string{"run", "pipe"}, nil},
 		{"Shells", []string{"completion", ""}, []string{"bash", "fish", "zsh"}},

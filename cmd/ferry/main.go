@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
@@ -50,6 +51,11 @@ type Main struct {
 	db    *sqlite.DB
 	store *artifact.Dir
 	app   *app.App
+	// runner runs steps elsewhere than in this process (--engine
+	// temporal); nil runs them here.
+	runner     engine.StepRunner
+	engineInfo app.EngineInfo
+	attempts   app.AttemptReporter
 	// server is the API the commands act through (--server or
 	// FERRY_SERVER); empty for the local home.
 	server string
@@ -105,6 +111,7 @@ func (m *Main) commands() map[string]command {
 		"endpoints":   {"list, show, delete and invoke endpoints", cmdEndpoints},
 		"monitors":    {"monitor endpoints: data quality, model quality, bias and attribution drift", cmdMonitors},
 		"server":      {"serve the HTTP API and every endpoint", cmdServer},
+		"worker":      {"run pipeline steps from Temporal task queues for a server with --engine temporal", cmdWorker},
 		"serve-model": {"serve one model with the SageMaker container contract", cmdServeModel},
 		"quickstart":  {"run the fraud-detection pipeline end to end and call its endpoint", cmdQuickstart},
 		"kinds":       {"print the reference of every step kind (from their specs)", cmdKinds},

@@ -104,6 +104,9 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Logger:     m.Logger,
 		Keys:       m.secretKeys(),
 		LookupEnv:  m.lookupEnv,
+		Runner:     m.runner,
+		Engine:     m.engineInfo,
+		Attempts:   m.attempts,
 	})
 	if err != nil {
 		return nil, err

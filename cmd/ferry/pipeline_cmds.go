@@ -95,6 +95,7 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	m.runtimeFlag(fs)
 	output := outputFlag(fs)
 	dry := fs.Bool("dry-run", false, "check the definition and parameters and show the steps in order; run nothing")
+	eng := engineFlags(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one pipeline FILE"))
 	if err != nil {
 		return err
@@ -113,6 +114,11 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	if *dry {
 		return dryRun(m.Stdout, p, params, *output)
 	}
+	release, err := m.engineFor(ctx, eng)
+	if err != nil {
+		return err
+	}
+	defer release()
 	o, err := m.ops(ctx)
 	if err != nil {
 		return err
@@ -145,10 +151,16 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	parallelism := fs.Int("parallelism", 0, "maximum steps running at once (0: the pipeline's limit)")
 	m.runtimeFlag(fs)
 	output := outputFlag(fs)
+	eng := engineFlags(fs)
 	pos, err := parseArgs(fs, args, output, 1, showUsage(fs, "want exactly one EXECUTION id"))
 	if err != nil {
 		return err
 	}
+	release, err := m.engineFor(ctx, eng)
+	if err != nil {
+		return err
+	}
+	defer release()
 	o, err := m.ops(ctx)
 	if err != nil {
 		return err

@@ -30,6 +30,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	noAuth := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without tokens: anyone who reaches it may do everything")
 	to := timeoutFlags(fs)
+	eng := engineFlags(fs)
 	if _, err := parseArgs(fs, args, nil, 0, unexpectedArg); err != nil {
 		return err
 	}
@@ -39,6 +40,11 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError("--tls-cert and --tls-key go together")
 	}
+	release, err := m.engineFor(ctx, eng)
+	if err != nil {
+		return err
+	}
+	defer release()
 	a, err := m.App(ctx)
 	if err != nil {
 		return err

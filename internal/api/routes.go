@@ -72,5 +72,7 @@ func (s *Server) routes() []Route {
 		{"DELETE", v1 + "/monitors/{name}", auth.Operate, s.deleteMonitor},
 		{"POST", v1 + "/monitors/{name}/runs", auth.Operate, s.runMonitor},
 		{"POST", v1 + "/monitors/{name}/ground-truth", auth.Operate, s.uploadGroundTruth},
+		{"GET", v1 + "/engine", auth.Read, s.getEngine},
+		{"POST", v1 + "/executions/{id}/steps/{step}/attempts", auth.Operate, s.reportAttempt},
 	}
 }

@@ -109,6 +109,13 @@ type Config struct {
 	// Monitors performs the monitoring operations (monitors.go); nil
 	// leaves them out (they answer ErrNotFound).
 	Monitors *monitor.Service
+	// Runner runs the executions' steps (nil: in this process; the
+	// Temporal engine's runner hands them to workers).
+	Runner engine.StepRunner
+	// Engine describes the engine for workers (GET /api/v1/engine);
+	// Attempts takes their reports of attempts (nil: steps run here).
+	Engine   EngineInfo
+	Attempts AttemptReporter
 }
 
 // App performs the operations. It is safe for concurrent use. Executions
@@ -159,7 +166,7 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg}
 	a.engine = &engine.Engine{Kinds: cfg.Kinds, Store: cfg.Executions, Artifacts: cfg.Artifacts, Home: cfg.Home, Logger: cfg.Logger,
-		Keys: cfg.Keys, LookupEnv: cfg.LookupEnv}
+		Keys: cfg.Keys, LookupEnv: cfg.LookupEnv, Runner: cfg.Runner}
 	a.cancels = make(map[int]context.CancelCauseFunc)
 	return a, nil
 }

@@ -101,7 +101,7 @@ func (x *execution) lookupCache(ctx context.Context, st *pipeline.Step, spec ste
 		}
 		// Properties from property files are read again from the cached
 		// outputs, so they are those the step declares now.
-		props, err := x.properties(ctx, st, c.Properties, c.Outputs)
+		props, err := properties(ctx, x.e.Artifacts, st.PropertyFiles, c.Properties, c.Outputs)
 		if err != nil {
 			return nil, fmt.Sprintf("miss: the cached run in %s: %v", c.ExecutionID, err), nil
 		}

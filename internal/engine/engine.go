@@ -63,6 +63,17 @@ type Engine struct {
 	// LookupEnv resolves {from_env: NAME} arguments from the environment
 	// of the process running the steps. Nil: no variable is set.
 	LookupEnv func(name string) (string, bool)
+	// Runner runs the steps that are not cache hits (nil: [Local], in
+	// this process). The Temporal engine sets it to run them on workers.
+	Runner StepRunner
+}
+
+// runner returns the StepRunner, by default the local one.
+func (e *Engine) runner() StepRunner {
+	if e.Runner != nil {
+		return e.Runner
+	}
+	return Local{Attempter: &Attempter{Kinds: e.Kinds, Artifacts: e.Artifacts, Home: e.home()}}
 }
 
 // RunOptions configure one execution.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -111,58 +110,51 @@ func (x *execution) runStep(ctx, rec context.Context, st *pipeline.Step, r *run.
 	}
 
 	r.Status = run.StepExecuting
-	policy := retryPolicy(st.Retry)
-	wait := policy.Interval
-	for attempt := 1; ; attempt++ {
-		r.Attempts = attempt
-		if err := save(); err != nil {
-			return "", err
-		}
-		if attempt == 1 {
-			emit(r.CacheNote)
-		} else {
-			emit("")
-		}
-		fmt.Fprintf(logf, "--- %s attempt %d\n", e.now().UTC().Format(time.RFC3339), attempt)
-		req.Attempt = attempt
-		res, err := x.attempt(ctx, kind, st, req, logf)
-		if err == nil {
-			err = x.collect(ctx, st, spec, req, &res)
-			if err == nil {
-				r.Status, r.EndedAt, r.FailureReason = run.StepSucceeded, e.now(), ""
-				r.Outputs, r.Properties = res.Outputs, x.sec.maskMap(res.Properties)
-				err := save()
-				emit("")
-				return "", err
-			}
-		}
-		fmt.Fprintf(logf, "--- attempt %d failed: %v\n", attempt, err)
-		if ctx.Err() != nil {
-			return "", fail(run.StepStopped, context.Cause(ctx).Error())
-		}
-		var fe *step.FailError
-		retryable := !step.IsPermanent(err) && !errors.As(err, &fe)
-		if !retryable || attempt >= policy.MaxAttempts {
-			msg := ""
-			if fe != nil {
-				msg = fe.Message
-			}
-			return x.sec.mask(msg), fail(run.StepFailed, err.Error())
-		}
-		r.FailureReason = run.TruncateReason(x.sec.mask(err.Error()))
-		emit(fmt.Sprintf("attempt %d failed (%v); retrying in %s", attempt, err, wait))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", fail(run.StepStopped, context.Cause(ctx).Error())
-		case <-t.C:
-		}
-		wait = time.Duration(float64(wait) * policy.BackoffRate)
-		if policy.MaxInterval > 0 && wait > policy.MaxInterval {
-			wait = policy.MaxInterval
-		}
+	task := Task{
+		Request: req, Kind: st.Kind, Queue: st.Queue, Timeout: st.Timeout, Retry: retryPolicy(st.Retry),
+		PropertyFiles: st.PropertyFiles, Outputs: declaredOutputs(spec, req.Args), Secret: x.sec.active(),
 	}
+	obs := Observer{
+		Log:    logf,
+		Logger: x.sec.logger(e.logger()),
+		Attempt: func(n int) error {
+			r.Attempts = n
+			if err := save(); err != nil {
+				return err
+			}
+			if n == 1 {
+				emit(r.CacheNote)
+			} else {
+				emit("")
+			}
+			return nil
+		},
+		Retry: func(n int, err error, wait time.Duration) {
+			r.FailureReason = run.TruncateReason(x.sec.mask(err.Error()))
+			emit(fmt.Sprintf("attempt %d failed (%v); retrying in %s", n, err, wait))
+		},
+	}
+	res, err := e.runner().RunStep(ctx, task, obs)
+	if err == nil {
+		r.Status, r.EndedAt, r.FailureReason = run.StepSucceeded, e.now(), ""
+		r.Outputs, r.Properties = res.Outputs, x.sec.maskMap(res.Properties)
+		err := save()
+		emit("")
+		return "", err
+	}
+	var re *RecordError
+	if errors.As(err, &re) {
+		return "", re.Err
+	}
+	if ctx.Err() != nil {
+		return "", fail(run.StepStopped, context.Cause(ctx).Error())
+	}
+	msg := ""
+	var fe *step.FailError
+	if errors.As(err, &fe) {
+		msg = fe.Message
+	}
+	return x.sec.mask(msg), fail(run.StepFailed, err.Error())
 }
 
 // retryPolicy fills in a step's retry defaults: one attempt, 1s interval,
@@ -191,102 +183,15 @@ type timeoutError struct{ d time.Duration }
 
 func (e timeoutError) Error() string { return fmt.Sprintf("timed out after %s", e.d) }
 
-// attempt runs the kind once in a fresh work directory, under the step's
-// timeout, turning a panic into a permanent failure.
-func (x *execution) attempt(ctx context.Context, kind step.Kind, st *pipeline.Step, req step.Request, log io.Writer) (step.Result, error) {
-	actx := ctx
-	if st.Timeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeoutCause(ctx, st.Timeout, timeoutError{st.Timeout})
-		defer cancel()
-	}
-	workRoot := filepath.Join(x.e.home(), "work")
-	if err := os.MkdirAll(workRoot, 0o700); err != nil { // owner only: programs may write secrets
-		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
-	}
-	wd, err := os.MkdirTemp(workRoot, safeName(x.ex.ID+"-"+req.StepName)+"-")
-	if err != nil {
-		return step.Result{}, fmt.Errorf("creating work directory: %w", err)
-	}
-	env := step.Env{
-		Store: x.e.Artifacts, WorkDir: wd, Log: log,
-		Logger: x.sec.logger(x.e.logger()).With("execution", req.ExecutionID, "step", req.StepName, "kind", st.Kind),
-	}
-	type outcome struct {
-		res step.Result
-		err error
-	}
-	ch := make(chan outcome, 1)
-	go func() {
-		var o outcome
-		defer func() {
-			if p := recover(); p != nil {
-				fmt.Fprintf(log, "panic: %v\n%s", p, debug.Stack())
-				o = outcome{err: step.Permanent(fmt.Errorf("step kind %s panicked: %v", st.Kind, p))}
-			}
-			ch <- o
-		}()
-		o.res, o.err = kind.Run(actx, env, req)
-	}()
-	var o outcome
-	select {
-	case o = <-ch:
-	case <-actx.Done():
-		t := time.NewTimer(abandonAfter)
-		select {
-		case o = <-ch:
-			t.Stop()
-		case <-t.C:
-			// The kind ignores cancellation: leave it and its work dir.
-			return step.Result{}, fmt.Errorf("step kind %s did not return within %s of cancellation: %w", st.Kind, abandonAfter, context.Cause(actx))
-		}
-	}
-	artifact.RemoveTree(wd) // a program may have copied read-only input trees
-	if o.err != nil && ctx.Err() == nil && actx.Err() != nil {
-		if cause := context.Cause(actx); !errors.Is(o.err, cause) {
-			return o.res, fmt.Errorf("%w: %v", cause, o.err)
-		}
-	}
-	if o.err == nil && ctx.Err() == nil && actx.Err() != nil {
-		return o.res, context.Cause(actx)
-	}
-	return o.res, o.err
-}
-
-// collect checks a successful run's outputs and reads the step's property
-// files into its properties.
-func (x *execution) collect(ctx context.Context, st *pipeline.Step, spec step.Spec, req step.Request, res *step.Result) error {
-	for _, name := range declaredOutputs(spec, req.Args) {
-		if _, ok := res.Outputs[name]; !ok {
-			return step.Permanent(fmt.Errorf("output %q was not produced", name))
-		}
-	}
-	for name, ref := range res.Outputs {
-		ok, err := x.e.Artifacts.Exists(ctx, ref)
-		if err != nil {
-			return fmt.Errorf("output %q: %w", name, err)
-		}
-		if !ok {
-			return step.Permanent(fmt.Errorf("output %q: artifact %s is not in the store", name, ref))
-		}
-	}
-	props, err := x.properties(ctx, st, res.Properties, res.Outputs)
-	if err != nil {
-		return step.Permanent(err)
-	}
-	res.Properties = props
-	return nil
-}
-
 // properties returns a step's properties: those of its kind (base) and
 // those read from its property files in outputs, normalized through JSON.
-func (x *execution) properties(ctx context.Context, st *pipeline.Step, base map[string]any, outputs map[string]artifact.Ref) (map[string]any, error) {
-	props := make(map[string]any, len(base)+len(st.PropertyFiles))
+func properties(ctx context.Context, store artifact.Store, files map[string]pipeline.PropertyFile, base map[string]any, outputs map[string]artifact.Ref) (map[string]any, error) {
+	props := make(map[string]any, len(base)+len(files))
 	for k, v := range base {
 		props[k] = v
 	}
-	for name, pf := range st.PropertyFiles {
-		v, err := x.readPropertyFile(ctx, pf, outputs)
+	for name, pf := range files {
+		v, err := readPropertyFile(ctx, store, pf, outputs)
 		if err != nil {
 			return nil, fmt.Errorf("property file %q: %w", name, err)
 		}
@@ -327,7 +232,7 @@ func declaredOutputs(spec step.Spec, args map[string]any) []string {
 	return names
 }
 
-func (x *execution) readPropertyFile(ctx context.Context, pf pipeline.PropertyFile, outputs map[string]artifact.Ref) (any, error) {
+func readPropertyFile(ctx context.Context, store artifact.Store, pf pipeline.PropertyFile, outputs map[string]artifact.Ref) (any, error) {
 	out := pf.Output
 	if out == "" {
 		if len(outputs) != 1 {
@@ -344,7 +249,7 @@ func (x *execution) readPropertyFile(ctx context.Context, pf pipeline.PropertyFi
 	if !filepath.IsLocal(filepath.FromSlash(pf.Path)) {
 		return nil, fmt.Errorf("path %q must be relative and inside output %q", pf.Path, out)
 	}
-	dir, err := x.e.Artifacts.Path(ctx, ref)
+	dir, err := store.Path(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -90,6 +90,9 @@ func (e *Engine) execute(parent context.Context, p *pipeline.Pipeline, ex *run.E
 	failure, storeErr := x.loop(ctx, rec)
 	close(stopWatch)
 	<-watchDone
+	if end, ok := e.runner().(ExecutionEnder); ok {
+		end.EndExecution(rec, ex.ID)
+	}
 
 	ex.EndedAt = e.now()
 	cause := context.Cause(ctx)

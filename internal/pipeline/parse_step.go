@@ -17,6 +17,7 @@ const (
 	keyRetry         = "retry"
 	keyTimeout       = "timeout"
 	keyPropertyFiles = "property_files"
+	keyQueue         = "queue"
 	keyIf            = "if"
 	keyThen          = "then"
 	keyElse          = "else"
@@ -122,6 +123,13 @@ func (p *Pipeline) parseStep(d *decoder, n *yaml.Node, index int) *Step {
 			}
 		case keyPropertyFiles:
 			d.parsePropertyFiles(st, v)
+		case keyQueue:
+			if q, ok := d.str(v, st.Name, key); ok {
+				if !namePattern.MatchString(q) {
+					d.errs.add(nodePos(v), st.Name, key, "bad queue name %q: use 1 to 64 letters, digits, _ or -", q)
+				}
+				st.Queue = q
+			}
 		case keyIf:
 			haveIf = true
 			ifNode = v

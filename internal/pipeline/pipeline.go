@@ -93,6 +93,9 @@ type Step struct {
 	Cache         CachePolicy
 	Retry         *RetryPolicy
 	Timeout       time.Duration
+	// Queue is the task queue of the workers that run the step when the
+	// engine distributes steps (`queue: gpu`); empty means the default.
+	Queue string
 	// Condition steps (Kind == "condition"): If is the condition, Then and
 	// Else name the steps each outcome gates.
 	If         *Expr

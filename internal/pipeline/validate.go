@@ -236,7 +236,7 @@ func contains(list []string, s string) bool {
 }
 
 func (v *validator) condition(st *Step) {
-	for _, key := range []string{keyCache, keyRetry, keyTimeout, keyPropertyFiles} {
+	for _, key := range []string{keyCache, keyRetry, keyTimeout, keyPropertyFiles, keyQueue} {
 		if st.strs != nil {
 			if pos, ok := st.strs.keys[key]; ok {
 				v.errs.add(pos, st.Name, key, "%s is not allowed on condition steps", key)
