@@ -7,6 +7,7 @@ import (
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/auth"
 	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/sagemaker/lambda"
 )
 
 // withFlagHint adds the command-line flag that fixes err, for the typed
@@ -20,6 +21,8 @@ func withFlagHint(err error) error {
 		return fmt.Errorf("%w (--from needs --steps)", err)
 	case errors.Is(err, app.ErrConflict):
 		return errors.New(conflictMessage(err))
+	case errors.Is(err, lambda.ErrNotFound):
+		return fmt.Errorf("%w (ferry lambda register NAME --code DIR_OR_ZIP --handler module.function)", err)
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return fmt.Errorf("%w (set FERRY_TOKEN to a token made with ferry tokens create on the server's home)", err)
 	}

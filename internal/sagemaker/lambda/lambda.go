@@ -128,7 +128,7 @@ func (fns *Functions) Get(nameOrARN string) (Function, error) {
 	dir := filepath.Join(fns.Dir, name)
 	b, err := os.ReadFile(filepath.Join(dir, "function.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return Function{}, fmt.Errorf("lambda function %q: %w (register it: ferry lambda register %s --code DIR_OR_ZIP --handler module.function)", name, ErrNotFound, name)
+		return Function{}, fmt.Errorf("lambda function %q: %w with Ferry (register it, or create it through the Lambda API)", name, ErrNotFound)
 	}
 	if err != nil {
 		return Function{}, err

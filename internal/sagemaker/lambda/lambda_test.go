@@ -88,7 +88,7 @@ func TestLambdaErrors(t *testing.T) {
 	t.Run("NotRegistered", func(t *testing.T) {
 		t.Parallel()
 		_, err := b.Run(t, k, step.Request{Args: map[string]any{"FunctionArn": "arn:aws:lambda:us-east-1:1:function:nope:3"}})
-		if !errors.Is(err, lambda.ErrNotFound) || !strings.Contains(err.Error(), "ferry lambda register nope") {
+		if !errors.Is(err, lambda.ErrNotFound) || !strings.Contains(err.Error(), `lambda function "nope"`) {
 			t.Errorf("got %v", err)
 		}
 	})
