@@ -101,6 +101,11 @@ func TestPyPITutorialShapedJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := writePipeline(t, dir, fmt.Sprintf(tutorialJobs, py, src))
+	// Outputs are published under their S3 destinations: the bucket must
+	// exist, as on SageMaker.
+	if mb := ferry(t, ctx, home, "s3", "mb", "s3://bucket"); mb.code != 0 {
+		t.Fatalf("s3 mb: exit %d\n%s%s", mb.code, mb.stdout, mb.stderr)
+	}
 	res := ferry(t, ctx, home, "run", file)
 	if res.code != 0 {
 		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
