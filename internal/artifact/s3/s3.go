@@ -159,9 +159,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Secure:    u.Scheme == "https",
 		Transport: cfg.Transport,
 		Region:    cfg.Region,
-		// Each request is retried a little by minio-go; whole operations
-		// are retried here with their own backoff.
-		MaxRetries: 3,
+		// No retries inside minio-go: its retry of a multipart part seeks
+		// the part's reader while the failed request's transport may still
+		// be reading it (a data race the race detector caught). Whole
+		// operations are retried here instead, each with a fresh reader.
+		MaxRetries: 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("S3 endpoint %s: %w", cfg.Endpoint, err)
