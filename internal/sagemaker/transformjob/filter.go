@@ -73,11 +73,13 @@ func (f *filter) apply(fields []string) ([]string, error) {
 	}
 	if f.slice {
 		from, to := 0, n
+		// Clamped to [0, n] as Python's slices are ($[:-5] of a short record
+		// is empty, not an error).
 		if f.hasFrom {
-			from = max(0, norm(f.from))
+			from = min(n, max(0, norm(f.from)))
 		}
 		if f.hasTo {
-			to = min(n, norm(f.to))
+			to = min(n, max(0, norm(f.to)))
 		}
 		if from > to {
 			from = to

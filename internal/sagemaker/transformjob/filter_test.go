@@ -16,6 +16,8 @@ func TestFilter(t *testing.T) {
 	}{
 		{"$", rec}, {"", rec}, {"$[1:]", rec[1:]}, {"$[:2]", rec[:2]}, {"$[1:-1]", rec[1:3]},
 		{"$[0,-1]", []string{"a", "d"}}, {"$[2]", []string{"c"}}, {"$[-9:]", rec},
+		// Slices are clamped as in Python, never out of range.
+		{"$[:-9]", []string{}}, {"$[9:]", []string{}}, {"$[-9:-8]", []string{}}, {"$[3:1]", []string{}},
 	}
 	for _, c := range cases {
 		f, err := parseFilter(c.expr)
@@ -42,7 +44,7 @@ func TestFilter(t *testing.T) {
 }
 
 func FuzzFilter(f *testing.F) {
-	for _, s := range []string{"$", "$[1:]", "$[0,-1]", "$[-3:-1]", "$[", "$[:]"} {
+	for _, s := range []string{"$", "$[1:]", "$[0,-1]", "$[-3:-1]", "$[", "$[:]", "$[:-5]", "$[7:]"} {
 		f.Add(s, "a,b,c")
 	}
 	f.Fuzz(func(t *testing.T, expr, rec string) {
