@@ -56,6 +56,6 @@ fuzz: ## run every fuzzer for FUZZTIME each (default 3s)
 	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
 		for n in $$(grep -h '^func Fuzz' $$f/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "fuzz ./$$f $$n"; \
-			$(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f; exit 1; }; \
+			out=$$($(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f 2>&1) || { echo "$$out"; exit 1; }; \
 		done; \
 	done
