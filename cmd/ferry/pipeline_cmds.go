@@ -123,7 +123,7 @@ func cmdRun(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopS3, err := m.startJobObjects(ctx)
+	stopS3, err := m.startJobObjects(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -165,11 +165,6 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopS3, err := m.startJobObjects(ctx)
-	if err != nil {
-		return err
-	}
-	defer stopS3()
 	ex, err := o.Execution(ctx, pos[0])
 	if err != nil {
 		return err
@@ -182,6 +177,11 @@ func cmdResume(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopS3, err := m.startJobObjects(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer stopS3()
 	req := app.ResumeRequest{NoCache: *noCache, Parallelism: *parallelism}
 	return m.execute(p, *output, func(onEvent func(engine.Event)) (app.Execution, error) {
 		return o.Resume(ctx, ex.ID, req, onEvent)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/objstore"
+	"github.com/ferryml/ferry/internal/pipeline"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/sagemaker/callback"
 	"github.com/ferryml/ferry/internal/sagemaker/definition"
@@ -186,12 +188,13 @@ func (m *Main) jobObjects() job.NamespaceObjects {
 	}
 }
 
-// startJobObjects starts, for a local run, the S3 listener on 127.0.0.1
+// startJobObjects starts, for a local run of a pipeline with SageMaker
+// job steps, the S3 listener on 127.0.0.1
 // that the run's SageMaker jobs reach through AWS_ENDPOINT_URL (boto3,
 // s3fs and pandas honour it); through a server it does nothing.
-func (m *Main) startJobObjects(ctx context.Context) (stop func(), err error) {
-	if m.remote() {
-		return func() {}, nil
+func (m *Main) startJobObjects(ctx context.Context, p *pipeline.Pipeline) (stop func(), err error) {
+	if m.remote() || !slices.ContainsFunc(p.Steps, func(s *pipeline.Step) bool { return strings.HasPrefix(s.Kind, "sagemaker_") }) {
+		return func() {}, nil // only SageMaker jobs reach for AWS_ENDPOINT_URL
 	}
 	srv, err := m.StartS3(ctx)
 	if err != nil {
