@@ -486,3 +486,59 @@ steps:
 		t.Errorf("Executing events by attempt (-want +got):\n%s(record: %d attempts)", diff, rs["f"].Attempts)
 	}
 }
+
+// SageMaker steps go to the queue their instance type maps to
+// (--instance-queues): a training job on ml.p3.2xlarge runs on the gpu
+// worker, one on ml.m5.large on the default queue.
+func TestTemporalInstanceQueues(t *testing.T) {
+	job := &kind{
+		spec: step.Spec{Kind: "smjob", Version: "1", Args: []step.Field{{Name: "ResourceConfig", Type: step.Object}}},
+		run: func(ctx context.Context, env step.Env, req step.Request) (step.Result, error) {
+			return step.Result{}, nil
+		},
+	}
+	b := setup(t, 1, job)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	gpu := &ftemporal.Worker{
+		Client: b.c, Queues: []string{"gpu"}, Identity: "gpu-worker",
+		Attempter: &engine.Attempter{Kinds: b.kinds, Artifacts: b.arts, Home: filepath.Join(b.home, "gpu")},
+	}
+	go func() { done <- gpu.Run(ctx) }()
+	qs, err := ftemporal.ParseInstanceQueues("ml.p3.*=gpu,ml.g5.*=gpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := *b.temp
+	e.Runner = &ftemporal.Runner{Client: b.c, HeartbeatTimeout: 5 * time.Second, InstanceQueues: qs}
+	ex, _ := b.run(t, &e, `
+version: 1
+name: instances
+parameters:
+  gpu_type: {type: string, default: ml.p3.2xlarge}
+steps:
+  - name: train-gpu
+    kind: smjob
+    ResourceConfig: {InstanceType: "${{ params.gpu_type }}", InstanceCount: 1}
+  - name: train-cpu
+    kind: smjob
+    ResourceConfig: {InstanceType: ml.m5.large, InstanceCount: 1}
+  - name: pinned
+    kind: smjob
+    ResourceConfig: {InstanceType: ml.p3.2xlarge}
+    queue: default
+`, engine.RunOptions{NoCache: true})
+	if ex.Status != run.Succeeded {
+		t.Fatalf("status %s (%s)", ex.Status, ex.FailureReason)
+	}
+	for step, want := range map[string]string{"train-gpu": "on worker gpu-worker", "train-cpu": "on worker worker-0", "pinned": "on worker worker-0"} {
+		log, err := os.ReadFile(engine.LogPath(b.home, ex.ID, step))
+		if err != nil || !contains(string(log), want) {
+			t.Errorf("log of %s = %q (%v), want %q", step, log, err, want)
+		}
+	}
+}
