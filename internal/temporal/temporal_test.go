@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/dynamicconfig"
+	temporalsrv "go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -152,6 +154,37 @@ func setup(t testing.TB, workers int, kinds ...step.Kind) *bundle {
 // setupConc is setup with workers that each run conc steps at once.
 func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 	t.Helper()
+	return setupServer(t, newServer(t, true), workers, conc, kinds...)
+}
+
+// transferPollRPS is the history service's rate of reads of its transfer
+// queue per shard (history.transferProcessorMaxPollRPS, default 20): every
+// workflow and activity task passes through that queue, so at the default
+// a chain of steps waits up to 50 ms twice per step, however idle the
+// server. docs/scale-out.md says how to raise it on a real server.
+const transferPollRPS = 1000
+
+// newServer starts an in-process Temporal server; tuned raises
+// history.transferProcessorMaxPollRPS from its default of 20.
+func newServer(t testing.TB, tuned bool) *temporaltest.TestServer {
+	t.Helper()
+	var opts []temporaltest.TestServerOption
+	if tuned {
+		dc := dynamicconfig.StaticClient{
+			// temporaltest's own setting, which this client replaces.
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+			dynamicconfig.TransferProcessorMaxPollRPS.Key():             transferPollRPS,
+		}
+		opts = append(opts, temporaltest.WithBaseServerOptions(temporalsrv.WithDynamicConfigClient(dc)))
+	}
+	ts := temporaltest.NewServer(opts...) // WithT takes a *testing.T only
+	t.Cleanup(ts.Stop)
+	return ts
+}
+
+// setupServer is setupConc on a given server.
+func setupServer(t testing.TB, ts *temporaltest.TestServer, workers, conc int, kinds ...step.Kind) *bundle {
+	t.Helper()
 	home := artifacttest.TempDir(t)
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {
@@ -168,8 +201,6 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 			t.Fatal(err)
 		}
 	}
-	ts := temporaltest.NewServer() // WithT takes a *testing.T only
-	t.Cleanup(ts.Stop)
 	c := ts.GetDefaultClient()
 	ew := ftemporal.ExecutionWorker(c)
 	if err := ew.Start(); err != nil {
