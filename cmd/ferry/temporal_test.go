@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.temporal.io/server/common/dynamicconfig"
+	temporalsrv "go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -38,7 +40,14 @@ type temporalEnv struct {
 
 func newTemporalEnv(t *testing.T) *temporalEnv {
 	t.Helper()
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	// history.transferProcessorMaxPollRPS: see docs/scale-out.md (every
+	// workflow and activity task waits for a read of the transfer queue,
+	// 20 a second per shard by default).
+	dc := dynamicconfig.StaticClient{
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true, // temporaltest's own
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():             1000,
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseServerOptions(temporalsrv.WithDynamicConfigClient(dc)))
 	env := &temporalEnv{addr: ts.GetFrontendHostPort(), ns: ts.GetDefaultNamespace(), home: artifacttest.TempDir(t)}
 	t.Cleanup(func() {
 		env.mu.Lock()
