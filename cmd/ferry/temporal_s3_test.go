@@ -192,26 +192,51 @@ func TestTemporalFraudOnS3(t *testing.T) {
 // where namespaces cannot be made) has its step rescheduled on another
 // worker after the heartbeat timeout. When its network comes back, its
 // late result is refused: one execution, one record per step, one
-// attempt, one output artifact on S3 and no model version twice.
+// attempt, the same artifacts on S3 and one model version.
 func TestTemporalWorkerCutOff(t *testing.T) {
 	ctx := t.Context()
 	s3 := startTestS3(t)
 	env := newTemporalEnv(t)
 	url := startFerryServer(t, env, s3, "cut")
 	dir := t.TempDir()
+	data, err := filepath.Abs("../../examples/abalone-clarify/data/abalone.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, "long.yaml")
 	if err := os.WriteFile(path, []byte(`
 version: 1
 name: long
 steps:
+  - name: prepare
+    kind: processing
+    processor: tabular_prepare
+    inputs: {abalone: `+data+`}
+    config:
+      rename: {Class_number_of_rings: Rings}
+      one_hot: {columns: [Sex]}
+      label: Rings
+      split: {test: 0.3, validation: 0, seed: 42}
   - name: long
     kind: command
     command: [sh, -c, 'sleep 6; mkdir -p "$FERRY_OUTPUT_RESULT"; echo done > "$FERRY_OUTPUT_RESULT/out.txt"']
     outputs: [result]
+    depends_on: [prepare]
   - name: after
     kind: command
     command: [sh, -c, 'cat "$FERRY_INPUT_IN/out.txt"']
     inputs: {in: "${{ steps.long.outputs.result }}"}
+  - name: train
+    kind: training
+    algorithm: random_forest
+    inputs: {train: "${{ steps.prepare.outputs.train }}", schema: "${{ steps.prepare.outputs.schema }}"}
+    hyperparameters: {task: regression, n_estimators: 10, max_depth: 5, seed: 42}
+    depends_on: [long]
+  - name: register
+    kind: register_model
+    model: ${{ steps.train.outputs.model }}
+    model_package_group_name: cut-rf
+    approval_status: Approved
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +281,7 @@ steps:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	waitWorkDir(t, h1, "long")
 	time.Sleep(2 * time.Second) // worker-1 is inside `sleep 6`
 	cut.cut(t)
 	cutAt := time.Now()
@@ -278,8 +304,8 @@ steps:
 	cut.heal(t)
 	time.Sleep(10 * time.Second)
 	ex, steps = latestExecution(t, ctx, m)
-	if ex.Status != run.Succeeded || len(steps) != 2 {
-		t.Fatalf("execution %s with %d step records, want Succeeded with 2", ex.Status, len(steps))
+	if ex.Status != run.Succeeded || len(steps) != 5 {
+		t.Fatalf("execution %s with %d step records, want Succeeded with 5", ex.Status, len(steps))
 	}
 	if diff := cmp.Diff(before, viewSteps(steps, ex.ID)); diff != "" {
 		t.Errorf("the records changed after worker-1 came back (-before +after):\n%s", diff)
@@ -297,8 +323,8 @@ steps:
 	if after := s3.manifests(t, "cut"); !cmp.Equal(manifests, after) || !slices.Contains(after, string(long.Outputs["result"])) {
 		t.Errorf("artifacts on S3: %v before worker-1 came back, %v after; want the same, with %s", manifests, after, long.Outputs["result"])
 	}
-	if vs := versions(t, ctx, env.home); len(vs) != 0 {
-		t.Errorf("model versions %v, want none", vs)
+	if vs := versions(t, ctx, env.home); len(vs) != 1 || !strings.HasPrefix(vs[0], "cut-rf/1 ") {
+		t.Errorf("model versions %v, want one: cut-rf/1", vs)
 	}
 	db, err := m.DB(ctx)
 	if err != nil {

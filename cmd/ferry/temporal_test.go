@@ -36,6 +36,7 @@ type temporalEnv struct {
 	home     string // the server's FERRY_HOME
 	mu       sync.Mutex
 	workers  []*exec.Cmd
+	homes    map[string]string // each worker's FERRY_HOME by name
 }
 
 func newTemporalEnv(t *testing.T) *temporalEnv {
@@ -80,6 +81,10 @@ func (env *temporalEnv) startWorker(t *testing.T, name string) *exec.Cmd {
 	}
 	env.mu.Lock()
 	env.workers = append(env.workers, cmd)
+	if env.homes == nil {
+		env.homes = map[string]string{}
+	}
+	env.homes[name] = home
 	env.mu.Unlock()
 	return cmd
 }
@@ -266,6 +271,10 @@ steps:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	env.mu.Lock()
+	home := env.homes["worker-1"]
+	env.mu.Unlock()
+	waitWorkDir(t, home, "long")
 	time.Sleep(2 * time.Second) // the worker is inside `sleep 6`
 	if freeze {
 		if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
@@ -421,5 +430,23 @@ steps:
 	logs := ferry(t, ctx, whome, "--server", url, "logs", ex.ID, "hello")
 	if !strings.Contains(logs.stdout, "hello from the worker") || !strings.Contains(logs.stdout, "on worker worker-api") {
 		t.Errorf("ferry logs through the server:\n%s\n%s", logs.stdout, logs.stderr)
+	}
+}
+
+// waitWorkDir waits until a worker (its home) runs a step: the step's
+// record says Executing as soon as the server hands it to Temporal, which
+// may be before a loaded machine's worker has it.
+func waitWorkDir(t *testing.T, home, step string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(home, "work", "*-"+step+"-*")); len(m) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(home, "worker.log"))
+			t.Fatalf("the worker never ran step %s:\n%s", step, b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
