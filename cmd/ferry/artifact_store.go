@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,11 +27,13 @@ const artifactsEnv = "FERRY_ARTIFACTS"
 // --artifacts s3://BUCKET/PREFIX names it. It holds no credentials: they
 // come from each process's own environment.
 type s3Location struct {
-	Bucket, Prefix string
+	Bucket string `json:"bucket"`
+	Prefix string `json:"prefix,omitempty"`
 	// Endpoint and Region: from the flags, the environment
 	// (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_REGION,
 	// AWS_DEFAULT_REGION) or the server (a worker).
-	Endpoint, Region string
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region,omitempty"`
 }
 
 // URL is the location as --artifacts takes it.
@@ -60,7 +65,7 @@ func parseArtifactsURL(s string) (loc s3Location, ok bool, err error) {
 func artifactsFlags(fs interface {
 	StringVar(p *string, name, value, usage string)
 }, url, endpoint *string) {
-	fs.StringVar(url, "artifacts", "", "the artifact store: local ($FERRY_HOME/artifacts) or s3://BUCKET[/PREFIX] on an S3-compatible service (default $"+artifactsEnv+"; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
+	fs.StringVar(url, "artifacts", "", "the artifact store: local ($FERRY_HOME/artifacts) or s3://BUCKET[/PREFIX] on an S3-compatible service (default $"+artifactsEnv+", else the store the home recorded, else local; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
 	fs.StringVar(endpoint, "artifacts-endpoint", "", "with --artifacts s3://...: the service's URL, https://host[:port] (default $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL; AWS S3 when unset)")
 }
 
@@ -149,6 +154,7 @@ func (m *Main) useArtifacts(url, endpoint string) error {
 			return usageError("--artifacts-endpoint needs --artifacts s3://BUCKET[/PREFIX]")
 		}
 		m.s3 = nil
+		m.localChosen = url == "local"
 		return nil
 	}
 	loc.Endpoint = endpoint
@@ -157,19 +163,72 @@ func (m *Main) useArtifacts(url, endpoint string) error {
 	return nil
 }
 
-// Store opens the home's artifact store on first use: the directory
-// $FERRY_HOME/artifacts, or the S3-compatible store that --artifacts or
-// $FERRY_ARTIFACTS names.
+// storeRecord is the file in a home that remembers the S3-compatible
+// store its artifacts went to (location only, never credentials), so that
+// later commands on the home use it without being told again.
+const storeRecord = "artifact-store.json"
+
+// recordedStore returns the S3 store recorded in the home, if any.
+func (m *Main) recordedStore() (*s3Location, error) {
+	b, err := os.ReadFile(filepath.Join(m.Home(), storeRecord))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the home's artifact store: %w", err)
+	}
+	var loc s3Location
+	if err := json.Unmarshal(b, &loc); err != nil || loc.Bucket == "" {
+		return nil, fmt.Errorf("%s: not an artifact store record (%v)", filepath.Join(m.Home(), storeRecord), err)
+	}
+	return &loc, nil
+}
+
+// recordStore remembers the S3 store in the home (owner-only file).
+func (m *Main) recordStore(loc s3Location) error {
+	if err := os.MkdirAll(m.Home(), 0o700); err != nil {
+		return fmt.Errorf("creating FERRY_HOME: %w", err)
+	}
+	b, err := json.MarshalIndent(loc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(m.Home(), storeRecord), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("recording the home's artifact store: %w", err)
+	}
+	return nil
+}
+
+// Store opens the home's artifact store on first use: the S3-compatible
+// store that --artifacts or $FERRY_ARTIFACTS names (and the home then
+// remembers), else the one the home remembers, else the directory
+// $FERRY_HOME/artifacts. --artifacts local (or FERRY_ARTIFACTS=local)
+// always means the directory.
 func (m *Main) Store() (artifact.Store, error) {
 	if m.store != nil {
 		return m.store, nil
 	}
-	if m.s3 == nil && m.Getenv(artifactsEnv) != "" {
+	if m.s3 == nil && !m.localChosen && m.Getenv(artifactsEnv) != "" {
 		if err := m.useArtifacts("", ""); err != nil {
 			return nil, err
 		}
 	}
+	if m.s3 == nil && !m.localChosen {
+		loc, err := m.recordedStore()
+		if err != nil {
+			return nil, err
+		}
+		if loc != nil {
+			m.Logger.Debug("artifacts on the store this home recorded", "store", loc.URL(), "endpoint", loc.Endpoint)
+			m.s3 = loc
+		}
+	}
 	if m.s3 != nil {
+		if rec, err := m.recordedStore(); err != nil || rec == nil || *rec != *m.s3 {
+			if err := m.recordStore(*m.s3); err != nil {
+				return nil, err
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		s, err := m.openS3Artifacts(ctx, *m.s3)

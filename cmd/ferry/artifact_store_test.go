@@ -135,27 +135,34 @@ func TestRunArtifactsOnS3(t *testing.T) {
 	} else if ok, _ := local.Exists(ctx, ref); ok {
 		t.Errorf("%s is in the home's artifact directory too", ref)
 	}
-	// A second run with FERRY_ARTIFACTS finds the cached result on S3.
-	env := map[string]string{artifactsEnv: "s3://artifacts/team-a"}
+	// The home remembers its store (no credentials in the record): a
+	// second run told nothing finds the cached result on S3.
+	if b, err := os.ReadFile(filepath.Join(home, storeRecord)); err != nil || !strings.Contains(string(b), `"bucket": "artifacts"`) {
+		t.Errorf("%s = %q (%v), want the S3 location", storeRecord, b, err)
+	}
+	res = ferryIn(t, ctx, home, s3.env, "run", path)
+	if _, steps := latestExecution(t, ctx, inspect(t, home)); res.code != 0 || steps["write"].Status != "CacheHit" {
+		t.Errorf("second run: exit %d, write %s, want CacheHit (its output is on S3)\n%s", res.code, steps["write"].Status, res.stderr)
+	}
+	// --artifacts local overrides the record: the output is not in the
+	// directory, so the step runs again there.
+	res = ferryIn(t, ctx, home, s3.env, "run", "--artifacts", "local", path)
+	if _, steps := latestExecution(t, ctx, inspect(t, home)); res.code != 0 || steps["write"].Status != "Succeeded" {
+		t.Errorf("run on the local store: exit %d, write %s, want a fresh run\n%s", res.code, steps["write"].Status, res.stderr)
+	}
+	// FERRY_ARTIFACTS names another prefix, which holds nothing yet.
+	env := map[string]string{artifactsEnv: "s3://artifacts/team-b"}
 	for k, v := range s3.env {
 		env[k] = v
 	}
 	res = ferryIn(t, ctx, home, env, "run", path)
-	if res.code != 0 {
-		t.Fatalf("second run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)
-	}
-	if _, steps := latestExecution(t, ctx, inspect(t, home)); steps["write"].Status != "CacheHit" {
-		t.Errorf("second run: write %s, want CacheHit (its output is on S3)", steps["write"].Status)
-	}
-	// Another prefix holds nothing: the cached result's artifact is gone
-	// there, so the step runs again.
-	res = ferryIn(t, ctx, home, s3.env, "run", "--artifacts", "s3://artifacts/team-b", path)
 	if _, steps := latestExecution(t, ctx, inspect(t, home)); res.code != 0 || steps["write"].Status != "Succeeded" {
 		t.Errorf("run on another prefix: exit %d, write %s, want a fresh run\n%s", res.code, steps["write"].Status, res.stderr)
 	}
 	if a, b := s3.manifests(t, "team-a"), s3.manifests(t, "team-b"); !cmp.Equal(a, b) {
 		t.Errorf("team-b holds %v, want what team-a holds: %v", b, a)
 	}
+	noSecretIn(t, home)
 }
 
 func TestArtifactsFlagErrors(t *testing.T) {

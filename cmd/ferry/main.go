@@ -52,8 +52,11 @@ type Main struct {
 	store artifact.Store
 	// s3 is the S3-compatible artifact store of this command line
 	// (--artifacts or $FERRY_ARTIFACTS); nil for $FERRY_HOME/artifacts.
-	s3  *s3Location
-	app *app.App
+	s3 *s3Location
+	// localChosen: --artifacts local (or FERRY_ARTIFACTS=local) was
+	// given, which overrides a store the home recorded.
+	localChosen bool
+	app         *app.App
 	// runner runs steps elsewhere than in this process (--engine
 	// temporal); nil runs them here.
 	runner     engine.StepRunner

@@ -22,6 +22,20 @@ import (
 	"github.com/ferryml/ferry/internal/sqlite"
 )
 
+// inspectS3 opens a home whose artifacts are on the test's S3 server
+// (it recorded the store; the S3 credentials and CA come from s3.env).
+func inspectS3(t *testing.T, home string, s3 *testS3) *Main {
+	t.Helper()
+	m := NewMain(strings.NewReader(""), os.Stdout, os.Stderr, func(k string) string {
+		if k == "FERRY_HOME" {
+			return home
+		}
+		return s3.env[k]
+	})
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 // envList turns env into KEY=VALUE entries after the test's own.
 func envList(env map[string]string) []string {
 	out := os.Environ()
@@ -144,14 +158,14 @@ func TestTemporalFraudOnS3(t *testing.T) {
 	}
 	t.Logf("fraud on Temporal, artifacts on S3, two workers: %s", time.Since(start).Round(time.Millisecond))
 	lex, lsteps := latestExecution(t, ctx, inspect(t, local))
-	tex, tsteps := latestExecution(t, ctx, inspect(t, env.home))
+	tex, tsteps := latestExecution(t, ctx, inspectS3(t, env.home, s3))
 	if tex.Status != run.Succeeded {
 		t.Fatalf("temporal: %s (%s)", tex.Status, tex.FailureReason)
 	}
 	if diff := cmp.Diff(viewSteps(lsteps, lex.ID), viewSteps(tsteps, tex.ID)); diff != "" {
 		t.Errorf("step records, local (-) vs Temporal on S3 (+):\n%s", diff)
 	}
-	if diff := cmp.Diff(versions(t, ctx, local), versions(t, ctx, env.home)); diff != "" {
+	if diff := cmp.Diff(versions(t, ctx, local), versionsOf(t, ctx, inspectS3(t, env.home, s3))); diff != "" {
 		t.Errorf("registered versions, local (-) vs Temporal on S3 (+):\n%s", diff)
 	}
 	// Every output is on S3; no home holds an artifact of its own.
@@ -272,7 +286,7 @@ steps:
 	client := artifacttest.TempDir(t)
 	done := make(chan ferryResult, 1)
 	go func() { done <- ferry(t, ctx, client, "--server", url, "run", path) }()
-	m := inspect(t, env.home)
+	m := inspectS3(t, env.home, s3)
 	deadline := time.Now().Add(90 * time.Second)
 	for stepStatus(t, ctx, m, "long") != run.StepExecuting {
 		if time.Now().After(deadline) {
@@ -323,7 +337,7 @@ steps:
 	if after := s3.manifests(t, "cut"); !cmp.Equal(manifests, after) || !slices.Contains(after, string(long.Outputs["result"])) {
 		t.Errorf("artifacts on S3: %v before worker-1 came back, %v after; want the same, with %s", manifests, after, long.Outputs["result"])
 	}
-	if vs := versions(t, ctx, env.home); len(vs) != 1 || !strings.HasPrefix(vs[0], "cut-rf/1 ") {
+	if vs := versionsOf(t, ctx, m); len(vs) != 1 || !strings.HasPrefix(vs[0], "cut-rf/1 ") {
 		t.Errorf("model versions %v, want one: cut-rf/1", vs)
 	}
 	db, err := m.DB(ctx)

@@ -201,7 +201,12 @@ func TestTemporalExamples(t *testing.T) {
 // versions lists a home's model versions: group, number and model digest.
 func versions(t *testing.T, ctx context.Context, home string) []string {
 	t.Helper()
-	m := inspect(t, home)
+	return versionsOf(t, ctx, inspect(t, home))
+}
+
+// versionsOf lists the model versions of the home m opens.
+func versionsOf(t *testing.T, ctx context.Context, m *Main) []string {
+	t.Helper()
 	reg, err := m.Registry(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -88,6 +88,9 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The kinds that reach for the home's store (SageMaker jobs importing
+	// s3:// inputs) use the worker's too.
+	m.store = store
 	if *identity == "" {
 		host, _ := os.Hostname()
 		*identity = fmt.Sprintf("ferry-worker@%s:%d", host, os.Getpid())
