@@ -47,7 +47,7 @@ func artifactsMigrate(ctx context.Context, m *Main, args []string) error {
 	if *region == "" {
 		*region = m.Getenv("AWS_DEFAULT_REGION")
 	}
-	local, err := m.Store()
+	local, err := m.LocalStore()
 	if err != nil {
 		return err
 	}

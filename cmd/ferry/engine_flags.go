@@ -32,6 +32,10 @@ type engineOpts struct {
 	address          string
 	namespace        string
 	heartbeatTimeout time.Duration
+	instanceQueues   string
+	// artifacts and artifactsEndpoint choose the artifact store
+	// (--artifacts s3://BUCKET/PREFIX).
+	artifacts, artifactsEndpoint string
 }
 
 func engineFlags(fs *flag.FlagSet) *engineOpts {
@@ -39,6 +43,8 @@ func engineFlags(fs *flag.FlagSet) *engineOpts {
 	fs.StringVar(&o.engine, "engine", "local", "where steps run: local (this process) or temporal (ferry worker processes, through Temporal)")
 	temporalFlags(fs, &o.address, &o.namespace)
 	fs.DurationVar(&o.heartbeatTimeout, "heartbeat-timeout", 30*time.Second, "with --engine temporal: a step whose worker is silent this long is given to another worker")
+	fs.StringVar(&o.instanceQueues, "instance-queues", "", "with --engine temporal: task queues of SageMaker steps by instance type, PATTERN=QUEUE,... (e.g. 'ml.p3.*=gpu,ml.g5.*=gpu'; unmatched: default)")
+	artifactsFlags(fs, &o.artifacts, &o.artifactsEndpoint)
 	return o
 }
 
@@ -64,8 +70,14 @@ var serverKinds = []string{register.ID, deploy.ID, createmodel.ID, clarifycheck.
 // own steps in this process, and makes the app hand other steps to
 // workers. The returned function releases what it started.
 func (m *Main) useEngine(ctx context.Context, o *engineOpts) (func(), error) {
+	if err := m.useArtifacts(o.artifacts, o.artifactsEndpoint); err != nil {
+		return nil, err
+	}
 	switch o.engine {
 	case "local", "":
+		if o.instanceQueues != "" {
+			return nil, usageError("--instance-queues applies to --engine temporal")
+		}
 		return func() {}, nil
 	case "temporal":
 	default:
@@ -73,6 +85,10 @@ func (m *Main) useEngine(ctx context.Context, o *engineOpts) (func(), error) {
 	}
 	if o.heartbeatTimeout <= 2*time.Second {
 		return nil, usageError("--heartbeat-timeout must be more than 2s (workers heartbeat every second)")
+	}
+	iq, err := ftemporal.ParseInstanceQueues(o.instanceQueues)
+	if err != nil {
+		return nil, usageError("--instance-queues: %v", err)
 	}
 	c, err := dialTemporal(o.address, o.namespace, m.Logger)
 	if err != nil {
@@ -105,8 +121,15 @@ func (m *Main) useEngine(ctx context.Context, o *engineOpts) (func(), error) {
 	for _, k := range serverKinds {
 		kinds[k] = true
 	}
-	m.engineInfo = app.EngineInfo{Engine: "temporal", TemporalAddress: o.address, Namespace: o.namespace, ArtifactsDir: filepath.Join(m.Home(), "artifacts")}
-	runner := &ftemporal.Runner{Client: c, HeartbeatTimeout: o.heartbeatTimeout, ServerQueue: serverQueue, ServerKinds: kinds}
+	m.engineInfo = app.EngineInfo{Engine: "temporal", TemporalAddress: o.address, Namespace: o.namespace}
+	if m.s3 != nil {
+		// Where the artifacts are, never how to sign in: each worker has
+		// its own credentials.
+		m.engineInfo.Artifacts, m.engineInfo.ArtifactsEndpoint, m.engineInfo.ArtifactsRegion = m.s3.URL(), m.s3.Endpoint, m.s3.Region
+	} else {
+		m.engineInfo.ArtifactsDir = filepath.Join(m.Home(), "artifacts")
+	}
+	runner := &ftemporal.Runner{Client: c, HeartbeatTimeout: o.heartbeatTimeout, ServerQueue: serverQueue, ServerKinds: kinds, InstanceQueues: iq}
 	m.runner, m.attempts = runner, runner
 	return func() {
 		if m.app != nil { // end the executions before their workflows' worker
@@ -136,6 +159,9 @@ func (m *Main) engineFor(ctx context.Context, o *engineOpts) (func(), error) {
 	if m.remote() {
 		if o.engine != "local" && o.engine != "" {
 			return nil, usageError("--engine applies to the local home; through --server, the server's engine runs the steps")
+		}
+		if o.artifacts != "" || o.artifactsEndpoint != "" || o.instanceQueues != "" {
+			return nil, usageError("--artifacts and --instance-queues apply to the local home; through --server, the server's settings hold")
 		}
 		return func() {}, nil
 	}

@@ -49,8 +49,14 @@ type Main struct {
 
 	home  string
 	db    *sqlite.DB
-	store *artifact.Dir
-	app   *app.App
+	store artifact.Store
+	// s3 is the S3-compatible artifact store of this command line
+	// (--artifacts or $FERRY_ARTIFACTS); nil for $FERRY_HOME/artifacts.
+	s3 *s3Location
+	// localChosen: --artifacts local (or FERRY_ARTIFACTS=local) was
+	// given, which overrides a store the home recorded.
+	localChosen bool
+	app         *app.App
 	// runner runs steps elsewhere than in this process (--engine
 	// temporal); nil runs them here.
 	runner     engine.StepRunner
@@ -240,19 +246,6 @@ func (m *Main) DB(ctx context.Context) (*sqlite.DB, error) {
 	}
 	m.db = db
 	return db, nil
-}
-
-// Store opens the home's artifact store on first use.
-func (m *Main) Store() (*artifact.Dir, error) {
-	if m.store != nil {
-		return m.store, nil
-	}
-	s, err := artifact.OpenDir(filepath.Join(m.Home(), "artifacts"))
-	if err != nil {
-		return nil, err
-	}
-	m.store = s
-	return s, nil
 }
 
 // globalFlags takes the flags that come before the command

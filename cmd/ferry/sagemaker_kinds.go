@@ -135,10 +135,10 @@ func (m *Main) jobObjects() job.NamespaceObjects {
 	var (
 		once  sync.Once
 		ns    *objstore.Store
-		store *artifact.Dir
+		store artifact.Store
 		err   error
 	)
-	open := func(ctx context.Context) (*objstore.Store, *artifact.Dir, error) {
+	open := func(ctx context.Context) (*objstore.Store, artifact.Store, error) {
 		once.Do(func() {
 			if ns, err = m.Objects(ctx); err == nil {
 				store, err = m.Store()

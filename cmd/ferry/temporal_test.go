@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.temporal.io/server/common/dynamicconfig"
+	temporalsrv "go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -34,11 +36,19 @@ type temporalEnv struct {
 	home     string // the server's FERRY_HOME
 	mu       sync.Mutex
 	workers  []*exec.Cmd
+	homes    map[string]string // each worker's FERRY_HOME by name
 }
 
 func newTemporalEnv(t *testing.T) *temporalEnv {
 	t.Helper()
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	// history.transferProcessorMaxPollRPS: see docs/scale-out.md (every
+	// workflow and activity task waits for a read of the transfer queue,
+	// 20 a second per shard by default).
+	dc := dynamicconfig.StaticClient{
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true, // temporaltest's own
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():             1000,
+	}
+	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseServerOptions(temporalsrv.WithDynamicConfigClient(dc)))
 	env := &temporalEnv{addr: ts.GetFrontendHostPort(), ns: ts.GetDefaultNamespace(), home: artifacttest.TempDir(t)}
 	t.Cleanup(func() {
 		env.mu.Lock()
@@ -71,6 +81,10 @@ func (env *temporalEnv) startWorker(t *testing.T, name string) *exec.Cmd {
 	}
 	env.mu.Lock()
 	env.workers = append(env.workers, cmd)
+	if env.homes == nil {
+		env.homes = map[string]string{}
+	}
+	env.homes[name] = home
 	env.mu.Unlock()
 	return cmd
 }
@@ -187,7 +201,12 @@ func TestTemporalExamples(t *testing.T) {
 // versions lists a home's model versions: group, number and model digest.
 func versions(t *testing.T, ctx context.Context, home string) []string {
 	t.Helper()
-	m := inspect(t, home)
+	return versionsOf(t, ctx, inspect(t, home))
+}
+
+// versionsOf lists the model versions of the home m opens.
+func versionsOf(t *testing.T, ctx context.Context, m *Main) []string {
+	t.Helper()
 	reg, err := m.Registry(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +276,10 @@ steps:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	env.mu.Lock()
+	home := env.homes["worker-1"]
+	env.mu.Unlock()
+	waitWorkDir(t, home, "long")
 	time.Sleep(2 * time.Second) // the worker is inside `sleep 6`
 	if freeze {
 		if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
@@ -412,5 +435,23 @@ steps:
 	logs := ferry(t, ctx, whome, "--server", url, "logs", ex.ID, "hello")
 	if !strings.Contains(logs.stdout, "hello from the worker") || !strings.Contains(logs.stdout, "on worker worker-api") {
 		t.Errorf("ferry logs through the server:\n%s\n%s", logs.stdout, logs.stderr)
+	}
+}
+
+// waitWorkDir waits until a worker (its home) runs a step: the step's
+// record says Executing as soon as the server hands it to Temporal, which
+// may be before a loaded machine's worker has it.
+func waitWorkDir(t *testing.T, home, step string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(home, "work", "*-"+step+"-*")); len(m) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(home, "worker.log"))
+			t.Fatalf("the worker never ran step %s:\n%s", step, b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -16,6 +16,12 @@ type EngineInfo struct {
 	// ArtifactsDir is the server's artifact store, when it is a directory
 	// (a worker on the same machine or a shared file system uses it).
 	ArtifactsDir string `json:"artifacts_dir,omitempty"`
+	// Artifacts is the server's artifact store when it is on an
+	// S3-compatible service (s3://BUCKET/PREFIX), with the service's
+	// endpoint and region; never credentials (each worker has its own).
+	Artifacts         string `json:"artifacts,omitempty"`
+	ArtifactsEndpoint string `json:"artifacts_endpoint,omitempty"`
+	ArtifactsRegion   string `json:"artifacts_region,omitempty"`
 }
 
 // Engine returns where the app's executions run their steps.

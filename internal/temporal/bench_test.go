@@ -43,33 +43,39 @@ func chain(n int) string {
 }
 
 // BenchmarkTemporalStepOverhead measures the wall time per step of a
-// 20-step chain of steps that do nothing, on the local engine and on
-// Temporal (one worker, in-process server): the difference is the
-// Temporal engine's overhead per step.
+// 20-step chain of steps that do nothing: on the local engine, then on
+// Temporal (one worker, in-process server) beside plain Temporal's floor
+// (a workflow of 20 sequential no-op activities) on the same server, once
+// with the server's default configuration and once with
+// history.transferProcessorMaxPollRPS raised from 20 to 1000 (the
+// setting that makes the floor; see transferPollRPS).
 func BenchmarkTemporalStepOverhead(b *testing.B) {
 	const n = 20
-	bd := setup(b, 1, noop())
 	src := chain(n)
-	for _, eng := range []struct {
-		name string
-		e    *engine.Engine
-	}{{"local", bd.local}, {"temporal", bd.temp}, {"temporal-floor", nil}} {
-		b.Run(eng.name, func(b *testing.B) {
-			if eng.e == nil {
-				// The reference: plain Temporal, a workflow that runs n
-				// no-op activities one after the other on another queue.
-				floor(b, bd, n)
-				return
-			}
-			for b.Loop() {
-				ex, _ := bd.run(b, eng.e, src, engine.RunOptions{})
-				if ex.Status != run.Succeeded {
-					b.Fatalf("status %s (%s)", ex.Status, ex.FailureReason)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/step")
-		})
+	for _, srv := range []struct {
+		name  string
+		tuned bool
+	}{{"default", false}, {"transfer-rps-1000", true}} {
+		bd := setupServer(b, newServer(b, srv.tuned), 1, 2, noop())
+		if !srv.tuned {
+			b.Run("local", func(b *testing.B) { stepsPerRun(b, bd, bd.local, src, n) })
+		}
+		b.Run("server="+srv.name+"/ferry", func(b *testing.B) { stepsPerRun(b, bd, bd.temp, src, n) })
+		// The reference: plain Temporal, a workflow that runs n no-op
+		// activities one after the other on another queue.
+		b.Run("server="+srv.name+"/plain-temporal", func(b *testing.B) { floor(b, bd, n) })
 	}
+}
+
+// stepsPerRun runs the n-step pipeline src on e and reports ms per step.
+func stepsPerRun(b *testing.B, bd *bundle, e *engine.Engine, src string, n int) {
+	for b.Loop() {
+		ex, _ := bd.run(b, e, src, engine.RunOptions{})
+		if ex.Status != run.Succeeded {
+			b.Fatalf("status %s (%s)", ex.Status, ex.FailureReason)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*n), "ms/step")
 }
 
 // fanOut is a pipeline of n independent steps that each sleep d.
@@ -133,5 +139,5 @@ func floor(b *testing.B, bd *bundle, n int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/step")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*n), "ms/step")
 }

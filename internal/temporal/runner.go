@@ -42,6 +42,11 @@ type Runner struct {
 	// names a queue.
 	ServerQueue string
 	ServerKinds map[string]bool
+	// InstanceQueues sends the steps of SageMaker definitions to a queue
+	// by the instance type they request (ResourceConfig,
+	// ProcessingResources.ClusterConfig, TransformResources), unless the
+	// step names a queue or runs on ServerQueue.
+	InstanceQueues InstanceQueues
 	// MaxInFlight bounds the steps of one execution running at once
 	// (default 10, Temporal's default limit of in-flight updates per
 	// workflow).
@@ -167,6 +172,9 @@ func (r *Runner) EndExecution(ctx context.Context, id string) {
 func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer) (step.Result, error) {
 	if r.ServerKinds[t.Kind] && t.Queue == "" && r.ServerQueue != "" {
 		t.Queue = r.ServerQueue
+	}
+	if t.Queue == "" {
+		t.Queue = r.InstanceQueues.Queue(InstanceType(t.Request.Args))
 	}
 	if t.Secret {
 		// Temporal keeps activity inputs in its history: secret values

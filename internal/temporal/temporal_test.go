@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/dynamicconfig"
+	temporalsrv "go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -152,6 +154,37 @@ func setup(t testing.TB, workers int, kinds ...step.Kind) *bundle {
 // setupConc is setup with workers that each run conc steps at once.
 func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 	t.Helper()
+	return setupServer(t, newServer(t, true), workers, conc, kinds...)
+}
+
+// transferPollRPS is the history service's rate of reads of its transfer
+// queue per shard (history.transferProcessorMaxPollRPS, default 20): every
+// workflow and activity task passes through that queue, so at the default
+// a chain of steps waits up to 50 ms twice per step, however idle the
+// server. docs/scale-out.md says how to raise it on a real server.
+const transferPollRPS = 1000
+
+// newServer starts an in-process Temporal server; tuned raises
+// history.transferProcessorMaxPollRPS from its default of 20.
+func newServer(t testing.TB, tuned bool) *temporaltest.TestServer {
+	t.Helper()
+	var opts []temporaltest.TestServerOption
+	if tuned {
+		dc := dynamicconfig.StaticClient{
+			// temporaltest's own setting, which this client replaces.
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+			dynamicconfig.TransferProcessorMaxPollRPS.Key():             transferPollRPS,
+		}
+		opts = append(opts, temporaltest.WithBaseServerOptions(temporalsrv.WithDynamicConfigClient(dc)))
+	}
+	ts := temporaltest.NewServer(opts...) // WithT takes a *testing.T only
+	t.Cleanup(ts.Stop)
+	return ts
+}
+
+// setupServer is setupConc on a given server.
+func setupServer(t testing.TB, ts *temporaltest.TestServer, workers, conc int, kinds ...step.Kind) *bundle {
+	t.Helper()
 	home := artifacttest.TempDir(t)
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {
@@ -168,8 +201,6 @@ func setupConc(t testing.TB, workers, conc int, kinds ...step.Kind) *bundle {
 			t.Fatal(err)
 		}
 	}
-	ts := temporaltest.NewServer() // WithT takes a *testing.T only
-	t.Cleanup(ts.Stop)
 	c := ts.GetDefaultClient()
 	ew := ftemporal.ExecutionWorker(c)
 	if err := ew.Start(); err != nil {
@@ -484,5 +515,61 @@ steps:
 	defer mu.Unlock()
 	if diff := cmp.Diff([]int{1, 2, 3}, attempts); diff != "" || rs["f"].Attempts != 3 {
 		t.Errorf("Executing events by attempt (-want +got):\n%s(record: %d attempts)", diff, rs["f"].Attempts)
+	}
+}
+
+// SageMaker steps go to the queue their instance type maps to
+// (--instance-queues): a training job on ml.p3.2xlarge runs on the gpu
+// worker, one on ml.m5.large on the default queue.
+func TestTemporalInstanceQueues(t *testing.T) {
+	job := &kind{
+		spec: step.Spec{Kind: "smjob", Version: "1", Args: []step.Field{{Name: "ResourceConfig", Type: step.Object}}},
+		run: func(ctx context.Context, env step.Env, req step.Request) (step.Result, error) {
+			return step.Result{}, nil
+		},
+	}
+	b := setup(t, 1, job)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	gpu := &ftemporal.Worker{
+		Client: b.c, Queues: []string{"gpu"}, Identity: "gpu-worker",
+		Attempter: &engine.Attempter{Kinds: b.kinds, Artifacts: b.arts, Home: filepath.Join(b.home, "gpu")},
+	}
+	go func() { done <- gpu.Run(ctx) }()
+	qs, err := ftemporal.ParseInstanceQueues("ml.p3.*=gpu,ml.g5.*=gpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := *b.temp
+	e.Runner = &ftemporal.Runner{Client: b.c, HeartbeatTimeout: 5 * time.Second, InstanceQueues: qs}
+	ex, _ := b.run(t, &e, `
+version: 1
+name: instances
+parameters:
+  gpu_type: {type: string, default: ml.p3.2xlarge}
+steps:
+  - name: train-gpu
+    kind: smjob
+    ResourceConfig: {InstanceType: "${{ params.gpu_type }}", InstanceCount: 1}
+  - name: train-cpu
+    kind: smjob
+    ResourceConfig: {InstanceType: ml.m5.large, InstanceCount: 1}
+  - name: pinned
+    kind: smjob
+    ResourceConfig: {InstanceType: ml.p3.2xlarge}
+    queue: default
+`, engine.RunOptions{NoCache: true})
+	if ex.Status != run.Succeeded {
+		t.Fatalf("status %s (%s)", ex.Status, ex.FailureReason)
+	}
+	for step, want := range map[string]string{"train-gpu": "on worker gpu-worker", "train-cpu": "on worker worker-0", "pinned": "on worker worker-0"} {
+		log, err := os.ReadFile(engine.LogPath(b.home, ex.ID, step))
+		if err != nil || !contains(string(log), want) {
+			t.Errorf("log of %s = %q (%v), want %q", step, log, err, want)
+		}
 	}
 }

@@ -231,6 +231,7 @@ const (
 	errRetryable = "FerryRetryable" // any other failure of the kind
 	errTimeout   = "FerryTimeout"   // the worker or Temporal timed the attempt out
 	errCanceled  = "FerryCanceled"  // the execution was stopped
+	errLost      = "FerryLost"      // the worker gave the attempt up (its heartbeats failed)
 )
 
 // activityResult is the activity's output.

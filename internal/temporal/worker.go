@@ -152,7 +152,7 @@ func (w *Worker) runStep(ctx context.Context, wt Task) (activityResult, error) {
 	var fe *step.FailError
 	switch {
 	case ctx.Err() != nil:
-		return activityResult{}, temporal.NewNonRetryableApplicationError(err.Error(), errCanceled, nil, d)
+		return activityResult{}, temporal.NewNonRetryableApplicationError(err.Error(), canceledType(ctx), nil, d)
 	case errors.As(err, &fe):
 		d.FailMessage = fe.Message
 		return activityResult{}, temporal.NewNonRetryableApplicationError(err.Error(), errFail, nil, d)
@@ -163,6 +163,18 @@ func (w *Worker) runStep(ctx context.Context, wt Task) (activityResult, error) {
 	default:
 		return activityResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), errRetryable, temporal.ApplicationErrorOptions{Details: []any{d}})
 	}
+}
+
+// canceledType tells why an attempt's context ended: errCanceled when
+// Temporal asked for it (the execution is stopped), errLost otherwise (the
+// SDK gave up on the attempt after its heartbeats failed, as when the
+// worker is cut off or starved, or the worker is stopping): the workflow
+// runs a lost attempt again, as when its worker dies.
+func canceledType(ctx context.Context) string {
+	if temporal.IsCanceledError(context.Cause(ctx)) {
+		return errCanceled
+	}
+	return errLost
 }
 
 func isTimeout(err error) bool {

@@ -107,7 +107,7 @@ func runStep(ctx workflow.Context, p workflowParams, t Task) Outcome {
 			BackoffCoefficient:     rate,
 			MaximumInterval:        t.Retry.MaxInterval,
 			MaximumAttempts:        int32(maxAttempts),
-			NonRetryableErrorTypes: []string{errPermanent, errFail, errCanceled},
+			NonRetryableErrorTypes: []string{errPermanent, errFail, errCanceled, errLost},
 		},
 	}
 	actx := workflow.WithActivityOptions(ctx, ao)
@@ -121,14 +121,25 @@ func runStep(ctx workflow.Context, p workflowParams, t Task) Outcome {
 			out.LostWorkers = lost
 			return out
 		}
-		var te *temporal.TimeoutError
-		if errors.As(err, &te) && te.TimeoutType() == enumspb.TIMEOUT_TYPE_HEARTBEAT && lost < maxLostWorkers && ctx.Err() == nil {
+		if lostAttempt(err) && lost < maxLostWorkers && ctx.Err() == nil {
 			continue
 		}
 		out.LostWorkers = lost
 		describe(err, &out)
 		return out
 	}
+}
+
+// lostAttempt reports whether an attempt failed for want of its worker:
+// its heartbeats stopped reaching Temporal (the worker died or was cut
+// off), or the worker gave it up because they failed.
+func lostAttempt(err error) bool {
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) && te.TimeoutType() == enumspb.TIMEOUT_TYPE_HEARTBEAT {
+		return true
+	}
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == errLost
 }
 
 // describe fills the failure fields of out from an activity's error.
@@ -146,6 +157,8 @@ func describe(err error, out *Outcome) {
 		}
 		switch ae.Type() {
 		case errPermanent, errFail, errRetryable, errTimeout, errCanceled:
+		case errLost:
+			out.ErrorType, out.Error = errRetryable, "the worker lost Temporal mid-step ("+ae.Message()+")"
 		default:
 			out.ErrorType = errRetryable
 		}
