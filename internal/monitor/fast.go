@@ -145,21 +145,32 @@ func (s *jsonScanner) str(dst *[]byte) bool {
 	start := s.i
 	for s.i < len(s.b) {
 		c := s.b[s.i]
-		if c == '"' {
+		if !strSpecial[c] {
+			s.i++
+			continue
+		}
+		switch {
+		case c == '"':
 			*dst = s.b[start:s.i]
 			s.i++
 			return true
-		}
-		if c == '\\' {
+		case c == '\\':
 			return s.escaped(start, dst)
 		}
-		if c < 0x20 {
-			return false
-		}
-		s.i++
+		return false // a control character
 	}
 	return false
 }
+
+// strSpecial marks the bytes that end a run of plain string bytes: the
+// quote, the backslash and the control characters.
+var strSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func (s *jsonScanner) escaped(start int, dst *[]byte) bool {
 	buf := append([]byte(nil), s.b[start:s.i]...)

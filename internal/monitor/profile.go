@@ -125,8 +125,12 @@ type accumulator struct {
 	// Value counts: the first few distinct values in small (a linear scan
 	// is faster than a map for the 0/1 columns of one-hot features), the
 	// rest in cats; overflow is set past maxCategories, when both stop.
-	small    [smallCategories]CategoryBucket
-	nsmall   int
+	small  [smallCategories]CategoryBucket
+	nsmall int
+	// smallX and smallKind are the small values parsed, so a repeated
+	// value is not parsed again.
+	smallX    [smallCategories]float64
+	smallKind [smallCategories]string
 	cats     map[string]int64
 	overflow bool
 }
@@ -147,6 +151,7 @@ func (a *accumulator) countN(v string, k int64) {
 	}
 	if a.nsmall < smallCategories {
 		a.small[a.nsmall] = CategoryBucket{Value: v, Count: k}
+		a.smallX[a.nsmall], a.smallKind[a.nsmall] = parseNumber(v)
 		a.nsmall++
 		return
 	}
@@ -250,6 +255,17 @@ func (a *accumulator) addBytes(cell []byte) {
 		return
 	}
 	a.present++
+	if !a.overflow && a.cats == nil {
+		// A value seen before among the first few: counted, and its
+		// parsed number reused.
+		for i := range a.nsmall {
+			if a.small[i].Value == string(cell) {
+				a.small[i].Count++
+				a.addNumber(a.smallX[i], a.smallKind[i])
+				return
+			}
+		}
+	}
 	a.countBytes(cell)
 	x, kind := parseNumberBytes(cell)
 	a.addNumber(x, kind)
