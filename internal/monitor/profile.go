@@ -131,8 +131,8 @@ type accumulator struct {
 	// value is not parsed again.
 	smallX    [smallCategories]float64
 	smallKind [smallCategories]string
-	cats     map[string]int64
-	overflow bool
+	cats      map[string]int64
+	overflow  bool
 }
 
 const smallCategories = 8
