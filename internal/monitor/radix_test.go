@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,31 @@ func TestFloatKeyOrder(t *testing.T) {
 		}
 		if i > 0 && floatKey(xs[i-1]) >= floatKey(xs[i]) {
 			t.Errorf("floatKey(%v) >= floatKey(%v)", xs[i-1], xs[i])
+		}
+	}
+}
+
+// TestHasControl checks the word-at-a-time test against a byte loop on
+// every single byte value at every position of short and long strings.
+func TestHasControl(t *testing.T) {
+	t.Parallel()
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range []int{1, 7, 8, 9, 17, 40} {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("aé\xff ", n)[:n])
+				b[pos] = byte(c)
+				if got, want := hasControl(b), naive(b); got != want {
+					t.Fatalf("hasControl(%q) = %v, want %v", b, got, want)
+				}
+			}
 		}
 	}
 }
