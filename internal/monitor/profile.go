@@ -259,7 +259,10 @@ func (a *accumulator) addBytes(cell []byte) {
 		// A value seen before among the first few: counted, and its
 		// parsed number reused.
 		for i := range a.nsmall {
-			if a.small[i].Value == string(cell) {
+			// The first byte tells most values apart (0 and 1) without
+			// a call to compare them.
+			v := a.small[i].Value
+			if len(v) == len(cell) && (len(v) == 0 || v[0] == cell[0]) && (len(v) == 1 || v == string(cell)) {
 				a.small[i].Count++
 				a.addNumber(a.smallX[i], a.smallKind[i])
 				return
