@@ -131,6 +131,8 @@ type accumulator struct {
 	// value is not parsed again.
 	smallX    [smallCategories]float64
 	smallKind [smallCategories]string
+	// smallNum and smallInt say whether each is a number, an integer.
+	smallNum, smallInt [smallCategories]bool
 	cats      map[string]int64
 	overflow  bool
 }
@@ -152,6 +154,8 @@ func (a *accumulator) countN(v string, k int64) {
 	if a.nsmall < smallCategories {
 		a.small[a.nsmall] = CategoryBucket{Value: v, Count: k}
 		a.smallX[a.nsmall], a.smallKind[a.nsmall] = parseNumber(v)
+		a.smallNum[a.nsmall] = a.smallKind[a.nsmall] == Integral || a.smallKind[a.nsmall] == Fractional
+		a.smallInt[a.nsmall] = a.smallKind[a.nsmall] == Integral
 		a.nsmall++
 		return
 	}
@@ -264,7 +268,23 @@ func (a *accumulator) addBytes(cell []byte) {
 			v := a.small[i].Value
 			if len(v) == len(cell) && (len(v) == 0 || v[0] == cell[0]) && (len(v) == 1 || v == string(cell)) {
 				a.small[i].Count++
-				a.addNumber(a.smallX[i], a.smallKind[i])
+				// addNumber, inlined: with few distinct values there is
+				// no sketch to feed.
+				if !a.smallNum[i] {
+					a.nStr++
+					return
+				}
+				if a.smallInt[i] {
+					a.nInt++
+				} else {
+					a.nFrac++
+				}
+				x := a.smallX[i]
+				a.nNum++
+				a.sum += x
+				a.sumsq += x * x
+				a.min = min(a.min, x)
+				a.max = max(a.max, x)
 				return
 			}
 		}
