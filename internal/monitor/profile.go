@@ -133,8 +133,8 @@ type accumulator struct {
 	smallKind [smallCategories]string
 	// smallNum and smallInt say whether each is a number, an integer.
 	smallNum, smallInt [smallCategories]bool
-	cats      map[string]int64
-	overflow  bool
+	cats               map[string]int64
+	overflow           bool
 }
 
 const smallCategories = 8
