@@ -149,7 +149,7 @@ func (s *jsonScanner) str(dst *[]byte) bool {
 	// bytes at a time).
 	if q := bytes.IndexByte(s.b[start:], '"'); q >= 0 {
 		seg := s.b[start : start+q]
-		if bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) {
+		if plainString(seg) {
 			*dst = seg
 			s.i = start + q + 1
 			return true
@@ -174,24 +174,27 @@ func (s *jsonScanner) str(dst *[]byte) bool {
 	return false
 }
 
-// hasControl reports whether b holds a byte below 0x20, testing eight
-// bytes at a time (a word has one when (x - 0x20 per byte) borrows into
-// the high bit of a byte whose own high bit is clear).
-func hasControl(b []byte) bool {
-	const lo, hi = 0x2020202020202020, 0x8080808080808080
+// plainString reports whether b holds neither a backslash nor a control
+// character (below 0x20), testing eight bytes at a time: a word x has a
+// byte below n when (x - n per byte) borrows into the high bit of a byte
+// whose own high bit is clear, and a backslash where x XOR 0x5C per byte
+// has a zero byte.
+func plainString(b []byte) bool {
+	const ones, hi, ctl, bs = 0x0101010101010101, 0x8080808080808080, 0x2020202020202020, 0x5C5C5C5C5C5C5C5C
 	for len(b) >= 8 {
 		x := binary.LittleEndian.Uint64(b)
-		if (x-lo)&^x&hi != 0 {
-			return true
+		y := x ^ bs
+		if ((x-ctl)&^x|(y-ones)&^y)&hi != 0 {
+			return false
 		}
 		b = b[8:]
 	}
 	for _, c := range b {
-		if c < 0x20 {
-			return true
+		if c < 0x20 || c == '\\' {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // strSpecial marks the bytes that end a run of plain string bytes: the

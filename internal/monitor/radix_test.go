@@ -57,25 +57,25 @@ func TestFloatKeyOrder(t *testing.T) {
 	}
 }
 
-// TestHasControl checks the word-at-a-time test against a byte loop on
+// TestPlainString checks the word-at-a-time test against a byte loop on
 // every single byte value at every position of short and long strings.
-func TestHasControl(t *testing.T) {
+func TestPlainString(t *testing.T) {
 	t.Parallel()
 	naive := func(b []byte) bool {
 		for _, c := range b {
-			if c < 0x20 {
-				return true
+			if c < 0x20 || c == '\\' {
+				return false
 			}
 		}
-		return false
+		return true
 	}
 	for _, n := range []int{1, 7, 8, 9, 17, 40} {
 		for pos := range n {
 			for c := range 256 {
-				b := []byte(strings.Repeat("aé\xff ", n)[:n])
+				b := []byte(strings.Repeat("aé\xff ]", n)[:n])
 				b[pos] = byte(c)
-				if got, want := hasControl(b), naive(b); got != want {
-					t.Fatalf("hasControl(%q) = %v, want %v", b, got, want)
+				if got, want := plainString(b), naive(b); got != want {
+					t.Fatalf("plainString(%q) = %v, want %v", b, got, want)
 				}
 			}
 		}
