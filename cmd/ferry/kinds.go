@@ -38,6 +38,10 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 	// s3:// URI (the SDK uploaded it while building the definition).
 	clarifyCheck := clarifycheck.New(baselines)
 	clarifyCheck.Objects = m.jobObjects()
+	// A SageMaker QualityCheck step names its data set and supplied
+	// baselines by s3:// URIs.
+	qualityCheck := qualitycheck.New(baselines)
+	qualityCheck.Objects = m.jobObjects()
 	r.MustRegister(
 		&commandkind.Kind{Environ: stepEnviron, LogLimit: logLimit}, // LogLimit: FERRY_STEP_LOG_LIMIT, checked by kinds
 		fail.Kind{},
@@ -49,7 +53,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		createmodel.New(reg),
 		register.New(reg),
 		deploy.New(reg, filepath.Join(m.Home(), "data-capture")),
-		qualitycheck.New(baselines),
+		qualityCheck,
 	)
 	r.MustRegister(m.sagemakerKinds(reg)...)
 	return r

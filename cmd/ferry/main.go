@@ -76,6 +76,9 @@ type Main struct {
 	// listener's AWS_ENDPOINT_URL once a local run has started it. It is
 	// written before the engine starts and only read by jobs.
 	jobEnv map[string]string
+	// consoleURL is `ferry server`'s own address (http://127.0.0.1:8080),
+	// which the report links of monitors' webhook calls start with.
+	consoleURL string
 }
 
 // NewMain returns a Main reading its environment through getenv.

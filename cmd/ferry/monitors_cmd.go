@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,11 +17,13 @@ import (
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/monitor"
 	"github.com/ferryml/ferry/internal/sqlite"
+	"github.com/ferryml/ferry/internal/webhook"
 )
 
 const monitorsUsage = `monitors create NAME --endpoint EP --type data_quality|model_quality|bias_drift|feature_attribution
                 [--schedule CRON] [--statistics FILE] [--constraints FILE] [--analysis FILE] [--config FILE]
                 [--problem-type BinaryClassification|Regression] [--probability-threshold 0.5] [--offset 2h]
+                [--webhook URL [--webhook-secret-env NAME] [--webhook-on violations|always]]
        ferry monitors list [--output json]
        ferry monitors show NAME [--runs 10] [--output json]
        ferry monitors run NAME [--from TIME --to TIME] [--fail-on-violation] [--output json]
@@ -63,6 +66,8 @@ func (m *Main) monitorService(ctx context.Context) (*monitor.Service, error) {
 		CaptureRoot:     filepath.Join(m.Home(), "data-capture"),
 		GroundTruthRoot: filepath.Join(m.Home(), "ground-truth"),
 		Logger:          m.Logger,
+		ConsoleURL:      m.consoleURL,
+		LookupEnv:       m.lookupEnv,
 	}, nil
 }
 
@@ -89,6 +94,9 @@ func monitorsCreate(ctx context.Context, m *Main, args []string) error {
 	problem := fs.String("problem-type", "", "model_quality: BinaryClassification or Regression")
 	threshold := fs.Float64("probability-threshold", 0, "score at or above which a prediction is the positive label (default 0.5)")
 	offset := fs.Duration("offset", 0, "shift scheduled windows back by this much, so that ground truth has arrived (model_quality, bias_drift)")
+	hookURL := fs.String("webhook", "", "POST a JSON notification to this URL after a run with violations (docs/monitoring.md#webhooks)")
+	hookSecret := fs.String("webhook-secret-env", "", "sign the notifications with HMAC-SHA256 keyed with the value of this environment variable of the server (the secret is never stored)")
+	hookOn := fs.String("webhook-on", monitor.WebhookOnViolations, "when to call the webhook: violations (runs that found some) or always (every run, failed ones too)")
 	pos, err := parseArgs(fs, args, nil, 1, usageLine("usage: ferry monitors create NAME --endpoint EP --type TYPE"))
 	if err != nil {
 		return err
@@ -96,13 +104,17 @@ func monitorsCreate(ctx context.Context, m *Main, args []string) error {
 	if *endpoint == "" {
 		return usageError("--endpoint is required")
 	}
+	hook, err := webhookFlags(*hookURL, *hookSecret, *hookOn)
+	if err != nil {
+		return err
+	}
 	svc, err := m.monitorService(ctx)
 	if err != nil {
 		return err
 	}
 	mon := monitor.Monitor{Name: pos[0], Endpoint: *endpoint, Type: monitor.Type(*typ), Schedule: *schedule,
 		Baseline: map[string]artifact.Ref{},
-		Config:   monitor.Config{ProblemType: *problem, ProbabilityThreshold: *threshold, Offset: monitor.Duration(*offset)}}
+		Config:   monitor.Config{ProblemType: *problem, ProbabilityThreshold: *threshold, Offset: monitor.Duration(*offset), Webhook: hook}}
 	store, err := m.Store()
 	if err != nil {
 		return err
@@ -141,6 +153,24 @@ func monitorsCreate(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "created %s monitor %s on endpoint %s, run %s\n", mon.Type, mon.Name, mon.Endpoint, when)
 	return nil
+}
+
+// webhookFlags reads --webhook, --webhook-secret-env and --webhook-on.
+func webhookFlags(url, secretEnv, on string) (*monitor.Webhook, error) {
+	if url == "" {
+		if secretEnv != "" {
+			return nil, usageError("--webhook-secret-env needs --webhook")
+		}
+		return nil, nil
+	}
+	h := &monitor.Webhook{URL: url, On: on}
+	if secretEnv != "" {
+		h.Secret = &monitor.EnvSecret{FromEnv: secretEnv}
+	}
+	if err := h.Validate(); err != nil {
+		return nil, usageError("%v", err)
+	}
+	return h, nil
 }
 
 func monitorsList(ctx context.Context, m *Main, args []string) error {
@@ -191,13 +221,33 @@ func monitorsShow(ctx context.Context, m *Main, args []string) error {
 		for _, k := range slices.Sorted(maps.Keys(mon.Baseline)) {
 			fmt.Fprintf(m.Stdout, "Baseline:  %s %s\n", k, mon.Baseline[k].Short())
 		}
+		if h := mon.Config.Webhook; h != nil {
+			signed := ""
+			if h.Secret != nil {
+				signed = ", signed with $" + h.Secret.FromEnv
+			}
+			fmt.Fprintf(m.Stdout, "Webhook:   %s (on %s%s)\n", webhook.Redact(h.URL), cmp.Or(h.On, monitor.WebhookOnViolations), signed)
+		}
 		fmt.Fprintln(m.Stdout)
-		return writeTable(m.Stdout, "RUN\tSTATUS\tWINDOW\tRECORDS\tVIOLATIONS\tOUTPUT", func(tw io.Writer) {
+		return writeTable(m.Stdout, "RUN\tSTATUS\tWINDOW\tRECORDS\tVIOLATIONS\tOUTPUT\tWEBHOOK", func(tw io.Writer) {
 			for _, r := range runs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\n", r.ID, r.Status, fmtWindow(r.Window), r.Records, r.Violations, dash(r.Output.Short()))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.Status, fmtWindow(r.Window), r.Records, r.Violations, dash(r.Output.Short()), fmtDelivery(r.Webhook))
 			}
 		})
 	})
+}
+
+// fmtDelivery is a run's webhook outcome in a table cell.
+func fmtDelivery(d *webhook.Delivery) string {
+	switch {
+	case d == nil:
+		return "-"
+	case d.Delivered:
+		return fmt.Sprintf("delivered (%d)", d.Status)
+	case d.Status != 0:
+		return fmt.Sprintf("failed (%d, %d attempts)", d.Status, d.Attempts)
+	}
+	return fmt.Sprintf("failed (%d attempts)", d.Attempts)
 }
 
 func fmtWindow(w monitor.Window) string {

@@ -28,6 +28,10 @@ func TestMonitorsCLIErrors(t *testing.T) {
 		{"create on a missing endpoint", []string{"monitors", "create", "m", "--endpoint", "nope"}, 1, `endpoint "nope"`},
 		{"bad type", []string{"monitors", "create", "m", "--endpoint", "ep", "--type", "vibes"}, 1, `monitor type "vibes"`},
 		{"bad schedule", []string{"monitors", "create", "m", "--endpoint", "ep", "--schedule", "61 * * * *"}, 1, "schedule"},
+		{"webhook secret without webhook", []string{"monitors", "create", "m", "--endpoint", "ep", "--webhook-secret-env", "S"}, 2, "--webhook-secret-env needs --webhook"},
+		{"webhook not http", []string{"monitors", "create", "m", "--endpoint", "ep", "--webhook", "ftp://h/x"}, 2, "want an http:// or https:// URL"},
+		{"webhook bad on", []string{"monitors", "create", "m", "--endpoint", "ep", "--webhook", "http://h/x", "--webhook-on", "sometimes"}, 2, `webhook on "sometimes"`},
+		{"webhook bad variable", []string{"monitors", "create", "m", "--endpoint", "ep", "--webhook", "http://h/x", "--webhook-secret-env", "A B"}, 2, "want an environment variable name"},
 		{"show missing", []string{"monitors", "show", "nope"}, 1, `monitor "nope"`},
 		{"run missing", []string{"monitors", "run", "nope"}, 1, `monitor "nope"`},
 		{"run bad time", []string{"monitors", "run", "m", "--from", "yesterday"}, 2, "--from"},
@@ -66,8 +70,10 @@ func TestServerRunsMonitorSchedules(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := sqlite.NewMonitorStore(db)
+	hooks := newHookReceiver(t)
 	if err := store.CreateMonitor(ctx, monitor.Monitor{Name: "hourly", Endpoint: "gone", Type: monitor.DataQuality,
-		Schedule: "@hourly", CreatedAt: time.Now().Add(-2 * time.Hour)}); err != nil {
+		Schedule: "@hourly", CreatedAt: time.Now().Add(-2 * time.Hour),
+		Config: monitor.Config{Webhook: &monitor.Webhook{URL: hooks.URL + "/hook", On: monitor.WebhookOnAlways}}}); err != nil {
 		t.Fatal(err)
 	}
 	startServer(t, home, "server", "--addr", "127.0.0.1:0")
@@ -79,6 +85,13 @@ func TestServerRunsMonitorSchedules(t *testing.T) {
 		if len(runs) == 1 && runs[0].Status == monitor.RunFailed {
 			if s := runs[0].Scheduled; s.Minute() != 0 || s.Second() != 0 || time.Since(s) > time.Hour+time.Minute || !strings.Contains(runs[0].Failure, "gone") {
 				t.Errorf("run %+v", runs[0])
+			}
+			// The server called the monitor's webhook for the failed run.
+			if got := hooks.received(); len(got) != 1 || got[0].Event != monitor.EventRunFailed || got[0].RunID != runs[0].ID {
+				t.Errorf("webhook notifications %+v: want one for the failed run %d", got, runs[0].ID)
+			}
+			if d := runs[0].Webhook; d == nil || !d.Delivered {
+				t.Errorf("the run's webhook delivery %+v: want delivered", d)
 			}
 			return
 		}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -163,6 +165,37 @@ func violated(o runOutput) []string {
 // and a new category (data-quality violations naming them), ground truth
 // with worse accuracy (model-quality violation) and a shift in the
 // facet's predicted outcome rate (bias-drift violation).
+// hookReceiver is a webhook receiver on 127.0.0.1 that keeps the
+// notifications it gets.
+type hookReceiver struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []monitor.Notification
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	t.Helper()
+	h := &hookReceiver{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n monitor.Notification
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.got = append(h.got, n)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookReceiver) received() []monitor.Notification {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]monitor.Notification(nil), h.got...)
+}
+
 func TestMonitorsEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end monitoring: skipped with -short")
@@ -251,8 +284,10 @@ func TestMonitorsEndToEnd(t *testing.T) {
 		"facet": [{"name_or_index": "customer_gender_female", "value_or_threshold": [1]}], "probability_threshold": 0.5,
 		"methods": {"post_training_bias": {"methods": ["DPPL"]}}}`)
 	shapCfg := writeFile(t, filepath.Join(work, "shap.json"), `{"methods": {"shap": {"num_samples": 100, "agg_method": "mean_abs", "seed": 42}}}`)
+	hooks := newHookReceiver(t)
 	mustFerry(t, home, "monitors", "create", "dq", "--endpoint", fraudEndpoint, "--type", "data_quality", "--schedule", "@hourly",
-		"--statistics", filepath.Join(dq, "statistics.json"), "--constraints", filepath.Join(dq, "constraints.json"))
+		"--statistics", filepath.Join(dq, "statistics.json"), "--constraints", filepath.Join(dq, "constraints.json"),
+		"--webhook", hooks.URL+"/ferry")
 	mustFerry(t, home, "monitors", "create", "mq", "--endpoint", fraudEndpoint, "--type", "model_quality", "--problem-type", "BinaryClassification",
 		"--statistics", filepath.Join(mq, "statistics.json"), "--constraints", filepath.Join(mq, "constraints.json"))
 	// Bias and attribution baselines come from the registered version.
@@ -298,11 +333,24 @@ func TestMonitorsEndToEnd(t *testing.T) {
 			}
 		}))
 	}
+	if got := hooks.received(); len(got) != 0 {
+		t.Errorf("the webhook was called for a run without violations: %+v", got)
+	}
 	out := runMonitor(t, ctx, home, "dq", hour(11))
 	want := []string{"collision_type baseline_drift_check", "collision_type categorical_values_check",
 		"num_injuries completeness_check", "total_claim_amount baseline_drift_check"}
 	if diff := cmp.Diff(want, violated(out)); diff != "" || out.Run.Status != monitor.RunCompletedWithViolations {
 		t.Errorf("data quality of the shifted window: %s (-want +got):\n%s", out.Run.Status, diff)
+	}
+	// The violations were posted to the webhook, and the delivery recorded.
+	if got := hooks.received(); len(got) != 1 || got[0].RunID != out.Run.ID || got[0].Endpoint != fraudEndpoint ||
+		got[0].Event != monitor.EventViolations || got[0].Violations.Count != len(want) ||
+		!cmp.Equal(got[0].Violations.Features, []string{"collision_type", "num_injuries", "total_claim_amount"}) ||
+		got[0].Report != monitor.ReportPath(out.Run.Output) {
+		t.Errorf("webhook notifications %+v: want one for run %d naming the violated features", got, out.Run.ID)
+	}
+	if d := out.Run.Webhook; d == nil || !d.Delivered || d.Status != 200 {
+		t.Errorf("the run's webhook delivery %+v: want delivered", d)
 	}
 	if res := ferry(t, ctx, home, "monitors", "run", "dq", "--from", hour(11).Format(time.RFC3339), "--to", hour(12).Format(time.RFC3339), "--fail-on-violation"); res.code != 1 || !strings.Contains(res.stdout, "total_claim_amount baseline_drift_check") {
 		t.Errorf("--fail-on-violation: exit %d\n%s%s", res.code, res.stdout, res.stderr)

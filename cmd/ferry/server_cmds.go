@@ -40,6 +40,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError("--tls-cert and --tls-key go together")
 	}
+	m.consoleURL = consoleURL(*addr, *tlsCert != "")
 	release, err := m.engineFor(ctx, eng)
 	if err != nil {
 		return err
@@ -172,6 +173,23 @@ func loopbackAddr(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// consoleURL is the address of a server listening on addr, for links
+// (a wildcard host becomes 127.0.0.1).
+func consoleURL(addr string, tls bool) string {
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return scheme + "://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // httpTimeouts bounds how long one request may take to arrive (headers

@@ -134,6 +134,10 @@ func TestMonitorsAPI(t *testing.T) {
 		{"no baseline to take", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality"}`, endpoint), 400, "invalid_argument", []string{"no constraints baseline"}},
 		{"baseline not stored", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality", "baseline": {"constraints": "sha256:%s"}}`, endpoint, strings.Repeat("ab", 32)), 400, "invalid_argument", []string{"not stored"}},
 		{"baseline twice", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality", "baseline": {"constraints": "sha256:%s"}, "constraints": {}}`, endpoint, strings.Repeat("ab", 32)), 400, "invalid_argument", []string{"given twice"}},
+		{"webhook secret as text", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality", "constraints": {}, "config": {"webhook": {"url": "http://127.0.0.1:9/h", "secret": "hunter2"}}}`, endpoint), 400, "invalid_argument", []string{"a secret is never stored"}},
+		{"webhook not http", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality", "constraints": {}, "config": {"webhook": {"url": "ftp://h/"}}}`, endpoint), 400, "invalid_argument", []string{"want an http:// or https:// URL"}},
+		{"webhook", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "hooked", "endpoint": %q, "type": "data_quality", "constraints": {}, "config": {"webhook": {"url": "http://127.0.0.1:9/h", "secret": {"from_env": "HOOK_SECRET"}, "on": "always"}}}`, endpoint), 201, "",
+			[]string{`"webhook":{"url":"http://127.0.0.1:9/h","secret":{"from_env":"HOOK_SECRET"},"on":"always"}`}},
 		{"baseline not an object", "POST", "/api/v1/monitors", fmt.Sprintf(`{"name": "x", "endpoint": %q, "type": "data_quality", "constraints": [1]}`, endpoint), 400, "invalid_argument", []string{"not a JSON object"}},
 		{"list", "GET", "/api/v1/monitors", "", 200, "", []string{`"name":"dq"`, `"type":"data_quality"`}},
 		{"show", "GET", "/api/v1/monitors/dq", "", 200, "", []string{`"monitor":{"name":"dq"`, `"runs":[]`}},
@@ -156,6 +160,7 @@ func TestMonitorsAPI(t *testing.T) {
 		{"ground truth unknown monitor", "POST", "/api/v1/monitors/nope/ground-truth", "a,1\n", 404, "not_found", nil},
 		{"delete", "DELETE", "/api/v1/monitors/dq", "", 204, "", nil},
 		{"delete again", "DELETE", "/api/v1/monitors/dq", "", 404, "not_found", nil},
+		{"delete hooked", "DELETE", "/api/v1/monitors/hooked", "", 204, "", nil},
 		{"list after delete", "GET", "/api/v1/monitors", "", 200, "", []string{`"monitors":[]`}},
 	}
 	// The steps build on each other: run in order.

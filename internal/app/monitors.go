@@ -180,3 +180,48 @@ func (a *App) UploadGroundTruth(ctx context.Context, name string, r io.Reader) (
 	}
 	return svc.UploadGroundTruth(ctx, name, r)
 }
+
+// MonitorMark is a monitor of an endpoint whose latest finished run found
+// violations: the console marks the endpoint with it.
+type MonitorMark struct {
+	Monitor string       `json:"monitor"`
+	Type    monitor.Type `json:"type"`
+	Run     monitor.Run  `json:"run"`
+	// Report is the console's path of the run's report.html.
+	Report string `json:"report,omitempty"`
+}
+
+// marksLookback is how many recent runs of a monitor are read to find
+// its latest finished one (runs in progress are skipped).
+const marksLookback = 5
+
+// MonitorMarks returns, by endpoint, the monitors whose latest finished
+// run found violations, by monitor name. Without monitoring it returns
+// no marks.
+func (a *App) MonitorMarks(ctx context.Context) (map[string][]MonitorMark, error) {
+	if a.cfg.Monitors == nil {
+		return map[string][]MonitorMark{}, nil
+	}
+	svc := a.cfg.Monitors
+	ms, err := svc.Monitors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]MonitorMark{}
+	for _, m := range ms {
+		runs, err := svc.Store.Runs(ctx, m.Name, marksLookback)
+		if err != nil {
+			return nil, fmt.Errorf("reading the runs of monitor %q: %w", m.Name, err)
+		}
+		for _, r := range runs {
+			if r.Status == monitor.RunInProgress {
+				continue
+			}
+			if r.Status == monitor.RunCompletedWithViolations {
+				out[m.Endpoint] = append(out[m.Endpoint], MonitorMark{Monitor: m.Name, Type: m.Type, Run: r, Report: monitor.ReportPath(r.Output)})
+			}
+			break
+		}
+	}
+	return out, nil
+}

@@ -25,8 +25,10 @@ type kll struct {
 	size   int   // items held
 	limit  int   // capacity of all levels together
 	flips  []int // per level: which half the next compaction keeps
-	// scratch holds a compaction's promoted run.
-	scratch []float64
+	// scratch holds a compaction's promoted run; keys and tmp are the
+	// radix sort's.
+	scratch   []float64
+	keys, tmp []uint64
 }
 
 // mergeSorted merges the sorted run into the sorted dst, in place from
@@ -103,6 +105,13 @@ func (s *kll) rebalance() {
 	}
 }
 
+// compress compacts, from the bottom up, every level that holds more than
+// its capacity, in one sweep: half of each such level's items (the odd or
+// the even ones of the sorted level, in turn) move up with twice the
+// weight. Compacting every full level at once, rather than only the
+// lowest, leaves room for many items before the next compaction, so
+// level 0 is sorted in large batches and the higher levels are merged
+// into rarely.
 func (s *kll) compress() {
 	for h := 0; h < len(s.levels); h++ {
 		if len(s.levels[h]) <= s.capacity(h) {
@@ -114,12 +123,13 @@ func (s *kll) compress() {
 		}
 		lv := s.levels[h]
 		if h == 0 {
-			slices.Sort(lv) // levels above 0 are kept sorted
+			s.keys, s.tmp = sortFloats(lv, s.keys, s.tmp) // levels above 0 are kept sorted
 		}
 		// An odd item out stays at this level.
-		var keep []float64
-		if len(lv)%2 == 1 {
-			keep = []float64{lv[len(lv)-1]}
+		odd := len(lv)%2 == 1
+		var last float64
+		if odd {
+			last = lv[len(lv)-1]
 			lv = lv[:len(lv)-1]
 		}
 		off := s.flips[h]
@@ -130,8 +140,10 @@ func (s *kll) compress() {
 		}
 		s.scratch = run
 		s.levels[h+1] = mergeSorted(s.levels[h+1], run)
-		s.levels[h] = append(lv[:0], keep...)
-		break
+		s.levels[h] = lv[:0]
+		if odd {
+			s.levels[h] = append(s.levels[h], last)
+		}
 	}
 	s.size = 0
 	s.limit = 0

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/webhook"
 )
 
 // Type is what a monitor checks.
@@ -80,6 +81,9 @@ type Config struct {
 	// label_values_or_threshold, facet, methods.post_training_bias;
 	// feature attribution: methods.shap).
 	Analysis json.RawMessage `json:"analysis_config,omitempty"`
+	// Webhook, when set, is called after runs with violations (or every
+	// run): see Notification.
+	Webhook *Webhook `json:"webhook,omitempty"`
 }
 
 // RunStatus is a monitoring run's status (SageMaker's execution statuses).
@@ -109,6 +113,9 @@ type Run struct {
 	Owner      string       `json:"owner,omitempty"`
 	StartedAt  time.Time    `json:"started_at"`
 	EndedAt    time.Time    `json:"ended_at,omitzero"`
+	// Webhook is the outcome of the monitor's webhook call for this run
+	// (nil when none was made).
+	Webhook *webhook.Delivery `json:"webhook,omitempty"`
 }
 
 // Event types a run writes to the registry's event log.
@@ -138,8 +145,8 @@ type Store interface {
 	// LastScheduled returns the window end of the monitor's latest
 	// claimed scheduled run (ok false when none).
 	LastScheduled(ctx context.Context, monitor string) (t time.Time, ok bool, err error)
-	// FinishRun records a run's outcome and writes its event (with the
-	// endpoint) in the same transaction.
+	// FinishRun records a run's outcome (its webhook delivery included)
+	// and writes its event (with the endpoint) in the same transaction.
 	FinishRun(ctx context.Context, r Run, endpoint string) error
 	// Runs returns a monitor's runs, newest first, at most limit (<= 0: all).
 	Runs(ctx context.Context, monitor string, limit int) ([]Run, error)
@@ -172,6 +179,9 @@ func (m Monitor) Validate() error {
 	}
 	if c.ProbabilityThreshold < 0 || c.ProbabilityThreshold > 1 {
 		return fmt.Errorf("probability threshold %v: want a number in [0, 1]: %w", c.ProbabilityThreshold, registry.ErrInvalid)
+	}
+	if err := validateWebhook(c.Webhook); err != nil {
+		return err
 	}
 	switch m.Type {
 	case ModelQuality:

@@ -125,10 +125,16 @@ type accumulator struct {
 	// Value counts: the first few distinct values in small (a linear scan
 	// is faster than a map for the 0/1 columns of one-hot features), the
 	// rest in cats; overflow is set past maxCategories, when both stop.
-	small    [smallCategories]CategoryBucket
-	nsmall   int
-	cats     map[string]int64
-	overflow bool
+	small  [smallCategories]CategoryBucket
+	nsmall int
+	// smallX and smallKind are the small values parsed, so a repeated
+	// value is not parsed again.
+	smallX    [smallCategories]float64
+	smallKind [smallCategories]string
+	// smallNum and smallInt say whether each is a number, an integer.
+	smallNum, smallInt [smallCategories]bool
+	cats               map[string]int64
+	overflow           bool
 }
 
 const smallCategories = 8
@@ -147,6 +153,9 @@ func (a *accumulator) countN(v string, k int64) {
 	}
 	if a.nsmall < smallCategories {
 		a.small[a.nsmall] = CategoryBucket{Value: v, Count: k}
+		a.smallX[a.nsmall], a.smallKind[a.nsmall] = parseNumber(v)
+		a.smallNum[a.nsmall] = a.smallKind[a.nsmall] == Integral || a.smallKind[a.nsmall] == Fractional
+		a.smallInt[a.nsmall] = a.smallKind[a.nsmall] == Integral
 		a.nsmall++
 		return
 	}
@@ -250,6 +259,36 @@ func (a *accumulator) addBytes(cell []byte) {
 		return
 	}
 	a.present++
+	if !a.overflow && a.cats == nil {
+		// A value seen before among the first few: counted, and its
+		// parsed number reused.
+		for i := range a.nsmall {
+			// The first byte tells most values apart (0 and 1) without
+			// a call to compare them.
+			v := a.small[i].Value
+			if len(v) == len(cell) && (len(v) == 0 || v[0] == cell[0]) && (len(v) == 1 || v == string(cell)) {
+				a.small[i].Count++
+				// addNumber, inlined: with few distinct values there is
+				// no sketch to feed.
+				if !a.smallNum[i] {
+					a.nStr++
+					return
+				}
+				if a.smallInt[i] {
+					a.nInt++
+				} else {
+					a.nFrac++
+				}
+				x := a.smallX[i]
+				a.nNum++
+				a.sum += x
+				a.sumsq += x * x
+				a.min = min(a.min, x)
+				a.max = max(a.max, x)
+				return
+			}
+		}
+	}
 	a.countBytes(cell)
 	x, kind := parseNumberBytes(cell)
 	a.addNumber(x, kind)

@@ -34,6 +34,14 @@ type Service struct {
 	Logger          *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Webhooks delivers the monitors' webhook calls (a webhook.Sender
+	// with its defaults when nil).
+	Webhooks Notifier
+	// LookupEnv reads the webhook secrets' variables (os.LookupEnv when nil).
+	LookupEnv func(name string) (string, bool)
+	// ConsoleURL is the server's address (http://127.0.0.1:8080) that the
+	// report links of webhook calls start with; without it they are paths.
+	ConsoleURL string
 }
 
 func (s *Service) now() time.Time {
@@ -216,6 +224,7 @@ func (s *Service) Execute(ctx context.Context, m Monitor, r Run) (Run, error) {
 			r.Output = ref
 		}
 	}
+	r.Webhook = s.notify(ctx, m, r, out.violations)
 	if err := s.Store.FinishRun(context.WithoutCancel(ctx), r, m.Endpoint); err != nil {
 		return r, fmt.Errorf("recording run %d of monitor %q: %w", r.ID, m.Name, err)
 	}

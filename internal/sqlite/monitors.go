@@ -11,6 +11,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/monitor"
 	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/webhook"
 )
 
 // MonitorStore implements monitor.Store. Run events go to the registry's
@@ -156,32 +157,37 @@ func (s *MonitorStore) LastScheduled(ctx context.Context, name string) (time.Tim
 
 // FinishRun implements monitor.Store.
 func (s *MonitorStore) FinishRun(ctx context.Context, r monitor.Run, endpoint string) error {
+	hook := ""
+	if r.Webhook != nil {
+		b, err := json.Marshal(r.Webhook)
+		if err != nil {
+			return fmt.Errorf("encoding the webhook delivery: %w", err)
+		}
+		hook = string(b)
+	}
 	return s.reg.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE monitor_runs SET status = ?, records = ?, violations = ?, output = ?, failure = ?, ended_at = ?
-			WHERE id = ?`, string(r.Status), r.Records, r.Violations, string(r.Output), r.Failure, fmtTime(r.EndedAt), r.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE monitor_runs SET status = ?, records = ?, violations = ?, output = ?, failure = ?, ended_at = ?, webhook = ?
+			WHERE id = ?`, string(r.Status), r.Records, r.Violations, string(r.Output), r.Failure, fmtTime(r.EndedAt), hook, r.ID)
 		if err != nil {
 			return translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("monitoring run %d: %w", r.ID, registry.ErrNotFound)
 		}
-		typ := monitor.EventRunCompleted
-		switch {
-		case r.Status == monitor.RunFailed:
-			typ = monitor.EventRunFailed
-		case r.Violations > 0:
-			typ = monitor.EventViolations
-		}
-		return s.reg.event(ctx, tx, registry.Event{Type: typ, Endpoint: endpoint, Detail: detail(map[string]any{
+		d := map[string]any{
 			"monitor": r.Monitor, "run": r.ID, "status": r.Status, "violations": r.Violations, "records": r.Records,
 			"window": r.Window, "output": r.Output, "failure_reason": r.Failure,
-		})})
+		}
+		if r.Webhook != nil {
+			d["webhook"] = r.Webhook
+		}
+		return s.reg.event(ctx, tx, registry.Event{Type: r.EventType(), Endpoint: endpoint, Detail: detail(d)})
 	})
 }
 
 // Runs implements monitor.Store.
 func (s *MonitorStore) Runs(ctx context.Context, name string, limit int) ([]monitor.Run, error) {
-	q := `SELECT id, monitor, scheduled, window_from, window_to, status, records, violations, output, failure, owner, started_at, ended_at
+	q := `SELECT id, monitor, scheduled, window_from, window_to, status, records, violations, output, failure, owner, started_at, ended_at, webhook
 		FROM monitor_runs WHERE monitor = ? ORDER BY id DESC`
 	args := []any{name}
 	if limit > 0 {
@@ -196,9 +202,15 @@ func (s *MonitorStore) Runs(ctx context.Context, name string, limit int) ([]moni
 	var out []monitor.Run
 	for rows.Next() {
 		var r monitor.Run
-		var sched, from, to, status, output, started, ended string
-		if err := rows.Scan(&r.ID, &r.Monitor, &sched, &from, &to, &status, &r.Records, &r.Violations, &output, &r.Failure, &r.Owner, &started, &ended); err != nil {
+		var sched, from, to, status, output, started, ended, hook string
+		if err := rows.Scan(&r.ID, &r.Monitor, &sched, &from, &to, &status, &r.Records, &r.Violations, &output, &r.Failure, &r.Owner, &started, &ended, &hook); err != nil {
 			return nil, fmt.Errorf("listing runs of monitor %q: %w", name, err)
+		}
+		if hook != "" {
+			r.Webhook = new(webhook.Delivery)
+			if err := json.Unmarshal([]byte(hook), r.Webhook); err != nil {
+				return nil, fmt.Errorf("decoding the webhook delivery of run %d: %w", r.ID, err)
+			}
 		}
 		r.Status, r.Output = monitor.RunStatus(status), artifact.Ref(output)
 		var perr error

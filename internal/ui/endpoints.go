@@ -14,16 +14,34 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
 )
+
+// endpointsData is the endpoints list: each endpoint with the marks of
+// its monitors whose latest run found violations.
+type endpointsData struct {
+	Endpoints []registry.Endpoint
+	Marks     map[string][]app.MonitorMark
+}
 
 func (c *Console) endpointsPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	eps, err := c.cfg.App.Endpoints(r.Context())
 	if err != nil {
 		return err
 	}
-	return c.render(w, r, v, "endpoints", "Endpoints", eps)
+	return c.render(w, r, v, "endpoints", "Endpoints", endpointsData{Endpoints: eps, Marks: c.monitorMarks(r)})
+}
+
+// monitorMarks returns the monitors' marks by endpoint; a failure to read
+// them is logged and leaves the pages without marks.
+func (c *Console) monitorMarks(r *http.Request) map[string][]app.MonitorMark {
+	marks, err := c.cfg.App.MonitorMarks(r.Context())
+	if err != nil {
+		c.cfg.Logger.Warn("console: reading the monitors' latest runs", "err", err)
+	}
+	return marks
 }
 
 type invokeForm struct {
@@ -98,7 +116,9 @@ func explained(body []byte) []explainedRecord {
 }
 
 type endpointData struct {
-	E        registry.Endpoint
+	E registry.Endpoint
+	// Marks are the endpoint's monitors whose latest run found violations.
+	Marks    []app.MonitorMark
 	Charts   bool
 	Form     invokeForm
 	Captured []string
@@ -114,7 +134,7 @@ func (c *Console) showEndpoint(w http.ResponseWriter, r *http.Request, v *viewer
 	if err != nil {
 		return err
 	}
-	d := endpointData{E: ep, Charts: c.cfg.Metrics != nil, Form: form}
+	d := endpointData{E: ep, Charts: c.cfg.Metrics != nil, Form: form, Marks: c.monitorMarks(r)[ep.Name]}
 	if ep.Config.DataCapture.Enabled && ep.Config.DataCapture.Destination != "" {
 		d.Captured, err = recentCaptures(filepath.Join(ep.Config.DataCapture.Destination, ep.Name), 10)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/app"
@@ -20,6 +21,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/auth"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/internal/monitor"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/sqlite"
@@ -102,8 +104,9 @@ func setup(t testing.TB) *fixture {
 	reg := registry.New(sqlite.NewRegistryStore(db), logger)
 	kinds := step.NewRegistry()
 	kinds.MustRegister(&commandkind.Kind{}, fail.Kind{})
+	monitors := &monitor.Service{Store: sqlite.NewMonitorStore(db), Endpoints: reg, Artifacts: store, Logger: logger}
 	a, err := app.New(app.Config{Executions: sqlite.NewExecutionStore(db), Registry: reg, Artifacts: store,
-		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6})
+		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6, Monitors: monitors})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +167,7 @@ func setup(t testing.TB) *fixture {
 	if err := reg.SetGroupEndpoint(ctx, group, endpoint); err != nil {
 		t.Fatal(err)
 	}
+	addMonitorRuns(t, monitors.Store, store)
 	keys, err := auth.NewKeyring(bytes.Repeat([]byte{7}, auth.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +195,50 @@ func setup(t testing.TB) *fixture {
 	}
 	f.h = api.New(api.Config{App: a, Auth: f.auth, Serving: ss, Logger: logger, Console: con})
 	return f
+}
+
+// addMonitorRuns gives the endpoint a data-quality monitor whose latest
+// run found violations (the console marks the endpoint, linking to the
+// run's report) and a model-quality monitor whose latest run found none
+// (an earlier one did: no mark).
+func addMonitorRuns(t testing.TB, ms monitor.Store, store artifact.Store) {
+	t.Helper()
+	ctx := t.Context()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, monitor.ReportFile), []byte("<!doctype html><title>Monitoring report</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report, err := store.PutDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, mon := range []struct {
+		name       string
+		typ        monitor.Type
+		violations []int
+	}{
+		{"dq", monitor.DataQuality, []int{0, 4}},
+		{"mq", monitor.ModelQuality, []int{2, 0}},
+	} {
+		if err := ms.CreateMonitor(ctx, monitor.Monitor{Name: mon.name, Endpoint: endpoint, Type: mon.typ, CreatedAt: day}); err != nil {
+			t.Fatal(err)
+		}
+		for h, n := range mon.violations {
+			w := monitor.Window{From: day.Add(time.Duration(h) * time.Hour), To: day.Add(time.Duration(h+1) * time.Hour)}
+			r, _, err := ms.ClaimRun(ctx, monitor.Run{Monitor: mon.name, Window: w, Status: monitor.RunInProgress, StartedAt: w.To})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Status, r.Records, r.Violations, r.Output, r.EndedAt = monitor.RunCompleted, 500, n, report, w.To
+			if n > 0 {
+				r.Status = monitor.RunCompletedWithViolations
+			}
+			if err := ms.FinishRun(ctx, r, endpoint); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // modelDir writes a model directory holding the fraud XGBoost model.

@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 func main() {
 	dir := flag.String("dir", "/tmp/ferry-bench-monitoring", "data directory (bench/monitoring/gen)")
 	workers := flag.Int("workers", 0, "profiling workers (0: GOMAXPROCS)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the monitoring run to this file")
 	flag.Parse()
 
 	t0 := time.Now()
@@ -42,6 +44,16 @@ func main() {
 	out := filepath.Join(*dir, "ferry-out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		log.Fatal(err)
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	c1 := cpu()
 	t1 := time.Now()

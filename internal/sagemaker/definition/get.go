@@ -171,14 +171,19 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 		return base + ".properties." + pipeline.PropOutcome, true
 	case "Fail":
 		return bad("a Fail step has no properties")
-	case "ClarifyCheck":
-		m, ok := clarifyProps[first]
+	case "ClarifyCheck", "QualityCheck":
+		props := clarifyProps
+		if target.typ == "QualityCheck" {
+			props = qualityProps
+		}
+		m, ok := props[first]
 		if !ok {
-			names := make([]string, 0, len(clarifyProps))
-			for k := range clarifyProps {
+			names := make([]string, 0, len(props))
+			for k := range props {
 				names = append(names, k)
 			}
-			return bad("step %q (ClarifyCheck) has no property %q%s", target.name, first, hint(first, names))
+			sort.Strings(names)
+			return bad("step %q (%s) has no property %q%s", target.name, target.typ, first, hint(first, names))
 		}
 		if len(elems) > 1 {
 			return bad("%s of step %q has no fields", first, target.name)
@@ -262,7 +267,7 @@ func (t *translator) stepRef(s, target *smStep, elems []elem, ref string, pos pi
 // the S3 URI the data was published under.
 func (t *translator) finishRef(s, target *smStep, canon, named []elem) (string, bool) {
 	base := "steps." + target.name
-	takesArtifacts := s.request || s.kind == KindClarifyCheck || s.kind == KindJSONGet || s.typ == "JsonGet"
+	takesArtifacts := s.request || s.kind == KindClarifyCheck || s.kind == KindQualityCheck || s.kind == KindJSONGet || s.typ == "JsonGet"
 	if out, ok := locationOutput(target, named); ok && len(named) == len(canon) && takesArtifacts {
 		return base + ".outputs." + out, true
 	}

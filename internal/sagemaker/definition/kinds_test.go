@@ -7,6 +7,7 @@ import (
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/clarifycheck"
 	"github.com/ferryml/ferry/internal/step/fail"
+	"github.com/ferryml/ferry/internal/step/qualitycheck"
 )
 
 // stubKind stands for a SageMaker job kind: its Spec is the contract's.
@@ -37,6 +38,7 @@ func newStubKinds() stubKinds {
 		ks[id] = stubKind{spec}
 	}
 	ks[clarifycheck.ID] = clarifycheck.New(nil)
+	ks[qualitycheck.ID] = qualitycheck.New(nil)
 	ks["fail"] = fail.Kind{}
 	return ks
 }

@@ -20,6 +20,7 @@ var kindOf = map[string]string{
 	"Lambda":        KindLambda,
 	"Callback":      KindCallback,
 	"ClarifyCheck":  KindClarifyCheck,
+	"QualityCheck":  KindQualityCheck,
 	"Condition":     pipeline.KindCondition,
 	"Fail":          pipeline.KindFail,
 }
@@ -27,7 +28,6 @@ var kindOf = map[string]string{
 // refusedTypes are step types Ferry knows but does not run yet, with why.
 var refusedTypes = map[string]string{
 	"Tuning":        "hyperparameter tuning jobs (CreateHyperParameterTuningJob) are not supported yet; write a Training step per candidate",
-	"QualityCheck":  "Model Monitor data and model quality checks (QualityCheckStep) are not supported yet; ClarifyCheck steps are",
 	"EMR":           "EMR steps need an EMR cluster, which Ferry cannot provide locally",
 	"EMRServerless": "EMR Serverless steps need an EMR application, which Ferry cannot provide locally",
 	"AutoML":        "AutoML jobs (CreateAutoMLJob) are not supported",
@@ -42,6 +42,7 @@ var typeKeys = map[string][]string{
 	"Lambda":       {"FunctionArn", "OutputParameters", "Timeout"},
 	"Callback":     {"SqsQueueUrl", "OutputParameters"},
 	"ClarifyCheck": {"CheckType", "ModelPackageGroupName", "SkipCheck", "FailOnViolation", "RegisterNewBaseline", "SuppliedBaselineConstraints", "ModelName"},
+	"QualityCheck": {"CheckType", "ModelPackageGroupName", "SkipCheck", "FailOnViolation", "RegisterNewBaseline", "SuppliedBaselineStatistics", "SuppliedBaselineConstraints"},
 }
 
 func (t *translator) step(s *smStep) {
@@ -128,6 +129,8 @@ func (t *translator) step(s *smStep) {
 		}
 	case "ClarifyCheck":
 		t.clarify(s, args)
+	case "QualityCheck":
+		t.qualityCheck(s, args)
 	case "Lambda", "Callback":
 		for _, k := range typeKeys[s.typ] {
 			if v := s.n.get(k); v != nil {

@@ -37,8 +37,19 @@ type BaselineSource interface {
 	LatestApprovedBaseline(ctx context.Context, group, key string) (ref artifact.Ref, ok bool, err error)
 }
 
+// Objects reads the s3:// object namespace: Import stores the object (or
+// every object under the prefix) named by uri as one artifact directory.
+type Objects interface {
+	Import(ctx context.Context, uri string) (artifact.Ref, error)
+}
+
 // Kind is the quality_check step kind.
-type Kind struct{ src BaselineSource }
+type Kind struct {
+	src BaselineSource
+	// Objects resolves s3:// URIs in data_uri and the supplied baselines
+	// (SageMaker QualityCheck steps); nil means they are refused.
+	Objects Objects
+}
 
 // New returns the kind; src may be nil (then a previous baseline must be
 // supplied unless both skip_check and register_new_baseline are set).
@@ -73,12 +84,13 @@ func (k *Kind) Spec() step.Spec {
 		NoCache: true,
 		Args: []step.Field{
 			{Name: "check_type", Type: step.String, Required: true, Enum: []string{DataQuality, ModelQuality}, Description: "which check to run"},
-			{Name: "data", Type: step.Artifact, Required: true, Description: "data set directory holding one CSV file with a header row (model_quality: with the label and prediction columns)"},
+			{Name: "data", Type: step.Artifact, Description: "data set directory holding one CSV file with a header row (model_quality: with the label and prediction columns); this or data_uri"},
+			{Name: "data_uri", Type: step.Any, Description: "the data set as an s3:// URI of Ferry's object namespace (a SageMaker QualityCheck step's baseline dataset); this or data"},
 			{Name: "config", Type: step.Object, Description: "data_quality: exclude (columns to leave out); model_quality: problem_type (BinaryClassification | Regression), label, prediction, probability_threshold (0.5), tolerance (0.1)"},
 			{Name: "skip_check", Type: step.Boolean, Default: false, Description: "skip the drift check"},
 			{Name: "register_new_baseline", Type: step.Boolean, Default: false, Description: "use the newly calculated baseline as the drift-check baseline"},
-			{Name: "supplied_baseline_statistics", Type: step.Any, Description: "previous statistics.json (an artifact or a local path); empty for none"},
-			{Name: "supplied_baseline_constraints", Type: step.Any, Description: "previous constraints.json (an artifact or a local path); wins over the registry"},
+			{Name: "supplied_baseline_statistics", Type: step.Any, Description: "previous statistics.json (an artifact, a local path or an s3:// URI); empty for none"},
+			{Name: "supplied_baseline_constraints", Type: step.Any, Description: "previous constraints.json (an artifact, a local path or an s3:// URI); wins over the registry"},
 			{Name: "fail_on_violation", Type: step.Boolean, Default: true, Description: "fail the step when the check finds violations"},
 			{Name: "model_package_group_name", Type: step.String, Description: "model group whose latest Approved version holds the previous baseline"},
 		},
@@ -111,6 +123,7 @@ type config struct {
 type args struct {
 	CheckType           string       `json:"check_type"`
 	Data                artifact.Ref `json:"data"`
+	DataURI             string       `json:"data_uri"`
 	Config              config       `json:"config"`
 	SkipCheck           bool         `json:"skip_check"`
 	RegisterNewBaseline bool         `json:"register_new_baseline"`
@@ -120,14 +133,25 @@ type args struct {
 	Group               string       `json:"model_package_group_name"`
 }
 
-// ValidateArgs checks the config of a model_quality check before anything runs.
+// ValidateArgs checks that the data is given once, and the config of a
+// model_quality check, before anything runs.
 func (k *Kind) ValidateArgs(a map[string]any) []error {
+	var errs []error
+	data, uri := a["data"], a["data_uri"]
+	switch {
+	case data == nil && (uri == nil || uri == ""):
+		errs = append(errs, &step.FieldError{Field: "data", Msg: "required: the data set (or data_uri, an s3:// URI)"})
+	case data != nil && uri != nil && uri != "":
+		errs = append(errs, &step.FieldError{Field: "data_uri", Msg: "give data or data_uri, not both"})
+	}
+	if s, ok := uri.(string); ok && s != "" && !strings.HasPrefix(s, "s3://") {
+		errs = append(errs, &step.FieldError{Field: "data_uri", Msg: fmt.Sprintf("%q: want an s3:// URI", s)})
+	}
 	ct, _ := a["check_type"].(string)
 	cfg, _ := a["config"].(map[string]any)
 	if ct != ModelQuality {
-		return nil
+		return errs
 	}
-	var errs []error
 	if pt, _ := cfg["problem_type"].(string); pt != monitor.BinaryClassification && pt != monitor.Regression {
 		errs = append(errs, &step.FieldError{Field: "config.problem_type", Msg: "want BinaryClassification or Regression"})
 	}
@@ -146,6 +170,11 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 		return step.Result{}, err
 	}
 	failOn := a.FailOnViolation == nil || *a.FailOnViolation
+	if a.DataURI != "" {
+		if a.Data, err = k.importURI(ctx, "data_uri", a.DataURI); err != nil {
+			return step.Result{}, err
+		}
+	}
 	dataDir, err := env.Store.Path(ctx, a.Data)
 	if err != nil {
 		return step.Result{}, fmt.Errorf("data: %w", err)
@@ -339,10 +368,10 @@ func baselinePath(ctx context.Context, env step.Env, ref artifact.Ref, name stri
 // previous returns the previous statistics and constraints: the supplied
 // ones, else the registry's; empty refs when there are none.
 func (k *Kind) previous(ctx context.Context, env step.Env, a args) (stats, cons artifact.Ref, err error) {
-	if stats, err = supplied(ctx, env, "supplied_baseline_statistics", a.SuppliedStatistics, monitor.StatisticsFile); err != nil {
+	if stats, err = k.supplied(ctx, env, "supplied_baseline_statistics", a.SuppliedStatistics, monitor.StatisticsFile); err != nil {
 		return "", "", err
 	}
-	if cons, err = supplied(ctx, env, "supplied_baseline_constraints", a.SuppliedConstraints, monitor.ConstraintsFile); err != nil {
+	if cons, err = k.supplied(ctx, env, "supplied_baseline_constraints", a.SuppliedConstraints, monitor.ConstraintsFile); err != nil {
 		return "", "", err
 	}
 	if cons != "" || a.Group == "" || k.src == nil {
@@ -360,15 +389,35 @@ func (k *Kind) previous(ctx context.Context, env step.Env, a args) (stats, cons 
 	return stats, cons, nil
 }
 
-// supplied stores a supplied local file as a one-file artifact, or checks
-// a supplied artifact reference.
-func supplied(ctx context.Context, env step.Env, field string, v any, name string) (artifact.Ref, error) {
+// importURI imports an s3:// object (or prefix) of the namespace.
+func (k *Kind) importURI(ctx context.Context, field, uri string) (artifact.Ref, error) {
+	if !strings.HasPrefix(uri, "s3://") {
+		return "", step.Permanent(fmt.Errorf("%s %q: want an s3:// URI", field, uri))
+	}
+	if k.Objects == nil {
+		return "", step.Permanent(fmt.Errorf("%s %s: reading s3:// objects needs Ferry's object namespace, which this run does not have", field, uri))
+	}
+	ref, err := k.Objects.Import(ctx, uri)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	return ref, nil
+}
+
+// supplied stores a supplied local file as a one-file artifact, imports a
+// supplied s3:// object, or checks a supplied artifact reference.
+func (k *Kind) supplied(ctx context.Context, env step.Env, field string, v any, name string) (artifact.Ref, error) {
+	if r, ok := v.(artifact.Ref); ok {
+		v = string(r)
+	}
 	s, ok := v.(string)
 	switch {
 	case v == nil || (ok && s == ""):
 		return "", nil
 	case !ok:
-		return "", step.Permanent(fmt.Errorf("%s: want an artifact reference or a path, got %T", field, v))
+		return "", step.Permanent(fmt.Errorf("%s: want an artifact reference, a path or an s3:// URI, got %T", field, v))
+	case strings.HasPrefix(s, "s3://"):
+		return k.importURI(ctx, field, s)
 	case strings.HasPrefix(s, "sha256:"):
 		r, err := artifact.ParseRef(s)
 		if err != nil {

@@ -1,10 +1,13 @@
 package qualitycheck_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,10 +136,96 @@ func TestModelQualityAgainstRegistryBaseline(t *testing.T) {
 
 func TestValidateArgs(t *testing.T) {
 	t.Parallel()
-	errs := qualitycheck.New(nil).ValidateArgs(map[string]any{"check_type": "model_quality", "config": map[string]any{"problem_type": "X"}})
-	if len(errs) != 3 {
-		t.Errorf("errors %v, want problem_type, label and prediction", errs)
+	mq := map[string]any{"problem_type": "BinaryClassification", "label": "fraud", "prediction": "score"}
+	for _, tt := range []struct {
+		name string
+		args map[string]any
+		want []string // fields with problems
+	}{
+		{"data", map[string]any{"check_type": "data_quality", "data": "sha256:ab"}, nil},
+		{"data_uri", map[string]any{"check_type": "data_quality", "data_uri": "s3://b/train.csv"}, nil},
+		{"no data", map[string]any{"check_type": "data_quality"}, []string{"data"}},
+		{"both", map[string]any{"check_type": "data_quality", "data": "sha256:ab", "data_uri": "s3://b/k"}, []string{"data_uri"}},
+		{"data_uri not s3", map[string]any{"check_type": "data_quality", "data_uri": "/tmp/x.csv"}, []string{"data_uri"}},
+		{"model quality", map[string]any{"check_type": "model_quality", "data": "sha256:ab", "config": mq}, nil},
+		{"model quality config", map[string]any{"check_type": "model_quality", "data": "sha256:ab", "config": map[string]any{"problem_type": "X"}},
+			[]string{"config.problem_type", "config.label", "config.prediction"}},
+	} {
+		var got []string
+		for _, err := range qualitycheck.New(nil).ValidateArgs(tt.args) {
+			var fe *step.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("%s: error %v is not a FieldError", tt.name, err)
+			}
+			got = append(got, fe.Field)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: problems in %v, want %v", tt.name, got, tt.want)
+		}
 	}
+}
+
+// objects is an s3:// namespace of one bundle's artifacts.
+type objects map[string]artifact.Ref
+
+func (o objects) Import(_ context.Context, uri string) (artifact.Ref, error) {
+	if r, ok := o[uri]; ok {
+		return r, nil
+	}
+	return "", fmt.Errorf("%s: no such object", uri)
+}
+
+// TestS3URIs checks what a SageMaker QualityCheck step gives: the data
+// set and the supplied baselines as s3:// URIs of the object namespace.
+func TestS3URIs(t *testing.T) {
+	t.Parallel()
+	b := steptest.New(t)
+	st, cons, err := monitor.DataBaseline(strings.NewReader(dataCSV(0, false)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := monitor.WriteBaseline(dir, st, cons); err != nil {
+		t.Fatal(err)
+	}
+	k := qualitycheck.New(nil)
+	k.Objects = objects{
+		"s3://b/train.csv":        b.PutFiles(t, map[string]string{"train.csv": dataCSV(0, false)}),
+		"s3://b/shifted.csv":      b.PutFiles(t, map[string]string{"shifted.csv": dataCSV(60, true)}),
+		"s3://b/statistics.json":  b.PutFiles(t, map[string]string{monitor.StatisticsFile: mustReadFile(t, filepath.Join(dir, monitor.StatisticsFile))}),
+		"s3://b/constraints.json": b.PutFiles(t, map[string]string{monitor.ConstraintsFile: mustReadFile(t, filepath.Join(dir, monitor.ConstraintsFile))}),
+	}
+	supplied := map[string]any{"supplied_baseline_statistics": "s3://b/statistics.json", "supplied_baseline_constraints": "s3://b/constraints.json"}
+	run := func(data string) (step.Result, error) {
+		args := map[string]any{"check_type": "data_quality", "data_uri": data}
+		maps.Copy(args, supplied)
+		return b.Run(t, k, step.Request{Args: args})
+	}
+	res, err := run("s3://b/train.csv")
+	if err != nil || res.Properties["violations"].(int64) != 0 {
+		t.Fatalf("the baseline's own data: %v %v", res.Properties, err)
+	}
+	_, err = run("s3://b/shifted.csv")
+	var ve *qualitycheck.ViolationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "amount baseline_drift_check") {
+		t.Errorf("shifted data: %v, want a drift violation of amount", err)
+	}
+	if _, err := run("s3://b/missing.csv"); err == nil || !strings.Contains(err.Error(), "data_uri: s3://b/missing.csv: no such object") {
+		t.Errorf("missing object: %v", err)
+	}
+	_, err = b.Run(t, qualitycheck.New(nil), step.Request{Args: map[string]any{"check_type": "data_quality", "data_uri": "s3://b/train.csv"}})
+	if err == nil || !strings.Contains(err.Error(), "needs Ferry's object namespace") {
+		t.Errorf("without a namespace: %v", err)
+	}
+}
+
+func mustReadFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestSuppliedLocalPath(t *testing.T) {
