@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/objstore"
@@ -349,4 +350,43 @@ func (m *Main) sagemakerServingLoader(store artifact.Store) serving.LoadFunc {
 		sm.Ref = ref
 		return sm, nil
 	}
+}
+
+// sagemakerObjects is app.SageMakerObjects over the home's object
+// namespace: the SageMaker API's models are stored as the
+// sagemaker_model kind stores them (model.tar.gz and its manifest, plus
+// Ferry's own model files for XGBoost), in the content-addressed artifact
+// store.
+func (m *Main) sagemakerObjects(store artifact.Store) app.SageMakerObjects {
+	return sagemakerObjects{m: m, store: store}
+}
+
+type sagemakerObjects struct {
+	m     *Main
+	store artifact.Store
+}
+
+func (o sagemakerObjects) StoreModel(ctx context.Context, image, modelDataURL string, env map[string]string) (artifact.Ref, error) {
+	r, err := o.m.sagemakerRunner()
+	if err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(o.m.Home(), "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("storing the model: %w", err)
+	}
+	work, err := os.MkdirTemp(tmp, "sagemaker-model-")
+	if err != nil {
+		return "", fmt.Errorf("storing the model: %w", err)
+	}
+	defer os.RemoveAll(work)
+	return registrykind.StoreModel(ctx, o.store, r, work, nil, registrykind.Container{Image: image, ModelDataUrl: modelDataURL, Environment: env})
+}
+
+func (o sagemakerObjects) Import(ctx context.Context, uri string) (artifact.Ref, error) {
+	r, err := o.m.sagemakerRunner()
+	if err != nil {
+		return "", err
+	}
+	return r.Resolve(ctx, o.store, uri)
 }
