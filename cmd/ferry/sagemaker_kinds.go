@@ -281,24 +281,19 @@ func (m *Main) sagemakerModelFlags(fs *flag.FlagSet) *string {
 
 // loadModelPath loads a model for serve-model: a SageMaker model.tar.gz
 // (or a directory holding one), else a Ferry model directory or an XGBoost
-// model.json.
+// model.json. An archive is unpacked once per content digest under
+// $FERRY_HOME/cache/sagemaker-models; nothing is left in temporary
+// directories.
 func (m *Main) loadModelPath(ctx context.Context, path, image string) (*serving.Model, error) {
-	dir := ""
+	tgz := ""
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "model.tar.gz")); err == nil {
-			dir = path
+			tgz = filepath.Join(path, "model.tar.gz")
 		}
 	} else if err == nil && strings.HasSuffix(path, ".tar.gz") {
-		tmp, err := os.MkdirTemp("", "ferry-serve-model-")
-		if err != nil {
-			return nil, err
-		}
-		if err := os.Symlink(mustAbs(path), filepath.Join(tmp, "model.tar.gz")); err != nil {
-			return nil, err
-		}
-		dir = tmp
+		tgz = path
 	}
-	if dir == "" {
+	if tgz == "" {
 		return serving.LoadModel(path)
 	}
 	r, err := m.sagemakerRunner()
@@ -314,18 +309,11 @@ func (m *Main) loadModelPath(ctx context.Context, path, image string) (*serving.
 		python = rt.Command
 	}
 	l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Python: python, Logger: m.Logger}
-	sm, err := l.Load(ctx, dir)
+	sm, err := l.LoadArchive(ctx, tgz)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", path, err)
 	}
 	return sm, nil
-}
-
-func mustAbs(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
 }
 
 // sagemakerServingLoader is serving.StoreLoader that also serves SageMaker
