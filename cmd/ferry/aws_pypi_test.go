@@ -60,7 +60,7 @@ func awsServer(t *testing.T) (string, []string) {
 func TestPyPIBotocoreAWSAPI(t *testing.T) {
 	py := pythontest.Venv(t, "boto3")
 	home, env := awsServer(t)
-	cmd := exec.CommandContext(t.Context(), py, "testdata/aws/boto3_ops.py", filepath.Join(home, "rows.csv"))
+	cmd := exec.CommandContext(t.Context(), py, "testdata/aws/boto3_ops.py", filepath.Join(home, "rows.csv"), "testdata/sagemaker-jobs/xgboost-json-model.tar.gz")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") {
@@ -68,6 +68,14 @@ func TestPyPIBotocoreAWSAPI(t *testing.T) {
 	}
 	show := mustFerry(t, home, "models", "show", "fraud-detect-xgb-model-group/1")
 	for _, want := range []string{"Rejected               by ops: through boto3", "Approved               by ops: approved again"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("ferry models show lacks %q:\n%s", want, show)
+		}
+	}
+	// A version made by CreateModelPackage is in the same registry, with
+	// its approval history.
+	show = mustFerry(t, home, "models", "show", "api-group/1")
+	for _, want := range []string{"PendingManualApproval  by ops: registered", "Approved               by ops: api approval"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("ferry models show lacks %q:\n%s", want, show)
 		}
