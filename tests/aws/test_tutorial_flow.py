@@ -1,7 +1,7 @@
 """The fraud tutorial as its notebook runs it, against a real `ferry server`
 with only AWS_ENDPOINT_URL, the keys and the region in the environment:
 
-the SDK's session finds the account with STS and makes its default bucket;
+the account comes from STS and the SDK's session makes its default bucket;
 the raw tables are uploaded where the tutorial reads them; the tutorial's
 pipeline (examples/sagemaker-fraud/pipeline.py: processing script, XGBoost
 script-mode training, evaluation with a property file, condition, create
@@ -46,9 +46,14 @@ STEPS = ["DataProcessing", "XGBModelTraining", "XGBModelEvaluate", "CheckFraudDe
 def test_tutorial_flow(tutorial_server):
     boto_session = boto3.Session(region_name=REGION)
     sm_client = boto_session.client("sagemaker")
-    sess = sagemaker.Session(boto_session=boto_session, sagemaker_client=sm_client, sagemaker_config=fraud.CONFIG)
-
-    # The default bucket: the account from STS, the bucket made in S3.
+    # The default bucket: the account from STS, the bucket made in S3. The
+    # SDK v2 sends its own STS call to the regional AWS endpoint whatever
+    # AWS_ENDPOINT_URL says, so the notebook names the bucket the SDK would
+    # derive, asking STS through boto3 (which honours AWS_ENDPOINT_URL).
+    account = boto_session.client("sts").get_caller_identity()["Account"]
+    assert account == "000000000000", account
+    sess = sagemaker.Session(boto_session=boto_session, sagemaker_client=sm_client, sagemaker_config=fraud.CONFIG,
+                             default_bucket="sagemaker-%s-%s" % (REGION, account))
     bucket = sess.default_bucket()
     assert bucket == "sagemaker-%s-000000000000" % REGION, bucket
     assert bucket in [b["Name"] for b in boto_session.client("s3").list_buckets()["Buckets"]]
