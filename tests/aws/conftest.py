@@ -52,7 +52,10 @@ def _start(ferry, home, env, tmp):
                        "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": "us-east-1",
                        "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
 
+    _forget_s3fs()
+
     def stop():
+        _forget_s3fs()
         proc.terminate()
         proc.wait(timeout=10)
         for k, v in saved.items():
@@ -61,6 +64,16 @@ def _start(ferry, home, env, tmp):
             else:
                 os.environ[k] = v
     return url, stop
+
+
+def _forget_s3fs():
+    """s3fs keeps its filesystems (and the endpoint they were made with)
+    for the process: each server's tests start with none."""
+    try:
+        import s3fs
+    except ImportError:
+        return
+    s3fs.S3FileSystem.clear_instance_cache()
 
 
 def _env(home):
