@@ -378,3 +378,15 @@ func (o sagemakerObjects) Import(ctx context.Context, uri string) (artifact.Ref,
 	}
 	return r.Resolve(ctx, o.store, uri)
 }
+
+func (o sagemakerObjects) Container(ctx context.Context, model artifact.Ref) (string, string, bool) {
+	dir, err := o.store.Path(ctx, model)
+	if err != nil {
+		return "", "", false
+	}
+	man, ok, err := registrykind.ReadManifest(dir)
+	if !ok || err != nil {
+		return "", "", false
+	}
+	return man.Image, man.ModelDataUrl, true
+}

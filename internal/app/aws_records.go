@@ -50,6 +50,19 @@ type SageMakerObjects interface {
 	// Import imports the object (or prefix) at an s3:// URI as an
 	// artifact.
 	Import(ctx context.Context, uri string) (artifact.Ref, error)
+	// Container returns the image and model data URL a stored SageMaker
+	// model artifact was made from; ok is false for any other model.
+	Container(ctx context.Context, model artifact.Ref) (image, modelDataURL string, ok bool)
+}
+
+// PackageContainer returns the image and model data URL of a version
+// registered from a SageMaker model (a RegisterModel step or
+// CreateModelPackage); ok is false for Ferry's own models.
+func (a *App) PackageContainer(ctx context.Context, v registry.Version) (image, modelDataURL string, ok bool) {
+	if a.cfg.SageMaker == nil {
+		return "", "", false
+	}
+	return a.cfg.SageMaker.Container(ctx, v.Model)
 }
 
 // ConfigVariant is one production variant of an endpoint config.

@@ -155,8 +155,12 @@ func (h *Handler) describeModelPackage(r *http.Request, body []byte) (any, error
 	if len(rt) == 0 {
 		rt = []string{"text/csv"}
 	}
+	container := map[string]any{"Image": "ferry", "ModelDataUrl": "ferry-artifact://" + string(v.Model)}
+	if image, url, ok := h.cfg.App.PackageContainer(r.Context(), v); ok {
+		container = map[string]any{"Image": image, "ModelDataUrl": url}
+	}
 	out["InferenceSpecification"] = map[string]any{
-		"Containers":                 []map[string]any{{"Image": "ferry", "ModelDataUrl": "ferry-artifact://" + string(v.Model)}},
+		"Containers":                 []map[string]any{container},
 		"SupportedContentTypes":      ct,
 		"SupportedResponseMIMETypes": rt,
 	}

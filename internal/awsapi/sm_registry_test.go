@@ -47,6 +47,16 @@ func (f fakeObjects) Import(ctx context.Context, uri string) (artifact.Ref, erro
 	return f.put(ctx, uri)
 }
 
+func (f fakeObjects) Container(ctx context.Context, model artifact.Ref) (string, string, bool) {
+	dir, err := f.arts.Path(ctx, model)
+	if err != nil {
+		return "", "", false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "object"))
+	image, url, ok := strings.Cut(string(b), " ")
+	return image, url, err == nil && ok
+}
+
 // call sends one SageMaker operation and returns the status, the error
 // code (x-amzn-ErrorType) and the decoded body.
 func call(t *testing.T, h *awsapi.Handler, op, body string) (int, string, map[string]any) {
@@ -124,6 +134,11 @@ func TestModelPackageRegistry(t *testing.T) {
 	_, _, desc := call(t, h, "DescribeModelPackage", `{"ModelPackageName":"arn:aws:sagemaker:us-east-1:000000000000:model-package/g/1"}`)
 	if desc["ModelApprovalStatus"] != "PendingManualApproval" || desc["ModelPackageVersion"] != 1.0 {
 		t.Errorf("DescribeModelPackage: %v", desc)
+	}
+	wantSpec := map[string]any{"Containers": []any{map[string]any{"Image": "xgb:1.3-1", "ModelDataUrl": "s3://b/model.tar.gz"}},
+		"SupportedContentTypes": []any{"text/csv"}, "SupportedResponseMIMETypes": []any{"text/csv"}}
+	if d := cmp.Diff(wantSpec, desc["InferenceSpecification"]); d != "" {
+		t.Errorf("DescribeModelPackage's InferenceSpecification (-want +got):\n%s", d)
 	}
 
 	// Versions are kept: their group stays, and deleting one is refused.

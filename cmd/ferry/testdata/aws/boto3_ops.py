@@ -196,6 +196,7 @@ parn = sm.create_model_package(
 assert parn == "arn:aws:sagemaker:us-east-1:000000000000:model-package/api-group/1", parn
 p = sm.describe_model_package(ModelPackageName=parn)
 assert p["ModelApprovalStatus"] == "PendingManualApproval" and p["CustomerMetadataProperties"] == {"team": "fraud"}, p
+assert p["InferenceSpecification"]["Containers"] == [{"Image": image, "ModelDataUrl": "s3://claims/model/model.tar.gz"}], p
 sm.update_model_package(ModelPackageArn=parn, ModelApprovalStatus="Approved", ApprovalDescription="api approval")
 e = expect_error("ConflictException", sm.delete_model_package_group, ModelPackageGroupName="api-group")
 assert "contains model packages" in str(e), e
