@@ -262,6 +262,32 @@ func (h *Handler) updateModelPackage(r *http.Request, body []byte) (any, error) 
 // endpointStatus maps the registry's endpoint status to SageMaker's.
 func endpointStatus(s registry.EndpointStatus) string { return string(s) }
 
+// configServer is an Invoker that tells which config of an endpoint it
+// serves (*serving.Server).
+type configServer interface {
+	ServedConfig(name string) (configVersion int, ok bool)
+}
+
+// servingStatus is the endpoint's status as a client sees it: an endpoint
+// the registry has InService but whose current config the server's
+// serving layer has not loaded yet is still Creating (or Updating, while
+// an earlier config serves), so that the endpoint_in_service waiter
+// returns only once InvokeEndpoint reaches the new config.
+func (h *Handler) servingStatus(ep registry.Endpoint) string {
+	cs, ok := h.cfg.Invoker.(configServer)
+	if !ok || ep.Status != registry.EndpointInService {
+		return endpointStatus(ep.Status)
+	}
+	v, serving := cs.ServedConfig(ep.Name)
+	switch {
+	case serving && v == ep.ConfigVersion:
+		return endpointStatus(ep.Status)
+	case serving:
+		return string(registry.EndpointUpdating)
+	}
+	return string(registry.EndpointCreating)
+}
+
 func (h *Handler) endpointARN(name string) string { return h.arn("endpoint/" + strings.ToLower(name)) }
 
 func (h *Handler) describeEndpoint(r *http.Request, body []byte) (any, error) {
@@ -288,7 +314,7 @@ func (h *Handler) describeEndpoint(r *http.Request, body []byte) (any, error) {
 		"EndpointArn":        h.endpointARN(ep.Name),
 		"EndpointConfigName": h.endpointConfigName(r, ep),
 		"ProductionVariants": variants,
-		"EndpointStatus":     endpointStatus(ep.Status),
+		"EndpointStatus":     h.servingStatus(ep),
 		"CreationTime":       epochOf(ep.CreatedAt),
 		"LastModifiedTime":   epochOf(ep.UpdatedAt),
 	}
@@ -319,7 +345,7 @@ func (h *Handler) listEndpoints(r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	eps = slices.DeleteFunc(eps, func(e registry.Endpoint) bool {
-		return !strings.Contains(e.Name, in.NameContains) || in.StatusEquals != "" && endpointStatus(e.Status) != in.StatusEquals
+		return !strings.Contains(e.Name, in.NameContains) || in.StatusEquals != "" && h.servingStatus(e) != in.StatusEquals
 	})
 	if in.SortBy == "Name" {
 		slices.SortFunc(eps, func(a, b registry.Endpoint) int { return strings.Compare(a.Name, b.Name) })
@@ -336,7 +362,7 @@ func (h *Handler) listEndpoints(r *http.Request, body []byte) (any, error) {
 	list := []map[string]any{}
 	for _, e := range eps {
 		list = append(list, map[string]any{
-			"EndpointName": e.Name, "EndpointArn": h.endpointARN(e.Name), "EndpointStatus": endpointStatus(e.Status),
+			"EndpointName": e.Name, "EndpointArn": h.endpointARN(e.Name), "EndpointStatus": h.servingStatus(e),
 			"CreationTime": epochOf(e.CreatedAt), "LastModifiedTime": epochOf(e.UpdatedAt),
 		})
 	}
