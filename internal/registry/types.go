@@ -148,8 +148,8 @@ type Variant struct {
 	InstanceCount int          `json:"instance_count"`
 }
 
-// Source is what the variant serves: GROUP/VERSION, or "model
-// sha256:…" for a model that is no registered version (a SageMaker API
+// Source is what the variant serves: GROUP/VERSION, or "model DIGEST"
+// (the short digest) for a model that is no registered version (a SageMaker API
 // model made from an image and a ModelDataUrl).
 func (v Variant) Source() string {
 	if v.Group == "" {
