@@ -24,7 +24,6 @@ import pandas as pd
 import sagemaker
 from sagemaker import image_uris
 from sagemaker.deserializers import CSVDeserializer
-from sagemaker.lambda_helper import Lambda
 from sagemaker.predictor import Predictor
 from sagemaker.serializers import CSVSerializer
 from sagemaker.workflow.pipeline_context import PipelineSession
@@ -135,7 +134,7 @@ def test_tutorial_flow(tutorial_server):
     sm_client.delete_model(ModelName="fraud-direct")
 
     # The tutorial's clean-up.
-    Lambda(function_name=fraud.LAMBDA, session=sess).delete()
+    fraud.deploy_function(sess).delete()
     sm_client.delete_endpoint(EndpointName=ENDPOINT)
     sm_client.delete_endpoint_config(EndpointConfigName=ENDPOINT_CONFIG)
     sm_client.delete_model(ModelName=MODEL_NAME)
