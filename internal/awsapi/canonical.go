@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func (v *Verifier) headerSignature(dst []byte, r *http.Request, ah authHeader, p
 			b = append(b, "content-length:"...)
 			b = append(b, n...)
 		default:
-			vals := r.Header.Values(name)
+			vals := r.Header[headerKey(name)]
 			if len(vals) == 0 || ignoredHeader(name) {
 				continue
 			}
@@ -176,6 +177,35 @@ func (v *Verifier) headerSignature(dst []byte, r *http.Request, ah authHeader, p
 	b = hex.AppendEncode(b, canonical)
 	hs.buf = b
 	return v.keys.sign(dst, secret, ah.cred.date, ah.cred.region, ah.cred.service, b)
+}
+
+// headerKey is the canonical form of a signed (lower-case) header name:
+// the names SDKs sign are spelled out, so that looking them up allocates
+// nothing; others go through textproto.
+func headerKey(name string) string {
+	switch name {
+	case "content-type":
+		return "Content-Type"
+	case "accept":
+		return "Accept"
+	case "x-amz-date":
+		return "X-Amz-Date"
+	case "x-amz-content-sha256":
+		return "X-Amz-Content-Sha256"
+	case "x-amz-target":
+		return "X-Amz-Target"
+	case "x-amz-security-token":
+		return "X-Amz-Security-Token"
+	case "x-amz-user-agent":
+		return "X-Amz-User-Agent"
+	case "x-amz-decoded-content-length":
+		return "X-Amz-Decoded-Content-Length"
+	case "content-encoding":
+		return "Content-Encoding"
+	case "content-md5":
+		return "Content-Md5"
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
 }
 
 // plainPath reports whether EscapePath(p, false) would return p

@@ -316,7 +316,9 @@ func payloadHash(r *http.Request) (string, error) {
 		return "", err
 	}
 	_ = r.Body.Close()
-	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body, buf: buf}
+	bb := &bufferedBody{data: body, buf: buf}
+	bb.Reset(body)
+	r.Body = bb
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:]), nil
 }
@@ -423,7 +425,7 @@ func short(s string) string {
 // without copying them again (bodyBytes) and may give the buffer back
 // (releaseBody) once nothing refers to it.
 type bufferedBody struct {
-	*bytes.Reader
+	bytes.Reader
 	data []byte
 	buf  *[]byte // pooled, nil when not
 }
@@ -499,6 +501,6 @@ func releaseBody(r *http.Request) {
 		*b.buf = (*b.buf)[:0]
 		bodyPool.Put(b.buf)
 		b.buf, b.data = nil, nil
-		b.Reader = bytes.NewReader(nil)
+		b.Reset(nil)
 	}
 }
