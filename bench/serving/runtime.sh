@@ -5,18 +5,18 @@
 # quickstart's), in the same run, with wrk.
 #
 # The two routes alternate in ROUNDS slices of DURATION each (the machine
-# is shared: alternating spreads other load over both); the table sums the
-# rounds.
+# is shared: alternating in short slices spreads other load over both);
+# the table sums the rounds.
 #
-# Usage: bench/serving/runtime.sh [DURATION] [CONNECTIONS] [ROUNDS]   (defaults 5s, 16, 3)
+# Usage: bench/serving/runtime.sh [DURATION] [CONNECTIONS] [ROUNDS]   (defaults 2s, 16, 10)
 # Env: FERRY (a built ferry binary; default: go build into a temp dir);
 # PYTHON (an interpreter with botocore, to sign the request once; default
 # /work/main/.venv/bin/python3 or python3).
 set -eu
 cd "$(dirname "$0")/../.."
-DUR=${1:-5s}
+DUR=${1:-2s}
 CONNS=${2:-16}
-ROUNDS=${3:-3}
+ROUNDS=${3:-10}
 PY=${PYTHON:-${FERRY_TEST_PYTHON:-python3}}
 TMP=$(mktemp -d)
 SRVPID=""

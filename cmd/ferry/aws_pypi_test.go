@@ -12,6 +12,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/pythontest"
+	"github.com/ferryml/ferry/internal/sagemaker/optml"
 )
 
 // awsKeys runs `ferry tokens create --output json` and returns the
@@ -60,7 +61,7 @@ func awsServer(t *testing.T) (string, []string) {
 func TestPyPIBotocoreAWSAPI(t *testing.T) {
 	py := pythontest.Venv(t, "boto3")
 	home, env := awsServer(t)
-	cmd := exec.CommandContext(t.Context(), py, "testdata/aws/boto3_ops.py", filepath.Join(home, "rows.csv"))
+	cmd := exec.CommandContext(t.Context(), py, "testdata/aws/boto3_ops.py", filepath.Join(home, "rows.csv"), "testdata/sagemaker-jobs/xgboost-json-model.tar.gz")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") {
@@ -68,6 +69,14 @@ func TestPyPIBotocoreAWSAPI(t *testing.T) {
 	}
 	show := mustFerry(t, home, "models", "show", "fraud-detect-xgb-model-group/1")
 	for _, want := range []string{"Rejected               by ops: through boto3", "Approved               by ops: approved again"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("ferry models show lacks %q:\n%s", want, show)
+		}
+	}
+	// A version made by CreateModelPackage is in the same registry, with
+	// its approval history.
+	show = mustFerry(t, home, "models", "show", "api-group/1")
+	for _, want := range []string{"PendingManualApproval  by ops: registered", "Approved               by ops: api approval"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("ferry models show lacks %q:\n%s", want, show)
 		}
@@ -121,11 +130,17 @@ func TestPyPIAWSCLI(t *testing.T) {
 	}
 }
 
-// TestPyPIAWSNotebookFlow runs the pytest suite of tests/aws (a
-// notebook-shaped flow through the SageMaker SDK, boto3 and pandas) with
-// this test binary as the ferry command.
+// TestPyPIAWSNotebookFlow runs the pytest suite of tests/aws with this
+// test binary as the ferry command: the fraud tutorial as its notebook runs
+// it (test_tutorial_flow.py: the SDK-built pipeline with its jobs, Clarify
+// checks, registration and the Lambda deployer, then approval, the
+// endpoint waiter, a Predictor and the clean-up) and the SDK's basics over
+// a quickstart home (test_notebook_flow.py).
 func TestPyPIAWSNotebookFlow(t *testing.T) {
-	py := pythontest.Venv(t, "sagemaker", "boto3", "pandas", "s3fs", "pytest")
+	py := pythontest.Venv(t, "sagemaker", "boto3", "pandas", "s3fs", "pytest", "sklearn", "xgboost", "joblib")
+	if _, err := optml.Detect(t.Context(), ""); err != nil {
+		t.Fatal(err) // the jobs' private /opt/ml
+	}
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +150,7 @@ func TestPyPIAWSNotebookFlow(t *testing.T) {
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), py, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "../../tests/aws")
+	cmd := exec.CommandContext(t.Context(), py, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-s", "../../tests/aws")
 	cmd.Env = append(os.Environ(), "FERRY="+wrapper, "SAGEMAKER_SUPPRESS_V2_WARNING=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

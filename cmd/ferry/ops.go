@@ -99,6 +99,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Artifacts:  store,
 		Kinds:      m.buildKinds(reg),
 		LoadModel:  m.sagemakerServingLoader(store),
+		SageMaker:  m.sagemakerObjects(store),
 		Specs:      m.kindSpecs(),
 		Home:       m.Home(),
 		Logger:     m.Logger,

@@ -33,7 +33,7 @@ func cmdEndpoints(ctx context.Context, m *Main, args []string) error {
 func variantsSummary(ep registry.Endpoint) string {
 	var parts []string
 	for _, v := range ep.Config.Variants {
-		parts = append(parts, fmt.Sprintf("%s=%s/%d(w%g,x%d)", v.Name, v.Group, v.Version, v.Weight, v.InstanceCount))
+		parts = append(parts, fmt.Sprintf("%s=%s(w%g,x%d)", v.Name, v.Source(), v.Weight, v.InstanceCount))
 	}
 	return strings.Join(parts, " ")
 }
@@ -82,7 +82,7 @@ func writeEndpoint(w io.Writer, ep registry.Endpoint) error {
 	}
 	b.WriteString("Variants:\n")
 	for _, v := range ep.Config.Variants {
-		fmt.Fprintf(&b, "  %-16s %s/%d  weight %g  instances %d  model %s\n", v.Name, v.Group, v.Version, v.Weight, v.InstanceCount, v.Model.Short())
+		fmt.Fprintf(&b, "  %-16s %s  weight %g  instances %d  model %s\n", v.Name, v.Source(), v.Weight, v.InstanceCount, v.Model.Short())
 	}
 	if dc := ep.Config.DataCapture; dc.Enabled {
 		fmt.Fprintf(&b, "Data capture:    %g%% to %s\n", dc.SamplingPercentage, dc.Destination)

@@ -147,18 +147,29 @@ func TestRunSageMakerJobKinds(t *testing.T) {
 }
 
 // TestServeModelLoadsModelTarGz: serve-model takes a SageMaker
-// model.tar.gz (here XGBoost JSON, which needs no Python).
+// model.tar.gz (here XGBoost JSON, which needs no Python), unpacked once
+// into the home's cache by content digest; no temporary directory is left
+// behind. Not parallel: it sets TMPDIR.
 func TestServeModelLoadsModelTarGz(t *testing.T) {
-	t.Parallel()
+	tmp, home := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string {
-		return map[string]string{"FERRY_HOME": t.TempDir()}[k]
+		return map[string]string{"FERRY_HOME": home}[k]
 	})
-	sm, err := m.loadModelPath(context.Background(), "testdata/sagemaker-jobs/xgboost-json-model.tar.gz", "")
-	if err != nil {
-		t.Fatal(err)
+	for range 2 {
+		sm, err := m.loadModelPath(context.Background(), "testdata/sagemaker-jobs/xgboost-json-model.tar.gz", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sm.Predictor == nil || sm.Predictor.NumFeatures() != 5 {
+			t.Errorf("loaded %+v", sm)
+		}
 	}
-	if sm.Predictor == nil || sm.Predictor.NumFeatures() != 5 {
-		t.Errorf("loaded %+v", sm)
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in TMPDIR: %v", left)
+	}
+	if unpacked, err := os.ReadDir(filepath.Join(home, "cache", "sagemaker-models", "unpacked")); err != nil || len(unpacked) != 1 {
+		t.Errorf("unpacked archives in the home's cache: %v %v, want one", unpacked, err)
 	}
 }
 

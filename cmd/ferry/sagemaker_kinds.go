@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/objstore"
@@ -280,24 +281,19 @@ func (m *Main) sagemakerModelFlags(fs *flag.FlagSet) *string {
 
 // loadModelPath loads a model for serve-model: a SageMaker model.tar.gz
 // (or a directory holding one), else a Ferry model directory or an XGBoost
-// model.json.
+// model.json. An archive is unpacked once per content digest under
+// $FERRY_HOME/cache/sagemaker-models; nothing is left in temporary
+// directories.
 func (m *Main) loadModelPath(ctx context.Context, path, image string) (*serving.Model, error) {
-	dir := ""
+	tgz := ""
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "model.tar.gz")); err == nil {
-			dir = path
+			tgz = filepath.Join(path, "model.tar.gz")
 		}
 	} else if err == nil && strings.HasSuffix(path, ".tar.gz") {
-		tmp, err := os.MkdirTemp("", "ferry-serve-model-")
-		if err != nil {
-			return nil, err
-		}
-		if err := os.Symlink(mustAbs(path), filepath.Join(tmp, "model.tar.gz")); err != nil {
-			return nil, err
-		}
-		dir = tmp
+		tgz = path
 	}
-	if dir == "" {
+	if tgz == "" {
 		return serving.LoadModel(path)
 	}
 	r, err := m.sagemakerRunner()
@@ -313,18 +309,11 @@ func (m *Main) loadModelPath(ctx context.Context, path, image string) (*serving.
 		python = rt.Command
 	}
 	l := &modeltar.Loader{CacheDir: filepath.Join(m.Home(), "cache", "sagemaker-models"), Python: python, Logger: m.Logger}
-	sm, err := l.Load(ctx, dir)
+	sm, err := l.LoadArchive(ctx, tgz)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", path, err)
 	}
 	return sm, nil
-}
-
-func mustAbs(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
 }
 
 // sagemakerServingLoader is serving.StoreLoader that also serves SageMaker
@@ -349,4 +338,55 @@ func (m *Main) sagemakerServingLoader(store artifact.Store) serving.LoadFunc {
 		sm.Ref = ref
 		return sm, nil
 	}
+}
+
+// sagemakerObjects is app.SageMakerObjects over the home's object
+// namespace: the SageMaker API's models are stored as the
+// sagemaker_model kind stores them (model.tar.gz and its manifest, plus
+// Ferry's own model files for XGBoost), in the content-addressed artifact
+// store.
+func (m *Main) sagemakerObjects(store artifact.Store) app.SageMakerObjects {
+	return sagemakerObjects{m: m, store: store}
+}
+
+type sagemakerObjects struct {
+	m     *Main
+	store artifact.Store
+}
+
+func (o sagemakerObjects) StoreModel(ctx context.Context, image, modelDataURL string, env map[string]string) (artifact.Ref, error) {
+	r, err := o.m.sagemakerRunner()
+	if err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(o.m.Home(), "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("storing the model: %w", err)
+	}
+	work, err := os.MkdirTemp(tmp, "sagemaker-model-")
+	if err != nil {
+		return "", fmt.Errorf("storing the model: %w", err)
+	}
+	defer os.RemoveAll(work)
+	return registrykind.StoreModel(ctx, o.store, r, work, nil, registrykind.Container{Image: image, ModelDataUrl: modelDataURL, Environment: env})
+}
+
+func (o sagemakerObjects) Import(ctx context.Context, uri string) (artifact.Ref, error) {
+	r, err := o.m.sagemakerRunner()
+	if err != nil {
+		return "", err
+	}
+	return r.Resolve(ctx, o.store, uri)
+}
+
+func (o sagemakerObjects) Container(ctx context.Context, model artifact.Ref) (string, string, bool) {
+	dir, err := o.store.Path(ctx, model)
+	if err != nil {
+		return "", "", false
+	}
+	man, ok, err := registrykind.ReadManifest(dir)
+	if !ok || err != nil {
+		return "", "", false
+	}
+	return man.Image, man.ModelDataUrl, true
 }

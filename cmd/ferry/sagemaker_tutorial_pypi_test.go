@@ -28,7 +28,6 @@ const (
 	tutorialBucket = "fraud-demo"
 	tutorialRead   = "s3://sagemaker-sample-files/datasets/tabular/synthetic_automobile_claims/"
 	tutorialGroup  = "fraud-detect-xgb-model-group"
-	tutorialLambda = "sagemaker-fraud-det-demo-lambda-step"
 	// The training job's hyperparameters, as the training toolkit passes
 	// them to the script.
 	tutorialHPs = "--colsample_bytree 0.75 --eta 0.5 --eval_metric auc --max_depth 5 --num_round 5 --objective binary:logistic --subsample 0.75"
@@ -144,18 +143,14 @@ func TestPyPITutorialPipeline(t *testing.T) {
 		t.Errorf("model package: %+v", pkg)
 	}
 
-	// The Lambda step sent the deploy event; the endpoint is deployed from
-	// the registered package and predicts as XGBoost does.
-	req := filepath.Join(dir, "deploy.json")
-	must("s3", "cp", "s3://"+tutorialBucket+"/fraud-detect-demo/deploy-requests/fraud-detect-xgb-pipeline-endpoint.json", req)
-	var event map[string]any
-	if err := json.Unmarshal(readFile(t, req), &event); err != nil {
-		t.Fatal(err)
+	// The tutorial's Lambda deployer (created by the SDK through the Lambda
+	// API) made the model, the endpoint config and the endpoint through the
+	// SageMaker API of the run's listener: the endpoint serves the
+	// registered package, and predicts as XGBoost does.
+	show := must("endpoints", "show", "fraud-detect-xgb-pipeline-endpoint")
+	if !strings.Contains(show, "Alltraffic") || !strings.Contains(show, tutorialGroup+"/1") {
+		t.Errorf("the endpoint the Lambda deployer created:\n%s", show)
 	}
-	if event["model_package_arn"] != "arn:aws:sagemaker:local:000000000000:model-package/"+tutorialGroup+"/1" || event["instance_type"] != "ml.m4.xlarge" {
-		t.Errorf("deploy event %v", event)
-	}
-	must("endpoints", "deploy", "fraud-detect-xgb-pipeline-endpoint", tutorialGroup+"/1")
 	rows := filepath.Join(dir, "rows.csv")
 	python(t, py, nil, "-c", `import sys, pandas as pd
 pd.read_csv(sys.argv[1]).drop(columns=["fraud"]).head(5).to_csv(sys.argv[2], header=False, index=False)`,
@@ -177,8 +172,13 @@ print("\n".join(repr(float(v)) for v in m.predict(xgb.DMatrix(x))))`,
 		}
 	}
 
-	// A second run reuses the three jobs from the cache.
-	second := must(append([]string{"run", def}, tutorialFirstRun...)...)
+	// A second run reuses the three jobs from the cache; as in the
+	// tutorial, its deployer fails because the model it creates exists.
+	res := ferry(t, ctx, home, append([]string{"run", def}, tutorialFirstRun...)...)
+	second := res.stdout + res.stderr
+	if res.code == 0 || !strings.Contains(second, "LambdaStepRealTimeDeploy") || !strings.Contains(second, "already exist") {
+		t.Errorf("second run: exit %d, want the deployer to fail on the existing model:\n%s", res.code, second)
+	}
 	for _, name := range []string{"DataProcessing", "XGBModelTraining", "XGBModelEvaluate"} {
 		if !strings.Contains(second, name) || !strings.Contains(second[strings.Index(second, name):], "CacheHit") {
 			t.Errorf("second run: %s was not a cache hit:\n%s", name, second)
@@ -276,8 +276,8 @@ print("\n".join(repr(float(v)) for v in m.predict(xgb.DMatrix(x))))`,
 }
 
 // tutorialHome makes a home for examples/sagemaker-fraud: the venv mapped
-// to the images, the data where the tutorial reads it, the SDK's bucket and
-// the deploy Lambda's stand-in. must runs ferry in it and fails the test on
+// to the images, the data where the tutorial reads it and the SDK's bucket
+// (the SDK creates the deploy Lambda when it builds the definition). must runs ferry in it and fails the test on
 // a non-zero exit.
 func tutorialHome(t *testing.T) (py, home, data string, must func(args ...string) string) {
 	t.Helper()
@@ -308,7 +308,6 @@ func tutorialHome(t *testing.T) (py, home, data string, must func(args ...string
 	must("s3", "cp", filepath.Join(data, "claims.csv"), tutorialRead)
 	must("s3", "cp", filepath.Join(data, "customers.csv"), tutorialRead)
 	must("s3", "mb", "s3://"+tutorialBucket)
-	must("lambda", "register", tutorialLambda, "--code", filepath.Join(tutorialDir, "lambda"), "--handler", "deploy_request.lambda_handler")
 	return py, home, data, must
 }
 

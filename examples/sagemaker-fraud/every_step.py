@@ -14,11 +14,10 @@ import os
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the example for the import below
-from pipeline import CODE, GROUP, LAMBDA, READ, ROLE, session  # noqa: E402
+from pipeline import CODE, GROUP, READ, ROLE, deploy_function, session  # noqa: E402
 
 from sagemaker import image_uris
 from sagemaker.inputs import TrainingInput
-from sagemaker.lambda_helper import Lambda
 from sagemaker.model import Model
 from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
 from sagemaker.sklearn.processing import SKLearnProcessor
@@ -103,7 +102,7 @@ def build(sess, region):
         transform_instances=["ml.m4.xlarge"], model_package_group_name=GROUP, approval_status="Approved"))
     deploy = LambdaStep(
         name="LambdaStepRealTimeDeploy",
-        lambda_func=Lambda(function_arn=f"arn:aws:lambda:{region}:000000000000:function:{LAMBDA}", session=sess),
+        lambda_func=deploy_function(sess),
         inputs={"model_name": "every-step", "endpoint_config_name": "every-step-config",
                 "endpoint_name": "every-step-endpoint", "model_package_arn": register.steps[0].properties.ModelPackageArn,
                 "role": ROLE, "instance_type": "ml.m4.xlarge", "instance_count": 1})

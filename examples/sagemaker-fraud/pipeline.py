@@ -6,9 +6,10 @@ with the SageMaker Python SDK v2 (pip install "sagemaker<3").
 
 While it builds the definition, the SDK uploads the scripts in code/ (and the
 training script's sourcedir.tar.gz and the Clarify analysis configs) to
-s3://BUCKET/fraud-detect-demo/...: point AWS_ENDPOINT_URL at Ferry's S3
-listener (`ferry server`) and they land in Ferry's object namespace, where
-`ferry run definition.json` finds them. The raw data is read from
+s3://BUCKET/fraud-detect-demo/..., and creates (or updates) the deploy Lambda,
+lambda/lambda_deployer.py, through the Lambda API: point AWS_ENDPOINT_URL at
+Ferry (`ferry server`) and they land in Ferry's object namespace and Lambda
+functions, where `ferry run definition.json` finds them. The raw data is read from
 s3://sagemaker-sample-files/datasets/tabular/synthetic_automobile_claims/,
 as in the tutorial: put claims.csv and customers.csv there first.
 """
@@ -57,6 +58,13 @@ def session(bucket, region):
     given: the SDK would ask STS at its regional endpoint for the account."""
     boto = boto3.Session(region_name=region)
     return PipelineSession(boto_session=boto, default_bucket=bucket, sagemaker_config=CONFIG)
+
+
+def deploy_function(sess):
+    """The tutorial's deploy Lambda: lambda/lambda_deployer.py, whose handler
+    creates the model, the endpoint config and the endpoint with boto3."""
+    return Lambda(function_name=LAMBDA, execution_role_arn=ROLE, script=os.path.join(HERE, "lambda", "lambda_deployer.py"),
+                  handler="lambda_deployer.lambda_handler", timeout=600, memory_size=10240, session=sess)
 
 
 def build(sess, region, cache=False):
@@ -184,8 +192,9 @@ def build(sess, region, cache=False):
         model_metrics=metrics, drift_check_baselines=drift)
     step_register = ModelStep(name="XGBRegisterModel", step_args=register_args)
 
-    # 7. Deploy through a Lambda function.
-    deploy = Lambda(function_arn=f"arn:aws:lambda:{region}:000000000000:function:{LAMBDA}", session=sess)
+    # 7. Deploy through a Lambda function: the tutorial's deployer, created
+    # (or updated) through the Lambda API when the definition is built.
+    deploy = deploy_function(sess)
     step_deploy = LambdaStep(
         name="LambdaStepRealTimeDeploy", lambda_func=deploy,
         inputs={"model_name": "fraud-detect-xgb-pipeline",

@@ -109,6 +109,10 @@ type Config struct {
 	// Monitors performs the monitoring operations (monitors.go); nil
 	// leaves them out (they answer ErrNotFound).
 	Monitors *monitor.Service
+	// SageMaker stores the models and imports the s3:// objects that
+	// the SageMaker API names (CreateModelPackage, CreateModel with an
+	// Image and a ModelDataUrl); nil refuses those requests.
+	SageMaker SageMakerObjects
 	// Runner runs the executions' steps (nil: in this process; the
 	// Temporal engine's runner hands them to workers).
 	Runner engine.StepRunner

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/registry"
 )
 
@@ -30,7 +32,37 @@ type SageMakerModel struct {
 	ModelDataURL string            `json:"model_data_url,omitempty"`
 	Environment  map[string]string `json:"environment,omitempty"`
 	RoleARN      string            `json:"role_arn,omitempty"`
-	CreatedAt    time.Time         `json:"created_at"`
+	// Artifact is the stored model of an Image + ModelDataUrl model
+	// (model.tar.gz and its manifest), served when no Package is named.
+	Artifact  artifact.Ref `json:"artifact,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+// SageMakerObjects turns what the SageMaker API names into artifacts.
+// cmd/ferry implements it over the object namespace and the SageMaker
+// job runtimes.
+type SageMakerObjects interface {
+	// StoreModel stores the model of a container (an image and a
+	// model.tar.gz at modelDataURL, s3:// in the object namespace) as a
+	// model artifact the serving layer loads, as SageMaker's container
+	// for the image would.
+	StoreModel(ctx context.Context, image, modelDataURL string, env map[string]string) (artifact.Ref, error)
+	// Import imports the object (or prefix) at an s3:// URI as an
+	// artifact.
+	Import(ctx context.Context, uri string) (artifact.Ref, error)
+	// Container returns the image and model data URL a stored SageMaker
+	// model artifact was made from; ok is false for any other model.
+	Container(ctx context.Context, model artifact.Ref) (image, modelDataURL string, ok bool)
+}
+
+// PackageContainer returns the image and model data URL of a version
+// registered from a SageMaker model (a RegisterModel step or
+// CreateModelPackage); ok is false for Ferry's own models.
+func (a *App) PackageContainer(ctx context.Context, v registry.Version) (image, modelDataURL string, ok bool) {
+	if a.cfg.SageMaker == nil {
+		return "", "", false
+	}
+	return a.cfg.SageMaker.Container(ctx, v.Model)
 }
 
 // ConfigVariant is one production variant of an endpoint config.
@@ -146,8 +178,31 @@ func listRecords[T any](a *App, kind string) ([]T, error) {
 	return out, nil
 }
 
-// CreateSageMakerModel records a model (ErrConflict when the name is taken).
-func (a *App) CreateSageMakerModel(_ context.Context, m SageMakerModel) (SageMakerModel, error) {
+// CreateSageMakerModel records a model (ErrConflict when the name is
+// taken). A model that names no package has its ModelDataUrl's
+// model.tar.gz stored as a model artifact now, so that a missing or
+// unreadable archive is refused here, as SageMaker's CreateModel refuses
+// it, and endpoints serve what was stored.
+func (a *App) CreateSageMakerModel(ctx context.Context, m SageMakerModel) (SageMakerModel, error) {
+	if _, err := a.recordPath("models", m.Name); err != nil {
+		return m, err
+	}
+	if _, err := a.SageMakerModel(ctx, m.Name); err == nil {
+		return m, fmt.Errorf("models %s already exists: %w", m.Name, ErrConflict)
+	}
+	if m.Package == "" {
+		if m.ModelDataURL == "" {
+			return m, fmt.Errorf("model %s: PrimaryContainer.ModelDataUrl: required when no ModelPackageName is given (Ferry serves a model.tar.gz): %w", m.Name, ErrInvalid)
+		}
+		if a.cfg.SageMaker == nil {
+			return m, fmt.Errorf("model %s: models from a ModelDataUrl are not served here (no object namespace): %w", m.Name, ErrInvalid)
+		}
+		ref, err := a.cfg.SageMaker.StoreModel(ctx, m.Image, m.ModelDataURL, m.Environment)
+		if err != nil {
+			return m, fmt.Errorf("model %s: PrimaryContainer: %w: %w", m.Name, err, ErrInvalid)
+		}
+		m.Artifact = ref
+	}
 	m.CreatedAt = a.cfg.Now().UTC()
 	return m, a.putRecord("models", m.Name, m, true)
 }
@@ -211,10 +266,11 @@ func (a *App) EndpointConfigOf(_ context.Context, endpoint string) string {
 }
 
 // DeployEndpointConfig makes the endpoint serve the config's variants:
-// each variant's model must name a registered model package, deployed
-// with the variant's weight and instance count through the registry (as
-// `ferry endpoints deploy` does); the endpoint's other variants get weight
-// 0. create refuses an existing endpoint, update a missing one.
+// each variant's model (a registered model package, or the model artifact
+// stored from a ModelDataUrl) is deployed with the variant's weight and
+// instance count through the registry (as `ferry endpoints deploy` does),
+// so the same serving layer serves it; the endpoint's other variants get
+// weight 0. create refuses an existing endpoint, update a missing one.
 func (a *App) DeployEndpointConfig(ctx context.Context, endpoint, config string, create bool) error {
 	c, err := a.EndpointConfig(ctx, config)
 	if err != nil {
@@ -232,14 +288,21 @@ func (a *App) DeployEndpointConfig(ctx context.Context, endpoint, config string,
 		if err != nil {
 			return fmt.Errorf("variant %s: %w", v.Name, err)
 		}
-		if m.Package == "" {
-			return fmt.Errorf("variant %s: model %s names no model package (PrimaryContainer.ModelPackageName); serving a ModelDataUrl alone is not supported: %w", v.Name, m.Name, ErrInvalid)
+		var req registry.DeployRequest
+		switch {
+		case m.Package != "":
+			ref, err := parsePackageRef(m.Package)
+			if err != nil {
+				return err
+			}
+			req = deployRequest(endpoint, ref, v)
+		case m.Artifact != "":
+			req = deployRequest(endpoint, registry.PackageRef{}, v)
+			req.Model = m.Artifact
+		default:
+			return fmt.Errorf("variant %s: model %s names neither a model package nor a stored model.tar.gz: %w", v.Name, m.Name, ErrInvalid)
 		}
-		ref, err := parsePackageRef(m.Package)
-		if err != nil {
-			return err
-		}
-		if _, err := a.Deploy(ctx, deployRequest(endpoint, ref, v)); err != nil {
+		if _, err := a.Deploy(ctx, req); err != nil {
 			return fmt.Errorf("variant %s: %w", v.Name, err)
 		}
 	}
@@ -288,4 +351,87 @@ func (a *App) CreateGroup(ctx context.Context, name, description string) (regist
 		return registry.Group{}, fmt.Errorf("model group %s already exists: %w", name, ErrConflict)
 	}
 	return a.cfg.Registry.Store().EnsureGroup(ctx, registry.Group{Name: name, Description: description, CreatedAt: a.cfg.Now().UTC()})
+}
+
+// PackageRequest is a CreateModelPackage request: a new version of an
+// existing group from an inference container, with metrics and drift
+// baselines given as s3:// URIs under the registry's keys
+// (bias_post_training, explainability_constraints, ...).
+type PackageRequest struct {
+	Group         string
+	Description   string
+	Status        registry.ApprovalStatus
+	Image         string
+	ModelDataURL  string
+	Environment   map[string]string
+	ContentTypes  []string
+	ResponseTypes []string
+	// Metrics and DriftBaselines map the registry's keys to s3:// URIs.
+	Metrics        map[string]string
+	DriftBaselines map[string]string
+	Metadata       map[string]string
+	// By is who registers: the principal behind the request.
+	By string
+}
+
+// CreateModelPackage registers the next version of an existing group (as
+// the registry does for `ferry models register` and pipeline steps: same
+// numbering, same audit history; an Approved version in a group with an
+// auto-deploy endpoint is deployed). The group must exist (ErrNotFound).
+func (a *App) CreateModelPackage(ctx context.Context, req PackageRequest) (registry.Version, error) {
+	if _, err := a.cfg.Registry.Group(ctx, req.Group); err != nil {
+		return registry.Version{}, err
+	}
+	if req.Status == "" {
+		req.Status = registry.PendingManualApproval
+	}
+	if !req.Status.Valid() {
+		return registry.Version{}, fmt.Errorf("ModelApprovalStatus %q: want %s, %s or %s: %w", req.Status,
+			registry.PendingManualApproval, registry.Approved, registry.Rejected, ErrInvalid)
+	}
+	if a.cfg.SageMaker == nil {
+		return registry.Version{}, fmt.Errorf("model packages from a ModelDataUrl are not served here (no object namespace): %w", ErrInvalid)
+	}
+	if req.ModelDataURL == "" {
+		return registry.Version{}, fmt.Errorf("InferenceSpecification.Containers[0].ModelDataUrl: required (Ferry registers a model.tar.gz): %w", ErrInvalid)
+	}
+	model, err := a.cfg.SageMaker.StoreModel(ctx, req.Image, req.ModelDataURL, req.Environment)
+	if err != nil {
+		return registry.Version{}, fmt.Errorf("InferenceSpecification.Containers[0]: %w: %w", err, ErrInvalid)
+	}
+	imp := func(what string, uris map[string]string) (map[string]artifact.Ref, error) {
+		out := map[string]artifact.Ref{}
+		for _, k := range slices.Sorted(maps.Keys(uris)) {
+			if strings.TrimSpace(uris[k]) == "" {
+				continue // a skipped check leaves its URI empty
+			}
+			ref, err := a.cfg.SageMaker.Import(ctx, uris[k])
+			if err != nil {
+				return nil, fmt.Errorf("%s %s (%s): %w: %w", what, k, uris[k], err, ErrInvalid)
+			}
+			out[k] = ref
+		}
+		return out, nil
+	}
+	metrics, err := imp("ModelMetrics", req.Metrics)
+	if err != nil {
+		return registry.Version{}, err
+	}
+	drift, err := imp("DriftCheckBaselines", req.DriftBaselines)
+	if err != nil {
+		return registry.Version{}, err
+	}
+	return a.cfg.Registry.Register(ctx, registry.RegisterRequest{
+		Group: req.Group, Model: model, Description: req.Description, Status: req.Status, By: req.By,
+		Metrics: metrics, DriftBaselines: drift, Metadata: req.Metadata,
+		Inference: registry.InferenceSpec{ContentTypes: req.ContentTypes, ResponseTypes: req.ResponseTypes},
+		Lineage:   registry.Lineage{Inputs: map[string]artifact.Ref{"model": model}},
+	})
+}
+
+// DeleteGroup deletes a model group that has no versions; a group with
+// versions is kept (registry.ErrConflict), since versions are never
+// deleted (their approval history is the audit trail).
+func (a *App) DeleteGroup(ctx context.Context, name string) error {
+	return a.cfg.Registry.DeleteGroup(ctx, name)
 }

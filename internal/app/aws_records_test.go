@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/registry"
 )
 
 const smDefinition = `{"Version": "2020-12-01", "Metadata": {}, "Parameters": [],
@@ -53,7 +54,13 @@ func TestHostingRecords(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := t.Context()
-	if _, err := b.app.CreateSageMakerModel(ctx, app.SageMakerModel{Name: "m", ModelDataURL: "s3://b/model.tar.gz"}); err != nil {
+	if _, err := b.app.CreateSageMakerModel(ctx, app.SageMakerModel{Name: "m", ModelDataURL: "s3://b/model.tar.gz"}); !errors.Is(err, app.ErrInvalid) {
+		t.Errorf("a ModelDataUrl model without an object namespace: %v, want ErrInvalid", err)
+	}
+	if _, err := b.app.CreateSageMakerModel(ctx, app.SageMakerModel{Name: "m"}); !errors.Is(err, app.ErrInvalid) {
+		t.Errorf("a model with neither a package nor a ModelDataUrl: %v, want ErrInvalid", err)
+	}
+	if _, err := b.app.CreateSageMakerModel(ctx, app.SageMakerModel{Name: "m", Package: "nope/1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.app.CreateSageMakerModel(ctx, app.SageMakerModel{Name: "m"}); !errors.Is(err, app.ErrConflict) {
@@ -68,8 +75,8 @@ func TestHostingRecords(t *testing.T) {
 	if _, err := b.app.CreateEndpointConfig(ctx, app.SageMakerEndpointConfig{Name: "c", Variants: []app.ConfigVariant{{Name: "v", Model: "m", Weight: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.app.DeployEndpointConfig(ctx, "e", "c", true); !errors.Is(err, app.ErrInvalid) {
-		t.Errorf("deploying a model without a package: %v, want ErrInvalid", err)
+	if err := b.app.DeployEndpointConfig(ctx, "e", "c", true); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("deploying a model of a missing package: %v, want registry.ErrNotFound", err)
 	}
 	if err := b.app.DeployEndpointConfig(ctx, "e", "c", false); err == nil {
 		t.Error("updating a missing endpoint succeeded")

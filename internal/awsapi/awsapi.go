@@ -119,21 +119,53 @@ func IsAWSRequest(r *http.Request) bool {
 }
 
 // SigningService returns the service of r's SigV4 credential scope
-// (header or presigned query); "" when it has none.
+// (header or presigned query); "" when it has none. It allocates nothing
+// for a header signature (it runs on every request).
 func SigningService(r *http.Request) string {
-	cred := r.URL.Query().Get("X-Amz-Credential")
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, algorithm+" ") {
-		for _, part := range strings.Split(strings.TrimPrefix(a, algorithm+" "), ",") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
-				cred = v
-			}
+		if svc, ok := scopeService(a[len(algorithm)+1:]); ok {
+			return svc
 		}
 	}
-	f := strings.Split(cred, "/")
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	f := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/")
 	if len(f) != 5 || f[4] != "aws4_request" {
 		return ""
 	}
 	return f[3]
+}
+
+// scopeService returns the service of the Credential=KEY/DATE/REGION/
+// SERVICE/aws4_request part of an Authorization header's parameters; ok
+// is false when there is no Credential part.
+func scopeService(params string) (string, bool) {
+	for params != "" {
+		var part string
+		part, params, _ = strings.Cut(params, ",")
+		cred, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential=")
+		if !ok {
+			continue
+		}
+		var f [5]string
+		n := 0
+		for n < 5 {
+			var field string
+			var more bool
+			field, cred, more = strings.Cut(cred, "/")
+			f[n] = field
+			n++
+			if !more {
+				break
+			}
+		}
+		if n != 5 || cred != "" || f[4] != "aws4_request" {
+			return "", true // a malformed scope names no service
+		}
+		return f[3], true
+	}
+	return "", false
 }
 
 // classify returns the protocol of r; protoNone for a request that is not
@@ -197,6 +229,12 @@ func (h *Handler) serve(p protocol, w http.ResponseWriter, r *http.Request) {
 			h.writeAuthError(p, w, r, err)
 			return
 		}
+		if p == protoRuntime {
+			// An invocation needs only the role check: no copy of the
+			// request with the principal in its context.
+			h.serveRuntime(w, r, &pr)
+			return
+		}
 		r = r.WithContext(auth.NewContext(r.Context(), pr))
 	}
 	switch p {
@@ -217,7 +255,7 @@ func (h *Handler) serve(p protocol, w http.ResponseWriter, r *http.Request) {
 	case protoSageMaker:
 		h.serveSageMaker(w, r)
 	case protoRuntime:
-		h.serveRuntime(w, r)
+		h.serveRuntime(w, r, nil)
 	case protoLambda:
 		h.serveLambda(w, r)
 	default:

@@ -27,6 +27,13 @@ import (
 // newApp returns an application layer over a fresh home.
 func newApp(t testing.TB) *app.App {
 	t.Helper()
+	return newAppWith(t, nil)
+}
+
+// newAppWith returns an application layer over a fresh home whose
+// SageMaker API models and S3 imports go through sm.
+func newAppWith(t testing.TB, sm func(arts artifact.Store) app.SageMakerObjects) *app.App {
+	t.Helper()
 	home := artifacttest.TempDir(t)
 	db, err := sqlite.Open(context.Background(), filepath.Join(home, "ferry.db"))
 	if err != nil {
@@ -40,8 +47,12 @@ func newApp(t testing.TB) *app.App {
 	logger := slog.New(slog.DiscardHandler)
 	kinds := step.NewRegistry()
 	kinds.MustRegister(fail.Kind{})
-	a, err := app.New(app.Config{Executions: sqlite.NewExecutionStore(db), Registry: registry.New(sqlite.NewRegistryStore(db), logger),
-		Artifacts: arts, Kinds: kinds, Home: home, Logger: logger, PollInterval: 10 * time.Millisecond})
+	cfg := app.Config{Executions: sqlite.NewExecutionStore(db), Registry: registry.New(sqlite.NewRegistryStore(db), logger),
+		Artifacts: arts, Kinds: kinds, Home: home, Logger: logger, PollInterval: 10 * time.Millisecond}
+	if sm != nil {
+		cfg.SageMaker = sm(arts)
+	}
+	a, err := app.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

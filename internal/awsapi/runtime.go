@@ -15,8 +15,9 @@ import (
 const maxInvokeBody = 6 << 20
 
 // serveRuntime answers the SageMaker runtime's InvokeEndpoint (REST-JSON):
-// POST /endpoints/{EndpointName}/invocations, signed for "sagemaker".
-func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) {
+// POST /endpoints/{EndpointName}/invocations, signed for "sagemaker". p is
+// the verified principal (nil when the handler checks no signatures).
+func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	rest, _ := strings.CutPrefix(r.URL.EscapedPath(), "/endpoints/")
 	enc, tail, _ := strings.Cut(rest, "/")
 	name, err := url.PathUnescape(enc)
@@ -25,8 +26,8 @@ func (h *Handler) serveRuntime(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("%s %s is not a SageMaker runtime operation (Ferry serves POST /endpoints/NAME/invocations)", r.Method, short(r.URL.Path)))
 		return
 	}
-	if err := h.check(r, auth.Invoke); err != nil {
-		h.writeAuthError(protoRuntime, w, r, err)
+	if p != nil && !p.Role.Can(auth.Invoke) {
+		h.writeAuthError(protoRuntime, w, r, &auth.ForbiddenError{Principal: *p, Action: auth.Invoke})
 		return
 	}
 	if h.cfg.Invoker == nil {

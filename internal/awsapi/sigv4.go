@@ -121,8 +121,12 @@ type credential struct {
 }
 
 func parseCredential(s string) (credential, error) {
-	f := strings.Split(s, "/")
-	if len(f) != 5 || f[4] != "aws4_request" || f[0] == "" || len(f[1]) != 8 || f[2] == "" || f[3] == "" {
+	var f [5]string
+	rest, n := s, 0
+	for ; n < 5 && rest != ""; n++ {
+		f[n], rest, _ = strings.Cut(rest, "/")
+	}
+	if n != 5 || rest != "" || strings.HasSuffix(s, "/") || f[4] != "aws4_request" || f[0] == "" || len(f[1]) != 8 || f[2] == "" || f[3] == "" {
 		return credential{}, fmt.Errorf("credential %q: want ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request", short(s))
 	}
 	return credential{keyID: f[0], date: f[1], region: f[2], service: f[3]}, nil
@@ -131,9 +135,10 @@ func parseCredential(s string) (credential, error) {
 // authHeader is a parsed "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
 // Signature=..." header.
 type authHeader struct {
-	cred          credential
-	signedHeaders []string
-	signature     string
+	cred credential
+	// signed is the SignedHeaders value: lower-case names joined by ';'.
+	signed    string
+	signature string
 }
 
 func parseAuthHeader(h string) (authHeader, error) {
@@ -142,8 +147,10 @@ func parseAuthHeader(h string) (authHeader, error) {
 		return authHeader{}, fmt.Errorf("authorization header: want the %s scheme", algorithm)
 	}
 	var a authHeader
-	var credStr, signed string
-	for _, part := range strings.Split(rest, ",") {
+	var credStr string
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			continue
@@ -152,7 +159,7 @@ func parseAuthHeader(h string) (authHeader, error) {
 		case "Credential":
 			credStr = v
 		case "SignedHeaders":
-			signed = v
+			a.signed = v
 		case "Signature":
 			a.signature = v
 		}
@@ -160,7 +167,7 @@ func parseAuthHeader(h string) (authHeader, error) {
 	switch {
 	case credStr == "":
 		return a, errors.New("authorization header has no Credential")
-	case signed == "":
+	case a.signed == "":
 		return a, errors.New("authorization header has no SignedHeaders")
 	case a.signature == "":
 		return a, errors.New("authorization header has no Signature")
@@ -169,7 +176,6 @@ func parseAuthHeader(h string) (authHeader, error) {
 	if a.cred, err = parseCredential(credStr); err != nil {
 		return a, fmt.Errorf("authorization header: %w", err)
 	}
-	a.signedHeaders = strings.Split(signed, ";")
 	return a, nil
 }
 
@@ -271,8 +277,9 @@ func (v *Verifier) verifyHeader(r *http.Request) (auth.Principal, string, error)
 	}
 
 	// Recompute the signature over exactly the headers the client signed.
-	want := v.headerSignature(r, ah, payloadHash, amzDate, creds.SecretAccessKey)
-	if !hmac.Equal([]byte(want), []byte(ah.signature)) {
+	var want, got [sha256.Size]byte
+	v.headerSignature(want[:0], r, ah, payloadHash, amzDate, creds.SecretAccessKey)
+	if len(ah.signature) != hex.EncodedLen(sha256.Size) || !hexDecode(got[:], ah.signature) || !hmac.Equal(want[:], got[:]) {
 		return p, "", &AuthError{BadSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."}
 	}
 	if payloadHash == streamingPayload && r.Body != nil && r.Body != http.NoBody {
@@ -309,7 +316,9 @@ func payloadHash(r *http.Request) (string, error) {
 		return "", err
 	}
 	_ = r.Body.Close()
-	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body, buf: buf}
+	bb := &bufferedBody{data: body, buf: buf}
+	bb.Reset(body)
+	r.Body = bb
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:]), nil
 }
@@ -416,7 +425,7 @@ func short(s string) string {
 // without copying them again (bodyBytes) and may give the buffer back
 // (releaseBody) once nothing refers to it.
 type bufferedBody struct {
-	*bytes.Reader
+	bytes.Reader
 	data []byte
 	buf  *[]byte // pooled, nil when not
 }
@@ -492,6 +501,6 @@ func releaseBody(r *http.Request) {
 		*b.buf = (*b.buf)[:0]
 		bodyPool.Put(b.buf)
 		b.buf, b.data = nil, nil
-		b.Reader = bytes.NewReader(nil)
+		b.Reset(nil)
 	}
 }

@@ -295,24 +295,31 @@ func (constInvoker) Invoke(context.Context, string, serving.Request) (serving.Re
 }
 
 // BenchmarkRuntimeOverhead: what the runtime API adds to an invocation
-// (verification, routing, the response's headers) over a constant model.
+// (verification, routing, the response's headers) over a constant model,
+// for 1 and 50 records a request (as bench/serving/runtime.sh sends).
 func BenchmarkRuntimeOverhead(b *testing.B) {
 	h, err := New(Config{Keys: fakeKeys{}, Invoker: constInvoker{}, Now: func() time.Time { return testNow }})
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := []byte("1,0,0,0.0,125200,17109.79,142309.79,7,22,0,16,58,116,0,1,750,3000,2.0,3.0,2020,0,0,1,0,0,0,1,0,1,0,0,0,0,1,0,0,0,1,0,0,1,0,0,0,0,1,0,0")
-	r0 := signed(&testing.T{}, "POST", "http://127.0.0.1:18490/endpoints/fraud/invocations", "sagemaker", body, testKeyID, testSecret, testNow, map[string]string{"Content-Type": "text/csv"})
+	row := "1,0,0,0.0,125200,17109.79,142309.79,7,22,0,16,58,116,0,1,750,3000,2.0,3.0,2020,0,0,1,0,0,0,1,0,1,0,0,0,0,1,0,0,0,1,0,0,1,0,0,0,0,1,0,0\n"
 	rt := h.Route(http.NotFoundHandler())
-	b.ReportAllocs()
-	for b.Loop() {
-		r := r0.Clone(context.Background())
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		w := httptest.NewRecorder()
-		rt.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatal(w.Code, w.Body)
-		}
+	for _, n := range []int{1, 50} {
+		body := []byte(strings.Repeat(row, n))
+		r0 := signed(&testing.T{}, "POST", "http://127.0.0.1:18490/endpoints/fraud/invocations", "sagemaker", body, testKeyID, testSecret, testNow, map[string]string{"Content-Type": "text/csv"})
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				r := r0.Clone(context.Background())
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				w := httptest.NewRecorder()
+				rt.ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Fatal(w.Code, w.Body)
+				}
+			}
+		})
 	}
 }
 

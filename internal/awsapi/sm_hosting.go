@@ -334,7 +334,7 @@ func describeJob(kind string) func(*Handler, *http.Request, []byte) (any, error)
 			out["AppSpecification"] = map[string]any{"ImageUri": "ferry"}
 		case "Training":
 			out["AlgorithmSpecification"] = map[string]any{"TrainingInputMode": "File", "TrainingImage": "ferry"}
-			out["ModelArtifacts"] = map[string]any{"S3ModelArtifacts": fmt.Sprint(st.Properties["ModelArtifacts.S3ModelArtifacts"])}
+			out["ModelArtifacts"] = map[string]any{"S3ModelArtifacts": modelArtifacts(st.Properties)}
 			out["ResourceConfig"] = map[string]any{"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}
 			out["StoppingCondition"] = map[string]any{}
 			out["SecondaryStatus"] = out["TrainingJobStatus"]
@@ -345,4 +345,18 @@ func describeJob(kind string) func(*Handler, *http.Request, []byte) (any, error)
 		}
 		return out, nil
 	}
+}
+
+// modelArtifacts is a training step's ModelArtifacts.S3ModelArtifacts
+// property (the model.tar.gz URI); "" when it has none.
+func modelArtifacts(props map[string]any) string {
+	if m, ok := props["ModelArtifacts"].(map[string]any); ok {
+		if s, ok := m["S3ModelArtifacts"].(string); ok {
+			return s
+		}
+	}
+	if s, ok := props["ModelArtifacts.S3ModelArtifacts"].(string); ok {
+		return s
+	}
+	return ""
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/registry"
+	"github.com/ferryml/ferry/internal/sagemaker/registrykind"
 )
 
 func (h *Handler) groupARN(name string) string { return h.arn("model-package-group/" + name) }
@@ -154,8 +155,12 @@ func (h *Handler) describeModelPackage(r *http.Request, body []byte) (any, error
 	if len(rt) == 0 {
 		rt = []string{"text/csv"}
 	}
+	container := map[string]any{"Image": "ferry", "ModelDataUrl": "ferry-artifact://" + string(v.Model)}
+	if image, url, ok := h.cfg.App.PackageContainer(r.Context(), v); ok {
+		container = map[string]any{"Image": image, "ModelDataUrl": url}
+	}
 	out["InferenceSpecification"] = map[string]any{
-		"Containers":                 []map[string]any{{"Image": "ferry", "ModelDataUrl": "ferry-artifact://" + string(v.Model)}},
+		"Containers":                 []map[string]any{container},
 		"SupportedContentTypes":      ct,
 		"SupportedResponseMIMETypes": rt,
 	}
@@ -257,6 +262,32 @@ func (h *Handler) updateModelPackage(r *http.Request, body []byte) (any, error) 
 // endpointStatus maps the registry's endpoint status to SageMaker's.
 func endpointStatus(s registry.EndpointStatus) string { return string(s) }
 
+// configServer is an Invoker that tells which config of an endpoint it
+// serves (*serving.Server).
+type configServer interface {
+	ServedConfig(name string) (configVersion int, ok bool)
+}
+
+// servingStatus is the endpoint's status as a client sees it: an endpoint
+// the registry has InService but whose current config the server's
+// serving layer has not loaded yet is still Creating (or Updating, while
+// an earlier config serves), so that the endpoint_in_service waiter
+// returns only once InvokeEndpoint reaches the new config.
+func (h *Handler) servingStatus(ep registry.Endpoint) string {
+	cs, ok := h.cfg.Invoker.(configServer)
+	if !ok || ep.Status != registry.EndpointInService {
+		return endpointStatus(ep.Status)
+	}
+	v, serving := cs.ServedConfig(ep.Name)
+	switch {
+	case serving && v == ep.ConfigVersion:
+		return endpointStatus(ep.Status)
+	case serving:
+		return string(registry.EndpointUpdating)
+	}
+	return string(registry.EndpointCreating)
+}
+
 func (h *Handler) endpointARN(name string) string { return h.arn("endpoint/" + strings.ToLower(name)) }
 
 func (h *Handler) describeEndpoint(r *http.Request, body []byte) (any, error) {
@@ -283,7 +314,7 @@ func (h *Handler) describeEndpoint(r *http.Request, body []byte) (any, error) {
 		"EndpointArn":        h.endpointARN(ep.Name),
 		"EndpointConfigName": h.endpointConfigName(r, ep),
 		"ProductionVariants": variants,
-		"EndpointStatus":     endpointStatus(ep.Status),
+		"EndpointStatus":     h.servingStatus(ep),
 		"CreationTime":       epochOf(ep.CreatedAt),
 		"LastModifiedTime":   epochOf(ep.UpdatedAt),
 	}
@@ -314,7 +345,7 @@ func (h *Handler) listEndpoints(r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	eps = slices.DeleteFunc(eps, func(e registry.Endpoint) bool {
-		return !strings.Contains(e.Name, in.NameContains) || in.StatusEquals != "" && endpointStatus(e.Status) != in.StatusEquals
+		return !strings.Contains(e.Name, in.NameContains) || in.StatusEquals != "" && h.servingStatus(e) != in.StatusEquals
 	})
 	if in.SortBy == "Name" {
 		slices.SortFunc(eps, func(a, b registry.Endpoint) int { return strings.Compare(a.Name, b.Name) })
@@ -331,7 +362,7 @@ func (h *Handler) listEndpoints(r *http.Request, body []byte) (any, error) {
 	list := []map[string]any{}
 	for _, e := range eps {
 		list = append(list, map[string]any{
-			"EndpointName": e.Name, "EndpointArn": h.endpointARN(e.Name), "EndpointStatus": endpointStatus(e.Status),
+			"EndpointName": e.Name, "EndpointArn": h.endpointARN(e.Name), "EndpointStatus": h.servingStatus(e),
 			"CreationTime": epochOf(e.CreatedAt), "LastModifiedTime": epochOf(e.UpdatedAt),
 		})
 	}
@@ -382,4 +413,148 @@ func (h *Handler) createModelPackageGroup(r *http.Request, body []byte) (any, er
 		return nil, hostingErr(err)
 	}
 	return map[string]any{"ModelPackageGroupArn": h.groupARN(g.Name)}, nil
+}
+
+// metricsSource is a MetricsSource or FileSource of ModelMetrics and
+// DriftCheckBaselines.
+type metricsSource struct {
+	ContentType string
+	S3Uri       string
+}
+
+// createModelPackage registers the next version of an existing group, as
+// the SDK's ModelPackage.register and RegisterModel send it.
+func (h *Handler) createModelPackage(r *http.Request, body []byte) (any, error) {
+	var in struct {
+		ModelPackageName        string
+		ModelPackageGroupName   string
+		ModelPackageDescription string
+		ModelApprovalStatus     string
+		InferenceSpecification  *struct {
+			Containers []struct {
+				Image             string
+				ModelDataUrl      string
+				Environment       map[string]string
+				ModelPackageName  string
+				ContainerHostname string
+				Framework         string
+				FrameworkVersion  string
+				NearestModelName  string
+			}
+			SupportedContentTypes                   []string
+			SupportedResponseMIMETypes              []string
+			SupportedRealtimeInferenceInstanceTypes []string
+			SupportedTransformInstanceTypes         []string
+		}
+		ModelMetrics                 map[string]map[string]metricsSource
+		DriftCheckBaselines          map[string]map[string]metricsSource
+		CustomerMetadataProperties   map[string]string
+		SourceAlgorithmSpecification map[string]any
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.ModelPackageGroupName == "" && in.ModelPackageName != "":
+		return nil, unsupported("ModelPackageName", "an unversioned model package (give ModelPackageGroupName: every Ferry model package is a version in a group)")
+	case in.ModelPackageGroupName == "":
+		return nil, validation("CreateModelPackage: ModelPackageGroupName is required (Ferry's model packages are versions in a group)")
+	case in.SourceAlgorithmSpecification != nil:
+		return nil, unsupported("SourceAlgorithmSpecification", "a model package from an algorithm resource")
+	case in.InferenceSpecification == nil || len(in.InferenceSpecification.Containers) == 0:
+		return nil, validation("InferenceSpecification.Containers: at least one container is required")
+	case len(in.InferenceSpecification.Containers) > 1:
+		return nil, unsupported("InferenceSpecification.Containers", "more than one container (an inference pipeline)")
+	}
+	c := in.InferenceSpecification.Containers[0]
+	if c.ModelPackageName != "" {
+		return nil, unsupported("InferenceSpecification.Containers[0].ModelPackageName", "a container from another model package")
+	}
+	if c.ModelDataUrl == "" {
+		return nil, validation("InferenceSpecification.Containers[0].ModelDataUrl: required (Ferry registers a model.tar.gz)")
+	}
+	if !strings.HasPrefix(c.ModelDataUrl, "s3://") {
+		return nil, validation("InferenceSpecification.Containers[0].ModelDataUrl %q: want an s3:// URI", short(c.ModelDataUrl))
+	}
+	st := registry.ApprovalStatus(in.ModelApprovalStatus)
+	if st != "" && !st.Valid() {
+		return nil, validation("ModelApprovalStatus: want PendingManualApproval, Approved or Rejected, got %q", short(in.ModelApprovalStatus))
+	}
+	keys := func(member string, groups map[string]map[string]metricsSource, drift bool) (map[string]string, error) {
+		out := map[string]string{}
+		for g, ms := range groups {
+			for m, src := range ms {
+				if src.S3Uri != "" && !strings.HasPrefix(src.S3Uri, "s3://") {
+					return nil, validation("%s.%s.%s.S3Uri %q: want an s3:// URI", member, g, m, short(src.S3Uri))
+				}
+				out[registrykind.MetricKey(drift, g, m)] = src.S3Uri
+			}
+		}
+		return out, nil
+	}
+	metrics, err := keys("ModelMetrics", in.ModelMetrics, false)
+	if err != nil {
+		return nil, err
+	}
+	drift, err := keys("DriftCheckBaselines", in.DriftCheckBaselines, true)
+	if err != nil {
+		return nil, err
+	}
+	group := nameFromARN(in.ModelPackageGroupName, "model-package-group")
+	v, err := h.cfg.App.CreateModelPackage(r.Context(), app.PackageRequest{
+		Group: group, Description: in.ModelPackageDescription, Status: st,
+		Image: c.Image, ModelDataURL: c.ModelDataUrl, Environment: c.Environment,
+		ContentTypes: in.InferenceSpecification.SupportedContentTypes, ResponseTypes: in.InferenceSpecification.SupportedResponseMIMETypes,
+		Metrics: metrics, DriftBaselines: drift, Metadata: in.CustomerMetadataProperties, By: principalName(r),
+	})
+	if err != nil {
+		if v.Version > 0 { // registered; the auto-deploy failed
+			h.cfg.Logger.Warn("CreateModelPackage: the registered version was not deployed", "package", v.Ref(), "err", err)
+			return map[string]any{"ModelPackageArn": h.packageARN(v.Ref())}, nil
+		}
+		if errors.Is(err, registry.ErrNotFound) {
+			return nil, validation("Model Package Group %s does not exist.", h.groupARN(group))
+		}
+		return nil, hostingErr(err)
+	}
+	return map[string]any{"ModelPackageArn": h.packageARN(v.Ref())}, nil
+}
+
+// deleteModelPackageGroup deletes a group with no model packages; one
+// with packages answers ConflictException (Ferry never deletes a version:
+// its approval history is the audit trail).
+func (h *Handler) deleteModelPackageGroup(r *http.Request, body []byte) (any, error) {
+	var in struct{ ModelPackageGroupName string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	name := nameFromARN(in.ModelPackageGroupName, "model-package-group")
+	err := h.cfg.App.DeleteGroup(r.Context(), name)
+	switch {
+	case err == nil:
+		return struct{}{}, nil
+	case errors.Is(err, registry.ErrNotFound):
+		return nil, validation("Model Package Group %s does not exist.", h.groupARN(name))
+	case errors.Is(err, registry.ErrConflict):
+		return nil, &APIError{http.StatusBadRequest, "ConflictException",
+			fmt.Sprintf("Model Package Group %s cannot be deleted: it contains model packages, which Ferry keeps for their audit history (reject them with UpdateModelPackage instead)", h.groupARN(name))}
+	}
+	return nil, err
+}
+
+// deleteModelPackage answers that versions are kept: Ferry's registry
+// numbers versions without gaps and keeps their approval history.
+func (h *Handler) deleteModelPackage(r *http.Request, body []byte) (any, error) {
+	var in struct{ ModelPackageName string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	ref, err := packageRef("ModelPackageName", in.ModelPackageName)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.cfg.App.Version(r.Context(), ref); err != nil {
+		return nil, registryNotFound(err)
+	}
+	return nil, unsupported("ModelPackageName", "deleting a model package (Ferry keeps every version with its approval history; reject it with UpdateModelPackage instead)")
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"reflect"
 	"slices"
+
+	"github.com/ferryml/ferry/internal/artifact"
 )
 
 // DefaultVariant is the variant name deploy uses when none is given.
@@ -20,6 +22,10 @@ var ErrRejected = fmt.Errorf("model package is Rejected: %w", ErrConflict)
 type DeployRequest struct {
 	Endpoint string
 	Package  PackageRef
+	// Model, when Package is zero, deploys a model artifact that is no
+	// registered version (a SageMaker API model made from an image and a
+	// ModelDataUrl): the variant names no group or version.
+	Model artifact.Ref
 	// Variant defaults to DefaultVariant.
 	Variant string
 	// InstanceCount defaults to 1. Weight defaults to 1 for a new variant
@@ -28,6 +34,14 @@ type DeployRequest struct {
 	Weight        float64
 	// DataCapture, when non-nil, replaces the endpoint's capture config.
 	DataCapture *DataCapture
+}
+
+// what names what req deploys, for messages.
+func (req DeployRequest) what() string {
+	if req.Package == (PackageRef{}) && req.Model != "" {
+		return "model " + string(req.Model)
+	}
+	return req.Package.String()
 }
 
 // Deploy creates the endpoint, or updates its variant to the version,
@@ -63,8 +77,13 @@ func (r *Registry) Deploy(ctx context.Context, req DeployRequest) (ep Endpoint, 
 			return Endpoint{}, false, err
 		}
 	}
-	v, err := r.Version(ctx, req.Package)
-	if err != nil {
+	var v Version
+	if req.Package == (PackageRef{}) && req.Model != "" {
+		if err := req.Model.Validate(); err != nil {
+			return Endpoint{}, false, fmt.Errorf("deploying to %q: model: %w: %w", req.Endpoint, err, ErrInvalid)
+		}
+		v = Version{Model: req.Model}
+	} else if v, err = r.Version(ctx, req.Package); err != nil {
 		return Endpoint{}, false, fmt.Errorf("deploying to %q: %w", req.Endpoint, err)
 	}
 	if v.Status == Rejected {
@@ -121,7 +140,7 @@ func (r *Registry) deployOnce(ctx context.Context, req DeployRequest, v Version,
 		cfg.Variants = append(cfg.Variants, nv)
 	}
 	if err := cfg.Validate(); err != nil {
-		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
+		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.what(), req.Endpoint, err)
 	}
 	if req.DataCapture != nil {
 		cfg.DataCapture = *req.DataCapture
@@ -139,15 +158,15 @@ func (r *Registry) deployOnce(ctx context.Context, req DeployRequest, v Version,
 				if !exists {
 					failed, err := r.store.PutEndpointConfig(ctx, req.Endpoint, 0, cfg, EndpointFailed)
 					if err != nil {
-						return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
+						return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.what(), req.Endpoint, err)
 					}
 					// Config versions continue after a delete: record the
 					// reason on the version just stored, not on 1.
 					_ = r.setFailed(ctx, req.Endpoint, failed.ConfigVersion, cerr)
 				} else {
-					_ = r.store.SetEndpointStatus(ctx, req.Endpoint, cur.ConfigVersion, cur.Status, "update to "+req.Package.String()+" failed: "+cerr.Error())
+					_ = r.store.SetEndpointStatus(ctx, req.Endpoint, cur.ConfigVersion, cur.Status, "update to "+req.what()+" failed: "+cerr.Error())
 				}
-				return Endpoint{}, false, fmt.Errorf("deploying %s to %q: loading the model: %w", req.Package, req.Endpoint, cerr)
+				return Endpoint{}, false, fmt.Errorf("deploying %s to %q: loading the model: %w", req.what(), req.Endpoint, cerr)
 			}
 			*checked = true
 		}
@@ -158,7 +177,7 @@ func (r *Registry) deployOnce(ctx context.Context, req DeployRequest, v Version,
 		if errors.Is(err, ErrConflict) {
 			err = staleError{err}
 		}
-		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.Package, req.Endpoint, err)
+		return Endpoint{}, false, fmt.Errorf("deploying %s to %q: %w", req.what(), req.Endpoint, err)
 	}
 	r.logger.InfoContext(ctx, "endpoint configured", "endpoint", ep.Name, "config_version", ep.ConfigVersion, "group", v.Group, "model_version", v.Version)
 	return ep, true, nil

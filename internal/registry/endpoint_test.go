@@ -150,3 +150,54 @@ func TestSetApprovalToTheSameStatusIsANoOp(t *testing.T) {
 		t.Errorf("status %s, history %+v; want Rejected after 3 entries (register, approve, reject)", got.Status, got.History)
 	}
 }
+
+// A model that is no registered version deploys as a variant naming only
+// the model; a bad reference is refused.
+func TestDeployBareModel(t *testing.T) {
+	t.Parallel()
+	reg := newSQLiteRegistry(t)
+	ctx := t.Context()
+	ep, changed, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep", Model: modelRef(7), Variant: "Alltraffic"})
+	if err != nil || !changed {
+		t.Fatalf("Deploy: %v %v", changed, err)
+	}
+	v := ep.Config.Variants[0]
+	if v.Model != modelRef(7) || v.Group != "" || v.Version != 0 || v.Source() != "model "+modelRef(7).Short() {
+		t.Errorf("variant %+v (source %q)", v, v.Source())
+	}
+	if _, _, err := reg.Deploy(ctx, registry.DeployRequest{Endpoint: "ep2", Model: "nope"}); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("a bad model reference: %v, want ErrInvalid", err)
+	}
+}
+
+// Only a group that never had a version can be deleted.
+func TestDeleteGroup(t *testing.T) {
+	t.Parallel()
+	reg := newSQLiteRegistry(t)
+	ctx := t.Context()
+	if _, err := reg.Store().EnsureGroup(ctx, registry.Group{Name: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Register(ctx, registry.RegisterRequest{Group: "used", Model: modelRef(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.DeleteGroup(ctx, "used"); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("deleting a group with versions: %v, want ErrConflict", err)
+	}
+	if err := reg.DeleteGroup(ctx, "empty"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Group(ctx, "empty"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("the deleted group: %v, want ErrNotFound", err)
+	}
+	if err := reg.DeleteGroup(ctx, "empty"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("deleting it again: %v, want ErrNotFound", err)
+	}
+	evs, err := reg.Store().Events(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Type != registry.EventGroupDeleted || last.Group != "empty" {
+		t.Errorf("last event %+v, want group.deleted of empty", last)
+	}
+}

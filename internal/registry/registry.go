@@ -44,6 +44,10 @@ type Store interface {
 	Group(ctx context.Context, name string) (Group, error)
 	// Groups returns every group, by name.
 	Groups(ctx context.Context) ([]Group, error)
+	// DeleteGroup deletes a group that has no versions (writing a
+	// group.deleted event): ErrNotFound, or ErrConflict when it has
+	// versions.
+	DeleteGroup(ctx context.Context, name string) error
 	// SetGroupEndpoint sets (or clears, with "") the endpoint that is
 	// updated when a version of the group is approved. ErrNotFound.
 	SetGroupEndpoint(ctx context.Context, group, endpoint string) error

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
@@ -147,6 +148,16 @@ type Variant struct {
 	InstanceCount int          `json:"instance_count"`
 }
 
+// Source is what the variant serves: GROUP/VERSION, or "model DIGEST"
+// (the short digest) for a model that is no registered version (a SageMaker API
+// model made from an image and a ModelDataUrl).
+func (v Variant) Source() string {
+	if v.Group == "" {
+		return "model " + v.Model.Short()
+	}
+	return fmt.Sprintf("%s/%d", v.Group, v.Version)
+}
+
 // DataCapture configures request/response capture.
 type DataCapture struct {
 	Enabled            bool    `json:"enabled"`
@@ -179,6 +190,7 @@ type Endpoint struct {
 const (
 	EventGroupCreated       = "group.created"
 	EventGroupUpdated       = "group.updated"
+	EventGroupDeleted       = "group.deleted"
 	EventVersionCreated     = "version.created"
 	EventApprovalChanged    = "version.approval_changed"
 	EventModelCreated       = "model.created"

@@ -159,6 +159,16 @@ func (r *Registry) Group(ctx context.Context, name string) (Group, error) {
 	return g, nil
 }
 
+// DeleteGroup deletes a group that has no versions; a group with versions
+// is kept (ErrConflict): versions are never deleted, so that their audit
+// history stays.
+func (r *Registry) DeleteGroup(ctx context.Context, name string) error {
+	if err := r.store.DeleteGroup(ctx, name); err != nil {
+		return fmt.Errorf("deleting model group %q: %w", name, err)
+	}
+	return nil
+}
+
 // SetGroupEndpoint names the endpoint to update when a version of group is
 // approved ("" turns auto-deploy off).
 func (r *Registry) SetGroupEndpoint(ctx context.Context, group, endpoint string) error {

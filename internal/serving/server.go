@@ -334,6 +334,18 @@ func (s *Server) Sync(ctx context.Context, src EndpointSource) error {
 	return nil
 }
 
+// ServedConfig returns the config version of the endpoint that the
+// server serves now; ok is false when it serves no config of it (yet).
+// A config the registry has but the server has not loaded yet is not
+// served: front ends report such an endpoint as Creating or Updating.
+func (s *Server) ServedConfig(name string) (configVersion int, ok bool) {
+	le := s.endpoint(name)
+	if le == nil {
+		return 0, false
+	}
+	return le.configVersion, true
+}
+
 // endpoint returns the live endpoint named name, or nil.
 func (s *Server) endpoint(name string) *liveEndpoint { return (*s.live.Load())[name] }
 

@@ -148,6 +148,25 @@ func (s *RegistryStore) Groups(ctx context.Context) ([]registry.Group, error) {
 	return out, rows.Err()
 }
 
+// DeleteGroup implements registry.Store: only a group that never had a
+// version (latest_version 0; versions are never deleted) goes.
+func (s *RegistryStore) DeleteGroup(ctx context.Context, name string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var latest int
+		err := tx.QueryRowContext(ctx, `SELECT latest_version FROM model_groups WHERE name = ?`, name).Scan(&latest)
+		if err != nil {
+			return translate(err)
+		}
+		if latest > 0 {
+			return fmt.Errorf("it has %d model versions: %w", latest, registry.ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM model_groups WHERE name = ?`, name); err != nil {
+			return translate(err)
+		}
+		return s.event(ctx, tx, registry.Event{Type: registry.EventGroupDeleted, Group: name})
+	})
+}
+
 // SetGroupEndpoint implements registry.Store.
 func (s *RegistryStore) SetGroupEndpoint(ctx context.Context, group, endpoint string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -25,14 +25,11 @@ def _ferry_binary(tmp):
     return out
 
 
-@pytest.fixture(scope="session")
-def ferry_server():
-    tmp = tempfile.mkdtemp(prefix="ferry-aws-")
-    ferry = _ferry_binary(tmp)
-    home = os.path.join(tmp, "home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["FERRY_HOME"] = home
-    subprocess.run([ferry, "quickstart"], env=env, check=True, capture_output=True)
+def _start(ferry, home, env, tmp):
+    """Starts `ferry server` on a free port of 127.0.0.1 over home with a
+    fresh admin token, and puts only AWS_ENDPOINT_URL, the token's keys and
+    the region in os.environ. Returns the URL, the process and a function
+    that restores the environment."""
     keys = json.loads(subprocess.run([ferry, "tokens", "create", "--name", "notebook", "--role", "admin", "--output", "json"],
                                      env=env, check=True, capture_output=True, text=True).stdout)
     log = open(os.path.join(tmp, "server.log"), "w+")
@@ -54,11 +51,64 @@ def ferry_server():
     os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
                        "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": "us-east-1",
                        "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
+
+    _forget_s3fs()
+
+    def stop():
+        _forget_s3fs()
+        proc.terminate()
+        proc.wait(timeout=10)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return url, stop
+
+
+def _forget_s3fs():
+    """s3fs keeps its filesystems (and the endpoint they were made with)
+    for the process: each server's tests start with none."""
+    try:
+        import s3fs
+    except ImportError:
+        return
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def _env(home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["FERRY_HOME"] = home
+    return env
+
+
+@pytest.fixture(scope="module")
+def ferry_server():
+    """A server over a quickstart home (a registered model and its endpoint)."""
+    tmp = tempfile.mkdtemp(prefix="ferry-aws-")
+    ferry = _ferry_binary(tmp)
+    home = os.path.join(tmp, "home")
+    env = _env(home)
+    subprocess.run([ferry, "quickstart"], env=env, check=True, capture_output=True)
+    url, stop = _start(ferry, home, env, tmp)
     yield {"url": url, "home": home, "ferry": ferry, "env": env}
-    proc.terminate()
-    proc.wait(timeout=10)
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    stop()
+
+
+@pytest.fixture(scope="module")
+def tutorial_server():
+    """A server over an empty home whose ferry.yaml maps the tutorial's images
+    (scikit-learn, XGBoost, the Lambda Python runtime) to this Python, as a
+    SageMaker user's account would run them in containers."""
+    tmp = tempfile.mkdtemp(prefix="ferry-aws-tutorial-")
+    ferry = _ferry_binary(tmp)
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    with open(os.path.join(home, "ferry.yaml"), "w") as f:
+        f.write("runtimes:\n")
+        for image in ("*sagemaker-scikit-learn*", "*sagemaker-xgboost*", "*lambda/python*"):
+            f.write("  - image: %s\n    command: [%s]\n" % (json.dumps(image), json.dumps(sys.executable)))
+    env = _env(home)
+    url, stop = _start(ferry, home, env, tmp)
+    yield {"url": url, "home": home, "ferry": ferry, "env": env, "log": os.path.join(tmp, "server.log")}
+    stop()

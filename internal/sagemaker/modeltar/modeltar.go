@@ -101,6 +101,22 @@ func (l *Loader) Load(ctx context.Context, dir string) (*serving.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return l.load(ctx, root)
+}
+
+// LoadArchive loads the model in a model.tar.gz file (of any name), as
+// SageMaker's container for the image would: it is unpacked once per
+// content digest into the cache, and nothing else is left behind.
+func (l *Loader) LoadArchive(ctx context.Context, tgz string) (*serving.Model, error) {
+	root, err := l.unpackedArchive(tgz)
+	if err != nil {
+		return nil, err
+	}
+	return l.load(ctx, root)
+}
+
+// load loads the unpacked model in root.
+func (l *Loader) load(ctx context.Context, root string) (*serving.Model, error) {
 	program := "inference.py"
 	if p := l.Environment["SAGEMAKER_PROGRAM"]; p != "" && filepath.IsLocal(p) {
 		program = p
@@ -136,6 +152,12 @@ func (l *Loader) unpacked(dir string) (string, error) {
 	if _, err := os.Stat(tgz); err != nil {
 		return dir, nil // already unpacked
 	}
+	return l.unpackedArchive(tgz)
+}
+
+// unpackedArchive returns the directory holding the files of the archive
+// tgz, unpacking it into the cache when it is not there yet.
+func (l *Loader) unpackedArchive(tgz string) (string, error) {
 	sum, err := fileSHA256(tgz)
 	if err != nil {
 		return "", fmt.Errorf("reading model.tar.gz: %w", err)

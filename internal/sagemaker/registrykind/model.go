@@ -63,22 +63,48 @@ type Container struct {
 
 // modelArtifact stores the container's model as a Ferry artifact.
 func modelArtifact(ctx context.Context, env step.Env, r *job.Runner, c Container) (artifact.Ref, error) {
-	if c.ModelDataUrl == "" {
-		return "", step.Permanent(errors.New("ModelDataUrl: required (Ferry serves models from a model.tar.gz)"))
+	ref, err := StoreModel(ctx, env.Store, r, env.WorkDir, env.Log, c)
+	var pe *permanentError
+	if errors.As(err, &pe) {
+		return "", step.Permanent(pe.err)
 	}
-	src, err := r.Resolve(ctx, env.Store, c.ModelDataUrl)
+	return ref, err
+}
+
+// permanentError marks a StoreModel failure that a retry would not fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// StoreModel stores the model of a container (Image and a model.tar.gz at
+// ModelDataUrl: s3:// in the object namespace, or an artifact reference)
+// as a model artifact the serving layer loads: model.tar.gz and
+// sagemaker-model.json, plus Ferry's own model files for an XGBoost model
+// (so clarify_check, transform and deploy read it natively). workDir is a
+// scratch directory (made when missing); log, when not nil, gets warnings.
+// The artifact store is content-addressed: the same model stored twice is
+// one artifact.
+func StoreModel(ctx context.Context, store artifact.Store, r *job.Runner, workDir string, log io.Writer, c Container) (artifact.Ref, error) {
+	if c.ModelDataUrl == "" {
+		return "", &permanentError{errors.New("ModelDataUrl: required (Ferry serves models from a model.tar.gz)")}
+	}
+	src, err := r.Resolve(ctx, store, c.ModelDataUrl)
 	if err != nil {
 		return "", fmt.Errorf("ModelDataUrl: %w", err)
 	}
-	dir, err := env.Store.Path(ctx, src)
+	dir, err := store.Path(ctx, src)
 	if err != nil {
 		return "", fmt.Errorf("ModelDataUrl: %w", err)
 	}
 	tgz, err := findTarGz(dir)
 	if err != nil {
-		return "", step.Permanent(fmt.Errorf("ModelDataUrl %s: %w", c.ModelDataUrl, err))
+		return "", &permanentError{fmt.Errorf("ModelDataUrl %s: %w", c.ModelDataUrl, err)}
 	}
-	out := filepath.Join(env.WorkDir, "sagemaker-model")
+	out := filepath.Join(workDir, "sagemaker-model")
+	if err := os.RemoveAll(out); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
@@ -89,10 +115,8 @@ func modelArtifact(ctx context.Context, env step.Env, r *job.Runner, c Container
 	if err := os.WriteFile(filepath.Join(out, ManifestFile), b, 0o644); err != nil {
 		return "", err
 	}
-	// An XGBoost model also becomes Ferry's own model directory, so that
-	// clarify_check, transform and deploy read it natively. A model that
-	// cannot be converted here (no xgboost in the mapped Python) is still
-	// stored: serving converts it when it loads.
+	// A model that cannot be converted here (no xgboost in the mapped
+	// Python) is still stored: serving converts it when it loads.
 	cache := r.CacheDir
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "ferry-sagemaker-models")
@@ -101,12 +125,10 @@ func modelArtifact(ctx context.Context, env step.Env, r *job.Runner, c Container
 	if rt, err := r.Runtimes.Lookup(c.Image); err == nil {
 		l.Python = rt.Command
 	}
-	if ok, err := l.WriteFerryModel(ctx, out, out); ok && err != nil {
-		if env.Log != nil {
-			fmt.Fprintf(env.Log, "warning: the XGBoost model was not converted for Ferry's own kinds: %v\n", err)
-		}
+	if ok, err := l.WriteFerryModel(ctx, out, out); ok && err != nil && log != nil {
+		fmt.Fprintf(log, "warning: the XGBoost model was not converted for Ferry's own kinds: %v\n", err)
 	}
-	ref, err := env.Store.PutDir(ctx, out)
+	ref, err := store.PutDir(ctx, out)
 	if err != nil {
 		return "", fmt.Errorf("storing the model: %w", err)
 	}

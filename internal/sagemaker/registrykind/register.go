@@ -72,6 +72,21 @@ var metricKeys = map[string]string{
 	"drift:Explainability.ConfigFile":    "explainability_config_file",
 }
 
+// MetricKey is the registry's key of a ModelMetrics (drift false) or
+// DriftCheckBaselines (drift true) member, such as Bias.PostTrainingReport
+// (group "Bias", member "PostTrainingReport"): the names the SageMaker
+// SDK's ModelMetrics and DriftCheckBaselines arguments use.
+func MetricKey(drift bool, group, member string) string {
+	prefix := ""
+	if drift {
+		prefix = "drift:"
+	}
+	if key, ok := metricKeys[prefix+group+"."+member]; ok {
+		return key
+	}
+	return strings.ToLower(group + "_" + member)
+}
+
 // Spec implements step.Kind.
 func (*Register) Spec() step.Spec {
 	return step.Spec{
@@ -202,10 +217,7 @@ func (k *Register) importSources(ctx context.Context, store artifact.Store, pref
 			if strings.TrimSpace(src.S3Uri) == "" {
 				continue
 			}
-			key, ok := metricKeys[prefix+g+"."+member]
-			if !ok {
-				key = strings.ToLower(g + "_" + member)
-			}
+			key := MetricKey(prefix != "", g, member)
 			ref, err := k.R.Resolve(ctx, store, src.S3Uri)
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", g, member, err)

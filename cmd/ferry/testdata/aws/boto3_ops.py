@@ -179,6 +179,50 @@ sm.delete_endpoint_config(EndpointConfigName="fraud-config")
 sm.delete_model(ModelName="fraud-model")
 expect_error("ValidationException", sm.describe_model, ModelName="fraud-model")
 
+# CreateModelPackage into an existing group, as the SDK's register sends it,
+# and a model made from an Image and a ModelDataUrl, served by an endpoint.
+image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.3-1"
+s3.put_object(Bucket="claims", Key="model/model.tar.gz", Body=open(sys.argv[2], "rb").read())
+spec = {"Containers": [{"Image": image, "ModelDataUrl": "s3://claims/model/model.tar.gz"}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
+        "SupportedRealtimeInferenceInstanceTypes": ["ml.m4.xlarge"], "SupportedTransformInstanceTypes": ["ml.m4.xlarge"]}
+expect_error("ValidationException", sm.create_model_package, ModelPackageGroupName="no-such-group", InferenceSpecification=spec)
+sm.create_model_package_group(ModelPackageGroupName="api-group")
+parn = sm.create_model_package(
+    ModelPackageGroupName="api-group", ModelPackageDescription="registered through boto3", InferenceSpecification=spec,
+    ModelApprovalStatus="PendingManualApproval", CustomerMetadataProperties={"team": "fraud"},
+    ModelMetrics={"Bias": {"PostTrainingReport": {"ContentType": "text/csv", "S3Uri": "s3://claims/raw/rows.csv"}}},
+    DriftCheckBaselines={"Bias": {"PostTrainingConstraints": {"ContentType": "text/csv", "S3Uri": "s3://claims/raw/rows.csv"}}})["ModelPackageArn"]
+assert parn == "arn:aws:sagemaker:us-east-1:000000000000:model-package/api-group/1", parn
+p = sm.describe_model_package(ModelPackageName=parn)
+assert p["ModelApprovalStatus"] == "PendingManualApproval" and p["CustomerMetadataProperties"] == {"team": "fraud"}, p
+assert p["InferenceSpecification"]["Containers"] == [{"Image": image, "ModelDataUrl": "s3://claims/model/model.tar.gz"}], p
+sm.update_model_package(ModelPackageArn=parn, ModelApprovalStatus="Approved", ApprovalDescription="api approval")
+e = expect_error("ConflictException", sm.delete_model_package_group, ModelPackageGroupName="api-group")
+assert "contains model packages" in str(e), e
+expect_error("ValidationException", sm.delete_model_package, ModelPackageName=parn)
+sm.delete_model_package_group(ModelPackageGroupName="empty-group")
+expect_error("ValidationException", sm.delete_model_package_group, ModelPackageGroupName="empty-group")
+sm.create_model(ModelName="tar-model", ExecutionRoleArn=role,
+                PrimaryContainer={"Image": image, "ModelDataUrl": "s3://claims/model/model.tar.gz"})
+expect_error("ValidationException", sm.create_model, ModelName="bad-model", ExecutionRoleArn=role,
+             PrimaryContainer={"Image": image, "ModelDataUrl": "s3://claims/model/none.tar.gz"})
+sm.create_endpoint_config(EndpointConfigName="tar-config", ProductionVariants=[
+    {"VariantName": "Alltraffic", "ModelName": "tar-model", "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge", "InitialVariantWeight": 1}])
+sm.create_endpoint(EndpointName="tar-api", EndpointConfigName="tar-config")
+sm.get_waiter("endpoint_in_service").wait(EndpointName="tar-api", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+for _ in range(50):
+    try:
+        out = rt.invoke_endpoint(EndpointName="tar-api", ContentType="text/csv", Body="0.1,0.2,0.3,0.4,0.5\n1,2,3,4,5")
+        break
+    except botocore.exceptions.ClientError:
+        time.sleep(0.2)
+assert out["InvokedProductionVariant"] == "Alltraffic", out
+assert len(out["Body"].read().decode().split()) == 2
+sm.delete_endpoint(EndpointName="tar-api")
+sm.delete_endpoint_config(EndpointConfigName="tar-config")
+sm.delete_model(ModelName="tar-model")
+
 # The jobs a pipeline's steps ran
 qs = sm.list_pipeline_executions(PipelineName="fraud-detect-xgb")["PipelineExecutionSummaries"][0]["PipelineExecutionArn"]
 seen = set()
