@@ -46,11 +46,22 @@ def _start(ferry, home, env, tmp):
         proc.kill()
         log.seek(0)
         raise RuntimeError("ferry server did not start: " + log.read())
+    # The SageMaker SDK's own configuration file (the user's
+    # ~/.config/sagemaker/config.yaml; SAGEMAKER_USER_CONFIG_OVERRIDE here, so
+    # the test leaves the real one alone) names the default bucket: the SDK v2
+    # derives the name from an STS call it sends to the regional AWS endpoint
+    # whatever AWS_ENDPOINT_URL says, and skips that call when the bucket is
+    # configured. Telemetry is off: the machine has no route to AWS.
+    sdk_config = os.path.join(tmp, "sagemaker-config.yaml")
+    with open(sdk_config, "w") as f:
+        f.write("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n"
+                "      Session:\n        DefaultS3Bucket: sagemaker-us-east-1-000000000000\n")
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
-                                            "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")}
+                                            "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "SAGEMAKER_USER_CONFIG_OVERRIDE")}
     os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
                        "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none")})
+                       "AWS_CONFIG_FILE": os.path.join(tmp, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none"),
+                       "SAGEMAKER_USER_CONFIG_OVERRIDE": sdk_config})
 
     _forget_s3fs()
 

@@ -1,7 +1,8 @@
 """The fraud tutorial as its notebook runs it, against a real `ferry server`
 with only AWS_ENDPOINT_URL, the keys and the region in the environment:
 
-the account comes from STS and the SDK's session makes its default bucket;
+the account comes from STS, the SDK's configuration file names the default bucket (as a
+user's ~/.config/sagemaker/config.yaml would) and its session makes it;
 the raw tables are uploaded where the tutorial reads them; the tutorial's
 pipeline (examples/sagemaker-fraud/pipeline.py: processing script, XGBoost
 script-mode training, evaluation with a property file, condition, create
@@ -45,14 +46,13 @@ STEPS = ["DataProcessing", "XGBModelTraining", "XGBModelEvaluate", "CheckFraudDe
 def test_tutorial_flow(tutorial_server):
     boto_session = boto3.Session(region_name=REGION)
     sm_client = boto_session.client("sagemaker")
-    # The default bucket: the account from STS, the bucket made in S3. The
-    # SDK v2 sends its own STS call to the regional AWS endpoint whatever
-    # AWS_ENDPOINT_URL says, so the notebook names the bucket the SDK would
-    # derive, asking STS through boto3 (which honours AWS_ENDPOINT_URL).
+    # The account from STS; the default bucket named by the SDK's own
+    # configuration file (conftest: the SDK v2 asks the regional AWS endpoint
+    # for the account whatever AWS_ENDPOINT_URL says, unless the bucket is
+    # configured) and made in S3 by the session, as the notebook does.
     account = boto_session.client("sts").get_caller_identity()["Account"]
     assert account == "000000000000", account
-    sess = sagemaker.Session(boto_session=boto_session, sagemaker_client=sm_client, sagemaker_config=fraud.CONFIG,
-                             default_bucket="sagemaker-%s-%s" % (REGION, account))
+    sess = sagemaker.Session(boto_session=boto_session)
     bucket = sess.default_bucket()
     assert bucket == "sagemaker-%s-000000000000" % REGION, bucket
     assert bucket in [b["Name"] for b in boto_session.client("s3").list_buckets()["Buckets"]]
@@ -66,7 +66,7 @@ def test_tutorial_flow(tutorial_server):
 
     # The pipeline, built with the SDK: the scripts are uploaded and the
     # deploy Lambda created when the definition is made.
-    pipeline = fraud.build(PipelineSession(boto_session=boto_session, default_bucket=bucket, sagemaker_config=fraud.CONFIG), REGION)
+    pipeline = fraud.build(PipelineSession(boto_session=boto_session), REGION)
     assert pipeline.upsert(role_arn=fraud.ROLE)["PipelineArn"].endswith(":pipeline/FraudDetectXGBPipeline")
     fn = boto_session.client("lambda").get_function(FunctionName=fraud.LAMBDA)["Configuration"]
     assert fn["Handler"] == "lambda_deployer.lambda_handler" and fn["Timeout"] == 600, fn
