@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/run"
 )
@@ -48,6 +53,24 @@ func TestTuningExample(t *testing.T) {
 	if len(lines) != 8 || !strings.HasPrefix(lines[0], "TRIAL  STATUS") || !strings.Contains(lines[0], "BEST SO FAR") ||
 		!strings.HasPrefix(lines[7], "best: "+tune.Properties["best_trial"].(string)) {
 		t.Errorf("ferry trials: want a header, 6 trials and the best:\n%s", out.stdout)
+	}
+	// The trials are records in the database, not files; each trial that
+	// trained has its log beside the step logs.
+	if _, err := os.Stat(filepath.Join(home, "tuning")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("trial files under the home (%v); want records in the database", err)
+	}
+	js := ferry(t, ctx, home, "trials", ex.ID, "tune", "--json")
+	var recs []run.Trial
+	if err := json.Unmarshal([]byte(js.stdout), &recs); err != nil || len(recs) != 6 {
+		t.Fatalf("ferry trials --json: %d records, %v\n%s", len(recs), err, js.stdout)
+	}
+	for i, r := range recs {
+		if r.ExecutionID != ex.ID || r.Step != "tune" || r.Trial != i+1 || r.Name != run.TrialName("tune", i+1) || r.CacheKey == "" || r.Status == "" {
+			t.Errorf("record %d: %+v", i, r)
+		}
+		if _, err := os.Stat(app.TrialLogPath(home, ex.ID, "tune", r.Trial)); err != nil {
+			t.Errorf("%s: %v", r.Name, err)
+		}
 	}
 	if out := ferry(t, ctx, home, "trials", ex.ID, "prepare"); out.code == 0 || !strings.Contains(out.stderr, "no trials") {
 		t.Errorf("trials of a step that is not a tuning step: exit %d, %s", out.code, out.stderr)
