@@ -83,6 +83,7 @@ type fixture struct {
 	tokens map[auth.Role]string
 	h      http.Handler
 	auth   *auth.Service
+	trials *sqlite.TrialStore // the tuning trials (trials_test.go)
 }
 
 func setup(t testing.TB) *fixture {
@@ -103,12 +104,12 @@ func setup(t testing.TB) *fixture {
 	kinds := step.NewRegistry()
 	kinds.MustRegister(&commandkind.Kind{}, fail.Kind{})
 	a, err := app.New(app.Config{Executions: sqlite.NewExecutionStore(db), Registry: reg, Artifacts: store,
-		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6})
+		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6, Trials: sqlite.NewTrialStore(db)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	f := &fixture{app: a, home: home, tokens: map[auth.Role]string{}}
+	f := &fixture{app: a, home: home, tokens: map[auth.Role]string{}, trials: sqlite.NewTrialStore(db)}
 	def := filepath.Join(home, "p.yaml")
 	for _, word := range []string{"hello", "bonjour"} {
 		ex, err := a.Run(ctx, app.RunRequest{Name: def, Source: []byte(okPipeline), Params: map[string]string{"word": word}}, nil)

@@ -70,27 +70,28 @@ var consoleMatrix = map[string]auth.Action{
 	"POST /signout":         "",
 	"GET /static/{file...}": "",
 
-	"GET /{$}":                                         "read",
-	"GET /executions":                                  "read",
-	"POST /executions":                                 "operate",
-	"GET /executions/{id}":                             "read",
-	"GET /executions/{id}/live":                        "read",
-	"POST /executions/{id}/stop":                       "operate",
-	"POST /executions/{id}/resume":                     "operate",
-	"GET /executions/{id}/steps/{step}":                "read",
-	"GET /executions/{id}/steps/{step}/log":            "read",
-	"GET /artifacts/{ref}":                             "read",
-	"GET /artifacts/{ref}/files/{path...}":             "read",
-	"GET /compare":                                     "read",
-	"GET /pipelines":                                   "read",
-	"GET /models":                                      "read",
-	"GET /models/{group}":                              "read",
-	"GET /models/{group}/versions/{version}":           "read",
-	"POST /models/{group}/versions/{version}/approval": "approve",
-	"GET /endpoints":                                   "read",
-	"GET /endpoints/{name}":                            "read",
-	"GET /endpoints/{name}/stats":                      "read",
-	"POST /endpoints/{name}/invoke":                    "invoke",
+	"GET /{$}":                                             "read",
+	"GET /executions":                                      "read",
+	"POST /executions":                                     "operate",
+	"GET /executions/{id}":                                 "read",
+	"GET /executions/{id}/live":                            "read",
+	"POST /executions/{id}/stop":                           "operate",
+	"POST /executions/{id}/resume":                         "operate",
+	"GET /executions/{id}/steps/{step}":                    "read",
+	"GET /executions/{id}/steps/{step}/log":                "read",
+	"GET /executions/{id}/steps/{step}/trials/{trial}/log": "read",
+	"GET /artifacts/{ref}":                                 "read",
+	"GET /artifacts/{ref}/files/{path...}":                 "read",
+	"GET /compare":                                         "read",
+	"GET /pipelines":                                       "read",
+	"GET /models":                                          "read",
+	"GET /models/{group}":                                  "read",
+	"GET /models/{group}/versions/{version}":               "read",
+	"POST /models/{group}/versions/{version}/approval":     "approve",
+	"GET /endpoints":                                       "read",
+	"GET /endpoints/{name}":                                "read",
+	"GET /endpoints/{name}/stats":                          "read",
+	"POST /endpoints/{name}/invoke":                        "invoke",
 }
 
 // TestAuthorizationMatrix checks that every console route is in the
@@ -128,7 +129,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	out := ex.Steps[0].Outputs["text"]
 	fill := strings.NewReplacer("{$}", "", "{id}", f.failed, "{step}", "broken", "{ref}", url.PathEscape(out),
-		"{path...}", "word.txt", "{file...}", "console.css", "{group}", group, "{version}", "2", "{name}", endpoint)
+		"{path...}", "word.txt", "{file...}", "console.css", "{group}", group, "{version}", "2", "{name}", endpoint, "{trial}", "1")
 	forms := map[string]string{
 		"POST /executions": "pipeline=uifail&digest=" + ex.PipelineDigest,
 		"POST /models/{group}/versions/{version}/approval": "decision=reject&reason=matrix",
