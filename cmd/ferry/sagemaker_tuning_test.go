@@ -44,9 +44,15 @@ func TestSageMakerTuningDefinition(t *testing.T) {
 		t.Skip("end-to-end tuning definition: skipped with -short")
 	}
 	t.Parallel()
+	runTuningDefinition(t, "../../internal/sagemaker/definition/testdata/tuning.json")
+}
+
+// runTuningDefinition runs testdata/sdk/make_definitions.py's tuning
+// definition (def) on a new home with synthetic data and checks it.
+func runTuningDefinition(t *testing.T, def string) {
+	t.Helper()
 	ctx := t.Context()
 	home, dir := artifacttest.TempDir(t), artifacttest.TempDir(t)
-	const def = "../../internal/sagemaker/definition/testdata/tuning.json"
 	train, valid := filepath.Join(dir, "train.csv"), filepath.Join(dir, "validation.csv")
 	writeLabelFirstCSV(t, train, 600, 1)
 	writeLabelFirstCSV(t, valid, 300, 2)
