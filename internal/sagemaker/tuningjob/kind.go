@@ -218,8 +218,10 @@ func (t *tuner) trainingArgs(cfg tuning.Config, jobName string) map[string]any {
 	for k, v := range cfg {
 		hp[k] = tuning.FormatValue(v)
 	}
-	// SageMaker tells the built-in algorithm what is tuned.
-	if _, ok := hp["_tuning_objective_metric"]; !ok && t.p.metric != "" {
+	// SageMaker tells the built-in algorithm what is tuned (a script gets
+	// its own hyperparameters only).
+	_, script := hp["sagemaker_program"]
+	if _, ok := hp["_tuning_objective_metric"]; !ok && !script && t.p.metric != "" {
 		hp["_tuning_objective_metric"] = t.p.metric
 	}
 	args := map[string]any{

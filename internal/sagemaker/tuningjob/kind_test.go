@@ -1,10 +1,14 @@
 package tuningjob_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +17,7 @@ import (
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
+	"github.com/ferryml/ferry/internal/sagemaker/optml"
 	"github.com/ferryml/ferry/internal/sagemaker/tuningjob"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"
@@ -214,4 +219,81 @@ func TestTuningJobValidationErrorsAreLocated(t *testing.T) {
 	if errs := (&tuningjob.Kind{}).ValidateArgs(args); len(errs) != 1 || !strings.Contains(errs[0].Error(), "StaticHyperParameters.eta") {
 		t.Errorf("static and tuned eta: %v", errs)
 	}
+}
+
+// scoreScript reports a validation score that peaks at eta = 0.3, in the
+// log, as a script-mode training job would.
+const scoreScript = `
+import argparse, os
+p = argparse.ArgumentParser()
+p.add_argument("--eta", type=float)
+p.add_argument("--num_round", type=int)
+a = p.parse_args()
+for r in range(a.num_round):
+    print("[%d] validation-score:%.6f" % (r, (1 - (a.eta - 0.3) ** 2) * (r + 1) / a.num_round), flush=True)
+open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("eta=%s\n" % a.eta)
+`
+
+// TestTuningJobScriptMode: script-mode trials are judged by the
+// MetricDefinitions applied to their logs.
+func TestTuningJobScriptMode(t *testing.T) {
+	t.Parallel()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	if _, err := optml.Detect(t.Context(), ""); err != nil {
+		t.Skip(err)
+	}
+	f := setup(t)
+	rt, err := imagemap.New([]imagemap.Rule{{Pattern: "*sagemaker-*", Command: []string{py}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kind.R = &job.Runner{Runtimes: rt}
+	var tgz bytes.Buffer
+	if err := tarGz(&tgz, map[string]string{"score.py": scoreScript}); err != nil {
+		t.Fatal(err)
+	}
+	src := f.PutFiles(t, map[string]string{"sourcedir.tar.gz": tgz.String()})
+	args := request(f.train, f.valid, func(cfg map[string]any) {
+		cfg["Strategy"] = "Grid"
+		cfg["HyperParameterTuningJobObjective"] = map[string]any{"Type": "Maximize", "MetricName": "validation:score"}
+		cfg["ParameterRanges"] = map[string]any{"CategoricalParameterRanges": []any{map[string]any{"Name": "eta", "Values": []any{"0.1", "0.3", "0.5"}}}}
+		cfg["ResourceLimits"] = map[string]any{"MaxNumberOfTrainingJobs": int64(10), "MaxParallelTrainingJobs": int64(3)}
+	})
+	d := args["TrainingJobDefinition"].(map[string]any)
+	d["StaticHyperParameters"] = map[string]any{"num_round": "4", "sagemaker_program": `"score.py"`,
+		"sagemaker_submit_directory": `"` + string(src) + `/sourcedir.tar.gz"`}
+	d["AlgorithmSpecification"] = map[string]any{"TrainingImage": xgbImage, "TrainingInputMode": "File",
+		"MetricDefinitions": []any{map[string]any{"Name": "validation:score", "Regex": `validation-score:([0-9\.]+)`}}}
+	res, err := f.Run(t, f.kind, step.Request{ExecutionID: "exec-1", StepName: "Tune", Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := res.Properties["TrainingJobSummaries"].([]any)
+	best := res.Properties["BestTrainingJob"].(map[string]any)
+	if len(sums) != 3 || best["TunedHyperParameters"].(map[string]any)["eta"] != "0.3" {
+		t.Errorf("%d summaries, best %v; want 3 (the grid) and eta 0.3", len(sums), best)
+	}
+	if v := best["FinalHyperParameterTuningJobObjectiveMetric"].(map[string]any)["Value"].(float64); v != 1 {
+		t.Errorf("best objective %v, want 1 (the last value in the log)", v)
+	}
+}
+
+func tarGz(w io.Writer, files map[string]string) error {
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
 }
