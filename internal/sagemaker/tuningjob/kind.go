@@ -72,6 +72,16 @@ func (*Kind) Spec() step.Spec {
 		"properties are DescribeHyperParameterTuningJob's (BestTrainingJob) and TrainingJobSummaries sorted best first."
 	s.Version = version
 	s.DynamicProperties = true
+	desc := map[string]string{
+		"HyperParameterTuningJobConfig": "Strategy, HyperParameterTuningJobObjective {Type, MetricName}, ParameterRanges (Integer, Continuous, Categorical; ScalingType), ResourceLimits, TrainingJobEarlyStoppingType, RandomSeed",
+		"TrainingJobDefinition":         "each trial's CreateTrainingJob request: StaticHyperParameters, AlgorithmSpecification (built-in XGBoost image, or script mode with MetricDefinitions), InputDataConfig, OutputDataConfig",
+		"TrainingJobDefinitions":        "one definition (Ferry tunes one at a time)",
+		"WarmStartConfig":               "ParentHyperParameterTuningJobs: earlier Ferry tuning runs, EXEC_ID or EXEC_ID.STEP",
+		"HyperParameterTuningJobName":   "the tuning job's name (default ferry-<execution>-<step>); trial n's job is <name>-NNN",
+	}
+	for i := range s.Args {
+		s.Args[i].Description = desc[s.Args[i].Name]
+	}
 	return s
 }
 
