@@ -90,4 +90,12 @@ func TestTuningExample(t *testing.T) {
 	if got := strings.Count(out.stdout, "(reused)"); got != 6 {
 		t.Errorf("second run reused %d trials, want 6:\n%s", got, out.stdout)
 	}
+
+	// Through a server, the trials print as they do locally.
+	url := startServer(t, home, "server", "--addr", "127.0.0.1:0", "--poll", "50ms")
+	remote := ferryEnv(t, ctx, map[string]string{"FERRY_HOME": filepath.Join(t.TempDir(), "none")}, "--server", url, "trials", ex2.ID, "tune")
+	local := ferry(t, ctx, home, "trials", ex2.ID, "tune")
+	if remote.code != 0 || remote.stdout != local.stdout || !strings.Contains(remote.stdout, "best: tune/trial-") {
+		t.Errorf("ferry --server trials: exit %d\n%s%s\nlocal:\n%s", remote.code, remote.stdout, remote.stderr, local.stdout)
+	}
 }
