@@ -31,7 +31,7 @@ def main():
 
     def objective(trial):
         params = {
-            "objective": "binary:logistic", "tree_method": "hist", "max_bin": 256, "nthread": nthread,
+            "objective": "binary:logistic", "tree_method": "hist", "max_bin": 256,
             "seed": 42, "verbosity": 0,
             # The search space of Ferry's side (bench/tuning/main.go).
             "max_depth": trial.suggest_int("max_depth", 2, 10),
@@ -41,6 +41,8 @@ def main():
             "colsample_bytree": trial.suggest_float("colsample_bytree", 0.4, 1.0),
             "lambda": trial.suggest_float("lambda", 0.01, 10, log=True),
         }
+        if nthread > 0:  # 0: XGBoost's default, every core
+            params["nthread"] = nthread
         bst = xgb.train(params, dtrain, rounds)
         return roc_auc_score(yv, bst.predict(dvalid))
 

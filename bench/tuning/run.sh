@@ -2,10 +2,12 @@
 # Tuning benchmark: Ferry's tuning step beside Optuna (TPE sampler) driving
 # XGBoost 3.x, in one run, on the same search space (max_depth, eta,
 # min_child_weight, subsample, colsample_bytree, lambda), 50 trials per
-# seed, one trial at a time on NTHREAD threads (default 1) on both sides.
-# (On the shared 2-vCPU machine, XGBoost with 2 OpenMP threads ran one
-# training 7x slower in wall time than with 1 thread under load, so one
-# thread gives the steadier comparison.)
+# seed. How each side runs: Ferry runs PARALLEL trials at a time
+# (max_parallel_trials, default 2: both cores), each on NTHREAD threads
+# (default 1); Optuna runs as it does by default, one trial at a time
+# (study.optimize with n_jobs=1), each XGBoost training on OPTUNA_NTHREAD
+# threads (default 0: XGBoost's default, every core). PARALLEL=1
+# OPTUNA_NTHREAD=1 gives the one-trial-one-thread comparison of round 1.
 #
 #   bench/tuning/run.sh [WORKDIR]          (from the repository root)
 #
@@ -15,13 +17,17 @@
 # early_stopping auto (Hyperband brackets). Prints per seed the best
 # validation AUC after 10, 25 and 50 trials, wall and CPU seconds, then the
 # means and the ratios. Environment: SEEDS ("1 2 3 4 5"), TRIALS (50),
-# FRAUD_ROUNDS (100), SYNTH_ROUNDS (50), NTHREAD (1), PYTHON (the venv's
-# python3).
+# FRAUD_ROUNDS (100), SYNTH_ROUNDS (50), NTHREAD (1), PARALLEL (2),
+# OPTUNA_NTHREAD (0), VARIANTS ("off auto": Ferry without and with early
+# stopping), PYTHON (the venv's python3).
 set -eu
 work=${1:-/tmp/ferry-tuning-bench}
 seeds=${SEEDS:-1 2 3 4 5}
 trials=${TRIALS:-50}
 nthread=${NTHREAD:-1}
+parallel=${PARALLEL:-2}
+onthread=${OPTUNA_NTHREAD:-0}
+variants=${VARIANTS:-off auto}
 py=${PYTHON:-${FERRY_TEST_PYTHON:-.venv/bin/python3}}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
@@ -33,12 +39,15 @@ rm -f "$work/summary"
 for set in fraud synth; do
 	if [ $set = fraud ]; then rounds=${FRAUD_ROUNDS:-100}; else rounds=${SYNTH_ROUNDS:-50}; fi
 	echo "== $set: $trials trials, $rounds rounds, seeds $seeds"
-	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread "$nthread" \
-		-early-stopping off -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian/' | tee "$work/$set.ferry"
-	"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel 1 -nthread "$nthread" \
-		-early-stopping auto -seeds "$csv_seeds" | sed -u 's/^ferry/ferry-bayesian+es/' | tee "$work/$set.ferry-es"
-	"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" "$nthread" $seeds | tee "$work/$set.optuna"
-	for side in ferry ferry-es; do
+	sides=
+	for v in $variants; do
+		if [ $v = off ]; then side=ferry; label=ferry-bayesian; else side=ferry-es; label=ferry-bayesian+es; fi
+		sides="$sides $side"
+		"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel "$parallel" -nthread "$nthread" \
+			-early-stopping $v -seeds "$csv_seeds" | sed -u "s/^ferry/$label/" | tee "$work/$set.$side"
+	done
+	"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" "$onthread" $seeds | tee "$work/$set.optuna"
+	for side in $sides; do
 		awk -v side="$side" -v set="$set" '
 			function f(line, k,   i, n, a) { n = split(line, a, " "); for (i = 1; i <= n; i++) if (index(a[i], k "=") == 1) return substr(a[i], length(k) + 2); return 0 }
 			FNR == NR { fb += f($0, "best"); fw += f($0, "wall_s"); fc += f($0, "cpu_s"); fb10 += f($0, "best10"); fb25 += f($0, "best25"); fn++; next }

@@ -47,7 +47,7 @@ func (m *Main) buildKinds(reg *registry.Registry) *step.Registry {
 		fail.Kind{},
 		processing.New(prepare.New(), evaluate.New(), clarifycheck.NewProcessor()),
 		training.New(),
-		tuning.New(m.trialStore()),
+		tuning.New(m.trialStore(reg != nil)),
 		transform.New(),
 		clarifyCheck,
 		createmodel.New(reg),

@@ -20,6 +20,7 @@ type ops interface {
 	Execution(ctx context.Context, id string) (app.Execution, error)
 	Log(ctx context.Context, id, step string) (*app.StepLog, error)
 	TailLog(ctx context.Context, id, step string, offset int64, fn func([]byte) error) error
+	Trials(ctx context.Context, id, step string) (app.StepTrials, error)
 	Stop(ctx context.Context, id string) (app.Execution, error)
 	Wait(ctx context.Context, id string) (app.Execution, error)
 	Run(ctx context.Context, req app.RunRequest, onEvent func(engine.Event)) (app.Execution, error)
@@ -108,6 +109,7 @@ func (m *Main) App(ctx context.Context) (*app.App, error) {
 		Runner:     m.runner,
 		Engine:     m.engineInfo,
 		Attempts:   m.attempts,
+		Trials:     sqlite.NewTrialStore(db),
 	})
 	if err != nil {
 		return nil, err

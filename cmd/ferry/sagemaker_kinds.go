@@ -29,6 +29,7 @@ import (
 	"github.com/ferryml/ferry/internal/sagemaker/optml"
 	"github.com/ferryml/ferry/internal/sagemaker/registrykind"
 	"github.com/ferryml/ferry/internal/sagemaker/transformjob"
+	"github.com/ferryml/ferry/internal/sagemaker/tuningjob"
 	"github.com/ferryml/ferry/internal/serving"
 	"github.com/ferryml/ferry/internal/step"
 )
@@ -238,6 +239,7 @@ func (m *Main) sagemakerKinds(reg *registry.Registry) []step.Kind {
 		&registrykind.Register{R: r, Reg: reg},
 		transform,
 		&jsonget.Kind{R: r},
+		&tuningjob.Kind{R: r, Trials: m.trialStore(reg != nil)},
 	}
 }
 

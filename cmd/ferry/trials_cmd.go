@@ -10,12 +10,24 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step/tuning"
 	search "github.com/ferryml/ferry/internal/tuning"
 )
 
-// trialStore is the tuning kind's trial records and cache under the home.
-func (m *Main) trialStore() tuning.DirStore {
+// trialStore is the tuning kind's trial records and cache: records in the
+// home's database (each trial a child record STEP/trial-NNN of the tuning
+// step's run, its log beside the step logs) when the kinds run here with
+// the database open (withDB), else files under the home (a worker, which
+// opens no database).
+func (m *Main) trialStore(withDB bool) tuning.TrialStore {
+	if withDB && m.db != nil {
+		home := m.Home()
+		return tuning.Records{Store: sqlite.NewTrialStore(m.db), LogPath: func(exec, trial string) string {
+			return engine.LogPath(home, exec, trial)
+		}}
+	}
 	return tuning.DirStore{Root: filepath.Join(m.Home(), "tuning")}
 }
 
@@ -28,23 +40,17 @@ func cmdTrials(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.localOnly("trials"); err != nil {
-		return err
-	}
-	a, err := m.App(ctx)
+	o, err := m.ops(ctx)
 	if err != nil {
 		return err
 	}
-	ex, err := a.Execution(ctx, pos[0])
+	ts, err := o.Trials(ctx, pos[0], pos[1])
 	if err != nil {
 		return err
 	}
-	recs, err := m.trialStore().Trials(ctx, ex.ID, pos[1])
-	if err != nil {
-		return err
-	}
+	recs := ts.Trials
 	if len(recs) == 0 {
-		return fmt.Errorf("step %q of execution %s has no trials (it is not a tuning step, or none has finished here)", pos[1], ex.ID)
+		return fmt.Errorf("step %q of execution %s has no trials (it is not a tuning step, or none has finished here)", pos[1], ts.Execution)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)

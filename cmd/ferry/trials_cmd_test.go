@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/run"
 )
@@ -49,6 +54,24 @@ func TestTuningExample(t *testing.T) {
 		!strings.HasPrefix(lines[7], "best: "+tune.Properties["best_trial"].(string)) {
 		t.Errorf("ferry trials: want a header, 6 trials and the best:\n%s", out.stdout)
 	}
+	// The trials are records in the database, not files; each trial that
+	// trained has its log beside the step logs.
+	if _, err := os.Stat(filepath.Join(home, "tuning")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("trial files under the home (%v); want records in the database", err)
+	}
+	js := ferry(t, ctx, home, "trials", ex.ID, "tune", "--json")
+	var recs []run.Trial
+	if err := json.Unmarshal([]byte(js.stdout), &recs); err != nil || len(recs) != 6 {
+		t.Fatalf("ferry trials --json: %d records, %v\n%s", len(recs), err, js.stdout)
+	}
+	for i, r := range recs {
+		if r.ExecutionID != ex.ID || r.Step != "tune" || r.Trial != i+1 || r.Name != run.TrialName("tune", i+1) || r.CacheKey == "" || r.Status == "" {
+			t.Errorf("record %d: %+v", i, r)
+		}
+		if _, err := os.Stat(app.TrialLogPath(home, ex.ID, "tune", r.Trial)); err != nil {
+			t.Errorf("%s: %v", r.Name, err)
+		}
+	}
 	if out := ferry(t, ctx, home, "trials", ex.ID, "prepare"); out.code == 0 || !strings.Contains(out.stderr, "no trials") {
 		t.Errorf("trials of a step that is not a tuning step: exit %d, %s", out.code, out.stderr)
 	}
@@ -66,5 +89,13 @@ func TestTuningExample(t *testing.T) {
 	out = ferry(t, ctx, home, "trials", ex2.ID, "tune")
 	if got := strings.Count(out.stdout, "(reused)"); got != 6 {
 		t.Errorf("second run reused %d trials, want 6:\n%s", got, out.stdout)
+	}
+
+	// Through a server, the trials print as they do locally.
+	url := startServer(t, home, "server", "--addr", "127.0.0.1:0", "--poll", "50ms")
+	remote := ferryEnv(t, ctx, map[string]string{"FERRY_HOME": filepath.Join(t.TempDir(), "none")}, "--server", url, "trials", ex2.ID, "tune")
+	local := ferry(t, ctx, home, "trials", ex2.ID, "tune")
+	if remote.code != 0 || remote.stdout != local.stdout || !strings.Contains(remote.stdout, "best: tune/trial-") {
+		t.Errorf("ferry --server trials: exit %d\n%s%s\nlocal:\n%s", remote.code, remote.stdout, remote.stderr, local.stdout)
 	}
 }

@@ -39,6 +39,8 @@ func (s *Server) routes() []Route {
 		{"GET", v1 + "/executions/{id}/steps", auth.Read, s.listSteps},
 		{"GET", v1 + "/executions/{id}/steps/{step}", auth.Read, s.getStep},
 		{"GET", v1 + "/executions/{id}/steps/{step}/logs", auth.Read, s.stepLog},
+		{"GET", v1 + "/executions/{id}/steps/{step}/trials", auth.Read, s.listTrials},
+		{"GET", v1 + "/executions/{id}/steps/{step}/trials/{trial}/logs", auth.Read, s.trialLog},
 
 		{"GET", v1 + "/artifacts/{ref}", auth.Read, s.getArtifact},
 		{"GET", v1 + "/artifacts/{ref}/files/{path...}", auth.Read, s.artifactFile},

@@ -9,7 +9,8 @@
 //   - executions: start, list (filtered, paginated), show, stop, resume,
 //     wait, watch (a stream of status events); the Interrupted status is
 //     derived here and nowhere else ([App.Status]);
-//   - steps and logs: step runs, a step's log, a log tail;
+//   - steps and logs: step runs, a step's log, a log tail, a tuning
+//     step's trials and a trial's log;
 //   - artifacts: list an artifact's files, open one (path-safe);
 //   - pipelines: validate a definition, list stored versions, read one's
 //     source;
@@ -120,6 +121,9 @@ type Config struct {
 	// Attempts takes their reports of attempts (nil: steps run here).
 	Engine   EngineInfo
 	Attempts AttemptReporter
+	// Trials are the tuning steps' trial records (trials.go); nil: no
+	// step has trials.
+	Trials run.TrialStore
 }
 
 // App performs the operations. It is safe for concurrent use. Executions

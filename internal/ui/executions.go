@@ -269,6 +269,7 @@ type stepData struct {
 	Offset  int64
 	Live    bool
 	Outputs []paramField
+	Trials  *trialsView // a tuning step's trials (trials.go)
 }
 
 // maxLogShown bounds the log a step page shows inline (its end).
@@ -302,6 +303,9 @@ func (c *Console) stepPage(w http.ResponseWriter, r *http.Request, v *viewer) er
 		d.Outputs = append(d.Outputs, paramField{Name: k, Value: d.Step.Outputs[k]})
 	}
 	d.Live = !d.Step.Status.Done() && !ex.Status.Terminal()
+	if d.Trials, err = c.trials(ctx, ex.ID, name); err != nil {
+		return err
+	}
 	l, err := c.cfg.App.Log(ctx, ex.ID, name)
 	switch {
 	case errors.Is(err, app.ErrNotFound):

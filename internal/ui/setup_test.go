@@ -85,6 +85,7 @@ type fixture struct {
 	tokens map[auth.Role]string
 	h      http.Handler
 	auth   *auth.Service
+	trials *sqlite.TrialStore // the tuning trials (trials_test.go)
 }
 
 func setup(t testing.TB) *fixture {
@@ -106,12 +107,12 @@ func setup(t testing.TB) *fixture {
 	kinds.MustRegister(&commandkind.Kind{}, fail.Kind{})
 	monitors := &monitor.Service{Store: sqlite.NewMonitorStore(db), Endpoints: reg, Artifacts: store, Logger: logger}
 	a, err := app.New(app.Config{Executions: sqlite.NewExecutionStore(db), Registry: reg, Artifacts: store,
-		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6, Monitors: monitors})
+		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6, Monitors: monitors, Trials: sqlite.NewTrialStore(db)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	f := &fixture{app: a, home: home, tokens: map[auth.Role]string{}}
+	f := &fixture{app: a, home: home, tokens: map[auth.Role]string{}, trials: sqlite.NewTrialStore(db)}
 	def := filepath.Join(home, "p.yaml")
 	for _, word := range []string{"hello", "bonjour"} {
 		ex, err := a.Run(ctx, app.RunRequest{Name: def, Source: []byte(okPipeline), Params: map[string]string{"word": word}}, nil)

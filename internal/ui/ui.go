@@ -120,6 +120,7 @@ func (c *Console) routes() []Route {
 		{"POST", "/executions/{id}/resume", auth.Operate, c.resume},
 		{"GET", "/executions/{id}/steps/{step}", auth.Read, c.stepPage},
 		{"GET", "/executions/{id}/steps/{step}/log", auth.Read, c.stepLog},
+		{"GET", "/executions/{id}/steps/{step}/trials/{trial}/log", auth.Read, c.trialLog},
 		{"GET", "/artifacts/{ref}", auth.Read, c.artifactPage},
 		{"GET", "/artifacts/{ref}/files/{path...}", auth.Read, c.artifactFile},
 		{"GET", "/compare", auth.Read, c.comparePage},

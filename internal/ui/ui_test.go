@@ -91,6 +91,9 @@ var consoleMatrix = map[string]auth.Action{
 	"GET /endpoints/{name}":                            "read",
 	"GET /endpoints/{name}/stats":                      "read",
 	"POST /endpoints/{name}/invoke":                    "invoke",
+
+	// A tuning step's trials (trials.go).
+	"GET /executions/{id}/steps/{step}/trials/{trial}/log": "read",
 }
 
 // TestAuthorizationMatrix checks that every console route is in the
@@ -128,7 +131,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	out := ex.Steps[0].Outputs["text"]
 	fill := strings.NewReplacer("{$}", "", "{id}", f.failed, "{step}", "broken", "{ref}", url.PathEscape(out),
-		"{path...}", "word.txt", "{file...}", "console.css", "{group}", group, "{version}", "2", "{name}", endpoint)
+		"{path...}", "word.txt", "{file...}", "console.css", "{group}", group, "{version}", "2", "{name}", endpoint, "{trial}", "1")
 	forms := map[string]string{
 		"POST /executions": "pipeline=uifail&digest=" + ex.PipelineDigest,
 		"POST /models/{group}/versions/{version}/approval": "decision=reject&reason=matrix",

@@ -24,6 +24,9 @@ func CacheArgs(kind string, args map[string]any) map[string]any {
 		KindTransform: {"TransformJobName", "ModelName", "TransformResources", "TransformOutput.S3OutputPath",
 			"TransformOutput.KmsKeyId", "DataCaptureConfig", "Tags", "ExperimentConfig"},
 		KindModel: {"ModelName", "ExecutionRoleArn", "Tags", "VpcConfig", "EnableNetworkIsolation"},
+		KindTuning: {"HyperParameterTuningJobName", "Tags", "TrainingJobDefinition.OutputDataConfig", "TrainingJobDefinition.RoleArn",
+			"TrainingJobDefinition.ResourceConfig", "TrainingJobDefinition.HyperParameterTuningResourceConfig",
+			"TrainingJobDefinition.StoppingCondition", "TrainingJobDefinition.VpcConfig"},
 	}[kind]
 	out := copyValue(args).(map[string]any)
 	for _, path := range drop {

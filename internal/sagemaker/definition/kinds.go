@@ -72,6 +72,8 @@ func requestFields(kind string) (fields []string, required int) {
 		return []string{"ModelName", "TransformInput", "TransformOutput", "TransformResources", "TransformJobName",
 			"MaxConcurrentTransforms", "ModelClientConfig", "MaxPayloadInMB", "BatchStrategy", "Environment",
 			"DataCaptureConfig", "DataProcessing", "Tags", "ExperimentConfig"}, 3
+	case KindTuning:
+		return tuningRequestFields, 1
 	case KindModel:
 		return []string{"ModelName", "PrimaryContainer", "Containers", "InferenceExecutionConfig", "ExecutionRoleArn",
 			"Tags", "VpcConfig", "EnableNetworkIsolation"}, 0
@@ -110,6 +112,8 @@ func KindSpec(kind string) (step.Spec, bool) {
 			{Name: OutModel, Type: step.Artifact, Description: "a directory holding model.tar.gz (what /opt/ml/model held)"},
 			{Name: OutOutput, Type: step.Artifact, Description: "a directory holding output.tar.gz (what /opt/ml/output/data held)"},
 		}
+	case KindTuning:
+		s.Outputs = []step.Field{{Name: OutModel, Type: step.Artifact, Description: "the best training job's model: a directory holding model.tar.gz"}}
 	case KindTransform:
 		s.Args = append(s.Args, step.Field{Name: ArgFerryModel, Type: step.Artifact, Description: "the model output of the Model step that ModelName names"})
 		s.Outputs = []step.Field{{Name: OutOutput, Type: step.Artifact, Description: "the transform output (one .out file per input file)"}}

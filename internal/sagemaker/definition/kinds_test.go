@@ -33,7 +33,7 @@ type stubKinds map[string]step.Kind
 
 func newStubKinds() stubKinds {
 	ks := stubKinds{}
-	for _, id := range []string{KindProcessing, KindTraining, KindTransform, KindModel, KindRegisterModel, KindLambda, KindCallback, KindJSONGet} {
+	for _, id := range []string{KindProcessing, KindTraining, KindTransform, KindModel, KindRegisterModel, KindLambda, KindCallback, KindJSONGet, KindTuning} {
 		spec, _ := KindSpec(id)
 		ks[id] = stubKind{spec}
 	}

@@ -27,7 +27,7 @@ func TestPyPISDKDefinitions(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make_definitions.py: %v\n%s", err, b)
 	}
-	for _, name := range append(sdkDefinitions, "tuning", "uploads") {
+	for _, name := range append(sdkDefinitions, "uploads") {
 		got, err := os.ReadFile(filepath.Join(out, name+".json"))
 		if err != nil {
 			t.Fatal(err)

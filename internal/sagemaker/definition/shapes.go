@@ -100,6 +100,8 @@ func shapeOf(kind string) (*shape, bool) {
 				"MetricName": leaf(), "Value": typed(step.Float), "Timestamp": leaf(),
 			})),
 		}), true
+	case KindTuning:
+		return tuningShape(), true
 	case KindTransform:
 		return obj(map[string]*shape{
 			"TransformJobName":        leaf(),

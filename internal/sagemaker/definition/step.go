@@ -13,6 +13,7 @@ import (
 var kindOf = map[string]string{
 	"Processing":    KindProcessing,
 	"Training":      KindTraining,
+	"Tuning":        KindTuning,
 	"Transform":     KindTransform,
 	"Model":         KindModel,
 	"CreateModel":   KindModel,
@@ -27,7 +28,6 @@ var kindOf = map[string]string{
 
 // refusedTypes are step types Ferry knows but does not run yet, with why.
 var refusedTypes = map[string]string{
-	"Tuning":        "hyperparameter tuning jobs (CreateHyperParameterTuningJob) are not supported yet; write a Training step per candidate",
 	"EMR":           "EMR steps need an EMR cluster, which Ferry cannot provide locally",
 	"EMRServerless": "EMR Serverless steps need an EMR application, which Ferry cannot provide locally",
 	"AutoML":        "AutoML jobs (CreateAutoMLJob) are not supported",
@@ -166,6 +166,8 @@ func requestOf(typ string) string {
 		return "CreateProcessingJob"
 	case "Training":
 		return "CreateTrainingJob"
+	case "Tuning":
+		return "CreateHyperParameterTuningJob"
 	case "Transform":
 		return "CreateTransformJob"
 	case "RegisterModel":

@@ -394,31 +394,12 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 	}
 	t.logf("tuning %s: %s over %s, %d trials, %d at a time, objective %s (%s), seed %d, early stopping %v, %d warm-start trials",
 		c.alg, c.strategy, strings.Join(c.space.Names(), ", "), budget, c.parallel, c.metric, c.dir, c.seed, c.early, len(warm))
-	var recs []*Record
-	var done []tuning.Trial
-	for next := 0; next < budget; {
-		n := min(c.parallel, budget-next)
-		configs := sampler.Propose(next, n, append(slices.Clone(warm), done...))
-		if len(configs) == 0 {
-			break
-		}
-		batch := make([]*Record, len(configs))
-		trials := make([]tuning.Trial, len(configs))
-		var wg sync.WaitGroup
-		errc := make([]error, len(configs))
-		peers := append(slices.Clone(warm), done...)
-		for i, cfg := range configs {
-			wg.Go(func() {
-				batch[i], trials[i], errc[i] = t.trial(ctx, next+i, cfg, stopper, peers)
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errc...); err != nil {
-			return step.Result{}, err
-		}
-		recs = append(recs, batch...)
-		done = append(done, trials...)
-		next += len(configs)
+	recs, done, err := runWindow(ctx, sampler, budget, c.parallel, warm,
+		func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+			return t.trial(ctx, index, cfg, stopper, peers)
+		})
+	if err != nil {
+		return step.Result{}, err
 	}
 	return t.result(ctx, recs, done)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
+	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"
 )
@@ -46,7 +47,7 @@ func writeSynthetic(t testing.TB, path string, rows int, seed uint64) {
 
 type bundle struct {
 	*steptest.Bundle
-	trials     DirStore
+	trials     TrialStore
 	train, val artifact.Ref
 }
 
@@ -56,7 +57,16 @@ func setup(t *testing.T) *bundle {
 	root := artifacttest.TempDir(t)
 	writeSynthetic(t, filepath.Join(root, "train", "train.csv"), 400, 1)
 	writeSynthetic(t, filepath.Join(root, "val", "validation.csv"), 200, 2)
-	return &bundle{Bundle: b, trials: DirStore{Root: filepath.Join(root, "tuning")},
+	db, err := sqlite.Open(t.Context(), filepath.Join(root, "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	// The trials are records in the database, as `ferry` wires them.
+	trials := Records{Store: sqlite.NewTrialStore(db), LogPath: func(exec, trial string) string {
+		return filepath.Join(root, "logs", exec, strings.ReplaceAll(trial, "/", "_")+".log")
+	}}
+	return &bundle{Bundle: b, trials: trials,
 		train: b.PutDir(t, filepath.Join(root, "train")), val: b.PutDir(t, filepath.Join(root, "val"))}
 }
 
@@ -164,7 +174,7 @@ func TestRunOutputsBestModelAndTable(t *testing.T) {
 	if len(recs) != 6 || reusedCount(recs) != 0 {
 		t.Fatalf("got %d records (%d reused), want 6 trained", len(recs), reusedCount(recs))
 	}
-	if _, err := os.Stat(b.trials.LogPath("exec-1", "tune", 1)); err != nil {
+	if _, err := os.Stat(b.trials.(Records).LogPath("exec-1", TrialName("tune", 1))); err != nil {
 		t.Errorf("trial log: %v", err)
 	}
 }
@@ -200,7 +210,7 @@ func TestRerunReusesFinishedTrials(t *testing.T) {
 // crashingStore fails the run (as a crash would end it) after saving
 // `after` trials.
 type crashingStore struct {
-	DirStore
+	TrialStore
 	after int32
 	saved atomic.Int32
 }
@@ -211,7 +221,7 @@ func (c *crashingStore) SaveTrial(ctx context.Context, execID, stepName string, 
 	if c.saved.Load() >= c.after {
 		return errCrash
 	}
-	if err := c.DirStore.SaveTrial(ctx, execID, stepName, rec); err != nil {
+	if err := c.TrialStore.SaveTrial(ctx, execID, stepName, rec); err != nil {
 		return err
 	}
 	c.saved.Add(1)
@@ -221,7 +231,7 @@ func (c *crashingStore) SaveTrial(ctx context.Context, execID, stepName string, 
 func TestResumeAfterCrashRedoesOnlyUnfinishedTrials(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	crash := &crashingStore{DirStore: b.trials, after: 3}
+	crash := &crashingStore{TrialStore: b.trials, after: 3}
 	if _, err := b.run(t, New(crash), "exec-1", b.args(nil)); !errors.Is(err, errCrash) {
 		t.Fatalf("first attempt: got %v, want the crash", err)
 	}
@@ -481,5 +491,22 @@ func TestSeedMakesRunsReproducible(t *testing.T) {
 	}
 	if diff := cmp.Diff(table("a"), table("b")); diff != "" {
 		t.Errorf("two runs with one seed differ (-first +second):\n%s", diff)
+	}
+}
+
+// TestDirStoreReusesFinishedTrials: the file store (a worker without the
+// database) keeps trials and reuses them as the database does.
+func TestDirStoreReusesFinishedTrials(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.trials = DirStore{Root: filepath.Join(artifacttest.TempDir(t), "tuning")}
+	k := New(b.trials)
+	for _, exec := range []string{"exec-1", "exec-2"} {
+		if _, err := b.run(t, k, exec, b.args(nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := reusedCount(b.records(t, "exec-2")); got != 6 {
+		t.Errorf("re-run reused %d trials, want 6", got)
 	}
 }

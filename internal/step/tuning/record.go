@@ -12,46 +12,16 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/ferryml/ferry/internal/run"
 )
 
 // Record is one trial's record: what `ferry trials` shows, what trials.json
-// lists, and what the trial cache keeps.
-type Record struct {
-	// Trial is the 1-based trial number; Name is STEP/trial-NNN.
-	Trial int    `json:"trial"`
-	Name  string `json:"name"`
-	// CacheKey hashes everything the trial's training depends on.
-	CacheKey string `json:"cache_key"`
-	// Hyperparameters are the tuned values (as strings, SageMaker's
-	// TunedHyperParameters).
-	Hyperparameters map[string]string `json:"hyperparameters"`
-	Status          string            `json:"status"`
-	// Objective is the objective metric's final value (null when the trial
-	// did not report it); ObjectiveMetric and Direction say what it is.
-	Objective       *float64 `json:"objective"`
-	ObjectiveMetric string   `json:"objective_metric"`
-	Direction       string   `json:"direction"`
-	// Metrics are the trial's final metrics (training's properties).
-	Metrics map[string]float64 `json:"metrics,omitempty"`
-	// History is the objective after each boosting round.
-	History      []float64 `json:"history,omitempty"`
-	StoppedEarly bool      `json:"stopped_early"`
-	// Rounds is the number of rounds the trial ran.
-	Rounds int `json:"rounds,omitempty"`
-	// Model is the trial's model artifact (completed trials).
-	Model     string    `json:"model,omitempty"`
-	StartedAt time.Time `json:"started_at"`
-	EndedAt   time.Time `json:"ended_at"`
-	Seconds   float64   `json:"seconds"`
-	// Reused says the trial was not trained in this run but taken from
-	// the trial cache (an earlier run or execution with the same inputs).
-	Reused bool   `json:"reused"`
-	Error  string `json:"error,omitempty"`
-}
+// lists, and what the trial cache keeps (a run record: [run.Trial]).
+type Record = run.Trial
 
 // TrialName is the name of trial n (1-based) of a step: STEP/trial-NNN.
-func TrialName(stepName string, n int) string { return fmt.Sprintf("%s/trial-%03d", stepName, n) }
+func TrialName(stepName string, n int) string { return run.TrialName(stepName, n) }
 
 // TrialStore keeps trial records: per execution and step (the trials'
 // own records, read by `ferry trials` and warm starts) and by cache key
@@ -201,3 +171,49 @@ func parseWarmStart(s, stepName string) (execID, step string, err error) {
 	}
 	return execID, step, nil
 }
+
+// Records is a TrialStore over the run records (run.TrialStore: the
+// database), with each trial's log a file at LogPath. Each trial is a
+// child record STEP/trial-NNN of the tuning step's run, which the API,
+// `ferry trials` and the console read.
+type Records struct {
+	Store run.TrialStore
+	// LogPath is where a trial's log is written, by execution and trial
+	// name (STEP/trial-NNN).
+	LogPath func(execID, trialName string) string
+}
+
+// CachedTrial implements TrialStore.
+func (r Records) CachedTrial(ctx context.Context, key string) (*Record, error) {
+	return r.Store.CachedTrial(ctx, key)
+}
+
+// SaveTrial implements TrialStore.
+func (r Records) SaveTrial(ctx context.Context, execID, stepName string, rec *Record) error {
+	rec.ExecutionID, rec.Step = execID, stepName
+	return r.Store.SaveTrial(ctx, rec)
+}
+
+// Trials implements TrialStore.
+func (r Records) Trials(ctx context.Context, execID, stepName string) ([]Record, error) {
+	return r.Store.Trials(ctx, execID, stepName)
+}
+
+// TrialLog implements TrialStore.
+func (r Records) TrialLog(execID, stepName string, n int) (io.WriteCloser, error) {
+	path := r.LogPath(execID, TrialName(stepName, n))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the trial log's directory: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating the trial log: %w", err)
+	}
+	return f, nil
+}
+
+// Interface guards.
+var (
+	_ TrialStore = DirStore{}
+	_ TrialStore = Records{}
+)

@@ -400,25 +400,38 @@ def every_step(sess):
                     sagemaker_session=sess)
 
 
-def refused(sess):
-    """A tuning step: refused at validation."""
+def tuning(sess):
+    """A tuning step over the built-in XGBoost, then a model of its best training job."""
     from sagemaker.estimator import Estimator
     from sagemaker.inputs import TrainingInput
-    from sagemaker.tuner import ContinuousParameter, HyperparameterTuner
+    from sagemaker.model import Model
+    from sagemaker.tuner import CategoricalParameter, ContinuousParameter, HyperparameterTuner, IntegerParameter
+    from sagemaker.workflow.model_step import ModelStep
     from sagemaker.workflow.pipeline import Pipeline
     from sagemaker.workflow.steps import TuningStep
 
-    est = Estimator(image_uri=image_uris.retrieve("xgboost", REGION, "1.7-1"), instance_type="ml.m5.xlarge",
+    image = image_uris.retrieve("xgboost", REGION, "1.7-1")
+    est = Estimator(image_uri=image, instance_type="ml.m5.xlarge",
                     instance_count=1, role=ROLE, sagemaker_session=sess, output_path=f"s3://{BUCKET}/tune")
-    est.set_hyperparameters(objective="reg:squarederror", num_round=10)
-    tuner = HyperparameterTuner(est, objective_metric_name="validation:rmse", objective_type="Minimize",
-                                hyperparameter_ranges={"eta": ContinuousParameter(0.01, 0.5)}, max_jobs=2,
-                                max_parallel_jobs=1)
-    step = TuningStep(name="Tune", step_args=tuner.fit(inputs={"train": TrainingInput(f"s3://{BUCKET}/train")}))
-    return Pipeline(name="Tuning", steps=[step], sagemaker_session=sess)
+    est.set_hyperparameters(objective="binary:logistic", eval_metric="auc", num_round=20)
+    tuner = HyperparameterTuner(est, objective_metric_name="validation:auc", objective_type="Maximize",
+                                hyperparameter_ranges={
+                                    "eta": ContinuousParameter(0.05, 0.5, scaling_type="Logarithmic"),
+                                    "max_depth": IntegerParameter(2, 6),
+                                    "grow_policy": CategoricalParameter(["depthwise", "lossguide"]),
+                                },
+                                strategy="Bayesian", max_jobs=6, max_parallel_jobs=2)
+    step = TuningStep(name="Tune", step_args=tuner.fit(inputs={
+        "train": TrainingInput(f"s3://{BUCKET}/train", content_type="text/csv"),
+        "validation": TrainingInput(f"s3://{BUCKET}/validation", content_type="text/csv"),
+    }))
+    model = Model(image_uri=image, model_data=step.get_top_model_s3_uri(top_k=0, s3_bucket=BUCKET, prefix="tune"),
+                  role=ROLE, sagemaker_session=sess)
+    step_model = ModelStep(name="BestModel", step_args=model.create(instance_type="ml.m5.large"))
+    return Pipeline(name="Tuning", steps=[step, step_model], sagemaker_session=sess)
 
 
-PIPELINES = {"tutorial": tutorial, "every_step": every_step, "tuning": refused}
+PIPELINES = {"tutorial": tutorial, "every_step": every_step, "tuning": tuning}
 
 
 def main(out):

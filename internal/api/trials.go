@@ -1,0 +1,41 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// listTrials answers a tuning step's trials: each a step run of its own
+// (STEP/trial-NNN) with hyperparameters, objective, status, time and
+// whether it stopped early.
+func (s *Server) listTrials(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.cfg.App.Trials(r.Context(), r.PathValue("id"), r.PathValue("step"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ts)
+	return nil
+}
+
+// trialLog answers one trial's log as text.
+func (s *Server) trialLog(w http.ResponseWriter, r *http.Request) error {
+	n, err := strconv.Atoi(r.PathValue("trial"))
+	if err != nil || n < 1 {
+		return badRequest("trial %q: want a trial number >= 1", r.PathValue("trial"))
+	}
+	id, step := r.PathValue("id"), r.PathValue("step")
+	f, err := s.cfg.App.TrialLog(r.Context(), id, step, n)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set(HeaderLogExecution, f.Execution)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if _, err := io.Copy(w, f); err != nil && !errors.Is(err, r.Context().Err()) {
+		s.cfg.Logger.WarnContext(r.Context(), "sending a trial log", "execution", id, "step", step, "trial", n, "err", err)
+	}
+	return nil
+}

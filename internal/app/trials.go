@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/run"
+)
+
+// StepTrials are the trials of a tuning step run.
+type StepTrials struct {
+	// Execution is the execution whose trials these are: the one asked for
+	// or, for a step that did not run there (a cache hit, or a step a
+	// selective run took from another execution), the one that ran it.
+	Execution string      `json:"execution"`
+	Step      string      `json:"step"`
+	Trials    []run.Trial `json:"trials"`
+}
+
+// Trials returns the trial records of a step of an execution, by trial
+// number. A step with no trials (not a tuning step, or none finished yet)
+// has an empty list; an unknown execution or step is ErrNotFound.
+func (a *App) Trials(ctx context.Context, id, step string) (StepTrials, error) {
+	s, ex, err := a.stepOf(ctx, id, step)
+	if err != nil {
+		return StepTrials{}, err
+	}
+	from := ex.ID
+	if s.Provenance != "" && s.SourceExecution != "" && s.SourceExecution != ex.ID {
+		from = s.SourceExecution
+	}
+	out := StepTrials{Execution: from, Step: step, Trials: []run.Trial{}}
+	if a.cfg.Trials == nil {
+		return out, nil
+	}
+	ts, err := a.cfg.Trials.Trials(ctx, from, step)
+	if err != nil {
+		return StepTrials{}, fmt.Errorf("reading trials: %w", err)
+	}
+	if ts != nil {
+		out.Trials = ts
+	}
+	return out, nil
+}
+
+// TrialLogPath is where trial n (1-based) of a step of an execution keeps
+// its log: beside the step logs, as a step run of its own named
+// STEP/trial-NNN.
+func TrialLogPath(home, executionID, step string, n int) string {
+	return engine.LogPath(home, executionID, run.TrialName(step, n))
+}
+
+// TrialLog opens the log of trial n (1-based) of a tuning step; the caller
+// closes it.
+func (a *App) TrialLog(ctx context.Context, id, step string, n int) (*StepLog, error) {
+	ts, err := a.Trials(ctx, id, step)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, t := range ts.Trials {
+		found = found || t.Trial == n
+	}
+	if !found {
+		return nil, fmt.Errorf("step %q of execution %s has no trial %d: %w", step, ts.Execution, n, ErrNotFound)
+	}
+	f, err := os.Open(TrialLogPath(a.cfg.Home, ts.Execution, step, n))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("trial %s of execution %s has no log (it was reused, not trained, there): %w", run.TrialName(step, n), ts.Execution, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading trial log: %w", err)
+	}
+	return &StepLog{ReadCloser: f, Execution: ts.Execution}, nil
+}

@@ -1,0 +1,85 @@
+package tuning
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/ferryml/ferry/internal/tuning"
+)
+
+// runWindow runs budget trials, at most parallel at a time, in a sliding
+// window: trial i starts as soon as trial i-parallel has finished, and is
+// proposed from exactly the warm-start trials and trials 0..i-parallel
+// (its peers, which early stopping compares it with too). So a slot never
+// waits for a whole batch (trials stopped early free theirs at once),
+// while the proposals and stopping decisions still depend only on the
+// configuration and the results, never on timing: a seed reproduces the
+// run. With parallel 1, trial i sees every earlier trial.
+//
+// run is called for each trial with its index, configuration and peers;
+// it returns the trial's record. runWindow returns the records and
+// trials in trial order (fewer than budget when the strategy runs out of
+// points), or the first error, after the running trials have ended.
+func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int, warm []tuning.Trial,
+	run func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error)) ([]*Record, []tuning.Trial, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recs := make([]*Record, budget)
+	trials := make([]tuning.Trial, budget)
+	finished := make([]chan struct{}, budget)
+	for i := range finished {
+		finished[i] = make(chan struct{})
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	started := 0
+	for i := range budget {
+		if j := i - parallel; j >= 0 {
+			select {
+			case <-finished[j]:
+			case <-ctx.Done():
+			}
+		}
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		peers := slices.Clone(warm)
+		if n := i - parallel + 1; n > 0 {
+			peers = append(peers, trials[:n]...)
+		}
+		cfgs := sampler.Propose(i, 1, peers)
+		if len(cfgs) == 0 {
+			break
+		}
+		started++
+		wg.Go(func() {
+			defer close(finished[i])
+			rec, tr, err := run(ctx, i, cfgs[0], peers)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				cancel()
+				return
+			}
+			recs[i], trials[i] = rec, tr
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return recs[:started], trials[:started], nil
+}
