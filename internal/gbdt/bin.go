@@ -188,13 +188,21 @@ func searchBin(cut []float32, v float32) int {
 
 // quantise computes each column's cuts (XGBoost's quantile sketch,
 // sketchCuts, over the values in row order) and the bin of every cell,
-// over the columns in parallel.
-func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
+// over the columns in parallel. w are the rows' sample weights (nil: all
+// 1), which weight the sketch as in XGBoost.
+func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
 	b := &binned{rows: rows, cols: cols, cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
 	maxBin = min(maxBin, maxWideBin)
 	// Columns are copied to float32, column-major, a block of them at a
 	// time (so each column is read sequentially without a copy of the
 	// whole matrix), once for the cuts and once for the bins.
+	var w32 []float32
+	if w != nil {
+		w32 = make([]float32, len(w))
+		for i, v := range w {
+			w32[i] = float32(v)
+		}
+	}
 	blockCols := min(cols, max(8, threads))
 	colMajor := make([]float32, rows*blockCols)
 	byBlock := func(fn func(f int, col []float32)) {
@@ -222,7 +230,7 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 			b.cuts[f] = categoryCuts(col)
 			return
 		}
-		b.cuts[f] = sketchCuts(col, maxBin)
+		b.cuts[f] = weightedSketchCuts(col, w32, maxBin)
 	})
 	widest, valueBins := 0, 0
 	for f, c := range b.cuts {
@@ -275,7 +283,7 @@ func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
 	for r, v := range col {
 		var bin B
 		switch {
-		case v != v:
+		case v != v || len(c) == 0:
 			bin = miss
 		case cat:
 			bin = B(categoryBin(c, v))

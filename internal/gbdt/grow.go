@@ -368,14 +368,11 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 				}
 			}
 		}
-		if !gr.b.hasMissing[f] {
-			continue
-		}
-		miss := nd.hist[f*gr.b.stride+gr.b.missing]
-		if gr.b.overflow != nil && gr.b.overflow[f] {
-			miss = nd.hist[gr.b.missSlot+f]
-		}
-		if miss.g == 0 && miss.h == 0 {
+		// XGBoost's SplitContainsMissingValues: the backward pass runs
+		// unless the value bins sum to the node's statistics exactly
+		// (float rounding can make it run for a feature without missing
+		// values; with weights 0 it can skip one with missing rows).
+		if gl == G && hl == H {
 			continue
 		}
 		var gR, hR float64
@@ -708,9 +705,10 @@ func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
 			eval(level)
 		}
 	}
-	// Leaf values: eta·w in float32.
+	// Leaf values: eta·w in float32 arithmetic, as XGBoost multiplies
+	// its float weight by its float learning_rate.
 	for _, nd := range leaves {
-		gr.t.Value[nd.id] = float64(float32(p.Eta * gr.t.Value[nd.id]))
+		gr.t.Value[nd.id] = float64(float32(p.Eta) * float32(gr.t.Value[nd.id]))
 	}
 	return gr.t, leaves
 }

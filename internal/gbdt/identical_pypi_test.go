@@ -32,7 +32,7 @@ func TestPyPIIdenticalTrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	for version, py := range pythons {
-		for _, name := range []string{"diabetes_nan", "fraud_nan"} {
+		for _, name := range []string{"diabetes_nan", "fraud_nan", "diabetes_nan_weighted", "fraud_nan_weighted"} {
 			t.Run(version+"/"+name, func(t *testing.T) {
 				t.Parallel()
 				dir := t.TempDir()

@@ -3,6 +3,7 @@ package gbdt
 import (
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -11,13 +12,13 @@ import (
 // missing values and features with many distinct values, 100 rounds,
 // testdata/identical.py) and checks that Ferry grows XGBoost 1.7's and
 // 3.2's trees: the same structure, split features, split conditions and
-// default directions, leaf values within 1e-5 (relative above 1), and
+// default directions, leaf values equal as float32 (XGBoost's), and
 // margins within 1e-5 (relative above 1, as XGBoost's float32 margins of
 // ~150 carry that much rounding).
 func TestIdenticalTrees(t *testing.T) {
 	t.Parallel()
 	for _, version := range []string{"xgboost17", "xgboost3"} {
-		for _, name := range []string{"diabetes_nan", "fraud_nan"} {
+		for _, name := range []string{"diabetes_nan", "fraud_nan", "diabetes_nan_weighted", "fraud_nan_weighted"} {
 			dir := filepath.Join("testdata", "identical", version, name)
 			t.Run(version+"/"+name, func(t *testing.T) {
 				t.Parallel()
@@ -27,15 +28,19 @@ func TestIdenticalTrees(t *testing.T) {
 	}
 }
 
-// checkIdentical trains on dir's data.csv and labels.csv with its
-// params.json and compares the trees with trees.csv and the margins with
+// checkIdentical trains on dir's data.csv, labels.csv and, when there is
+// one, weights.csv (sample weights) with its params.json and compares the trees with trees.csv and the margins with
 // expected_margin.csv.
 func checkIdentical(t *testing.T, dir string) {
 	t.Helper()
 	p := fixtureParams(t, dir)
 	data := readTable(t, filepath.Join(dir, "data.csv"))
 	labels := readTable(t, filepath.Join(dir, "labels.csv"))
-	res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+	d := &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+	if _, err := os.Stat(filepath.Join(dir, "weights.csv")); err == nil {
+		d.Weight = readTable(t, filepath.Join(dir, "weights.csv")).Data
+	}
+	res, err := Train(t.Context(), p, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +86,7 @@ func sameTrees(m *Model, want *Table) error {
 			return fmt.Errorf("tree %d node %d: children %d, %d, XGBoost's %d, %d", ti, ni, tr.Left[ni], tr.Right[ni], int(row[2]), int(row[3]))
 		}
 		if tr.Left[ni] < 0 {
-			if d := math.Abs(tr.Value[ni]-row[5]) / max(1, math.Abs(row[5])); d > 1e-5 {
+			if float32(tr.Value[ni]) != float32(row[5]) {
 				return fmt.Errorf("tree %d leaf %d: value %v, XGBoost's %v", ti, ni, tr.Value[ni], row[5])
 			}
 			continue

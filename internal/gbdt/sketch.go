@@ -21,8 +21,11 @@ type qEntry struct {
 	w float32
 }
 
-// wqSketch is XGBoost's WQuantileSketch for unit weights.
+// wqSketch is XGBoost's WQuantileSketch. With unit weights (weighted
+// false) a buffered weight is a count; with sample weights it is the
+// float32 sum of the weights pushed, in push order.
 type wqSketch struct {
+	weighted bool
 	limit  int      // L, the size summaries are pruned to
 	queue  []qEntry // buffer: capacity 1 at first, then 2·L
 	qcap   int
@@ -38,9 +41,16 @@ func newWQSketch(n, maxBin int) *wqSketch {
 // push adds one value. A value equal to the last one buffered adds to its
 // weight, even when the buffer is full (XGBoost 1.7 and 3.x alike; the
 // test with max_bin 64 tells this from summarising first).
-func (s *wqSketch) push(v float32) {
+func (s *wqSketch) push(v float32) { s.pushWeighted(v, 1) }
+
+// pushWeighted adds one value with weight w; as in XGBoost a zero weight
+// adds nothing.
+func (s *wqSketch) pushWeighted(v, w float32) {
+	if w == 0 {
+		return
+	}
 	if n := len(s.queue); n > 0 && s.queue[n-1].v == v {
-		s.queue[n-1].w++
+		s.queue[n-1].w += w
 		return
 	}
 	if len(s.queue) == s.qcap {
@@ -52,7 +62,7 @@ func (s *wqSketch) push(v float32) {
 			s.queue = s.queue[:0]
 		}
 	}
-	s.queue = append(s.queue, qEntry{v, 1})
+	s.queue = append(s.queue, qEntry{v, w})
 }
 
 // queueSummary sorts the buffer and merges equal values into an exact
@@ -89,11 +99,40 @@ func keyValue(k uint32) float32 {
 	return math.Float32frombits(^k)
 }
 
+// weightedQueueSummary is queueSummary for float weights: the buffer is
+// sorted by value (stably, so equal values add their weights in push
+// order) and equal values merged.
+func weightedQueueSummary(q []qEntry, items, buf []uint64) []entry {
+	items = items[:0]
+	for i, e := range q {
+		items = append(items, uint64(sortKey(e.v))<<32|uint64(i))
+	}
+	sorted := radixSort(items, buf[:len(items)])
+	out := make([]entry, 0, len(sorted))
+	var wsum float32
+	for i := 0; i < len(sorted); {
+		key := sorted[i] >> 32
+		w := q[uint32(sorted[i])].w
+		j := i + 1
+		for j < len(sorted) && sorted[j]>>32 == key {
+			w += q[uint32(sorted[j])].w
+			j++
+		}
+		out = append(out, entry{v: keyValue(uint32(key)), rmin: wsum, rmax: wsum + w, wmin: w})
+		wsum += w
+		i = j
+	}
+	return out
+}
+
 // queueSummary is the buffer's exact summary.
 func (s *wqSketch) queueSummary() []entry {
 	if cap(s.items) < len(s.queue) {
 		s.items = make([]uint64, 0, s.qcap)
 		s.buf = make([]uint64, s.qcap)
+	}
+	if s.weighted {
+		return weightedQueueSummary(s.queue, s.items, s.buf)
 	}
 	return queueSummary(s.queue, s.items, s.buf)
 }
@@ -188,11 +227,20 @@ func combine(a, b []entry) []entry {
 }
 
 // sketchCuts returns the cuts XGBoost's hist (1.7 and 3.x) computes for
-// a column given in row order (NaN = missing) with max_bin maxBin: the sketch's summary
+// a column given in row order (NaN = missing) with max_bin maxBin and
+// unit weights (weightedSketchCuts with nil weights).
+func sketchCuts(col []float32, maxBin int) cuts { return weightedSketchCuts(col, nil, maxBin) }
+
+// weightedSketchCuts returns the cuts XGBoost's hist (1.7 and 3.x)
+// computes for a column given in row order (NaN = missing) with max_bin
+// maxBin and the rows' sample weights w (nil: unit weights; hist sketches
+// with the sample weights alone, not hessians, and a zero weight drops
+// the value from the sketch though it still counts in the column's size
+// n): the sketch's summary
 // pruned to min(n, 8·maxBin) then to min(n, maxBin)+1 entries, entries 1
 // to min(size, maxBin)−1 as cuts (strictly increasing) and a sentinel
 // above the maximum. A column with no values has no cuts.
-func sketchCuts(col []float32, maxBin int) cuts {
+func weightedSketchCuts(col, w []float32, maxBin int) cuts {
 	n := 0
 	for _, v := range col {
 		if v == v {
@@ -203,12 +251,25 @@ func sketchCuts(col []float32, maxBin int) cuts {
 		return cuts{}
 	}
 	s := newWQSketch(n, maxBin)
-	for _, v := range col {
-		if v == v {
-			s.push(v)
+	if w == nil {
+		for _, v := range col {
+			if v == v {
+				s.push(v)
+			}
+		}
+	} else {
+		s.weighted = true
+		for r, v := range col {
+			if v == v {
+				s.pushWeighted(v, w[r])
+			}
 		}
 	}
 	sum := s.summary()
+	if len(sum) == 0 {
+		// Every value has weight 0.
+		return cuts{}
+	}
 	sum = prune(sum, min(n, 8*maxBin))
 	sum = prune(sum, min(n, maxBin)+1)
 	var c cuts

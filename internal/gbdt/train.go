@@ -42,6 +42,18 @@ func (d *Dataset) check(what string) error {
 	if d.Weight != nil && len(d.Weight) != len(d.Y) {
 		return fmt.Errorf("%s dataset has %d weights for %d rows", what, len(d.Weight), len(d.Y))
 	}
+	if d.Weight != nil {
+		var sum float64
+		for i, v := range d.Weight {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("%s dataset row %d has weight %v; weights must be finite and >= 0", what, i+1, v)
+			}
+			sum += v
+		}
+		if sum == 0 {
+			return fmt.Errorf("%s dataset has every weight 0", what)
+		}
+	}
 	if len(d.FeatureTypes) != 0 && len(d.FeatureTypes) != d.NumFeature {
 		return fmt.Errorf("%s dataset has %d feature types for %d features", what, len(d.FeatureTypes), d.NumFeature)
 	}
@@ -132,7 +144,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	n := train.Rows()
 	threads := p.threads()
-	b := quantise(train.X, n, train.NumFeature, p.MaxBin, threads, categorical)
+	b := quantise(train.X, train.Weight, n, train.NumFeature, p.MaxBin, threads, categorical)
 	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
 	gr := newGrower(&p, b, rng)
 	if len(gr.allFeat) == 0 {
