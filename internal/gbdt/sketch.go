@@ -26,10 +26,10 @@ type qEntry struct {
 // float32 sum of the weights pushed, in push order.
 type wqSketch struct {
 	weighted bool
-	limit  int      // L, the size summaries are pruned to
-	queue  []qEntry // buffer: capacity 1 at first, then 2·L
-	qcap   int
-	levels [][]entry // levels[l] for l ≥ 1; levels[0] unused
+	limit    int      // L, the size summaries are pruned to
+	queue    []qEntry // buffer: capacity 1 at first, then 2·L
+	qcap     int
+	levels   [][]entry // levels[l] for l ≥ 1; levels[0] unused
 	// items and buf are queueSummary's scratch.
 	items, buf []uint64
 }
