@@ -46,6 +46,14 @@ type Job struct {
 	Schema string
 	// Label is the label column's name; "" means the first column.
 	Label string
+	// Weight is the name of a column of sample weights (xgboost; "":
+	// none). It is not a feature. The validation set is weighted by its
+	// own column of that name when it has one (else unweighted).
+	Weight string
+	// Categorical names the features that are categorical (xgboost):
+	// non-negative integer category codes, split as XGBoost does with
+	// enable_categorical.
+	Categorical []string
 	// OutputDir receives the model directory (manifest + model file).
 	OutputDir string
 	// Log, when set, receives one line per boosting round.
@@ -198,15 +206,17 @@ func stringValues(hp map[string]any) map[string]string {
 type table struct {
 	label    string
 	y        []float64
+	w        []float64 // nil: unweighted
 	features *gbdt.Table
 }
 
 // readTable reads a CSV file and splits off the label (by name, or the
-// first column). A header whose cells are all numbers or missing values
+// first column) and, when weight names one, the weight column (required
+// unless weightOptional). A header whose cells are all numbers or missing values
 // (empty, NA, NaN, nan, N/A; at least one number) is taken as a data row
 // of a headerless file: the label is then the first column and the
 // features are named from names (the schema's) or f0, f1, ...
-func readTable(path, label string, names []string) (*table, error) {
+func readTable(path, label, weight string, weightOptional bool, names []string) (*table, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -243,7 +253,25 @@ func readTable(path, label string, names []string) (*table, error) {
 		return nil, fmt.Errorf("reading %s: no data rows", path)
 	}
 	y, rest := t.Split(c)
-	return &table{label: t.Names[c], y: y, features: rest}, nil
+	out := &table{label: t.Names[c], y: y, features: rest}
+	if weight != "" {
+		wc := rest.Column(weight)
+		if wc < 0 && !weightOptional {
+			return nil, fmt.Errorf("reading %s: no weight column %q (columns: %s)", path, weight, strings.Join(t.Names, ", "))
+		}
+		if wc >= 0 {
+			if len(rest.Names) < 2 {
+				return nil, fmt.Errorf("reading %s: need at least one feature column besides the label and the weight", path)
+			}
+			out.w, out.features = rest.Split(wc)
+			for i, v := range out.w {
+				if !(v >= 0) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("reading %s: row %d: weight %v in column %q; weights must be finite numbers >= 0", path, i+1, v, weight)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func numericLine(s string) bool {
@@ -308,7 +336,10 @@ func Load(job Job) (*Data, error) {
 		schemaNames = d.transform.FeatureNames()
 	}
 	var err error
-	if d.train, err = readTable(job.Train, job.Label, schemaNames); err != nil {
+	if job.Weight != "" && job.Weight == job.Label {
+		return nil, fmt.Errorf("the weight column %q is the label column", job.Weight)
+	}
+	if d.train, err = readTable(job.Train, job.Label, job.Weight, false, schemaNames); err != nil {
 		return nil, fmt.Errorf("reading training data: %w", err)
 	}
 	names := d.train.features.Names
@@ -316,7 +347,7 @@ func Load(job Job) (*Data, error) {
 		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
 	}
 	if job.Validation != "" {
-		if d.valid, err = readTable(job.Validation, d.train.label, names); err != nil {
+		if d.valid, err = readTable(job.Validation, d.train.label, job.Weight, true, names); err != nil {
 			return nil, fmt.Errorf("reading validation data: %w", err)
 		}
 		if err := alignColumns(d.valid.features, names, "validation data"); err != nil {
@@ -334,6 +365,9 @@ func Run(ctx context.Context, job Job) (*Summary, error) {
 			joined[i] = e
 		}
 		return nil, errors.Join(joined...)
+	}
+	if job.Algorithm != AlgorithmXGBoost && (job.Weight != "" || len(job.Categorical) > 0) {
+		return nil, fmt.Errorf("algorithm %s: a weight column and categorical features are supported by xgboost only", job.Algorithm)
 	}
 	d := job.Data
 	if d == nil {
