@@ -144,9 +144,16 @@ type binned struct {
 	bins16     []uint16
 	colBins16  []uint16
 	wide       bool
-	// missing is the bin id of a missing cell; stride the histogram
-	// slots per feature (value bins and the missing slot).
-	missing, stride int
+	// missID[f] is the bin id of feature f's missing cells: its value bin
+	// count (the slot after its value bins), or 255 for a byte-binned
+	// feature with 255 or 256 value bins. offset[f] is the first
+	// histogram slot of feature f, which has offset[f+1]−offset[f] slots
+	// (its value bins and missing slot, 256 for a 255- or 256-bin byte
+	// feature): histograms are as long as the features' bins need, not
+	// cols×256 (small data with few-valued columns clears, subtracts and
+	// scans far less per node).
+	missID []int
+	offset []int
 	// overflow marks the byte-binned features with missing values and 256
 	// value bins; missRows lists their missing rows (ascending) and
 	// missBits has a bit set per missing row; nil for other features.
@@ -232,20 +239,23 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 		}
 		b.cuts[f] = weightedSketchCuts(col, w32, maxBin)
 	})
-	widest, valueBins := 0, 0
-	for f, c := range b.cuts {
-		n := len(c.cut)
-		valueBins = max(valueBins, n)
-		if b.hasMissing[f] {
-			n++
-		}
-		widest = max(widest, n)
+	valueBins := 0
+	for _, c := range b.cuts {
+		valueBins = max(valueBins, len(c.cut))
 	}
 	b.wide = valueBins > 256
-	b.missing, b.stride = missingBin, 256
+	b.missID = make([]int, cols)
+	b.offset = make([]int, cols+1)
+	for f, c := range b.cuts {
+		nb := len(c.cut)
+		b.missID[f] = nb
+		width := nb + 1
+		if !b.wide && nb >= missingBin {
+			b.missID[f], width = missingBin, 256
+		}
+		b.offset[f+1] = b.offset[f] + width
+	}
 	if b.wide {
-		b.missing = widest - 1
-		b.stride = widest
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
 		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
 	} else {
@@ -270,7 +280,7 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			b.missRows[f], b.missBits[f] = list, bits
 		})
 	}
-	b.missSlot = cols * b.stride
+	b.missSlot = b.offset[cols]
 	return b
 }
 
@@ -279,7 +289,7 @@ func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
 	c := b.cuts[f].cut
 	cat := b.categorical != nil && b.categorical[f]
 	out := colBins[f*b.rows : (f+1)*b.rows]
-	miss := B(b.missing)
+	miss := B(b.missID[f])
 	for r, v := range col {
 		var bin B
 		switch {
