@@ -1,6 +1,7 @@
 package training
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -216,12 +217,26 @@ type table struct {
 // (empty, NA, NaN, nan, N/A; at least one number) is taken as a data row
 // of a headerless file: the label is then the first column and the
 // features are named from names (the schema's) or f0, f1, ...
+//
+// The file is read in one streaming pass (gbdt.ReadCSVSize), and the
+// label and weight columns are cut out of the table in place: the text
+// is never whole in memory, and the values are held once.
 func readTable(path, label, weight string, weightOptional bool, names []string) (*table, error) {
-	raw, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if first, _, _ := bytes.Cut(raw, []byte("\n")); numericLine(string(first)) {
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	// The first line, when it fits the buffer (a longer one is a header).
+	peek, _ := br.Peek(1 << 20)
+	var src io.Reader = br
+	first, _, found := bytes.Cut(peek, []byte("\n"))
+	if (found || len(peek) < 1<<20) && numericLine(string(first)) {
 		cells := strings.Count(string(first), ",") + 1
 		hdr := []string{"label"}
 		if label != "" {
@@ -234,9 +249,9 @@ func readTable(path, label, weight string, weightOptional bool, names []string) 
 				hdr = append(hdr, fmt.Sprintf("f%d", i))
 			}
 		}
-		raw = append([]byte(strings.Join(hdr, ",")+"\n"), raw...)
+		src = io.MultiReader(strings.NewReader(strings.Join(hdr, ",")+"\n"), br)
 	}
-	t, err := gbdt.ReadCSV(bytes.NewReader(raw))
+	t, err := gbdt.ReadCSVSize(src, size)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -252,8 +267,10 @@ func readTable(path, label, weight string, weightOptional bool, names []string) 
 	if t.Rows() == 0 {
 		return nil, fmt.Errorf("reading %s: no data rows", path)
 	}
-	y, rest := t.Split(c)
-	out := &table{label: t.Names[c], y: y, features: rest}
+	name := t.Names[c]
+	y := t.Cut(c)
+	rest := t
+	out := &table{label: name, y: y, features: rest}
 	if weight != "" {
 		wc := rest.Column(weight)
 		if wc < 0 && !weightOptional {
@@ -263,7 +280,7 @@ func readTable(path, label, weight string, weightOptional bool, names []string) 
 			if len(rest.Names) < 2 {
 				return nil, fmt.Errorf("reading %s: need at least one feature column besides the label and the weight", path)
 			}
-			out.w, out.features = rest.Split(wc)
+			out.w = rest.Cut(wc)
 			for i, v := range out.w {
 				if !(v >= 0) || math.IsInf(v, 0) {
 					return nil, fmt.Errorf("reading %s: row %d: weight %v in column %q; weights must be finite numbers >= 0", path, i+1, v, weight)
