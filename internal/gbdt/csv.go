@@ -142,6 +142,7 @@ func readCSVBlocks(r io.Reader, size int64, block, threads, minChunk int) (*Tabl
 	}
 	headerBytes := int64(len(header) + 1)
 	buf := make([]byte, 0, block+64<<10)
+	var scratch [][]float64 // the blocks' parsed values, reused
 	sized := size <= 0
 	for {
 		// A block: block bytes, then up to the end of the line.
@@ -167,7 +168,7 @@ func readCSVBlocks(r io.Reader, size int64, block, threads, minChunk int) (*Tabl
 			return t, readQuotedRows(t, io.MultiReader(bytes.NewReader(buf), br), lineNo)
 		}
 		before := t.Rows()
-		if err := appendPlainRows(t, buf, lineNo, threads, minChunk); err != nil {
+		if err := appendPlainRows(t, buf, lineNo, threads, minChunk, &scratch); err != nil {
 			return nil, err
 		}
 		lineNo += bytes.Count(buf, []byte{'\n'})
@@ -308,7 +309,7 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := appendPlainRows(t, data[pos:], lineNo, threads, minChunk); err != nil {
+	if err := appendPlainRows(t, data[pos:], lineNo, threads, minChunk, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -316,8 +317,10 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 
 // appendPlainRows parses body (whole lines without quotes or carriage
 // returns, after lineNo lines of the file) into t's rows, in up to threads
-// chunks of at least minChunk bytes at once.
-func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int) error {
+// chunks of at least minChunk bytes at once. scratch, when not nil, holds
+// the chunks' value buffers from one call to the next (a streaming read
+// then makes no garbage per block).
+func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int, scratch *[][]float64) error {
 	cols := len(t.Names)
 	// Chunks end at line ends; each parses its rows into its own slice.
 	n := max(1, min(threads, len(body)/minChunk))
@@ -338,6 +341,14 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int) error
 		err     error
 	}
 	parts := make([]part, n)
+	if scratch != nil {
+		for len(*scratch) < n {
+			*scratch = append(*scratch, nil)
+		}
+		for i := range parts {
+			parts[i].vals = (*scratch)[i][:0]
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
@@ -345,7 +356,9 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int) error
 			defer wg.Done()
 			chunk := body[bounds[i]:bounds[i+1]]
 			p := &parts[i]
-			p.vals = make([]float64, 0, bytes.Count(chunk, []byte{'\n'})*cols+cols)
+			if want := bytes.Count(chunk, []byte{'\n'})*cols + cols; cap(p.vals) < want {
+				p.vals = make([]float64, 0, want)
+			}
 			for at, ln := 0, 0; at < len(chunk); {
 				var l []byte
 				l, at = nextLine(chunk, at)
@@ -385,8 +398,11 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int) error
 		total += len(p.vals)
 	}
 	t.Data = slices.Grow(t.Data, total)
-	for _, p := range parts {
+	for i, p := range parts {
 		t.Data = append(t.Data, p.vals...)
+		if scratch != nil {
+			(*scratch)[i] = p.vals
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 
 	"github.com/ferryml/ferry/internal/tree"
@@ -28,6 +29,10 @@ type Dataset struct {
 
 // Rows returns the number of rows.
 func (d *Dataset) Rows() int { return len(d.Y) }
+
+// bigMatrix is the cell count from which Train collects garbage once
+// after quantising (about 1 GB of float64 values).
+const bigMatrix = 1 << 27
 
 func (d *Dataset) check(what string) error {
 	if d == nil || d.NumFeature <= 0 {
@@ -145,6 +150,13 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	n := train.Rows()
 	threads := p.threads()
 	b := quantise(train.X, train.Weight, n, train.NumFeature, p.MaxBin, threads, categorical)
+	if n*train.NumFeature >= bigMatrix {
+		// On a big matrix, collect the quantiser's column blocks now so
+		// that the grower's buffers reuse their memory: the heap, mostly
+		// the caller's matrix, is far below the next collection's goal,
+		// which would let peak memory grow by the blocks' size.
+		runtime.GC()
+	}
 	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
 	gr := newGrower(&p, b, rng)
 	if len(gr.allFeat) == 0 {
