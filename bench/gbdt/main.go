@@ -4,15 +4,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -54,7 +57,16 @@ func main() {
 	csvPath := flag.String("csv", "", "whole-job mode: read this CSV (label y first) with gbdt.ReadCSV and train on it, timing the phases")
 	small := flag.String("small", "", "small-data mode: DIR with train.csv and valid.csv (label first; bench/tuning/data.py's fraud split), trained -repeat times with validation AUC every round")
 	repeat := flag.Int("repeat", 20, "small-data mode: trainings timed (the best is printed)")
+	writeCSV := flag.String("write-csv", "", "generator mode: write a CSV of -rows rows of gen.py's training distribution (label y first, 28 features, 7 significant digits, 2% of the last 6 columns empty) to this path")
+	csvRows := flag.Int("rows", 10000000, "generator mode: rows")
 	flag.Parse()
+	if *writeCSV != "" {
+		if err := writeScaleCSV(*writeCSV, *csvRows); err != nil {
+			fmt.Fprintln(os.Stderr, "gbdtbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *small != "" {
 		if err := runSmall(*small, *rounds, *depth, *threads, *repeat, *cpuprofile); err != nil {
 			fmt.Fprintln(os.Stderr, "gbdtbench:", err)
@@ -273,4 +285,61 @@ func runSmall(dir string, rounds, depth, threads, repeat int, cpuprofile string)
 	}
 	fmt.Printf("ferry small train_ms=%.2f train_cpu_ms=%.2f validation_auc=%.5f\n", bestWall*1000, bestCPU*1000, auc)
 	return nil
+}
+
+// writeScaleCSV writes rows rows of gen.py's training distribution (its
+// make(), with Go's random streams) as a CSV, label y first: the scale
+// benchmark's file, written faster than Python formats it.
+func writeScaleCSV(path string, rows int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("y")
+	for j := range numFeature {
+		fmt.Fprintf(w, ",x%d", j)
+	}
+	w.WriteString("\n")
+	rng := rand.New(rand.NewPCG(20261205, 28))
+	var x [numFeature]float64
+	line := make([]byte, 0, 512)
+	for range rows {
+		for j := range x {
+			x[j] = float64(float32(rng.NormFloat64()))
+		}
+		z := 0.8*x[0] - 0.6*x[1] + 0.5*x[2]*x[3] + 0.4*math.Sin(2*x[5]) + 0.3*x[6]*x[6] - 0.3 -
+			0.5*math.Abs(x[12]) + 0.3*x[13]*x[14] + 0.8*rng.NormFloat64()
+		if x[4] > 0.3 {
+			z += 0.7
+		} else {
+			z -= 0.4
+		}
+		for _, v := range x[7:12] {
+			z += 0.25 * v
+		}
+		line = line[:0]
+		if z > 0 {
+			line = append(line, '1')
+		} else {
+			line = append(line, '0')
+		}
+		for j, v := range x {
+			line = append(line, ',')
+			if j >= 22 && rng.Float64() < 0.02 {
+				continue
+			}
+			line = strconv.AppendFloat(line, v, 'g', 7, 32)
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Scale benchmark: `ferry train` on a 10M x 28 CSV (about 2.5 GB of text;
-# gen.py --scale, the training table's distribution), read in one
+# Scale benchmark: `ferry train` on a 10M x 28 CSV (about 2.9 GB of text;
+# gbdtbench -write-csv, gen.py's training distribution), read in one
 # streaming pass, within 4 GiB. Prints the peak memory (/usr/bin/time -v,
 # maximum resident set size), wall and CPU time, and deletes the CSV
 # (KEEP=1 keeps it).
@@ -18,7 +18,8 @@ root=$(cd "$here/../.." && pwd)
 mkdir -p "$work"
 csv=$work/train_${rows}.csv
 go build -o "$work/ferry" "$root/cmd/ferry"
-[ -f "$csv" ] || /usr/bin/python3 "$here/gen.py" --scale "$csv" "$rows"
+go build -o "$work/gbdtbench" "$here"
+[ -f "$csv" ] || "$work/gbdtbench" -write-csv "$csv" -rows "$rows"
 echo "== scale: $rows x 28 CSV ($(du -m "$csv" | cut -f1) MB), depth 6, eta 0.3, $rounds rounds, $nthread threads"
 rm -rf "$work/model"
 /usr/bin/time -v -o "$work/scale.time" "$work/ferry" train --train "$csv" --label y -H objective=binary:logistic \
