@@ -101,11 +101,19 @@ func prune(src []entry, size int) []entry {
 	if len(src) <= size || size < 2 {
 		return src
 	}
+	return pruneInto(make([]entry, 0, size), src, size)
+}
+
+// pruneInto is prune writing into dst's storage (dst must not overlap
+// src); it returns src itself when there is nothing to prune.
+func pruneInto(dst, src []entry, size int) []entry {
+	if len(src) <= size || size < 2 {
+		return src
+	}
 	begin := src[0].rmax
 	rng := src[len(src)-1].rmin - src[0].rmax
 	n := size - 1
-	out := make([]entry, 1, size)
-	out[0] = src[0]
+	out := append(dst[:0], src[0])
 	i, lastIdx := 1, 0
 	for k := 1; k < n; k++ {
 		dx2 := 2 * (float32(k)*rng/float32(n) + begin)

@@ -375,7 +375,7 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int, scrat
 					if j := bytes.IndexByte(l, ','); j >= 0 {
 						field, l = l[:j], l[j+1:]
 					}
-					v, err := cell.Number(string(field))
+					v, err := cell.NumberBytes(field)
 					if err != nil {
 						p.errLine, p.err = ln, fmt.Errorf("column %s: %w", quote.Value(t.Names[c]), err)
 						return

@@ -30,8 +30,13 @@ type wqSketch struct {
 	queue    []qEntry // buffer: capacity 1 at first, then 2·L
 	qcap     int
 	levels   [][]entry // levels[l] for l ≥ 1; levels[0] unused
-	// items and buf are queueSummary's scratch.
+	// items and buf are queueSummary's scratch; sum its output, pruned
+	// and comb[0..1] pushSummary's: the sketch reuses them, so a column
+	// of millions of values makes no garbage.
 	items, buf []uint64
+	sum        []entry
+	pruned     []entry
+	comb       [2][]entry
 }
 
 func newWQSketch(n, maxBin int) *wqSketch {
@@ -68,13 +73,13 @@ func (s *wqSketch) pushWeighted(v, w float32) {
 // queueSummary sorts the buffer and merges equal values into an exact
 // summary. Weights are counts (unit weights), so a value and its weight
 // pack into one radix-sorted word; items and buf are scratch.
-func queueSummary(q []qEntry, items, buf []uint64) []entry {
+func queueSummary(q []qEntry, items, buf []uint64, out []entry) []entry {
 	items = items[:0]
 	for _, e := range q {
 		items = append(items, uint64(sortKey(e.v))<<32|uint64(e.w))
 	}
 	sorted := radixSort(items, buf[:len(items)])
-	out := make([]entry, 0, len(sorted))
+	out = out[:0]
 	var wsum float32
 	for i := 0; i < len(sorted); {
 		key := sorted[i] >> 32
@@ -102,13 +107,13 @@ func keyValue(k uint32) float32 {
 // weightedQueueSummary is queueSummary for float weights: the buffer is
 // sorted by value (stably, so equal values add their weights in push
 // order) and equal values merged.
-func weightedQueueSummary(q []qEntry, items, buf []uint64) []entry {
+func weightedQueueSummary(q []qEntry, items, buf []uint64, out []entry) []entry {
 	items = items[:0]
 	for i, e := range q {
 		items = append(items, uint64(sortKey(e.v))<<32|uint64(i))
 	}
 	sorted := radixSort(items, buf[:len(items)])
-	out := make([]entry, 0, len(sorted))
+	out = out[:0]
 	var wsum float32
 	for i := 0; i < len(sorted); {
 		key := sorted[i] >> 32
@@ -125,34 +130,56 @@ func weightedQueueSummary(q []qEntry, items, buf []uint64) []entry {
 	return out
 }
 
-// queueSummary is the buffer's exact summary.
+// queueSummary is the buffer's exact summary, in s.sum's storage (valid
+// until the next call).
 func (s *wqSketch) queueSummary() []entry {
 	if cap(s.items) < len(s.queue) {
 		s.items = make([]uint64, 0, s.qcap)
 		s.buf = make([]uint64, s.qcap)
+		s.sum = make([]entry, 0, s.qcap)
 	}
 	if s.weighted {
-		return weightedQueueSummary(s.queue, s.items, s.buf)
+		s.sum = weightedQueueSummary(s.queue, s.items, s.buf, s.sum)
+	} else {
+		s.sum = queueSummary(s.queue, s.items, s.buf, s.sum)
 	}
-	return queueSummary(s.queue, s.items, s.buf)
+	return s.sum
 }
 
 // pushSummary merges a full buffer's summary into the levels.
+// The levels keep their storage; the pruned and combined summaries go
+// through the sketch's scratch (two combine buffers in turn, so a
+// combination never overwrites its input).
 func (s *wqSketch) pushSummary(temp []entry) {
-	for l := 1; ; l++ {
+	for l, turn := 1, 0; ; l, turn = l+1, 1-turn {
 		for len(s.levels) < l+1 {
 			s.levels = append(s.levels, nil)
 		}
+		p := temp
+		if len(temp) > s.limit && s.limit >= 2 {
+			if s.pruned == nil {
+				s.pruned = make([]entry, 0, s.limit)
+			}
+			s.pruned = pruneInto(s.pruned, temp, s.limit)
+			p = s.pruned
+		}
 		if len(s.levels[l]) == 0 {
-			s.levels[l] = slices.Clone(prune(temp, s.limit))
+			if s.levels[l] == nil {
+				s.levels[l] = make([]entry, 0, s.limit)
+			}
+			s.levels[l] = append(s.levels[l][:0], p...)
 			return
 		}
-		temp = combine(prune(temp, s.limit), s.levels[l])
+		if need := len(p) + len(s.levels[l]); cap(s.comb[turn]) < need {
+			s.comb[turn] = make([]entry, 0, max(need, 2*s.limit))
+		}
+		temp = combineInto(s.comb[turn], p, s.levels[l])
+		s.comb[turn] = temp
 		if len(temp) <= s.limit {
-			s.levels[l] = temp
+			s.levels[l] = append(s.levels[l][:0], temp...)
 			return
 		}
-		s.levels[l] = nil
+		s.levels[l] = s.levels[l][:0]
 	}
 }
 
@@ -182,14 +209,18 @@ func (s *wqSketch) summary() []entry {
 // combine merges two summaries (XGBoost's WQSummary::SetCombine): equal
 // values add their ranks; an entry of one side alone gets the other
 // side's rank bounds around it.
-func combine(a, b []entry) []entry {
+func combine(a, b []entry) []entry { return combineInto(nil, a, b) }
+
+// combineInto is combine writing into dst's storage (dst must not
+// overlap a or b).
+func combineInto(dst, a, b []entry) []entry {
 	if len(a) == 0 {
-		return slices.Clone(b)
+		return append(dst[:0], b...)
 	}
 	if len(b) == 0 {
-		return slices.Clone(a)
+		return append(dst[:0], a...)
 	}
-	out := make([]entry, 0, len(a)+len(b))
+	out := dst[:0]
 	var aPrevRmin, bPrevRmin float32
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
