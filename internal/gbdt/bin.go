@@ -218,7 +218,11 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			w32[i] = float32(v)
 		}
 	}
-	blockCols := min(cols, max(8, threads))
+	// A block holds at most 8 columns (or threads columns), and on a big
+	// matrix no more than about 128 MB (3 columns of 10M rows): its
+	// size adds to the peak memory, the extra passes cost little.
+	blockCols := min(cols, max(threads, min(8, (128<<20)/(4*max(1, rows)))))
+	blockCols = max(blockCols, 1)
 	colMajor := make([]float32, rows*blockCols)
 	byBlock := func(fn func(f int, col []float32)) {
 		for f0 := 0; f0 < cols; f0 += blockCols {
