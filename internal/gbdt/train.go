@@ -286,6 +286,13 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	if err := m.Init(); err != nil {
 		return nil, fmt.Errorf("building trained model: %w", err)
 	}
+	if n*train.NumFeature >= bigMatrix {
+		// The bins and the grower's buffers are garbage now; collect
+		// them so that the caller's next allocations (final metrics
+		// over the same rows) reuse their memory instead of adding to
+		// the peak.
+		runtime.GC()
+	}
 	res.Model = m
 	res.BestIteration = bestRound
 	res.Metrics = bestMetrics
