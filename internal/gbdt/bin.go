@@ -237,6 +237,12 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			overColumns(f1-f0, threads, func(i int) { fn(f0+i, colMajor[i*rows:(i+1)*rows]) })
 		}
 	}
+	// One sketch per goroutine, reused column after column: its buffers
+	// would otherwise be garbage of a few MB per column.
+	sketches := make(chan *wqSketch, max(1, threads))
+	for range max(1, threads) {
+		sketches <- &wqSketch{}
+	}
 	byBlock(func(f int, col []float32) {
 		missing := 0
 		for _, v := range col {
@@ -249,7 +255,9 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			b.cuts[f] = categoryCuts(col)
 			return
 		}
-		b.cuts[f] = weightedSketchCuts(col, w32, maxBin)
+		sk := <-sketches
+		b.cuts[f] = weightedSketchCuts(col, w32, maxBin, sk)
+		sketches <- sk
 	})
 	valueBins := 0
 	for _, c := range b.cuts {

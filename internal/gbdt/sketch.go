@@ -43,6 +43,16 @@ func newWQSketch(n, maxBin int) *wqSketch {
 	return &wqSketch{limit: sketchLimit(n, maxBin), qcap: 1}
 }
 
+// reset empties s for a column of n values, keeping its buffers (quantise
+// sketches column after column with one sketch per goroutine).
+func (s *wqSketch) reset(n, maxBin int) {
+	s.limit, s.qcap, s.weighted = sketchLimit(n, maxBin), 1, false
+	s.queue = s.queue[:0]
+	for i := range s.levels {
+		s.levels[i] = s.levels[i][:0]
+	}
+}
+
 // push adds one value. A value equal to the last one buffered adds to its
 // weight, even when the buffer is full (XGBoost 1.7 and 3.x alike; the
 // test with max_bin 64 tells this from summarising first).
@@ -260,7 +270,7 @@ func combineInto(dst, a, b []entry) []entry {
 // sketchCuts returns the cuts XGBoost's hist (1.7 and 3.x) computes for
 // a column given in row order (NaN = missing) with max_bin maxBin and
 // unit weights (weightedSketchCuts with nil weights).
-func sketchCuts(col []float32, maxBin int) cuts { return weightedSketchCuts(col, nil, maxBin) }
+func sketchCuts(col []float32, maxBin int) cuts { return weightedSketchCuts(col, nil, maxBin, nil) }
 
 // weightedSketchCuts returns the cuts XGBoost's hist (1.7 and 3.x)
 // computes for a column given in row order (NaN = missing) with max_bin
@@ -271,7 +281,9 @@ func sketchCuts(col []float32, maxBin int) cuts { return weightedSketchCuts(col,
 // pruned to min(n, 8·maxBin) then to min(n, maxBin)+1 entries, entries 1
 // to min(size, maxBin)−1 as cuts (strictly increasing) and a sentinel
 // above the maximum. A column with no values has no cuts.
-func weightedSketchCuts(col, w []float32, maxBin int) cuts {
+//
+// s, when not nil, is a sketch to reuse (its buffers); nil makes one.
+func weightedSketchCuts(col, w []float32, maxBin int, s *wqSketch) cuts {
 	n := 0
 	for _, v := range col {
 		if v == v {
@@ -281,7 +293,11 @@ func weightedSketchCuts(col, w []float32, maxBin int) cuts {
 	if n == 0 {
 		return cuts{}
 	}
-	s := newWQSketch(n, maxBin)
+	if s == nil {
+		s = newWQSketch(n, maxBin)
+	} else {
+		s.reset(n, maxBin)
+	}
 	if w == nil {
 		for _, v := range col {
 			if v == v {
