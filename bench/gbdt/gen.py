@@ -6,10 +6,16 @@ for inspection. Run with /usr/bin/python3 (numpy).
 
     /usr/bin/python3 bench/gbdt/gen.py OUTDIR [TRAIN_ROWS] [TEST_ROWS]
     /usr/bin/python3 bench/gbdt/gen.py --csv OUT.csv ROWS COLS MISSING
+    /usr/bin/python3 bench/gbdt/gen.py --scale OUT.csv ROWS
 
 The --csv form writes the whole-job shape: a CSV with a header, label
 `y` first, COLS float features (8 significant digits) of which a
 fraction MISSING of the cells are empty (missing).
+
+The --scale form writes the training table's shape (28 features, label `y`
+first, 7 significant digits, missing cells empty) as a CSV of ROWS rows,
+half a million rows at a time (scale.sh writes its 10M rows with
+gbdtbench -write-csv instead, the same distribution, ten times faster).
 """
 import os
 import sys
@@ -49,7 +55,23 @@ def make_csv(path, n, m, missing):
     print(f"wrote {n} rows x {m} features ({missing:.0%} missing) to {path}")
 
 
+def make_scale(path, n):
+    import pandas as pd
+    rng = np.random.default_rng(20261205)
+    chunk = 500_000
+    with open(path, "w") as f:
+        for lo in range(0, n, chunk):
+            x, y = make(rng, min(chunk, n - lo))
+            d = pd.DataFrame(x, columns=[f"x{j}" for j in range(M)])
+            d.insert(0, "y", y.astype(np.int8))
+            d.to_csv(f, header=lo == 0, index=False, na_rep="", float_format="%.7g")
+    print(f"wrote {n} rows x {M} features to {path}")
+
+
 def main():
+    if sys.argv[1] == "--scale":
+        make_scale(sys.argv[2], int(sys.argv[3]))
+        return
     if sys.argv[1] == "--csv":
         make_csv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
         return

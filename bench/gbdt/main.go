@@ -4,15 +4,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -52,7 +55,25 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of training")
 	out := flag.String("model", "", "write the model JSON here")
 	csvPath := flag.String("csv", "", "whole-job mode: read this CSV (label y first) with gbdt.ReadCSV and train on it, timing the phases")
+	small := flag.String("small", "", "small-data mode: DIR with train.csv and valid.csv (label first; bench/tuning/data.py's fraud split), trained -repeat times with validation AUC every round")
+	repeat := flag.Int("repeat", 20, "small-data mode: trainings timed (the best is printed)")
+	writeCSV := flag.String("write-csv", "", "generator mode: write a CSV of -rows rows of gen.py's training distribution (label y first, 28 features, 7 significant digits, 2% of the last 6 columns empty) to this path")
+	csvRows := flag.Int("rows", 10000000, "generator mode: rows")
 	flag.Parse()
+	if *writeCSV != "" {
+		if err := writeScaleCSV(*writeCSV, *csvRows); err != nil {
+			fmt.Fprintln(os.Stderr, "gbdtbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *small != "" {
+		if err := runSmall(*small, *rounds, *depth, *threads, *repeat, *cpuprofile); err != nil {
+			fmt.Fprintln(os.Stderr, "gbdtbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *csvPath != "" {
 		if err := runCSV(*csvPath, *rounds, *depth, *threads, *cpuprofile); err != nil {
 			fmt.Fprintln(os.Stderr, "gbdtbench:", err)
@@ -207,4 +228,118 @@ func runCSV(path string, rounds, depth, threads int, cpuprofile string) error {
 	fmt.Printf("ferry-csv read_s=%.3f first_round_s=%.3f round_ms=%.2f train_s=%.3f job_s=%.3f\n",
 		readSec, first.Seconds(), (trainSec-first.Seconds())/float64(max(1, rounds-1))*1000, trainSec, time.Since(start).Seconds())
 	return nil
+}
+
+// runSmall times one tuning trial's training on a small table: the data
+// read once, then repeat trainings (eval_metric auc on the validation set
+// every round, as small.py does with XGBoost), printing the best wall and
+// CPU milliseconds per training.
+func runSmall(dir string, rounds, depth, threads, repeat int, cpuprofile string) error {
+	read := func(name string) (*gbdt.Dataset, error) {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		tab, err := gbdt.ReadCSV(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		y, x := tab.Split(0)
+		return &gbdt.Dataset{X: x.Data, Y: y, NumFeature: len(x.Names)}, nil
+	}
+	train, err := read("train.csv")
+	if err != nil {
+		return err
+	}
+	valid, err := read("valid.csv")
+	if err != nil {
+		return err
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	p := gbdt.DefaultParams()
+	p.Objective = gbdt.BinaryLogistic
+	p.NumRound, p.MaxDepth, p.NThread = rounds, depth, threads
+	p.EvalMetric = []string{gbdt.MetricAUC}
+	bestWall, bestCPU := math.Inf(1), math.Inf(1)
+	var auc float64
+	for range repeat {
+		t0, c0 := time.Now(), cpuSeconds()
+		res, err := gbdt.Train(context.Background(), p, train, gbdt.EvalSet{Name: "validation", Data: valid})
+		if err != nil {
+			return err
+		}
+		bestWall = min(bestWall, time.Since(t0).Seconds())
+		bestCPU = min(bestCPU, cpuSeconds()-c0)
+		auc = res.Metrics["validation-auc"]
+	}
+	fmt.Printf("ferry small train_ms=%.2f train_cpu_ms=%.2f validation_auc=%.5f\n", bestWall*1000, bestCPU*1000, auc)
+	return nil
+}
+
+// writeScaleCSV writes rows rows of gen.py's training distribution (its
+// make(), with Go's random streams) as a CSV, label y first: the scale
+// benchmark's file, written faster than Python formats it.
+func writeScaleCSV(path string, rows int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("y")
+	for j := range numFeature {
+		fmt.Fprintf(w, ",x%d", j)
+	}
+	w.WriteString("\n")
+	rng := rand.New(rand.NewPCG(20261205, 28))
+	var x [numFeature]float64
+	line := make([]byte, 0, 512)
+	for range rows {
+		for j := range x {
+			x[j] = float64(float32(rng.NormFloat64()))
+		}
+		z := 0.8*x[0] - 0.6*x[1] + 0.5*x[2]*x[3] + 0.4*math.Sin(2*x[5]) + 0.3*x[6]*x[6] - 0.3 -
+			0.5*math.Abs(x[12]) + 0.3*x[13]*x[14] + 0.8*rng.NormFloat64()
+		if x[4] > 0.3 {
+			z += 0.7
+		} else {
+			z -= 0.4
+		}
+		for _, v := range x[7:12] {
+			z += 0.25 * v
+		}
+		line = line[:0]
+		if z > 0 {
+			line = append(line, '1')
+		} else {
+			line = append(line, '0')
+		}
+		for j, v := range x {
+			line = append(line, ',')
+			if j >= 22 && rng.Float64() < 0.02 {
+				continue
+			}
+			line = strconv.AppendFloat(line, v, 'g', 7, 32)
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

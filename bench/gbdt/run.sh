@@ -13,9 +13,14 @@
 #    (depth 6, 100 rounds, default settings): `ferry train` on the CSV vs
 #    pandas read + DMatrix/Dataset + train; best of REPEAT runs.
 # 3. The fraud-data quality check.
+# 4. Small data, one tuning trial's training: the encoded fraud table
+#    (3,500 train / 1,500 validation rows, 48 features; bench/tuning/
+#    data.py's split), depth 6, eta 0.3, 100 rounds, 1 thread, validation
+#    AUC every round; best of SMALL_REPEAT trainings on the data read once
+#    (gbdtbench -small beside small.py with XGBoost 3.x), CPU ratio.
 # Environment: ROUNDS (100), ROWS (1000000), NTHREAD (2), REPEAT (3),
-# VENV_PYTHON (FERRY_TEST_PYTHON or .venv/bin/python3), SKIP (words of
-# "train job fraud" to skip).
+# SMALL_REPEAT (20), VENV_PYTHON (FERRY_TEST_PYTHON or .venv/bin/python3),
+# SKIP (words of "train job fraud small" to skip).
 set -eu
 work=${1:-/tmp/ferry-gbdt-bench}
 rounds=${ROUNDS:-100}
@@ -98,5 +103,18 @@ esac
 case " $skip " in *" fraud "*) ;; *)
 	echo "== fraud quality"
 	$py "$here/fraud_quality.py" "$work/ferry" "$work/fraud"
+	;;
+esac
+
+case " $skip " in *" small "*) ;; *)
+	small_repeat=${SMALL_REPEAT:-20}
+	echo "== small data: fraud 3,500 x 48, depth 6, ${rounds} rounds, 1 thread, validation AUC per round; best of $small_repeat"
+	"$venv" "$root/bench/tuning/data.py" "$work/small" >/dev/null
+	"$work/gbdtbench" -small "$work/small/fraud" -rounds "$rounds" -nthread 1 -repeat "$small_repeat" | tee "$work/small.ferry"
+	"$venv" "$here/small.py" "$work/small/fraud" "$rounds" "$small_repeat" | tee "$work/small.xgb3"
+	awk -v f="$(field "$work/small.ferry" train_cpu_ms)" -v x="$(field "$work/small.xgb3" train_cpu_ms)" \
+		-v fa="$(field "$work/small.ferry" validation_auc)" -v xa="$(field "$work/small.xgb3" validation_auc)" 'BEGIN {
+		printf "small data ferry vs xgboost 3: training CPU %.2fx (%.1f vs %.1f ms); validation AUC diff %+.5f\n", f / x, f, x, fa - xa
+	}'
 	;;
 esac

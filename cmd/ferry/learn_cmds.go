@@ -39,12 +39,14 @@ func (h hyperFlag) Set(s string) error {
 }
 
 func cmdTrain(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] [--schema schema.json] --output DIR")
+	fs := m.newFlagSet("train", "--algorithm xgboost --train T.csv [--validation V.csv] [-H name=value ...] [--label NAME] [--weight-column NAME] [--categorical F1,F2] [--schema schema.json] --output DIR")
 	alg := fs.String("algorithm", training.AlgorithmXGBoost, "learner: "+strings.Join(training.Algorithms(), ", "))
 	trainPath := fs.String("train", "", "training CSV with a header, label first unless --label (required)")
 	validPath := fs.String("validation", "", "validation CSV, same columns")
 	schemaPath := fs.String("schema", "", "tabular_prepare schema.json to record as the model's feature transform")
 	label := fs.String("label", "", "label column name (default: the first column)")
+	weight := fs.String("weight-column", "", "xgboost: column of sample weights (not a feature; the validation CSV's is used when present)")
+	categorical := fs.String("categorical", "", "xgboost: comma-separated names of the categorical features (integer category codes)")
 	out := fs.String("output", "", "model directory to write (required)")
 	hp := hyperFlag{}
 	fs.Var(hp, "H", "hyperparameter name=value (repeatable; XGBoost names for xgboost)")
@@ -74,7 +76,8 @@ func cmdTrain(ctx context.Context, m *Main, args []string) error {
 	}
 	s, err := training.Run(ctx, training.Job{
 		Algorithm: *alg, Hyperparameters: hp, Train: *trainPath, Validation: *validPath,
-		Schema: *schemaPath, Label: *label, OutputDir: *out, Log: m.Stderr,
+		Schema: *schemaPath, Label: *label, Weight: *weight, Categorical: splitNames(*categorical),
+		OutputDir: *out, Log: m.Stderr,
 	})
 	if err != nil {
 		return err
@@ -92,6 +95,17 @@ func cmdTrain(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "  best_iteration: %d\n", s.BestIteration)
 	}
 	return nil
+}
+
+// splitNames splits a comma-separated list of names, dropping empty ones.
+func splitNames(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // marginer is implemented by models with a margin (raw score) output.

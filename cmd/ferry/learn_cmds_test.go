@@ -133,3 +133,50 @@ func TestLearnCLIErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainWeightCategoricalCLI trains with --weight-column and
+// --categorical: the weight column is not a feature, the categorical
+// feature is recorded as XGBoost's type "c", and a bad weight is refused.
+func TestTrainWeightCategoricalCLI(t *testing.T) {
+	t.Parallel()
+	dir := artifacttest.TempDir(t)
+	var train bytes.Buffer
+	train.WriteString("y,a,w,colour\n")
+	for i := range 200 {
+		a := math.Sin(float64(i))
+		colour := i % 5
+		y := 0
+		if a > 0 || colour == 3 {
+			y = 1
+		}
+		train.WriteString(strconv.Itoa(y) + "," + strconv.FormatFloat(a, 'g', -1, 64) + "," + strconv.Itoa(1+i%3) + "," + strconv.Itoa(colour) + "\n")
+	}
+	trainPath := filepath.Join(dir, "train.csv")
+	if err := os.WriteFile(trainPath, train.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	modelDir := filepath.Join(dir, "model")
+	code, out, errOut := runLearn(t, "train", "--train", trainPath, "--weight-column", "w", "--categorical", "colour",
+		"-H", "objective=binary:logistic", "-H", "num_round=5", "--output", modelDir)
+	if code != 0 {
+		t.Fatalf("train: exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(out, "2 features") {
+		t.Errorf("train output %q, want 2 features (the weight column is not one)", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(modelDir, "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"feature_types":["float","c"]`) {
+		t.Errorf("model file does not record colour as categorical: %.300s", raw)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("y,a,w\n1,2,1\n0,1,-2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runLearn(t, "train", "--train", bad, "--weight-column", "w", "--output", filepath.Join(dir, "m2"))
+	if code == 0 || !strings.Contains(errOut, `weight -2 in column "w"`) {
+		t.Errorf("negative weight: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -94,6 +94,28 @@ func Number(s string) (float64, error) {
 	return finite(s, t)
 }
 
+// NumberBytes is [Number] for a cell held in a byte slice. A plain number
+// is parsed without copying the cell to the heap (streaming readers parse
+// every cell of a file with it, so a copy per cell would be garbage of
+// the file's size); other cells go through Number.
+func NumberBytes(b []byte) (float64, error) {
+	if v, ok := plainNumber(string(b)); ok {
+		return v, nil
+	}
+	return Number(string(b))
+}
+
+// plainNumber is Number's fast path: a finite number starting with a
+// digit or a point after an optional sign. s does not escape.
+func plainNumber(s string) (float64, bool) {
+	t := strings.TrimSpace(s)
+	if !digitFirst(t) {
+		return 0, false
+	}
+	v, ok := float(t)
+	return v, ok && !math.IsInf(v, 0)
+}
+
 // digitFirst reports whether t starts with a digit or a point, after an
 // optional sign.
 func digitFirst(t string) bool {

@@ -101,11 +101,19 @@ func prune(src []entry, size int) []entry {
 	if len(src) <= size || size < 2 {
 		return src
 	}
+	return pruneInto(make([]entry, 0, size), src, size)
+}
+
+// pruneInto is prune writing into dst's storage (dst must not overlap
+// src); it returns src itself when there is nothing to prune.
+func pruneInto(dst, src []entry, size int) []entry {
+	if len(src) <= size || size < 2 {
+		return src
+	}
 	begin := src[0].rmax
 	rng := src[len(src)-1].rmin - src[0].rmax
 	n := size - 1
-	out := make([]entry, 1, size)
-	out[0] = src[0]
+	out := append(dst[:0], src[0])
 	i, lastIdx := 1, 0
 	for k := 1; k < n; k++ {
 		dx2 := 2 * (float32(k)*rng/float32(n) + begin)
@@ -144,9 +152,16 @@ type binned struct {
 	bins16     []uint16
 	colBins16  []uint16
 	wide       bool
-	// missing is the bin id of a missing cell; stride the histogram
-	// slots per feature (value bins and the missing slot).
-	missing, stride int
+	// missID[f] is the bin id of feature f's missing cells: its value bin
+	// count (the slot after its value bins), or 255 for a byte-binned
+	// feature with 255 or 256 value bins. offset[f] is the first
+	// histogram slot of feature f, which has offset[f+1]−offset[f] slots
+	// (its value bins and missing slot, 256 for a 255- or 256-bin byte
+	// feature): histograms are as long as the features' bins need, not
+	// cols×256 (small data with few-valued columns clears, subtracts and
+	// scans far less per node).
+	missID []int
+	offset []int
 	// overflow marks the byte-binned features with missing values and 256
 	// value bins; missRows lists their missing rows (ascending) and
 	// missBits has a bit set per missing row; nil for other features.
@@ -188,14 +203,26 @@ func searchBin(cut []float32, v float32) int {
 
 // quantise computes each column's cuts (XGBoost's quantile sketch,
 // sketchCuts, over the values in row order) and the bin of every cell,
-// over the columns in parallel.
-func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
+// over the columns in parallel. w are the rows' sample weights (nil: all
+// 1), which weight the sketch as in XGBoost.
+func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categorical []bool) *binned {
 	b := &binned{rows: rows, cols: cols, cuts: make([]cuts, cols), hasMissing: make([]bool, cols), categorical: categorical}
 	maxBin = min(maxBin, maxWideBin)
 	// Columns are copied to float32, column-major, a block of them at a
 	// time (so each column is read sequentially without a copy of the
 	// whole matrix), once for the cuts and once for the bins.
-	blockCols := min(cols, max(8, threads))
+	var w32 []float32
+	if w != nil {
+		w32 = make([]float32, len(w))
+		for i, v := range w {
+			w32[i] = float32(v)
+		}
+	}
+	// A block holds at most 8 columns (or threads columns), and on a big
+	// matrix no more than about 128 MB (3 columns of 10M rows): its
+	// size adds to the peak memory, the extra passes cost little.
+	blockCols := min(cols, max(threads, min(8, (128<<20)/(4*max(1, rows)))))
+	blockCols = max(blockCols, 1)
 	colMajor := make([]float32, rows*blockCols)
 	byBlock := func(fn func(f int, col []float32)) {
 		for f0 := 0; f0 < cols; f0 += blockCols {
@@ -210,6 +237,12 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 			overColumns(f1-f0, threads, func(i int) { fn(f0+i, colMajor[i*rows:(i+1)*rows]) })
 		}
 	}
+	// One sketch per goroutine, reused column after column: its buffers
+	// would otherwise be garbage of a few MB per column.
+	sketches := make(chan *wqSketch, max(1, threads))
+	for range max(1, threads) {
+		sketches <- &wqSketch{}
+	}
 	byBlock(func(f int, col []float32) {
 		missing := 0
 		for _, v := range col {
@@ -222,22 +255,27 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 			b.cuts[f] = categoryCuts(col)
 			return
 		}
-		b.cuts[f] = sketchCuts(col, maxBin)
+		sk := <-sketches
+		b.cuts[f] = weightedSketchCuts(col, w32, maxBin, sk)
+		sketches <- sk
 	})
-	widest, valueBins := 0, 0
-	for f, c := range b.cuts {
-		n := len(c.cut)
-		valueBins = max(valueBins, n)
-		if b.hasMissing[f] {
-			n++
-		}
-		widest = max(widest, n)
+	valueBins := 0
+	for _, c := range b.cuts {
+		valueBins = max(valueBins, len(c.cut))
 	}
 	b.wide = valueBins > 256
-	b.missing, b.stride = missingBin, 256
+	b.missID = make([]int, cols)
+	b.offset = make([]int, cols+1)
+	for f, c := range b.cuts {
+		nb := len(c.cut)
+		b.missID[f] = nb
+		width := nb + 1
+		if !b.wide && nb >= missingBin {
+			b.missID[f], width = missingBin, 256
+		}
+		b.offset[f+1] = b.offset[f] + width
+	}
 	if b.wide {
-		b.missing = widest - 1
-		b.stride = widest
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
 		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
 	} else {
@@ -262,7 +300,7 @@ func quantise(x []float64, rows, cols, maxBin, threads int, categorical []bool) 
 			b.missRows[f], b.missBits[f] = list, bits
 		})
 	}
-	b.missSlot = cols * b.stride
+	b.missSlot = b.offset[cols]
 	return b
 }
 
@@ -271,11 +309,11 @@ func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
 	c := b.cuts[f].cut
 	cat := b.categorical != nil && b.categorical[f]
 	out := colBins[f*b.rows : (f+1)*b.rows]
-	miss := B(b.missing)
+	miss := B(b.missID[f])
 	for r, v := range col {
 		var bin B
 		switch {
-		case v != v:
+		case v != v || len(c) == 0:
 			bin = miss
 		case cat:
 			bin = B(categoryBin(c, v))

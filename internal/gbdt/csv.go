@@ -1,12 +1,15 @@
 package gbdt
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,6 +42,25 @@ func (t *Table) Column(name string) int {
 	return -1
 }
 
+// Cut removes column c in place (t keeps its backing array, so no copy of
+// the table is made) and returns the column's values.
+func (t *Table) Cut(c int) []float64 {
+	m := len(t.Names)
+	n := t.Rows()
+	col := make([]float64, n)
+	w := 0
+	for r := range n {
+		row := t.Data[r*m : (r+1)*m]
+		col[r] = row[c]
+		// w <= r*m: the writes never overtake the reads.
+		w += copy(t.Data[w:], row[:c])
+		w += copy(t.Data[w:], row[c+1:])
+	}
+	t.Data = t.Data[:w]
+	t.Names = append(t.Names[:c:c], t.Names[c+1:]...)
+	return col
+}
+
 // Split removes column c and returns it with the remaining columns as a
 // row-major matrix.
 func (t *Table) Split(c int) (col []float64, rest *Table) {
@@ -61,53 +83,177 @@ func (t *Table) Split(c int) (col []float64, rest *Table) {
 // NaN; any other cell that is not a finite number is an error giving its
 // line and column.
 //
-// A file without quotes or carriage returns (the common case) is split
-// at line ends and parsed by several goroutines; any other goes through
-// encoding/csv. Both give the same table and the same errors.
+// The file is read in one streaming pass, a block of lines at a time (the
+// text is never whole in memory): blocks without quotes or carriage
+// returns (the common case) are split at line ends and parsed by several
+// goroutines; from the first block with either, the rest goes through
+// encoding/csv. Both give the same table and the same errors. When r is
+// a file, its size sets the table's capacity (one allocation instead of
+// repeated growth).
 func ReadCSV(r io.Reader) (*Table, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("reading CSV: %w", err)
+	var size int64
+	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
 	}
-	if bytes.IndexByte(raw, '"') < 0 && bytes.IndexByte(raw, '\r') < 0 {
-		return readPlainCSV(raw, runtime.GOMAXPROCS(0), 1<<16)
-	}
-	return readQuotedCSV(bytes.NewReader(raw))
+	return ReadCSVSize(r, size)
 }
 
-// readQuotedCSV reads a CSV with encoding/csv.
-func readQuotedCSV(r io.Reader) (*Table, error) {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("reading CSV: no header row")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading CSV header: %w", err)
-	}
-	t, err := headerTable(header)
-	if err != nil {
-		return nil, err
-	}
+// csvBlock is the size of the blocks ReadCSVSize parses at a time.
+const csvBlock = 8 << 20
+
+// ReadCSVSize is [ReadCSV] for a reader of about size bytes (0:
+// unknown), which it uses to size the table.
+func ReadCSVSize(r io.Reader, size int64) (*Table, error) {
+	return readCSVBlocks(r, size, csvBlock, runtime.GOMAXPROCS(0), 1<<16)
+}
+
+func readCSVBlocks(r io.Reader, size int64, block, threads, minChunk int) (*Table, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	// The header: the first non-empty line.
+	var header []byte
+	lineNo := 0
 	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
+		l, err := br.ReadBytes('\n')
+		if len(l) > 0 {
+			lineNo++
+		}
+		if bytes.IndexByte(l, '"') >= 0 || bytes.IndexByte(l, '\r') >= 0 {
+			// Quoted or CRLF from the start: encoding/csv reads it all
+			// (after the empty lines skipped, for its line numbers).
+			skipped := bytes.Repeat([]byte{'\n'}, lineNo-1)
+			return readQuotedCSV(io.MultiReader(bytes.NewReader(skipped), bytes.NewReader(l), br))
+		}
+		if t := bytes.TrimSuffix(l, []byte{'\n'}); len(t) > 0 {
+			header = t
 			break
+		}
+		if err == io.EOF {
+			return nil, errors.New("reading CSV: no header row")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading CSV: %w", err)
 		}
+	}
+	t, err := headerTable(strings.Split(string(header), ","))
+	if err != nil {
+		return nil, err
+	}
+	headerBytes := int64(len(header) + 1)
+	buf := make([]byte, 0, block+64<<10)
+	var scratch [][]float64 // the blocks' parsed values, reused
+	sized := size <= 0
+	for {
+		// A block: block bytes, then up to the end of the line.
+		buf = buf[:block]
+		n, err := io.ReadFull(br, buf)
+		buf = buf[:n]
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			return nil, fmt.Errorf("reading CSV: %w", err)
+		}
+		if !eof {
+			rest, err := br.ReadBytes('\n')
+			buf = append(buf, rest...)
+			if errors.Is(err, io.EOF) {
+				eof = true
+			} else if err != nil {
+				return nil, fmt.Errorf("reading CSV: %w", err)
+			}
+		}
+		if bytes.IndexByte(buf, '"') >= 0 || bytes.IndexByte(buf, '\r') >= 0 {
+			// From here on encoding/csv, with its line numbers after
+			// the lines read so far.
+			return t, readQuotedRows(t, io.MultiReader(bytes.NewReader(buf), br), lineNo)
+		}
+		before := t.Rows()
+		if err := appendPlainRows(t, buf, lineNo, threads, minChunk, &scratch); err != nil {
+			return nil, err
+		}
+		lineNo += bytes.Count(buf, []byte{'\n'})
+		if !sized && len(buf) > 0 {
+			// Size the table from the first block's bytes per row.
+			sized = true
+			if rows := t.Rows() - before; rows > 0 {
+				est := int(float64(size-headerBytes)/float64(len(buf))*float64(rows)*1.02) + rows
+				if want := est * len(t.Names); want > cap(t.Data) {
+					data := make([]float64, len(t.Data), want)
+					copy(data, t.Data)
+					t.Data = data
+				}
+			}
+		}
+		if eof {
+			return t, nil
+		}
+	}
+}
+
+// readQuotedCSV reads a CSV with encoding/csv.
+func readQuotedCSV(r io.Reader) (*Table, error) {
+	t, cr, err := quotedHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := quotedRows(t, cr, 0); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// readQuotedRows appends to t the rows of r (after lineNo lines) read
+// with encoding/csv.
+func readQuotedRows(t *Table, r io.Reader, lineNo int) error {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = len(t.Names)
+	return quotedRows(t, cr, lineNo)
+}
+
+// quotedHeader reads the header row with encoding/csv.
+func quotedHeader(r io.Reader) (*Table, *csv.Reader, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, errors.New("reading CSV: no header row")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading CSV header: %w", err)
+	}
+	t, err := headerTable(header)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, cr, nil
+}
+
+// quotedRows appends cr's rows to t; lineNo lines precede cr's first.
+func quotedRows(t *Table, cr *csv.Reader, lineNo int) error {
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				pe.StartLine += lineNo
+				pe.Line += lineNo
+			}
+			return fmt.Errorf("reading CSV: %w", err)
+		}
 		line, _ := cr.FieldPos(0)
+		line += lineNo
 		for i, s := range rec {
 			v, err := cell.Number(s)
 			if err != nil {
-				return nil, fmt.Errorf("reading CSV line %d, column %s: %w", line, quote.Value(t.Names[i]), err)
+				return fmt.Errorf("reading CSV line %d, column %s: %w", line, quote.Value(t.Names[i]), err)
 			}
 			t.Data = append(t.Data, v)
 		}
 	}
-	return t, nil
 }
 
 // headerTable checks a header row and returns a table with its names.
@@ -163,9 +309,20 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := appendPlainRows(t, data[pos:], lineNo, threads, minChunk, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// appendPlainRows parses body (whole lines without quotes or carriage
+// returns, after lineNo lines of the file) into t's rows, in up to threads
+// chunks of at least minChunk bytes at once. scratch, when not nil, holds
+// the chunks' value buffers from one call to the next (a streaming read
+// then makes no garbage per block).
+func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int, scratch *[][]float64) error {
 	cols := len(t.Names)
 	// Chunks end at line ends; each parses its rows into its own slice.
-	body := data[pos:]
 	n := max(1, min(threads, len(body)/minChunk))
 	bounds := make([]int, n+1)
 	for i := 1; i < n; i++ {
@@ -184,6 +341,14 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 		err     error
 	}
 	parts := make([]part, n)
+	if scratch != nil {
+		for len(*scratch) < n {
+			*scratch = append(*scratch, nil)
+		}
+		for i := range parts {
+			parts[i].vals = (*scratch)[i][:0]
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
@@ -191,7 +356,9 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 			defer wg.Done()
 			chunk := body[bounds[i]:bounds[i+1]]
 			p := &parts[i]
-			p.vals = make([]float64, 0, bytes.Count(chunk, []byte{'\n'})*cols+cols)
+			if want := bytes.Count(chunk, []byte{'\n'})*cols + cols; cap(p.vals) < want {
+				p.vals = make([]float64, 0, want)
+			}
 			for at, ln := 0, 0; at < len(chunk); {
 				var l []byte
 				l, at = nextLine(chunk, at)
@@ -208,7 +375,7 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 					if j := bytes.IndexByte(l, ','); j >= 0 {
 						field, l = l[:j], l[j+1:]
 					}
-					v, err := cell.Number(string(field))
+					v, err := cell.NumberBytes(field)
 					if err != nil {
 						p.errLine, p.err = ln, fmt.Errorf("column %s: %w", quote.Value(t.Names[c]), err)
 						return
@@ -224,15 +391,18 @@ func readPlainCSV(data []byte, threads, minChunk int) (*Table, error) {
 		if p.err != nil {
 			line := lineNo + bytes.Count(body[:bounds[i]], []byte{'\n'}) + p.errLine
 			if p.err.Error() == "wrong number of fields" {
-				return nil, fmt.Errorf("reading CSV: record on line %d: %w", line, p.err)
+				return fmt.Errorf("reading CSV: record on line %d: %w", line, p.err)
 			}
-			return nil, fmt.Errorf("reading CSV line %d, %w", line, p.err)
+			return fmt.Errorf("reading CSV line %d, %w", line, p.err)
 		}
 		total += len(p.vals)
 	}
-	t.Data = make([]float64, 0, total)
-	for _, p := range parts {
+	t.Data = slices.Grow(t.Data, total)
+	for i, p := range parts {
 		t.Data = append(t.Data, p.vals...)
+		if scratch != nil {
+			(*scratch)[i] = p.vals
+		}
 	}
-	return t, nil
+	return nil
 }

@@ -9,10 +9,10 @@ import (
 	"github.com/ferryml/ferry/internal/tree"
 )
 
-// histBins is the number of histogram slots per feature of a byte-binned
-// matrix: up to 256 value bins, or 255 value bins and the missing slot
-// (overflow features keep their missing slot at binned.missSlot+f).
-// A uint16-binned matrix has binned.stride slots per feature.
+// histBins is the most histogram slots of a byte-binned feature: up to
+// 256 value bins, or 255 value bins and the missing slot (overflow
+// features keep their missing slot at binned.missSlot+f). A feature with
+// fewer bins has its value bins and a missing slot (binned.offset).
 const histBins = 256
 
 // bucket is one histogram slot: gradient and hessian sums.
@@ -37,7 +37,7 @@ type growNode struct {
 	depth      int
 	begin, end int // segment of the row index
 	g, h       float64
-	hist       []bucket // cols×stride, nil once released
+	hist       []bucket // binned.offset's slots, nil once released
 	best       split
 	evaluated  bool
 	features   []int // features allowed at this node's level
@@ -87,7 +87,7 @@ func (gr *grower) getHist() []bucket {
 		clear(h)
 		return h
 	}
-	return make([]bucket, histLen(gr.b.cols, gr.b.stride))
+	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols))
 }
 
 func (gr *grower) putHist(h []bucket) {
@@ -135,8 +135,10 @@ func (gr *grower) parallel(n int, fn func(i int)) {
 // overlap their updates.
 //
 // gh[i] is the gradient pair of rows[i].
-func buildHist[B binID](hist []bucket, rows []int32, bins []B, cols, stride int, gh []gradPair) {
+func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair) {
 	gh = gh[:len(rows)]
+	cols := len(offset) - 1
+	offset = offset[:cols]
 	mask := len(hist) - 1
 	i := 0
 	for ; i+1 < len(rows); i += 2 {
@@ -147,36 +149,34 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, cols, stride int,
 		row0 := bins[int(r0)*cols : int(r0)*cols+cols]
 		row1 := bins[int(r1)*cols : int(r1)*cols+cols]
 		row1 = row1[:len(row0)]
-		off := 0
+		offs := offset[:len(row0)]
 		for f, b := range row0 {
+			off := offs[f]
 			s := &hist[(off+int(b))&mask]
 			s.g += g0
 			s.h += h0
 			s = &hist[(off+int(row1[f]))&mask]
 			s.g += g1
 			s.h += h1
-			off += stride
 		}
 	}
 	for ; i < len(rows); i++ {
 		r := rows[i]
 		g, h := float64(gh[i].g), float64(gh[i].h)
-		off := 0
-		for _, b := range bins[int(r)*cols : int(r)*cols+cols] {
-			s := &hist[(off+int(b))&mask]
+		for f, b := range bins[int(r)*cols : int(r)*cols+cols] {
+			s := &hist[(offset[f]+int(b))&mask]
 			s.g += g
 			s.h += h
-			off += stride
 		}
 	}
 }
 
-// histLen is the histogram buffer length: cols×stride slots and one
-// missing slot per feature (binned.missSlot), rounded up to a power of
-// two (see buildHist).
-func histLen(cols, stride int) int {
+// histLen is the histogram buffer length for slots slots (the features'
+// slots, binned.offset, and one missing slot per feature after them,
+// binned.missSlot), rounded up to a power of two (see buildHist).
+func histLen(slots int) int {
 	n := 1
-	for n < cols*stride+cols {
+	for n < slots {
 		n <<= 1
 	}
 	return n
@@ -231,9 +231,9 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.cols, gr.b.stride, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh)
 		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.cols, gr.b.stride, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh)
 		}
 	})
 	for _, t := range tasks {
@@ -243,7 +243,7 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		dst := t.node.hist
 		cols := gr.b.cols
 		gr.parallel(gr.threads, func(w int) {
-			lo, hi := w*cols/gr.threads*gr.b.stride, (w+1)*cols/gr.threads*gr.b.stride
+			lo, hi := gr.b.offset[w*cols/gr.threads], gr.b.offset[(w+1)*cols/gr.threads]
 			for _, p := range t.parts {
 				for j := lo; j < hi; j++ {
 					dst[j].g += p[j].g
@@ -286,7 +286,7 @@ func (gr *grower) moveMissing(nodes []*growNode) {
 	}
 	gr.parallel(len(feats), func(i int) {
 		f := feats[i]
-		last, miss := f*b.stride+missingBin, b.missSlot+f
+		last, miss := b.offset[f]+missingBin, b.missSlot+f
 		for _, r := range b.missRows[f] {
 			m := gr.mark[r]
 			if m&^(1<<32-1) != gen {
@@ -351,7 +351,7 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	best := &nd.best
 	for _, f := range feats {
 		nb := len(gr.b.cuts[f].cut)
-		hf := nd.hist[f*gr.b.stride : f*gr.b.stride+nb]
+		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 		if gr.b.categorical != nil && gr.b.categorical[f] {
 			gr.evaluateCategorical(nd, f, hf, parent, best)
 			continue
@@ -368,14 +368,11 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 				}
 			}
 		}
-		if !gr.b.hasMissing[f] {
-			continue
-		}
-		miss := nd.hist[f*gr.b.stride+gr.b.missing]
-		if gr.b.overflow != nil && gr.b.overflow[f] {
-			miss = nd.hist[gr.b.missSlot+f]
-		}
-		if miss.g == 0 && miss.h == 0 {
+		// XGBoost's SplitContainsMissingValues: the backward pass runs
+		// unless the value bins sum to the node's statistics exactly
+		// (float rounding can make it run for a feature without missing
+		// values; with weights 0 it can skip one with missing rows).
+		if gl == G && hl == H {
 			continue
 		}
 		var gR, hR float64
@@ -519,7 +516,7 @@ func (gr *grower) partition(nodes []*growNode) []int {
 // from the rows of its last bin.
 func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo, hi int) int {
 	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
-	miss := B(gr.b.missing)
+	miss := B(gr.b.missID[s.feature])
 	hasMissing := gr.b.hasMissing[s.feature]
 	l, r := lo, hi
 	ghPos := gr.ghPos[lo:hi]
@@ -708,9 +705,10 @@ func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
 			eval(level)
 		}
 	}
-	// Leaf values: eta·w in float32.
+	// Leaf values: eta·w in float32 arithmetic, as XGBoost multiplies
+	// its float weight by its float learning_rate.
 	for _, nd := range leaves {
-		gr.t.Value[nd.id] = float64(float32(p.Eta * gr.t.Value[nd.id]))
+		gr.t.Value[nd.id] = float64(float32(p.Eta) * float32(gr.t.Value[nd.id]))
 	}
 	return gr.t, leaves
 }

@@ -27,7 +27,11 @@ func BenchmarkBuildHist(b *testing.B) {
 		}
 	}
 	slices.Sort(sparse)
-	hist := make([]bucket, histLen(cols, histBins))
+	hist := make([]bucket, histLen(cols*histBins+cols))
+	offset := make([]int, cols+1)
+	for f := range offset {
+		offset[f] = f * histBins
+	}
 	sparseGH := make([]gradPair, len(sparse))
 	for i, r := range sparse {
 		sparseGH[i] = gh[r]
@@ -39,7 +43,7 @@ func BenchmarkBuildHist(b *testing.B) {
 	}{{"Root", all, gh}, {"Scattered", sparse, sparseGH}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
-				buildHist(hist, bc.idx, bins, cols, histBins, bc.gh)
+				buildHist(hist, bc.idx, bins, offset, bc.gh)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.idx))/cols, "ns/update")
 		})

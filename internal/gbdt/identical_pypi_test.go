@@ -15,7 +15,7 @@ import (
 // 100,000 rows (where XGBoost's sketch merges summaries instead of
 // keeping exact quantiles) with XGBoost 3.x (PyPI) and 1.7 (Debian), and
 // checks that Ferry grows the same 100 trees (TestIdenticalTrees's
-// checks).
+// checks, leaf values within 1e-6).
 func TestPyPIIdenticalTrees(t *testing.T) {
 	t.Parallel()
 	const rows = 100000
@@ -32,7 +32,7 @@ func TestPyPIIdenticalTrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	for version, py := range pythons {
-		for _, name := range []string{"diabetes_nan", "fraud_nan"} {
+		for _, name := range []string{"diabetes_nan", "fraud_nan", "diabetes_nan_weighted", "fraud_nan_weighted"} {
 			t.Run(version+"/"+name, func(t *testing.T) {
 				t.Parallel()
 				dir := t.TempDir()
@@ -40,7 +40,11 @@ func TestPyPIIdenticalTrees(t *testing.T) {
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("%s: %v\n%s", script, err, out)
 				}
-				checkIdentical(t, dir)
+				// A leaf can differ in its last bit here: some float
+				// sums are rounded in another order than XGBoost's (for
+				// example a 256-bin feature's last bin, whose missing
+				// cells are moved out of it after the pass).
+				checkIdentical(t, dir, 1e-6)
 			})
 		}
 	}

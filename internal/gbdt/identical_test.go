@@ -3,6 +3,7 @@ package gbdt
 import (
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -11,37 +12,44 @@ import (
 // missing values and features with many distinct values, 100 rounds,
 // testdata/identical.py) and checks that Ferry grows XGBoost 1.7's and
 // 3.2's trees: the same structure, split features, split conditions and
-// default directions, leaf values within 1e-5 (relative above 1), and
+// default directions, leaf values equal as float32 (XGBoost's), and
 // margins within 1e-5 (relative above 1, as XGBoost's float32 margins of
 // ~150 carry that much rounding).
 func TestIdenticalTrees(t *testing.T) {
 	t.Parallel()
 	for _, version := range []string{"xgboost17", "xgboost3"} {
-		for _, name := range []string{"diabetes_nan", "fraud_nan"} {
+		for _, name := range []string{"diabetes_nan", "fraud_nan", "diabetes_nan_weighted", "fraud_nan_weighted"} {
 			dir := filepath.Join("testdata", "identical", version, name)
 			t.Run(version+"/"+name, func(t *testing.T) {
 				t.Parallel()
-				checkIdentical(t, dir)
+				checkIdentical(t, dir, 0)
 			})
 		}
 	}
 }
 
-// checkIdentical trains on dir's data.csv and labels.csv with its
-// params.json and compares the trees with trees.csv and the margins with
+// checkIdentical trains on dir's data.csv, labels.csv and, when there is
+// one, weights.csv (sample weights) with its params.json and compares the trees with trees.csv and the margins with
 // expected_margin.csv.
-func checkIdentical(t *testing.T, dir string) {
+//
+// leafTol is the relative difference allowed between leaf values (0:
+// equal as float32).
+func checkIdentical(t *testing.T, dir string, leafTol float64) {
 	t.Helper()
 	p := fixtureParams(t, dir)
 	data := readTable(t, filepath.Join(dir, "data.csv"))
 	labels := readTable(t, filepath.Join(dir, "labels.csv"))
-	res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+	d := &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+	if _, err := os.Stat(filepath.Join(dir, "weights.csv")); err == nil {
+		d.Weight = readTable(t, filepath.Join(dir, "weights.csv")).Data
+	}
+	res, err := Train(t.Context(), p, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := res.Model
 	want := readTable(t, filepath.Join(dir, "trees.csv"))
-	if err := sameTrees(m, want); err != nil {
+	if err := sameTrees(m, want, leafTol); err != nil {
 		t.Error(err)
 	}
 	got := make([]float64, data.Rows())
@@ -59,8 +67,9 @@ func checkIdentical(t *testing.T, dir string) {
 
 // sameTrees compares a model's trees with XGBoost's trees.csv rows (tree,
 // node, left, right, feature, condition, default_left, weight) and reports
-// the first difference.
-func sameTrees(m *Model, want *Table) error {
+// the first difference. Leaf values may differ by leafTol relative (above
+// 1); 0 asks for the same float32.
+func sameTrees(m *Model, want *Table, leafTol float64) error {
 	const cols = 8
 	rows := want.Rows()
 	nTrees := 0
@@ -81,7 +90,7 @@ func sameTrees(m *Model, want *Table) error {
 			return fmt.Errorf("tree %d node %d: children %d, %d, XGBoost's %d, %d", ti, ni, tr.Left[ni], tr.Right[ni], int(row[2]), int(row[3]))
 		}
 		if tr.Left[ni] < 0 {
-			if d := math.Abs(tr.Value[ni]-row[5]) / max(1, math.Abs(row[5])); d > 1e-5 {
+			if d := math.Abs(tr.Value[ni]-row[5]) / max(1, math.Abs(row[5])); (leafTol == 0 && float32(tr.Value[ni]) != float32(row[5])) || (leafTol > 0 && d > leafTol) {
 				return fmt.Errorf("tree %d leaf %d: value %v, XGBoost's %v", ti, ni, tr.Value[ni], row[5])
 			}
 			continue

@@ -44,7 +44,8 @@ func gradients(objective string, k int, margin, y, w []float64, scalePos, maxDel
 		if w != nil {
 			wt = float32(w[r])
 		}
-		label := y[r]
+		// XGBoost keeps labels as float32.
+		label := float64(float32(y[r]))
 		if label == 1 && scalePos != 1 && k == 1 {
 			wt *= float32(scalePos)
 		}

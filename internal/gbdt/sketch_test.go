@@ -159,3 +159,43 @@ func TestSketchCutsExactPath(t *testing.T) {
 		t.Errorf("all-missing column has cuts %v", c.cut)
 	}
 }
+
+// TestWeightedSketchCuts checks the weighted sketch (one sketch reused
+// across the columns): unit weights give the unweighted cuts (also past
+// the exact path, at 300,000 rows), weight 2 on
+// every row changes nothing, and rows of weight 0 drop out of the sketch
+// while the column's size still counts them.
+func TestWeightedSketchCuts(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	reused := &wqSketch{} // one sketch for every column, as quantise does
+	for _, n := range []int{300000, 1, 100, 5000, 300000} {
+		col := make([]float32, n)
+		for i := range col {
+			col[i] = float32(math.Round(r.NormFloat64()*1000) / 64)
+			if i%13 == 7 {
+				col[i] = float32(math.NaN())
+			}
+		}
+		ones, twos := make([]float32, n), make([]float32, n)
+		for i := range ones {
+			ones[i], twos[i] = 1, 2
+		}
+		want := sketchCuts(col, 256)
+		for name, w := range map[string][]float32{"ones": ones, "twos": twos} {
+			got := weightedSketchCuts(col, w, 256, reused)
+			if got.minVal != want.minVal || !slices.Equal(got.cut, want.cut) {
+				t.Errorf("n=%d, %s: weighted cuts %v, unweighted %v", n, name, got.cut, want.cut)
+			}
+		}
+	}
+	col := []float32{1, 2, 3, 4}
+	got := weightedSketchCuts(col, []float32{1, 0, 1, 0}, 256, nil)
+	want := sketchCuts([]float32{1, float32(math.NaN()), 3, float32(math.NaN())}, 256)
+	if !slices.Equal(got.cut, want.cut) {
+		t.Errorf("zero weights: cuts %v, want those without the rows %v", got.cut, want.cut)
+	}
+	if c := weightedSketchCuts(col, []float32{0, 0, 0, 0}, 256, nil); len(c.cut) != 0 {
+		t.Errorf("all weights 0: cuts %v, want none", c.cut)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 
 	"github.com/ferryml/ferry/internal/tree"
@@ -29,6 +30,10 @@ type Dataset struct {
 // Rows returns the number of rows.
 func (d *Dataset) Rows() int { return len(d.Y) }
 
+// bigMatrix is the cell count from which Train collects garbage once
+// after quantising (about 1 GB of float64 values).
+const bigMatrix = 1 << 27
+
 func (d *Dataset) check(what string) error {
 	if d == nil || d.NumFeature <= 0 {
 		return fmt.Errorf("%s dataset has no features", what)
@@ -41,6 +46,18 @@ func (d *Dataset) check(what string) error {
 	}
 	if d.Weight != nil && len(d.Weight) != len(d.Y) {
 		return fmt.Errorf("%s dataset has %d weights for %d rows", what, len(d.Weight), len(d.Y))
+	}
+	if d.Weight != nil {
+		var sum float64
+		for i, v := range d.Weight {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("%s dataset row %d has weight %v; weights must be finite and >= 0", what, i+1, v)
+			}
+			sum += v
+		}
+		if sum == 0 {
+			return fmt.Errorf("%s dataset has every weight 0", what)
+		}
 	}
 	if len(d.FeatureTypes) != 0 && len(d.FeatureTypes) != d.NumFeature {
 		return fmt.Errorf("%s dataset has %d feature types for %d features", what, len(d.FeatureTypes), d.NumFeature)
@@ -132,7 +149,14 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	n := train.Rows()
 	threads := p.threads()
-	b := quantise(train.X, n, train.NumFeature, p.MaxBin, threads, categorical)
+	b := quantise(train.X, train.Weight, n, train.NumFeature, p.MaxBin, threads, categorical)
+	if n*train.NumFeature >= bigMatrix {
+		// On a big matrix, collect the quantiser's column blocks now so
+		// that the grower's buffers reuse their memory: the heap, mostly
+		// the caller's matrix, is far below the next collection's goal,
+		// which would let peak memory grow by the blocks' size.
+		runtime.GC()
+	}
 	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
 	gr := newGrower(&p, b, rng)
 	if len(gr.allFeat) == 0 {
@@ -261,6 +285,13 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	if err := m.Init(); err != nil {
 		return nil, fmt.Errorf("building trained model: %w", err)
+	}
+	if n*train.NumFeature >= bigMatrix {
+		// The bins and the grower's buffers are garbage now; collect
+		// them so that the caller's next allocations (final metrics
+		// over the same rows) reuse their memory instead of adding to
+		// the peak.
+		runtime.GC()
 	}
 	res.Model = m
 	res.BestIteration = bestRound

@@ -9,7 +9,11 @@ DATASET is one of
                 interacting target), 10% of the cells missing;
   fraud_nan     the auto-claims fraud table (FRAUD_DIR/data.csv and
                 labels.csv), rows drawn with replacement up to ROWS, 5% of the
-                cells of the continuous columns set missing.
+                cells of the continuous columns set missing;
+  diabetes_nan_weighted, fraud_nan_weighted
+                the same data with a sample weight per row (weights.csv:
+                0 to 3 in steps of 0.1, about 5% of them 0), which XGBoost
+                uses in the gradients and in the quantile sketch.
 Writes OUT_DIR/data.csv (empty cell = missing), labels.csv, params.json,
 trees.csv (every node of every tree: left, right, split feature, split
 condition, default_left, and the leaf value or base weight) and
@@ -74,8 +78,19 @@ def fraud(rows, src):
     return x.astype(np.float32), y.astype(np.float32), names, params
 
 
+def weights(rows):
+    rng = np.random.default_rng(15)
+    w = np.round(rng.uniform(0.1, 3, rows), 1)
+    w[rng.random(rows) < 0.05] = 0
+    return w.astype(np.float32)
+
+
 def main():
     out, name, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    w = None
+    if name.endswith("_weighted"):
+        name = name[: -len("_weighted")]
+        w = weights(rows)
     if name == "diabetes_nan":
         x, y, names, params = diabetes(rows)
     elif name == "fraud_nan":
@@ -91,11 +106,16 @@ def main():
         f.write("label\n")
         for v in y:
             f.write(f32s(v) + "\n")
-    d = xgb.DMatrix(x, label=y, missing=np.nan)
+    if w is not None:
+        with open(os.path.join(out, "weights.csv"), "w") as f:
+            f.write("weight\n")
+            for v in w:
+                f.write(f32s(v) + "\n")
+    d = xgb.DMatrix(x, label=y, weight=w, missing=np.nan)
     bst = xgb.train(params, d, ROUNDS)
     with open(os.path.join(out, "params.json"), "w") as f:
         json.dump({"params": params, "num_boost_round": ROUNDS, "xgboost_version": xgb.__version__,
-                   "dataset": name, "rows": rows}, f, indent=2)
+                   "dataset": sys.argv[2], "rows": rows}, f, indent=2)
         f.write("\n")
     model = json.loads(bst.save_raw("json"))
     with open(os.path.join(out, "trees.csv"), "w") as f:

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/ferryml/ferry/internal/forest"
@@ -80,10 +81,17 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 		}
 	}
 	m := len(mf.FeatureNames)
-	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, NumFeature: m, FeatureNames: mf.FeatureNames}
+	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, Weight: train.w, NumFeature: m, FeatureNames: mf.FeatureNames}
+	if len(job.Categorical) > 0 {
+		types, err := featureTypes(mf.FeatureNames, job.Categorical)
+		if err != nil {
+			return nil, err
+		}
+		trainSet.FeatureTypes = types
+	}
 	var validSet *gbdt.Dataset
 	if valid != nil {
-		validSet = &gbdt.Dataset{X: valid.features.Data, Y: valid.y, NumFeature: m}
+		validSet = &gbdt.Dataset{X: valid.features.Data, Y: valid.y, Weight: valid.w, NumFeature: m}
 	}
 	// The training set is watched per round when eval_metric asks for it
 	// (unless a tuning trial with a validation set skips it), or when
@@ -132,6 +140,23 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	return &Summary{Manifest: *mf, Metrics: metrics, BestIteration: res.BestIteration}, nil
 }
 
+// featureTypes returns XGBoost's feature types for the features names:
+// "c" for the categorical ones, "float" for the others.
+func featureTypes(names, categorical []string) ([]string, error) {
+	types := make([]string, len(names))
+	for i := range types {
+		types[i] = "float"
+	}
+	for _, c := range categorical {
+		i := slices.Index(names, c)
+		if i < 0 {
+			return nil, fmt.Errorf("categorical feature %q is not a feature column (features: %s)", c, strings.Join(names, ", "))
+		}
+		types[i] = gbdt.FeatureCategorical
+	}
+	return types, nil
+}
+
 // finalMetrics adds to dst the default metrics of the objective
 // (defaultXGBoostMetrics) on set d, from the trained model's margins, for
 // those dst lacks ("<set>-<metric>" keys, as training reports them).
@@ -173,6 +198,12 @@ func trainingRecord(job Job, train, valid *table, metrics map[string]float64) ma
 	}
 	if valid != nil {
 		rec["validation_rows"] = len(valid.y)
+	}
+	if job.Weight != "" {
+		rec["weight_column"] = job.Weight
+	}
+	if len(job.Categorical) > 0 {
+		rec["categorical_features"] = job.Categorical
 	}
 	return rec
 }

@@ -15,6 +15,13 @@
 //     (optional): tabular_prepare's schema output (schema.json), recorded
 //     in the model's manifest as its feature transform.
 //   - label: the label column's name (default: the first column).
+//   - weight: (xgboost) the name of a column of sample weights (finite,
+//     >= 0), not a feature; used as XGBoost uses weights (gradients,
+//     quantile sketch, evaluation metrics). The validation set is
+//     weighted by its own column of that name when it has one.
+//   - categorical: (xgboost) the names of the categorical features, whose
+//     cells are integer category codes (missing allowed), split as
+//     XGBoost does with enable_categorical.
 //
 // # Properties
 //
@@ -53,6 +60,8 @@ const (
 	ArgHyperparameters = "hyperparameters"
 	ArgInputs          = "inputs"
 	ArgLabel           = "label"
+	ArgWeight          = "weight"
+	ArgCategorical     = "categorical"
 
 	InputTrain      = "train"
 	InputValidation = "validation"
@@ -80,6 +89,8 @@ func (*Kind) Spec() step.Spec {
 			{Name: ArgHyperparameters, Type: step.Object, Description: "the learner's hyperparameters; values may be strings"},
 			{Name: ArgInputs, Type: step.ArtifactMap, Required: true, Description: "train (required), validation, schema (tabular_prepare's schema.json)"},
 			{Name: ArgLabel, Type: step.String, Description: "label column name (default: the first column)"},
+			{Name: ArgWeight, Type: step.String, Description: "xgboost: sample weight column name (not a feature)"},
+			{Name: ArgCategorical, Type: step.StringList, Description: "xgboost: names of the categorical features (integer category codes)"},
 		},
 		Outputs: []step.Field{
 			{Name: OutputModel, Type: step.Artifact, Description: "model directory: ferry-model.json and the model file"},
@@ -131,6 +142,27 @@ func (*Kind) ValidateArgs(args map[string]any) []error {
 			errs = append(errs, &step.FieldError{Field: ArgHyperparameters, Msg: fmt.Sprintf("want an object, got %T", v)})
 		}
 	}
+	if alg != AlgorithmXGBoost {
+		for _, name := range []string{ArgWeight, ArgCategorical} {
+			if v, present := args[name]; present && v != nil {
+				errs = append(errs, &step.FieldError{Field: name, Msg: "supported by algorithm xgboost only"})
+			}
+		}
+	}
+	if w, ok := args[ArgWeight].(string); ok && w != "" {
+		if l, _ := args[ArgLabel].(string); l == w {
+			errs = append(errs, &step.FieldError{Field: ArgWeight, Msg: fmt.Sprintf("%q is the label column", w)})
+		}
+	}
+	if cats, ok := args[ArgCategorical].([]any); ok {
+		for i, c := range cats {
+			if s, isStr := c.(string); !isStr || s == "" {
+				if _, ref := c.(*step.RefPlaceholder); !ref {
+					errs = append(errs, &step.FieldError{Field: fmt.Sprintf("%s[%d]", ArgCategorical, i), Msg: "want a feature name"})
+				}
+			}
+		}
+	}
 	if in, ok := args[ArgInputs].(map[string]any); ok {
 		if _, ok := in[InputTrain]; !ok {
 			errs = append(errs, &step.FieldError{Field: ArgInputs + "." + InputTrain, Msg: "required"})
@@ -153,7 +185,16 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	hp, _ := req.Args[ArgHyperparameters].(map[string]any)
 	label, _ := req.Args[ArgLabel].(string)
 	ins, _ := req.Args[ArgInputs].(map[string]any)
-	job := Job{Algorithm: alg, Hyperparameters: hp, Label: label, Log: env.Log,
+	weight, _ := req.Args[ArgWeight].(string)
+	var cats []string
+	if raw, ok := req.Args[ArgCategorical].([]any); ok {
+		for _, c := range raw {
+			if s, ok := c.(string); ok {
+				cats = append(cats, s)
+			}
+		}
+	}
+	job := Job{Algorithm: alg, Hyperparameters: hp, Label: label, Weight: weight, Categorical: cats, Log: env.Log,
 		OutputDir: filepath.Join(env.WorkDir, "outputs", OutputModel)}
 	for name, dst := range map[string]*string{InputTrain: &job.Train, InputValidation: &job.Validation, InputSchema: &job.Schema} {
 		v, ok := ins[name]

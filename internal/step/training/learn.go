@@ -1,6 +1,7 @@
 package training
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -46,6 +47,14 @@ type Job struct {
 	Schema string
 	// Label is the label column's name; "" means the first column.
 	Label string
+	// Weight is the name of a column of sample weights (xgboost; "":
+	// none). It is not a feature. The validation set is weighted by its
+	// own column of that name when it has one (else unweighted).
+	Weight string
+	// Categorical names the features that are categorical (xgboost):
+	// non-negative integer category codes, split as XGBoost does with
+	// enable_categorical.
+	Categorical []string
 	// OutputDir receives the model directory (manifest + model file).
 	OutputDir string
 	// Log, when set, receives one line per boosting round.
@@ -198,20 +207,36 @@ func stringValues(hp map[string]any) map[string]string {
 type table struct {
 	label    string
 	y        []float64
+	w        []float64 // nil: unweighted
 	features *gbdt.Table
 }
 
 // readTable reads a CSV file and splits off the label (by name, or the
-// first column). A header whose cells are all numbers or missing values
+// first column) and, when weight names one, the weight column (required
+// unless weightOptional). A header whose cells are all numbers or missing values
 // (empty, NA, NaN, nan, N/A; at least one number) is taken as a data row
 // of a headerless file: the label is then the first column and the
 // features are named from names (the schema's) or f0, f1, ...
-func readTable(path, label string, names []string) (*table, error) {
-	raw, err := os.ReadFile(path)
+//
+// The file is read in one streaming pass (gbdt.ReadCSVSize), and the
+// label and weight columns are cut out of the table in place: the text
+// is never whole in memory, and the values are held once.
+func readTable(path, label, weight string, weightOptional bool, names []string) (*table, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if first, _, _ := bytes.Cut(raw, []byte("\n")); numericLine(string(first)) {
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	// The first line, when it fits the buffer (a longer one is a header).
+	peek, _ := br.Peek(1 << 20)
+	var src io.Reader = br
+	first, _, found := bytes.Cut(peek, []byte("\n"))
+	if (found || len(peek) < 1<<20) && numericLine(string(first)) {
 		cells := strings.Count(string(first), ",") + 1
 		hdr := []string{"label"}
 		if label != "" {
@@ -224,9 +249,9 @@ func readTable(path, label string, names []string) (*table, error) {
 				hdr = append(hdr, fmt.Sprintf("f%d", i))
 			}
 		}
-		raw = append([]byte(strings.Join(hdr, ",")+"\n"), raw...)
+		src = io.MultiReader(strings.NewReader(strings.Join(hdr, ",")+"\n"), br)
 	}
-	t, err := gbdt.ReadCSV(bytes.NewReader(raw))
+	t, err := gbdt.ReadCSVSize(src, size)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -242,8 +267,28 @@ func readTable(path, label string, names []string) (*table, error) {
 	if t.Rows() == 0 {
 		return nil, fmt.Errorf("reading %s: no data rows", path)
 	}
-	y, rest := t.Split(c)
-	return &table{label: t.Names[c], y: y, features: rest}, nil
+	name := t.Names[c]
+	y := t.Cut(c)
+	rest := t
+	out := &table{label: name, y: y, features: rest}
+	if weight != "" {
+		wc := rest.Column(weight)
+		if wc < 0 && !weightOptional {
+			return nil, fmt.Errorf("reading %s: no weight column %q (columns: %s)", path, weight, strings.Join(t.Names, ", "))
+		}
+		if wc >= 0 {
+			if len(rest.Names) < 2 {
+				return nil, fmt.Errorf("reading %s: need at least one feature column besides the label and the weight", path)
+			}
+			out.w = rest.Cut(wc)
+			for i, v := range out.w {
+				if !(v >= 0) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("reading %s: row %d: weight %v in column %q; weights must be finite numbers >= 0", path, i+1, v, weight)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func numericLine(s string) bool {
@@ -308,7 +353,10 @@ func Load(job Job) (*Data, error) {
 		schemaNames = d.transform.FeatureNames()
 	}
 	var err error
-	if d.train, err = readTable(job.Train, job.Label, schemaNames); err != nil {
+	if job.Weight != "" && job.Weight == job.Label {
+		return nil, fmt.Errorf("the weight column %q is the label column", job.Weight)
+	}
+	if d.train, err = readTable(job.Train, job.Label, job.Weight, false, schemaNames); err != nil {
 		return nil, fmt.Errorf("reading training data: %w", err)
 	}
 	names := d.train.features.Names
@@ -316,7 +364,7 @@ func Load(job Job) (*Data, error) {
 		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
 	}
 	if job.Validation != "" {
-		if d.valid, err = readTable(job.Validation, d.train.label, names); err != nil {
+		if d.valid, err = readTable(job.Validation, d.train.label, job.Weight, true, names); err != nil {
 			return nil, fmt.Errorf("reading validation data: %w", err)
 		}
 		if err := alignColumns(d.valid.features, names, "validation data"); err != nil {
@@ -334,6 +382,9 @@ func Run(ctx context.Context, job Job) (*Summary, error) {
 			joined[i] = e
 		}
 		return nil, errors.Join(joined...)
+	}
+	if job.Algorithm != AlgorithmXGBoost && (job.Weight != "" || len(job.Categorical) > 0) {
+		return nil, fmt.Errorf("algorithm %s: a weight column and categorical features are supported by xgboost only", job.Algorithm)
 	}
 	d := job.Data
 	if d == nil {

@@ -17,7 +17,7 @@ func TestReadTableHeaderlessMissingFirstCell(t *testing.T) {
 		if err := os.WriteFile(path, []byte(first+"\n0,4,5\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		tb, err := readTable(path, "", nil)
+		tb, err := readTable(path, "", "", false, nil)
 		if err != nil {
 			t.Fatalf("%q: %v", first, err)
 		}
