@@ -297,3 +297,121 @@ func tarGz(w io.Writer, files map[string]string) error {
 	}
 	return zw.Close()
 }
+
+// stopTally counts the trial records stopped early and checks what a
+// stopped record holds.
+func stopTally(t *testing.T, f *fixture, exec string, rounds int) (stopped, completed int) {
+	t.Helper()
+	recs, err := f.trials.Trials(t.Context(), exec, "Tune")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		switch r.Status {
+		case steptuning.StatusStopped:
+			stopped++
+			if !r.StoppedEarly || r.Model != "" || r.Rounds < 1 || r.Rounds >= rounds || len(r.History) != r.Rounds || r.Objective == nil {
+				t.Errorf("stopped trial %s: stopped_early %v, model %q, rounds %d, history %v", r.Name, r.StoppedEarly, r.Model, r.Rounds, r.History)
+			}
+		case steptuning.StatusCompleted:
+			completed++
+			if r.StoppedEarly || len(r.History) != rounds {
+				t.Errorf("completed trial %s: stopped_early %v, %d rounds of history, want %d", r.Name, r.StoppedEarly, len(r.History), rounds)
+			}
+		default:
+			t.Errorf("trial %s: %s %s", r.Name, r.Status, r.Error)
+		}
+	}
+	return stopped, completed
+}
+
+func bestValue(t *testing.T, res step.Result) float64 {
+	t.Helper()
+	best := res.Properties["BestTrainingJob"].(map[string]any)
+	if best["TrainingJobStatus"] != "Completed" {
+		t.Errorf("best job %v is not completed", best)
+	}
+	return best["FinalHyperParameterTuningJobObjectiveMetric"].(map[string]any)["Value"].(float64)
+}
+
+// TestTuningJobEarlyStopping: Strategy Hyperband and
+// TrainingJobEarlyStoppingType Auto stop poor built-in XGBoost trials from
+// the per-round validation metric in their logs, and the best is still
+// found: at least what random search without stopping finds from the same
+// proposals, less a margin. A re-run replays the stopping rule on the
+// recorded histories.
+func TestTuningJobEarlyStopping(t *testing.T) {
+	t.Parallel()
+	const rounds, trials = 27, 16
+	limits := map[string]any{"MaxNumberOfTrainingJobs": int64(trials), "MaxParallelTrainingJobs": int64(1)}
+	f := setup(t)
+	def := func(args map[string]any) map[string]any {
+		d := args["TrainingJobDefinition"].(map[string]any)
+		d["StaticHyperParameters"] = map[string]any{"objective": "binary:logistic", "eval_metric": "auc", "num_round": fmt.Sprint(rounds)}
+		return args
+	}
+	full, err := f.Run(t, f.kind, step.Request{ExecutionID: "full", StepName: "Tune", Args: def(request(f.train, f.valid, func(cfg map[string]any) {
+		cfg["Strategy"] = "Random"
+		cfg["RandomSeed"] = int64(3)
+		cfg["ResourceLimits"] = limits
+	}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, c := stopTally(t, f, "full", rounds); s != 0 || c != trials {
+		t.Fatalf("without early stopping: %d stopped, %d completed", s, c)
+	}
+	for _, tc := range []struct {
+		name string
+		over func(cfg map[string]any)
+	}{
+		{"Hyperband", func(cfg map[string]any) {
+			cfg["Strategy"] = "Hyperband"
+			cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": int64(1), "MaxResource": int64(rounds)}}
+		}},
+		{"Auto", func(cfg map[string]any) { cfg["TrainingJobEarlyStoppingType"] = "Auto" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := def(request(f.train, f.valid, func(cfg map[string]any) {
+				cfg["Strategy"] = "Random"
+				cfg["RandomSeed"] = int64(3)
+				cfg["ResourceLimits"] = limits
+				tc.over(cfg)
+			}))
+			if errs := f.kind.ValidateArgs(args); len(errs) > 0 {
+				t.Fatalf("ValidateArgs: %v", errs)
+			}
+			// A fresh trial store: no trial is reused from the full run.
+			g := setup(t)
+			g.train, g.valid = f.train, f.valid
+			g.Bundle = f.Bundle
+			g.trials = steptuning.DirStore{Root: filepath.Join(t.TempDir(), "tuning")}
+			g.kind.Trials = g.trials
+			res, err := g.Run(t, g.kind, step.Request{ExecutionID: "e1", StepName: "Tune", Args: args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopped, completed := stopTally(t, g, "e1", rounds)
+			if stopped == 0 || completed == 0 || stopped+completed != trials {
+				t.Errorf("%d trials stopped early, %d completed; want some of each, %d in all", stopped, completed, trials)
+			}
+			counters := res.Properties["TrainingJobStatusCounters"].(map[string]any)
+			if counters["Stopped"] != int64(stopped) {
+				t.Errorf("TrainingJobStatusCounters %v, want Stopped %d", counters, stopped)
+			}
+			if got, want := bestValue(t, res), bestValue(t, full); got < want-0.01 {
+				t.Errorf("best validation:auc %.5f with early stopping, %.5f without", got, want)
+			}
+			t.Logf("%s: %d of %d trials stopped early; best %.5f (without stopping %.5f)", tc.name, stopped, trials, bestValue(t, res), bestValue(t, full))
+			// A re-run reuses every trial and ends the same.
+			again, err := g.Run(t, g.kind, step.Request{ExecutionID: "e2", StepName: "Tune", Args: args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2, c2 := stopTally(t, g, "e2", rounds)
+			if s2 != stopped || c2 != completed || again.Outputs[tuningjob.OutputModel] != res.Outputs[tuningjob.OutputModel] {
+				t.Errorf("re-run: %d stopped, %d completed, model %s; first run %d, %d, %s", s2, c2, again.Outputs[tuningjob.OutputModel], stopped, completed, res.Outputs[tuningjob.OutputModel])
+			}
+		})
+	}
+}
