@@ -415,3 +415,102 @@ func TestTuningJobEarlyStopping(t *testing.T) {
 		})
 	}
 }
+
+// slowScoreScript is scoreScript taking its time per round, so that a
+// trial stopped early is killed mid-run.
+const slowScoreScript = `
+import argparse, os, time
+p = argparse.ArgumentParser()
+p.add_argument("--eta", type=float)
+p.add_argument("--num_round", type=int)
+a = p.parse_args()
+for r in range(a.num_round):
+    print("[%d] validation-score:%.6f" % (r, (1 - (a.eta - 0.3) ** 2) * (r + 1) / a.num_round), flush=True)
+    time.sleep(0.01)
+open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("eta=%s\n" % a.eta)
+`
+
+// TestTuningJobScriptModeHyperband: script-mode trials are stopped early
+// from their MetricDefinitions applied to their logs as they run, and the
+// best eta proposed is still the best job.
+func TestTuningJobScriptModeHyperband(t *testing.T) {
+	t.Parallel()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	if _, err := optml.Detect(t.Context(), ""); err != nil {
+		t.Skip(err)
+	}
+	const rounds = 27
+	f := setup(t)
+	rt, err := imagemap.New([]imagemap.Rule{{Pattern: "*sagemaker-*", Command: []string{py}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kind.R = &job.Runner{Runtimes: rt}
+	var tgz bytes.Buffer
+	if err := tarGz(&tgz, map[string]string{"score.py": slowScoreScript}); err != nil {
+		t.Fatal(err)
+	}
+	src := f.PutFiles(t, map[string]string{"sourcedir.tar.gz": tgz.String()})
+	etas := []any{"0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}
+	args := request(f.train, f.valid, func(cfg map[string]any) {
+		cfg["Strategy"] = "Hyperband"
+		cfg["RandomSeed"] = int64(5)
+		cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": int64(1), "MaxResource": int64(rounds)}}
+		cfg["HyperParameterTuningJobObjective"] = map[string]any{"Type": "Maximize", "MetricName": "validation:score"}
+		cfg["ParameterRanges"] = map[string]any{"CategoricalParameterRanges": []any{map[string]any{"Name": "eta", "Values": etas}}}
+		cfg["ResourceLimits"] = map[string]any{"MaxNumberOfTrainingJobs": int64(12), "MaxParallelTrainingJobs": int64(1)}
+	})
+	d := args["TrainingJobDefinition"].(map[string]any)
+	d["StaticHyperParameters"] = map[string]any{"num_round": fmt.Sprint(rounds), "sagemaker_program": `"score.py"`,
+		"sagemaker_submit_directory": `"` + string(src) + `/sourcedir.tar.gz"`}
+	d["AlgorithmSpecification"] = map[string]any{"TrainingImage": xgbImage, "TrainingInputMode": "File",
+		"MetricDefinitions": []any{map[string]any{"Name": "validation:score", "Regex": `validation-score:([0-9\.]+)`}}}
+	res, err := f.Run(t, f.kind, step.Request{ExecutionID: "exec-1", StepName: "Tune", Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, _ := stopTally(t, f, "exec-1", rounds)
+	if stopped == 0 {
+		t.Errorf("no trial stopped early")
+	}
+	recs, _ := f.trials.Trials(t.Context(), "exec-1", "Tune")
+	bestEta, bestScore := "", -1.0
+	for _, r := range recs {
+		var eta float64
+		fmt.Sscan(r.Hyperparameters["eta"], &eta)
+		if s := 1 - (eta-0.3)*(eta-0.3); s > bestScore {
+			bestEta, bestScore = r.Hyperparameters["eta"], s
+		}
+	}
+	best := res.Properties["BestTrainingJob"].(map[string]any)
+	if got := best["TunedHyperParameters"].(map[string]any)["eta"]; got != bestEta {
+		t.Errorf("best job's eta %v, want %s (the best proposed)", got, bestEta)
+	}
+	t.Logf("%d of %d trials stopped early; best eta %s", stopped, len(recs), bestEta)
+}
+
+func TestTuningJobHyperbandConfigErrorsAreLocated(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for _, tc := range []struct {
+		strategy string
+		min, max int64
+		want     string
+	}{
+		{"Hyperband", 9, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource: 9 is greater than MaxResource 3"},
+		{"Hyperband", -1, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource: -1 is negative"},
+		{"Random", 1, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig: applies to Strategy Hyperband only, not Random"},
+	} {
+		args := request(f.train, f.valid, func(cfg map[string]any) {
+			cfg["Strategy"] = tc.strategy
+			cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": tc.min, "MaxResource": tc.max}}
+		})
+		errs := f.kind.ValidateArgs(args)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Errorf("%s %d..%d: %v, want %q", tc.strategy, tc.min, tc.max, errs, tc.want)
+		}
+	}
+}
