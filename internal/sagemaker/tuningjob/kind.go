@@ -69,12 +69,13 @@ var (
 func (*Kind) Spec() step.Spec {
 	s, _ := definition.KindSpec(ID)
 	s.Description = "A SageMaker hyperparameter tuning job (CreateHyperParameterTuningJob request) run locally: each trial is a training job " +
-		"(built-in XGBoost or script mode) proposed by the Strategy (Bayesian: TPE; Random; Grid; Hyperband: random proposals), recorded as STEP/trial-NNN; " +
+		"(built-in XGBoost or script mode) proposed by the Strategy (Bayesian: TPE; Random; Grid; Hyperband: random proposals with early stopping), recorded as STEP/trial-NNN; " +
+		"TrainingJobEarlyStoppingType Auto and Hyperband stop poor trials from the per-round objective in their logs; " +
 		"properties are DescribeHyperParameterTuningJob's (BestTrainingJob) and TrainingJobSummaries sorted best first."
 	s.Version = version
 	s.DynamicProperties = true
 	desc := map[string]string{
-		"HyperParameterTuningJobConfig": "Strategy, HyperParameterTuningJobObjective {Type, MetricName}, ParameterRanges (Integer, Continuous, Categorical; ScalingType), ResourceLimits, TrainingJobEarlyStoppingType, RandomSeed",
+		"HyperParameterTuningJobConfig": "Strategy, HyperParameterTuningJobObjective {Type, MetricName}, ParameterRanges (Integer, Continuous, Categorical; ScalingType), ResourceLimits, TrainingJobEarlyStoppingType, StrategyConfig.HyperbandStrategyConfig {MinResource, MaxResource}, RandomSeed",
 		"TrainingJobDefinition":         "each trial's CreateTrainingJob request: StaticHyperParameters, AlgorithmSpecification (built-in XGBoost image, or script mode with MetricDefinitions), InputDataConfig, OutputDataConfig",
 		"TrainingJobDefinitions":        "one definition (Ferry tunes one at a time)",
 		"WarmStartConfig":               "ParentHyperParameterTuningJobs: earlier Ferry tuning runs, EXEC_ID or EXEC_ID.STEP",
