@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ferryml/ferry/internal/engine"
+	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step/tuning"
 	search "github.com/ferryml/ferry/internal/tuning"
@@ -28,7 +29,31 @@ func (m *Main) trialStore(withDB bool) tuning.TrialStore {
 			return engine.LogPath(home, exec, trial)
 		}}
 	}
-	return tuning.DirStore{Root: filepath.Join(m.Home(), "tuning")}
+	dir := tuning.DirStore{Root: filepath.Join(m.Home(), "tuning")}
+	if m.saveTrial != nil {
+		return serverTrials{DirStore: dir, save: m.saveTrial}
+	}
+	return dir
+}
+
+// serverTrials are a worker's trial records: each saved in the server's
+// database through its API (where ferry trials, the API and the console
+// read them), and kept under the worker's home too, which holds the
+// trials' logs and the cache that its re-runs reuse.
+type serverTrials struct {
+	tuning.DirStore
+	save func(ctx context.Context, executionID, step string, t *run.Trial) error
+}
+
+// SaveTrial implements tuning.TrialStore.
+func (s serverTrials) SaveTrial(ctx context.Context, execID, stepName string, rec *tuning.Record) error {
+	if err := s.DirStore.SaveTrial(ctx, execID, stepName, rec); err != nil {
+		return err
+	}
+	if err := s.save(ctx, execID, stepName, rec); err != nil {
+		return fmt.Errorf("recording trial %s on the server: %w", rec.Name, err)
+	}
+	return nil
 }
 
 // cmdTrials prints a tuning step's trials: the objective of each and the

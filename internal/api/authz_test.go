@@ -25,6 +25,7 @@ func TestAuthorization(t *testing.T) {
 	bodies := map[string]string{
 		"POST /api/v1/executions":                                `{"pipeline_digest": "nope"}`,
 		"POST /api/v1/pipelines/validate":                        `{"source": "version: 1"}`,
+		"POST /api/v1/executions/{id}/steps/{step}/trials":       `{"trial": 0}`,
 		"PUT /api/v1/models/{group}/endpoint":                    `{"endpoint": ""}`,
 		"POST /api/v1/models/{group}/versions/{version}/approve": `{"reason": "r"}`,
 		"POST /api/v1/models/{group}/versions/{version}/reject":  `{"reason": "r"}`,

@@ -40,6 +40,7 @@ func (s *Server) routes() []Route {
 		{"GET", v1 + "/executions/{id}/steps/{step}", auth.Read, s.getStep},
 		{"GET", v1 + "/executions/{id}/steps/{step}/logs", auth.Read, s.stepLog},
 		{"GET", v1 + "/executions/{id}/steps/{step}/trials", auth.Read, s.listTrials},
+		{"POST", v1 + "/executions/{id}/steps/{step}/trials", auth.Operate, s.saveTrial},
 		{"GET", v1 + "/executions/{id}/steps/{step}/trials/{trial}/logs", auth.Read, s.trialLog},
 
 		{"GET", v1 + "/artifacts/{ref}", auth.Read, s.getArtifact},

@@ -79,7 +79,7 @@ func setup(t testing.TB) *fixture {
 	kinds := step.NewRegistry()
 	kinds.MustRegister(&commandkind.Kind{}, fail.Kind{})
 	a, err := app.New(app.Config{Executions: sqlite.NewExecutionStore(db), Registry: reg, Artifacts: store,
-		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6})
+		Kinds: kinds, Home: home, Logger: logger, PollInterval: 10e6, Trials: sqlite.NewTrialStore(db)})
 	if err != nil {
 		t.Fatal(err)
 	}

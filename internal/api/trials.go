@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/ferryml/ferry/internal/run"
 )
 
 // listTrials answers a tuning step's trials: each a step run of its own
@@ -37,5 +39,19 @@ func (s *Server) trialLog(w http.ResponseWriter, r *http.Request) error {
 	if _, err := io.Copy(w, f); err != nil && !errors.Is(err, r.Context().Err()) {
 		s.cfg.Logger.WarnContext(r.Context(), "sending a trial log", "execution", id, "step", step, "trial", n, "err", err)
 	}
+	return nil
+}
+
+// saveTrial takes a worker's record of a finished trial of a tuning step
+// it runs (POST .../trials, body: the record).
+func (s *Server) saveTrial(w http.ResponseWriter, r *http.Request) error {
+	var t run.Trial
+	if err := decode(w, r, &t, false); err != nil {
+		return err
+	}
+	if err := s.cfg.App.SaveTrial(r.Context(), r.PathValue("id"), r.PathValue("step"), t); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

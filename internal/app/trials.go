@@ -76,3 +76,25 @@ func (a *App) TrialLog(ctx context.Context, id, step string, n int) (*StepLog, e
 	}
 	return &StepLog{ReadCloser: f, Execution: ts.Execution}, nil
 }
+
+// SaveTrial records a finished trial of a tuning step that runs elsewhere
+// (a Temporal worker): the record is the server's, as a trial run here.
+// The execution may be a unique prefix; the record's own execution and
+// step are set from the arguments.
+func (a *App) SaveTrial(ctx context.Context, id, step string, t run.Trial) error {
+	if t.Trial < 1 {
+		return fmt.Errorf("trial %d: trials count from 1: %w", t.Trial, ErrInvalid)
+	}
+	if a.cfg.Trials == nil {
+		return fmt.Errorf("this server keeps no trial records: %w", ErrConflict)
+	}
+	_, ex, err := a.stepOf(ctx, id, step)
+	if err != nil {
+		return err
+	}
+	t.ExecutionID, t.Step = ex.ID, step
+	if err := a.cfg.Trials.SaveTrial(ctx, &t); err != nil {
+		return fmt.Errorf("saving trial %d of step %s of execution %s: %w", t.Trial, step, ex.ID, err)
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/app"
+	"github.com/ferryml/ferry/internal/run"
 )
 
 // Engine returns where the server's executions run their steps.
@@ -19,4 +20,10 @@ func (c *Client) Engine(ctx context.Context) (app.EngineInfo, error) {
 // running step.
 func (c *Client) ReportAttempt(ctx context.Context, executionID, step string, attempt int) error {
 	return c.call(ctx, http.MethodPost, path("executions", executionID, "steps", step, "attempts"), nil, api.StepAttemptRequest{Attempt: attempt}, nil)
+}
+
+// SaveTrial records a finished trial of a tuning step this worker runs in
+// the server's database.
+func (c *Client) SaveTrial(ctx context.Context, executionID, step string, t *run.Trial) error {
+	return c.call(ctx, http.MethodPost, path("executions", executionID, "steps", step, "trials"), nil, t, nil)
 }

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,12 +69,13 @@ var (
 func (*Kind) Spec() step.Spec {
 	s, _ := definition.KindSpec(ID)
 	s.Description = "A SageMaker hyperparameter tuning job (CreateHyperParameterTuningJob request) run locally: each trial is a training job " +
-		"(built-in XGBoost or script mode) proposed by the Strategy (Bayesian: TPE; Random; Grid; Hyperband: random proposals), recorded as STEP/trial-NNN; " +
+		"(built-in XGBoost or script mode) proposed by the Strategy (Bayesian: TPE; Random; Grid; Hyperband: random proposals with early stopping), recorded as STEP/trial-NNN; " +
+		"TrainingJobEarlyStoppingType Auto and Hyperband stop poor trials from the per-round objective in their logs; " +
 		"properties are DescribeHyperParameterTuningJob's (BestTrainingJob) and TrainingJobSummaries sorted best first."
 	s.Version = version
 	s.DynamicProperties = true
 	desc := map[string]string{
-		"HyperParameterTuningJobConfig": "Strategy, HyperParameterTuningJobObjective {Type, MetricName}, ParameterRanges (Integer, Continuous, Categorical; ScalingType), ResourceLimits, TrainingJobEarlyStoppingType, RandomSeed",
+		"HyperParameterTuningJobConfig": "Strategy, HyperParameterTuningJobObjective {Type, MetricName}, ParameterRanges (Integer, Continuous, Categorical; ScalingType), ResourceLimits, TrainingJobEarlyStoppingType, StrategyConfig.HyperbandStrategyConfig {MinResource, MaxResource}, RandomSeed",
 		"TrainingJobDefinition":         "each trial's CreateTrainingJob request: StaticHyperParameters, AlgorithmSpecification (built-in XGBoost image, or script mode with MetricDefinitions), InputDataConfig, OutputDataConfig",
 		"TrainingJobDefinitions":        "one definition (Ferry tunes one at a time)",
 		"WarmStartConfig":               "ParentHyperParameterTuningJobs: earlier Ferry tuning runs, EXEC_ID or EXEC_ID.STEP",
@@ -190,15 +192,14 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		t.logf("MaxParallelTrainingJobs %d: bounded by the pipeline's parallelism %d", parallel, n)
 		parallel = n
 	}
-	if p.early {
-		t.logf("TrainingJobEarlyStoppingType Auto: every trial runs to the end (Ferry stops trials early in its own tuning kind only)")
-	}
+	stopper := t.stopper()
 	t.logf("tuning job %s: %s over %s, %d trials, %d at a time, objective %s (%s), %d warm-start trials",
 		t.name, p.strategy, strings.Join(p.space.Names(), ", "), budget, parallel, p.metric, p.dir, len(warm))
 	var recs []*run.Trial
 	var done []tuning.Trial
 	for next := 0; next < budget; {
-		configs := sampler.Propose(next, min(parallel, budget-next), append(slices.Clone(warm), done...))
+		peers := append(slices.Clone(warm), done...)
+		configs := sampler.Propose(next, min(parallel, budget-next), peers)
 		if len(configs) == 0 {
 			break
 		}
@@ -207,7 +208,7 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		errc := make([]error, len(configs))
 		var wg sync.WaitGroup
 		for i, cfg := range configs {
-			wg.Go(func() { batch[i], trials[i], errc[i] = t.trial(ctx, next+i, cfg) })
+			wg.Go(func() { batch[i], trials[i], errc[i] = t.trial(ctx, next+i, cfg, stopper, peers) })
 		}
 		wg.Wait()
 		if err := errors.Join(errc...); err != nil {
@@ -218,6 +219,42 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		next += len(configs)
 	}
 	return t.result(ctx, recs, done)
+}
+
+// stopper is the early stopper of the trials (nil: they run to the end):
+// TrainingJobEarlyStoppingType Auto and Strategy Hyperband stop a trial
+// whose objective, as its job logs it round after round, is not among the
+// best third of the finished trials' at a rung. The rungs need the trials'
+// length: HyperbandStrategyConfig.MaxResource, or else the num_round (or,
+// for scripts, epochs) hyperparameter, static or the top of its range.
+func (t *tuner) stopper() *tuning.Stopper {
+	p := t.p
+	if !p.early {
+		return nil
+	}
+	rounds := p.maxRounds
+	for _, name := range []string{"num_round", "epochs"} {
+		if rounds > 0 {
+			break
+		}
+		if v, ok := p.def.StaticHyperParameters[name]; ok {
+			if f, err := strconv.ParseFloat(strings.Trim(tuning.FormatValue(v), `"`), 64); err == nil {
+				rounds = int(f)
+			}
+		}
+		for _, r := range p.space.Ranges() {
+			if r.Name == name && r.Type != tuning.Categorical {
+				rounds = int(r.Max)
+			}
+		}
+	}
+	if rounds < 2 {
+		t.logf("early stopping: the trials' length in rounds is unknown (set HyperbandStrategyConfig.MaxResource, or a num_round or epochs hyperparameter); every trial runs to the end")
+		return nil
+	}
+	s := &tuning.Stopper{Direction: p.dir, MinRounds: p.minRounds, MaxRounds: rounds}
+	t.logf("early stopping: rungs at rounds %v of %d; a trial continues past a rung when its %s is in the best third of the finished trials'", s.Rungs(), rounds, p.metric)
+	return s
 }
 
 // trainingArgs is trial cfg's CreateTrainingJob request.
@@ -303,7 +340,7 @@ func toTrial(index int, cfg tuning.Config, r *run.Trial) tuning.Trial {
 }
 
 // trial runs (or reuses) trial index (0-based).
-func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config) (*run.Trial, tuning.Trial, error) {
+func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper *tuning.Stopper, peers []tuning.Trial) (*run.Trial, tuning.Trial, error) {
 	n := index + 1
 	name := steptuning.TrialName(t.req.StepName, n)
 	jobName := t.jobName(n)
@@ -312,7 +349,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config) (*run.T
 	if err != nil {
 		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: computing its cache key: %w", name, err)
 	}
-	if rec, ok := t.reuse(ctx, key, jobName); ok {
+	if rec, ok := t.reuse(ctx, key, jobName, index, stopper, peers); ok {
 		rec.Trial, rec.Name, rec.Reused = n, name, true
 		if err := t.save(ctx, rec); err != nil {
 			return nil, tuning.Trial{}, err
@@ -329,13 +366,45 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config) (*run.T
 			log = w
 		}
 	}
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errStopped := errors.New("stopped early")
+	// The objective after each round is recorded (a later run with early
+	// stopping replays its rule on it) and, with a stopper, judged.
+	{
+		trialLog := log
+		w, err := t.progress(args, func(v float64) {
+			if context.Cause(tctx) != nil {
+				return
+			}
+			rec.History = append(rec.History, v)
+			round := len(rec.History)
+			if stopper.ShouldStop(index, round, v, peers) {
+				fmt.Fprintf(trialLog, "stopping early after round %d: %s %.6g is not among the best at this rung\n", round, t.p.metric, v)
+				cancel(errStopped)
+			}
+		})
+		if err != nil {
+			return nil, tuning.Trial{}, step.Permanent(fmt.Errorf("tuning job: trial %s: %w", name, err))
+		}
+		log = io.MultiWriter(log, w)
+	}
 	env := step.Env{Store: t.env.Store, Logger: t.env.Logger, Log: log,
 		WorkDir: filepath.Join(t.env.WorkDir, "trials", fmt.Sprintf("trial-%03d", n))}
-	res, err := t.training.Run(ctx, env, step.Request{ExecutionID: t.req.ExecutionID, PipelineName: t.req.PipelineName,
+	res, err := t.training.Run(tctx, env, step.Request{ExecutionID: t.req.ExecutionID, PipelineName: t.req.PipelineName,
 		PipelineDigest: t.req.PipelineDigest, StepName: t.req.StepName, Attempt: t.req.Attempt, Args: args})
 	rec.EndedAt = time.Now().UTC()
 	rec.Seconds = rec.EndedAt.Sub(rec.StartedAt).Seconds()
+	rec.Rounds = len(rec.History)
 	switch {
+	case errors.Is(context.Cause(tctx), errStopped) && ctx.Err() == nil:
+		// Stopped, even when the job ended before the stop reached it:
+		// the outcome depends on the logged metrics, never on timing.
+		rec.Status, rec.StoppedEarly = steptuning.StatusStopped, true
+		if len(rec.History) > 0 {
+			v := rec.History[len(rec.History)-1]
+			rec.Objective = &v
+		}
 	case err != nil && ctx.Err() != nil:
 		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: %w", name, ctx.Err())
 	case err != nil:
@@ -353,6 +422,30 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config) (*run.T
 	}
 	t.logf("%s (%s) %s in %.2fs %s %s", name, jobName, rec.Status, rec.Seconds, objectiveText(rec), cfg)
 	return rec, toTrial(index, cfg, rec), nil
+}
+
+// progress is the writer that reads trial args's objective from its log
+// as the job writes it and passes each value to report.
+func (t *tuner) progress(args map[string]any, report func(float64)) (io.Writer, error) {
+	hp, _ := args["HyperParameters"].(map[string]any)
+	if _, script := hp["sagemaker_program"]; !script {
+		return &progress{key: builtinKey(t.p.metric), report: report}, nil
+	}
+	var defs []tuning.MetricDefinition
+	list, _ := t.p.def.AlgorithmSpecification["MetricDefinitions"].([]any)
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		name, _ := m["Name"].(string)
+		re, _ := m["Regex"].(string)
+		if name == t.p.metric {
+			defs = append(defs, tuning.MetricDefinition{Name: name, Regex: re})
+		}
+	}
+	sc, err := tuning.NewScraper(defs)
+	if err != nil {
+		return nil, fmt.Errorf("AlgorithmSpecification.%w", err)
+	}
+	return &progress{scraper: sc, metric: t.p.metric, report: report}, nil
 }
 
 // finalMetrics reads FinalMetricDataList: metric name -> value.
@@ -381,15 +474,35 @@ func objectiveText(r *run.Trial) string {
 
 // reuse returns a copy of the finished trial cached under key, with its
 // model (still in the store) published where this trial's job puts it.
-func (t *tuner) reuse(ctx context.Context, key, jobName string) (*run.Trial, bool) {
+// A trial is replayed through the stopper on its recorded history: a
+// completed one is reused as stopped where the stopper now stops it; a
+// stopped one is reused when the stopper stops it no later than it stopped.
+func (t *tuner) reuse(ctx context.Context, key, jobName string, index int, stopper *tuning.Stopper, peers []tuning.Trial) (*run.Trial, bool) {
 	if t.k.Trials == nil {
 		return nil, false
 	}
 	cached, err := t.k.Trials.CachedTrial(ctx, key)
-	if err != nil || cached == nil || cached.Status != steptuning.StatusCompleted {
+	if err != nil || cached == nil {
 		return nil, false
 	}
 	rec := *cached
+	stopAt := stopper.StopRound(index, rec.History, peers)
+	stopped := func() (*run.Trial, bool) {
+		rec.Status, rec.StoppedEarly, rec.Model, rec.Metrics = steptuning.StatusStopped, true, "", nil
+		rec.History = rec.History[:stopAt]
+		rec.Rounds = stopAt
+		v := rec.History[stopAt-1]
+		rec.Objective = &v
+		return &rec, true
+	}
+	switch {
+	case rec.Status == steptuning.StatusStopped && stopAt > 0 && stopAt <= len(rec.History):
+		return stopped()
+	case rec.Status != steptuning.StatusCompleted:
+		return nil, false
+	case stopAt > 0:
+		return stopped()
+	}
 	ref, err := artifact.ParseRef(rec.Model)
 	if err != nil {
 		return nil, false

@@ -297,3 +297,220 @@ func tarGz(w io.Writer, files map[string]string) error {
 	}
 	return zw.Close()
 }
+
+// stopTally counts the trial records stopped early and checks what a
+// stopped record holds.
+func stopTally(t *testing.T, f *fixture, exec string, rounds int) (stopped, completed int) {
+	t.Helper()
+	recs, err := f.trials.Trials(t.Context(), exec, "Tune")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		switch r.Status {
+		case steptuning.StatusStopped:
+			stopped++
+			if !r.StoppedEarly || r.Model != "" || r.Rounds < 1 || r.Rounds >= rounds || len(r.History) != r.Rounds || r.Objective == nil {
+				t.Errorf("stopped trial %s: stopped_early %v, model %q, rounds %d, history %v", r.Name, r.StoppedEarly, r.Model, r.Rounds, r.History)
+			}
+		case steptuning.StatusCompleted:
+			completed++
+			if r.StoppedEarly || len(r.History) != rounds {
+				t.Errorf("completed trial %s: stopped_early %v, %d rounds of history, want %d", r.Name, r.StoppedEarly, len(r.History), rounds)
+			}
+		default:
+			t.Errorf("trial %s: %s %s", r.Name, r.Status, r.Error)
+		}
+	}
+	return stopped, completed
+}
+
+func bestValue(t *testing.T, res step.Result) float64 {
+	t.Helper()
+	best := res.Properties["BestTrainingJob"].(map[string]any)
+	if best["TrainingJobStatus"] != "Completed" {
+		t.Errorf("best job %v is not completed", best)
+	}
+	return best["FinalHyperParameterTuningJobObjectiveMetric"].(map[string]any)["Value"].(float64)
+}
+
+// TestTuningJobEarlyStopping: Strategy Hyperband and
+// TrainingJobEarlyStoppingType Auto stop poor built-in XGBoost trials from
+// the per-round validation metric in their logs, and the best is still
+// found: at least what random search without stopping finds from the same
+// proposals, less a margin. A re-run replays the stopping rule on the
+// recorded histories.
+func TestTuningJobEarlyStopping(t *testing.T) {
+	t.Parallel()
+	const rounds, trials = 27, 16
+	limits := map[string]any{"MaxNumberOfTrainingJobs": int64(trials), "MaxParallelTrainingJobs": int64(1)}
+	f := setup(t)
+	def := func(args map[string]any) map[string]any {
+		d := args["TrainingJobDefinition"].(map[string]any)
+		d["StaticHyperParameters"] = map[string]any{"objective": "binary:logistic", "eval_metric": "auc", "num_round": fmt.Sprint(rounds)}
+		return args
+	}
+	full, err := f.Run(t, f.kind, step.Request{ExecutionID: "full", StepName: "Tune", Args: def(request(f.train, f.valid, func(cfg map[string]any) {
+		cfg["Strategy"] = "Random"
+		cfg["RandomSeed"] = int64(3)
+		cfg["ResourceLimits"] = limits
+	}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, c := stopTally(t, f, "full", rounds); s != 0 || c != trials {
+		t.Fatalf("without early stopping: %d stopped, %d completed", s, c)
+	}
+	for _, tc := range []struct {
+		name string
+		over func(cfg map[string]any)
+	}{
+		{"Hyperband", func(cfg map[string]any) {
+			cfg["Strategy"] = "Hyperband"
+			cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": int64(1), "MaxResource": int64(rounds)}}
+		}},
+		{"Auto", func(cfg map[string]any) { cfg["TrainingJobEarlyStoppingType"] = "Auto" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := def(request(f.train, f.valid, func(cfg map[string]any) {
+				cfg["Strategy"] = "Random"
+				cfg["RandomSeed"] = int64(3)
+				cfg["ResourceLimits"] = limits
+				tc.over(cfg)
+			}))
+			if errs := f.kind.ValidateArgs(args); len(errs) > 0 {
+				t.Fatalf("ValidateArgs: %v", errs)
+			}
+			// A fresh trial store: no trial is reused from the full run.
+			g := setup(t)
+			g.train, g.valid = f.train, f.valid
+			g.Bundle = f.Bundle
+			g.trials = steptuning.DirStore{Root: filepath.Join(t.TempDir(), "tuning")}
+			g.kind.Trials = g.trials
+			res, err := g.Run(t, g.kind, step.Request{ExecutionID: "e1", StepName: "Tune", Args: args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopped, completed := stopTally(t, g, "e1", rounds)
+			if stopped == 0 || completed == 0 || stopped+completed != trials {
+				t.Errorf("%d trials stopped early, %d completed; want some of each, %d in all", stopped, completed, trials)
+			}
+			counters := res.Properties["TrainingJobStatusCounters"].(map[string]any)
+			if counters["Stopped"] != int64(stopped) {
+				t.Errorf("TrainingJobStatusCounters %v, want Stopped %d", counters, stopped)
+			}
+			if got, want := bestValue(t, res), bestValue(t, full); got < want-0.01 {
+				t.Errorf("best validation:auc %.5f with early stopping, %.5f without", got, want)
+			}
+			t.Logf("%s: %d of %d trials stopped early; best %.5f (without stopping %.5f)", tc.name, stopped, trials, bestValue(t, res), bestValue(t, full))
+			// A re-run reuses every trial and ends the same.
+			again, err := g.Run(t, g.kind, step.Request{ExecutionID: "e2", StepName: "Tune", Args: args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2, c2 := stopTally(t, g, "e2", rounds)
+			if s2 != stopped || c2 != completed || again.Outputs[tuningjob.OutputModel] != res.Outputs[tuningjob.OutputModel] {
+				t.Errorf("re-run: %d stopped, %d completed, model %s; first run %d, %d, %s", s2, c2, again.Outputs[tuningjob.OutputModel], stopped, completed, res.Outputs[tuningjob.OutputModel])
+			}
+		})
+	}
+}
+
+// slowScoreScript is scoreScript taking its time per round, so that a
+// trial stopped early is killed mid-run.
+const slowScoreScript = `
+import argparse, os, time
+p = argparse.ArgumentParser()
+p.add_argument("--eta", type=float)
+p.add_argument("--num_round", type=int)
+a = p.parse_args()
+for r in range(a.num_round):
+    print("[%d] validation-score:%.6f" % (r, (1 - (a.eta - 0.3) ** 2) * (r + 1) / a.num_round), flush=True)
+    time.sleep(0.01)
+open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("eta=%s\n" % a.eta)
+`
+
+// TestTuningJobScriptModeHyperband: script-mode trials are stopped early
+// from their MetricDefinitions applied to their logs as they run, and the
+// best eta proposed is still the best job.
+func TestTuningJobScriptModeHyperband(t *testing.T) {
+	t.Parallel()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	if _, err := optml.Detect(t.Context(), ""); err != nil {
+		t.Skip(err)
+	}
+	const rounds = 27
+	f := setup(t)
+	rt, err := imagemap.New([]imagemap.Rule{{Pattern: "*sagemaker-*", Command: []string{py}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kind.R = &job.Runner{Runtimes: rt}
+	var tgz bytes.Buffer
+	if err := tarGz(&tgz, map[string]string{"score.py": slowScoreScript}); err != nil {
+		t.Fatal(err)
+	}
+	src := f.PutFiles(t, map[string]string{"sourcedir.tar.gz": tgz.String()})
+	etas := []any{"0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}
+	args := request(f.train, f.valid, func(cfg map[string]any) {
+		cfg["Strategy"] = "Hyperband"
+		cfg["RandomSeed"] = int64(5)
+		cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": int64(1), "MaxResource": int64(rounds)}}
+		cfg["HyperParameterTuningJobObjective"] = map[string]any{"Type": "Maximize", "MetricName": "validation:score"}
+		cfg["ParameterRanges"] = map[string]any{"CategoricalParameterRanges": []any{map[string]any{"Name": "eta", "Values": etas}}}
+		cfg["ResourceLimits"] = map[string]any{"MaxNumberOfTrainingJobs": int64(12), "MaxParallelTrainingJobs": int64(1)}
+	})
+	d := args["TrainingJobDefinition"].(map[string]any)
+	d["StaticHyperParameters"] = map[string]any{"num_round": fmt.Sprint(rounds), "sagemaker_program": `"score.py"`,
+		"sagemaker_submit_directory": `"` + string(src) + `/sourcedir.tar.gz"`}
+	d["AlgorithmSpecification"] = map[string]any{"TrainingImage": xgbImage, "TrainingInputMode": "File",
+		"MetricDefinitions": []any{map[string]any{"Name": "validation:score", "Regex": `validation-score:([0-9\.]+)`}}}
+	res, err := f.Run(t, f.kind, step.Request{ExecutionID: "exec-1", StepName: "Tune", Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, _ := stopTally(t, f, "exec-1", rounds)
+	if stopped == 0 {
+		t.Errorf("no trial stopped early")
+	}
+	recs, _ := f.trials.Trials(t.Context(), "exec-1", "Tune")
+	bestEta, bestScore := "", -1.0
+	for _, r := range recs {
+		var eta float64
+		fmt.Sscan(r.Hyperparameters["eta"], &eta)
+		if s := 1 - (eta-0.3)*(eta-0.3); s > bestScore {
+			bestEta, bestScore = r.Hyperparameters["eta"], s
+		}
+	}
+	best := res.Properties["BestTrainingJob"].(map[string]any)
+	if got := best["TunedHyperParameters"].(map[string]any)["eta"]; got != bestEta {
+		t.Errorf("best job's eta %v, want %s (the best proposed)", got, bestEta)
+	}
+	t.Logf("%d of %d trials stopped early; best eta %s", stopped, len(recs), bestEta)
+}
+
+func TestTuningJobHyperbandConfigErrorsAreLocated(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for _, tc := range []struct {
+		strategy string
+		min, max int64
+		want     string
+	}{
+		{"Hyperband", 9, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource: 9 is greater than MaxResource 3"},
+		{"Hyperband", -1, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource: -1 is negative"},
+		{"Random", 1, 3, "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig: applies to Strategy Hyperband only, not Random"},
+	} {
+		args := request(f.train, f.valid, func(cfg map[string]any) {
+			cfg["Strategy"] = tc.strategy
+			cfg["StrategyConfig"] = map[string]any{"HyperbandStrategyConfig": map[string]any{"MinResource": tc.min, "MaxResource": tc.max}}
+		})
+		errs := f.kind.ValidateArgs(args)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Errorf("%s %d..%d: %v, want %q", tc.strategy, tc.min, tc.max, errs, tc.want)
+		}
+	}
+}

@@ -29,6 +29,17 @@ type JobConfig struct {
 	ParameterRanges                  ParameterRanges `json:"ParameterRanges"`
 	TrainingJobEarlyStoppingType     string          `json:"TrainingJobEarlyStoppingType"`
 	RandomSeed                       *flexInt        `json:"RandomSeed"`
+	StrategyConfig                   *StrategyConfig `json:"StrategyConfig"`
+}
+
+// StrategyConfig is HyperParameterTuningJobStrategyConfig: Hyperband's
+// resources, in the rounds (epochs, boosting rounds) a trial reports its
+// objective after.
+type StrategyConfig struct {
+	HyperbandStrategyConfig *struct {
+		MinResource flexInt `json:"MinResource"`
+		MaxResource flexInt `json:"MaxResource"`
+	} `json:"HyperbandStrategyConfig"`
 }
 
 // Objective is HyperParameterTuningJobObjective.
@@ -161,6 +172,9 @@ type plan struct {
 	parallel  int
 	seed      uint64
 	early     bool
+	// minRounds, maxRounds are Hyperband's MinResource and MaxResource
+	// (0: from the trial's num_round).
+	minRounds, maxRounds int
 }
 
 // strategies maps SageMaker's Strategy to internal/tuning's.
@@ -229,6 +243,26 @@ func check(r *Request) (*plan, []error) {
 		p.early = true
 	default:
 		bad(cfgField+".TrainingJobEarlyStoppingType", "unknown type %q (want Off or Auto)", c.TrainingJobEarlyStoppingType)
+	}
+	if p.strategy == tuning.Hyperband {
+		p.early = true // Hyperband is early stopping
+	}
+	if sc := c.StrategyConfig; sc != nil && sc.HyperbandStrategyConfig != nil {
+		hb := sc.HyperbandStrategyConfig
+		at := cfgField + ".StrategyConfig.HyperbandStrategyConfig"
+		if p.strategy != tuning.Hyperband {
+			bad(at, "applies to Strategy Hyperband only, not %s", s)
+		}
+		p.minRounds, p.maxRounds = int(hb.MinResource), int(hb.MaxResource)
+		if p.minRounds < 0 {
+			bad(at+".MinResource", "%d is negative", p.minRounds)
+		}
+		if p.maxRounds < 0 {
+			bad(at+".MaxResource", "%d is negative", p.maxRounds)
+		}
+		if p.maxRounds > 0 && p.minRounds > p.maxRounds {
+			bad(at+".MinResource", "%d is greater than MaxResource %d", p.minRounds, p.maxRounds)
+		}
 	}
 	var ranges []tuning.Range
 	pr := c.ParameterRanges
