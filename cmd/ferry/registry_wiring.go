@@ -29,10 +29,13 @@ func (m *Main) Registry(ctx context.Context) (*registry.Registry, error) {
 	load := m.sagemakerServingLoader(store)
 	reg.CheckModel = func(ctx context.Context, ref artifact.Ref) error {
 		sm, err := load(ctx, ref)
-		if c, ok := sm.Invoker.(io.Closer); err == nil && ok {
+		if err != nil {
+			return err
+		}
+		if c, ok := sm.Invoker.(io.Closer); ok {
 			c.Close() // a worker pool started only to check that the model loads
 		}
-		return err
+		return nil
 	}
 	return reg, nil
 }
