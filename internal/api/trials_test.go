@@ -34,6 +34,9 @@ func TestSaveTrial(t *testing.T) {
 		{"record", base, string(body), http.StatusNoContent},
 		{"trial 0", base, `{"trial": 0}`, http.StatusBadRequest},
 		{"not json", base, `{`, http.StatusBadRequest},
+		{"no status", base, `{"trial": 1}`, http.StatusBadRequest},
+		{"unknown status", base, `{"trial": 1, "status": "Done"}`, http.StatusBadRequest},
+		{"another step's name", base, `{"trial": 1, "status": "Failed", "name": "other/trial-001"}`, http.StatusBadRequest},
 		{"unknown step", "/api/v1/executions/" + f.exec + "/steps/nope/trials", string(body), http.StatusNotFound},
 	} {
 		r := f.do(t, t.Context(), f.tokens[auth.Operator], "POST", tc.path, tc.body)

@@ -92,6 +92,17 @@ func (a *App) SaveTrial(ctx context.Context, id, step string, t run.Trial) error
 	if err != nil {
 		return err
 	}
+	switch t.Status {
+	case "Completed", "Stopped", "Failed":
+	default:
+		return fmt.Errorf("trial %d: status %s: want Completed, Stopped or Failed: %w", t.Trial, quote(t.Status), ErrInvalid)
+	}
+	if want := run.TrialName(step, t.Trial); t.Name != want {
+		if t.Name != "" {
+			return fmt.Errorf("trial %d: name %s: want %q: %w", t.Trial, quote(t.Name), want, ErrInvalid)
+		}
+		t.Name = want
+	}
 	t.ExecutionID, t.Step = ex.ID, step
 	if err := a.cfg.Trials.SaveTrial(ctx, &t); err != nil {
 		return fmt.Errorf("saving trial %d of step %s of execution %s: %w", t.Trial, step, ex.ID, err)
