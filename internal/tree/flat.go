@@ -284,6 +284,78 @@ func (f *Flat) completeTree64(ti int, xb []float32, groupLen, groups int, acc *[
 	}
 }
 
+// maskedGroup bounds a lane group's length (2·m·laneWidth floats, so
+// m <= 256) for completeTree64Masked, which views each group as an array
+// of maskedGroup values and masks its indices, so the loads need no
+// bounds checks; the scratch then needs maskedGroup values of slack.
+const maskedGroup = 4096
+
+// completeTree64Masked is completeTree64 with each lane group viewed as
+// an array of maskedGroup values (xb must hold maskedGroup values from
+// the start of the last group), two groups walked together: sixteen
+// independent dependency chains per level.
+func (f *Flat) completeTree64Masked(ti int, xb []float32, groupLen, groups int, acc *[maxCompleteBlock / laneWidth][laneWidth]float64) {
+	const mask = maskedGroup - 1
+	ns := 1<<f.depth - 1
+	depth := f.depth
+	splits := (*[64]completeSplit)(f.splits[ti*64 : ti*64+64])
+	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
+	g := 0
+	for ; g+2 <= groups; g += 2 {
+		xa := (*[maskedGroup]float32)(xb[g*groupLen : g*groupLen+maskedGroup])
+		xc := (*[maskedGroup]float32)(xb[(g+1)*groupLen : (g+1)*groupLen+maskedGroup])
+		var a0, a1, a2, a3, a4, a5, a6, a7 int
+		var c0, c1, c2, c3, c4, c5, c6, c7 int
+		for range depth {
+			as0, as1, as2, as3 := splits[a0&63], splits[a1&63], splits[a2&63], splits[a3&63]
+			a0 = 2*a0 + 1 + b2i(xa[as0.feat&mask] >= as0.thr)
+			a1 = 2*a1 + 1 + b2i(xa[(as1.feat+1)&mask] >= as1.thr)
+			a2 = 2*a2 + 1 + b2i(xa[(as2.feat+2)&mask] >= as2.thr)
+			a3 = 2*a3 + 1 + b2i(xa[(as3.feat+3)&mask] >= as3.thr)
+			cs0, cs1, cs2, cs3 := splits[c0&63], splits[c1&63], splits[c2&63], splits[c3&63]
+			c0 = 2*c0 + 1 + b2i(xc[cs0.feat&mask] >= cs0.thr)
+			c1 = 2*c1 + 1 + b2i(xc[(cs1.feat+1)&mask] >= cs1.thr)
+			c2 = 2*c2 + 1 + b2i(xc[(cs2.feat+2)&mask] >= cs2.thr)
+			c3 = 2*c3 + 1 + b2i(xc[(cs3.feat+3)&mask] >= cs3.thr)
+			as4, as5, as6, as7 := splits[a4&63], splits[a5&63], splits[a6&63], splits[a7&63]
+			a4 = 2*a4 + 1 + b2i(xa[(as4.feat+4)&mask] >= as4.thr)
+			a5 = 2*a5 + 1 + b2i(xa[(as5.feat+5)&mask] >= as5.thr)
+			a6 = 2*a6 + 1 + b2i(xa[(as6.feat+6)&mask] >= as6.thr)
+			a7 = 2*a7 + 1 + b2i(xa[(as7.feat+7)&mask] >= as7.thr)
+			cs4, cs5, cs6, cs7 := splits[c4&63], splits[c5&63], splits[c6&63], splits[c7&63]
+			c4 = 2*c4 + 1 + b2i(xc[(cs4.feat+4)&mask] >= cs4.thr)
+			c5 = 2*c5 + 1 + b2i(xc[(cs5.feat+5)&mask] >= cs5.thr)
+			c6 = 2*c6 + 1 + b2i(xc[(cs6.feat+6)&mask] >= cs6.thr)
+			c7 = 2*c7 + 1 + b2i(xc[(cs7.feat+7)&mask] >= cs7.thr)
+		}
+		outa := &acc[(g)&(maxCompleteBlock/laneWidth-1)]
+		outa[0] += leaves[(a0-ns)&63]
+		outa[1] += leaves[(a1-ns)&63]
+		outa[2] += leaves[(a2-ns)&63]
+		outa[3] += leaves[(a3-ns)&63]
+		outa[4] += leaves[(a4-ns)&63]
+		outa[5] += leaves[(a5-ns)&63]
+		outa[6] += leaves[(a6-ns)&63]
+		outa[7] += leaves[(a7-ns)&63]
+		outc := &acc[(g+1)&(maxCompleteBlock/laneWidth-1)]
+		outc[0] += leaves[(c0-ns)&63]
+		outc[1] += leaves[(c1-ns)&63]
+		outc[2] += leaves[(c2-ns)&63]
+		outc[3] += leaves[(c3-ns)&63]
+		outc[4] += leaves[(c4-ns)&63]
+		outc[5] += leaves[(c5-ns)&63]
+		outc[6] += leaves[(c6-ns)&63]
+		outc[7] += leaves[(c7-ns)&63]
+	}
+	if g < groups {
+		// The odd last group alone, its sums carried over in order.
+		var one [maxCompleteBlock / laneWidth][laneWidth]float64
+		one[0] = acc[g]
+		f.completeTree64(ti, xb[g*groupLen:], groupLen, 1, &one)
+		acc[g] = one[0]
+	}
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -471,7 +543,7 @@ const maxCompleteBlock = BlockRows
 
 // FastBlockBuf returns the length of float32 scratch for m features at
 // which [Flat.AddBlock] takes its largest blocks.
-func FastBlockBuf(m int) int { return 2 * maxCompleteBlock * m }
+func FastBlockBuf(m int) int { return 2*maxCompleteBlock*m + maskedGroup }
 
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
 // value of every tree t into dst[row*stride + group[t]] (group nil: all
@@ -563,11 +635,17 @@ func (f *Flat) addComplete(dst []float64, stride int, group []int32, x []float64
 		}
 		if group == nil {
 			var acc [maxCompleteBlock / laneWidth][laneWidth]float64
-			if f.stride == 64 {
+			switch {
+			case f.stride == 64 && groupLen <= maskedGroup && len(buf) >= (lanes-1)*groupLen+maskedGroup:
+				xm := buf[:(lanes-1)*groupLen+maskedGroup]
+				for ti := range f.roots {
+					f.completeTree64Masked(ti, xm, groupLen, lanes, &acc)
+				}
+			case f.stride == 64:
 				for ti := range f.roots {
 					f.completeTree64(ti, xb, groupLen, lanes, &acc)
 				}
-			} else {
+			default:
 				for ti := range f.roots {
 					for g := range lanes {
 						f.completeLanes(ti, xb[g*groupLen:(g+1)*groupLen], &acc[g])

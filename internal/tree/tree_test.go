@@ -299,6 +299,16 @@ func testFlat(t *testing.T, depth int) {
 	f.AddBlock(block, 2, group, x, m, make([]float32, BlockRows*m))
 	single := make([]float64, rows)
 	f.AddBlock(single, 1, nil, x, m, make([]float32, BlockRows*m))
+	// With FastBlockBuf scratch the complete layout takes its masked,
+	// two-groups-at-a-time walk: the sums must be the same bit for bit,
+	// also when the last block has an odd number of lane groups.
+	for _, n := range []int{rows, 150} {
+		fast := make([]float64, n)
+		f.AddBlock(fast, 1, nil, x[:n*m], m, make([]float32, FastBlockBuf(m)))
+		if diff := cmp.Diff(single[:n], fast); diff != "" {
+			t.Fatalf("depth %d, %d rows: AddBlock with FastBlockBuf scratch differs (-small scratch +fast):\n%s", depth, n, diff)
+		}
+	}
 	for r := range rows {
 		row := x[r*m : (r+1)*m]
 		var want [2]float64
