@@ -21,10 +21,14 @@ type Flat struct {
 	// tree padded to depth depth (a shallow leaf is copied to every leaf
 	// below it, so the padding splits do not matter), so a walk is depth
 	// branch-free steps i = 2i + 1 + (go right).
-	depth    int
-	stride   int             // per tree: max(64, 2^depth)
-	splits   []completeSplit // per tree 2^depth − 1 used of stride
-	leafVals []float64       // per tree 2^depth used of stride
+	depth  int
+	stride int             // per tree: max(64, 2^depth)
+	splits []completeSplit // per tree 2^depth − 1 used of stride
+	// The splits again as two arrays (feat, thr) when stride is 64: the
+	// masked walk loads each with one scaled-index instruction.
+	splitFeat []uint32
+	splitThr  []float32
+	leafVals  []float64 // per tree 2^depth used of stride
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -184,6 +188,13 @@ func (f *Flat) buildComplete(trees []Tree) {
 	for i := range trees {
 		fill(&trees[i], f.splits[i*f.stride:i*f.stride+ns], f.leafVals[i*f.stride:i*f.stride+nl], 0, 0, 0)
 	}
+	if f.stride == 64 {
+		f.splitFeat = make([]uint32, len(f.splits))
+		f.splitThr = make([]float32, len(f.splits))
+		for i, sp := range f.splits {
+			f.splitFeat[i], f.splitThr[i] = sp.feat, sp.thr
+		}
+	}
 }
 
 // completeLanes walks laneWidth rows of the lane-interleaved buffer xl
@@ -298,7 +309,8 @@ func (f *Flat) completeTree64Masked(ti int, xb []float32, groupLen, groups int, 
 	const mask = maskedGroup - 1
 	ns := 1<<f.depth - 1
 	depth := f.depth
-	splits := (*[64]completeSplit)(f.splits[ti*64 : ti*64+64])
+	feat := (*[64]uint32)(f.splitFeat[ti*64 : ti*64+64])
+	thr := (*[64]float32)(f.splitThr[ti*64 : ti*64+64])
 	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
 	g := 0
 	for ; g+2 <= groups; g += 2 {
@@ -307,26 +319,22 @@ func (f *Flat) completeTree64Masked(ti int, xb []float32, groupLen, groups int, 
 		var a0, a1, a2, a3, a4, a5, a6, a7 int
 		var c0, c1, c2, c3, c4, c5, c6, c7 int
 		for range depth {
-			as0, as1, as2, as3 := splits[a0&63], splits[a1&63], splits[a2&63], splits[a3&63]
-			a0 = 2*a0 + 1 + b2i(xa[as0.feat&mask] >= as0.thr)
-			a1 = 2*a1 + 1 + b2i(xa[(as1.feat+1)&mask] >= as1.thr)
-			a2 = 2*a2 + 1 + b2i(xa[(as2.feat+2)&mask] >= as2.thr)
-			a3 = 2*a3 + 1 + b2i(xa[(as3.feat+3)&mask] >= as3.thr)
-			cs0, cs1, cs2, cs3 := splits[c0&63], splits[c1&63], splits[c2&63], splits[c3&63]
-			c0 = 2*c0 + 1 + b2i(xc[cs0.feat&mask] >= cs0.thr)
-			c1 = 2*c1 + 1 + b2i(xc[(cs1.feat+1)&mask] >= cs1.thr)
-			c2 = 2*c2 + 1 + b2i(xc[(cs2.feat+2)&mask] >= cs2.thr)
-			c3 = 2*c3 + 1 + b2i(xc[(cs3.feat+3)&mask] >= cs3.thr)
-			as4, as5, as6, as7 := splits[a4&63], splits[a5&63], splits[a6&63], splits[a7&63]
-			a4 = 2*a4 + 1 + b2i(xa[(as4.feat+4)&mask] >= as4.thr)
-			a5 = 2*a5 + 1 + b2i(xa[(as5.feat+5)&mask] >= as5.thr)
-			a6 = 2*a6 + 1 + b2i(xa[(as6.feat+6)&mask] >= as6.thr)
-			a7 = 2*a7 + 1 + b2i(xa[(as7.feat+7)&mask] >= as7.thr)
-			cs4, cs5, cs6, cs7 := splits[c4&63], splits[c5&63], splits[c6&63], splits[c7&63]
-			c4 = 2*c4 + 1 + b2i(xc[(cs4.feat+4)&mask] >= cs4.thr)
-			c5 = 2*c5 + 1 + b2i(xc[(cs5.feat+5)&mask] >= cs5.thr)
-			c6 = 2*c6 + 1 + b2i(xc[(cs6.feat+6)&mask] >= cs6.thr)
-			c7 = 2*c7 + 1 + b2i(xc[(cs7.feat+7)&mask] >= cs7.thr)
+			a0 = 2*a0 + 1 + b2i(xa[feat[a0&63]&mask] >= thr[a0&63])
+			a1 = 2*a1 + 1 + b2i(xa[(feat[a1&63]+1)&mask] >= thr[a1&63])
+			a2 = 2*a2 + 1 + b2i(xa[(feat[a2&63]+2)&mask] >= thr[a2&63])
+			a3 = 2*a3 + 1 + b2i(xa[(feat[a3&63]+3)&mask] >= thr[a3&63])
+			c0 = 2*c0 + 1 + b2i(xc[feat[c0&63]&mask] >= thr[c0&63])
+			c1 = 2*c1 + 1 + b2i(xc[(feat[c1&63]+1)&mask] >= thr[c1&63])
+			c2 = 2*c2 + 1 + b2i(xc[(feat[c2&63]+2)&mask] >= thr[c2&63])
+			c3 = 2*c3 + 1 + b2i(xc[(feat[c3&63]+3)&mask] >= thr[c3&63])
+			a4 = 2*a4 + 1 + b2i(xa[(feat[a4&63]+4)&mask] >= thr[a4&63])
+			a5 = 2*a5 + 1 + b2i(xa[(feat[a5&63]+5)&mask] >= thr[a5&63])
+			a6 = 2*a6 + 1 + b2i(xa[(feat[a6&63]+6)&mask] >= thr[a6&63])
+			a7 = 2*a7 + 1 + b2i(xa[(feat[a7&63]+7)&mask] >= thr[a7&63])
+			c4 = 2*c4 + 1 + b2i(xc[(feat[c4&63]+4)&mask] >= thr[c4&63])
+			c5 = 2*c5 + 1 + b2i(xc[(feat[c5&63]+5)&mask] >= thr[c5&63])
+			c6 = 2*c6 + 1 + b2i(xc[(feat[c6&63]+6)&mask] >= thr[c6&63])
+			c7 = 2*c7 + 1 + b2i(xc[(feat[c7&63]+7)&mask] >= thr[c7&63])
 		}
 		outa := &acc[(g)&(maxCompleteBlock/laneWidth-1)]
 		outa[0] += leaves[(a0-ns)&63]
