@@ -312,13 +312,29 @@ func (f *Flat) completeTree64Masked(ti int, xb []float32, groupLen, groups int, 
 	feat := (*[64]uint32)(f.splitFeat[ti*64 : ti*64+64])
 	thr := (*[64]float32)(f.splitThr[ti*64 : ti*64+64])
 	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
+	rf, rt := feat[0], thr[0]
 	g := 0
 	for ; g+2 <= groups; g += 2 {
 		xa := (*[maskedGroup]float32)(xb[g*groupLen : g*groupLen+maskedGroup])
 		xc := (*[maskedGroup]float32)(xb[(g+1)*groupLen : (g+1)*groupLen+maskedGroup])
-		var a0, a1, a2, a3, a4, a5, a6, a7 int
-		var c0, c1, c2, c3, c4, c5, c6, c7 int
-		for range depth {
+		// The root is the same split for every row.
+		a0 := 1 + b2i(xa[rf&mask] >= rt)
+		a1 := 1 + b2i(xa[(rf+1)&mask] >= rt)
+		a2 := 1 + b2i(xa[(rf+2)&mask] >= rt)
+		a3 := 1 + b2i(xa[(rf+3)&mask] >= rt)
+		a4 := 1 + b2i(xa[(rf+4)&mask] >= rt)
+		a5 := 1 + b2i(xa[(rf+5)&mask] >= rt)
+		a6 := 1 + b2i(xa[(rf+6)&mask] >= rt)
+		a7 := 1 + b2i(xa[(rf+7)&mask] >= rt)
+		c0 := 1 + b2i(xc[rf&mask] >= rt)
+		c1 := 1 + b2i(xc[(rf+1)&mask] >= rt)
+		c2 := 1 + b2i(xc[(rf+2)&mask] >= rt)
+		c3 := 1 + b2i(xc[(rf+3)&mask] >= rt)
+		c4 := 1 + b2i(xc[(rf+4)&mask] >= rt)
+		c5 := 1 + b2i(xc[(rf+5)&mask] >= rt)
+		c6 := 1 + b2i(xc[(rf+6)&mask] >= rt)
+		c7 := 1 + b2i(xc[(rf+7)&mask] >= rt)
+		for range depth - 1 {
 			a0 = 2*a0 + 1 + b2i(xa[feat[a0&63]&mask] >= thr[a0&63])
 			a1 = 2*a1 + 1 + b2i(xa[(feat[a1&63]+1)&mask] >= thr[a1&63])
 			a2 = 2*a2 + 1 + b2i(xa[(feat[a2&63]+2)&mask] >= thr[a2&63])
