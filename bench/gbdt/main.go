@@ -54,6 +54,7 @@ func main() {
 	shapRows := flag.Int("shap-rows", 10000, "rows explained with TreeSHAP")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of training")
 	out := flag.String("model", "", "write the model JSON here")
+	load := flag.String("load", "", "inference mode: read this model file instead of training (train_s=0) and time batch prediction and TreeSHAP only; -cpuprofile then profiles them")
 	csvPath := flag.String("csv", "", "whole-job mode: read this CSV (label y first) with gbdt.ReadCSV and train on it, timing the phases")
 	small := flag.String("small", "", "small-data mode: DIR with train.csv and valid.csv (label first; bench/tuning/data.py's fraud split), trained -repeat times with validation AUC every round")
 	repeat := flag.Int("repeat", 20, "small-data mode: trainings timed (the best is printed)")
@@ -81,22 +82,14 @@ func main() {
 		}
 		return
 	}
-	if err := run(*dir, *rounds, *depth, *threads, *shapRows, *cpuprofile, *out); err != nil {
+	if err := run(*dir, *rounds, *depth, *threads, *shapRows, *cpuprofile, *out, *load); err != nil {
 		fmt.Fprintln(os.Stderr, "gbdtbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out string) error {
+func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out, load string) error {
 	runtime.GOMAXPROCS(threads)
-	xtr, err := readF32(filepath.Join(dir, "train.f32"))
-	if err != nil {
-		return err
-	}
-	ytr, err := readF32(filepath.Join(dir, "train.y"))
-	if err != nil {
-		return err
-	}
 	xte, err := readF32(filepath.Join(dir, "test.f32"))
 	if err != nil {
 		return err
@@ -105,12 +98,6 @@ func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out strin
 	if err != nil {
 		return err
 	}
-	p := gbdt.DefaultParams()
-	p.Objective = gbdt.BinaryLogistic
-	p.NumRound = rounds
-	p.MaxDepth = depth
-	p.Eta = 0.3
-	p.NThread = threads
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -120,19 +107,22 @@ func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out strin
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
+		defer pprof.StopCPUProfile()
 	}
-	start := time.Now()
-	cpu0 := cpuSeconds()
-	res, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: xtr, Y: ytr, NumFeature: numFeature})
-	if err != nil {
-		return err
+	var m *gbdt.Model
+	var trainSec, trainCPU float64
+	if load != "" {
+		if m, err = gbdt.ReadModelFile(load); err != nil {
+			return err
+		}
+	} else {
+		if m, trainSec, trainCPU, err = trainBench(dir, rounds, depth, threads); err != nil {
+			return err
+		}
+		if cpuprofile != "" {
+			pprof.StopCPUProfile()
+		}
 	}
-	trainSec := time.Since(start).Seconds()
-	trainCPU := cpuSeconds() - cpu0
-	if cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
-	m := res.Model
 	if out != "" {
 		f, err := os.Create(out)
 		if err != nil {
@@ -145,13 +135,45 @@ func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out strin
 			return err
 		}
 	}
+	return measure(m, xte, yte, shapRows, trainSec, trainCPU)
+}
+
+// trainBench trains the benchmark's model on dir's training rows and
+// returns it with the wall and CPU seconds taken.
+func trainBench(dir string, rounds, depth, threads int) (*gbdt.Model, float64, float64, error) {
+	xtr, err := readF32(filepath.Join(dir, "train.f32"))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	ytr, err := readF32(filepath.Join(dir, "train.y"))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	p := gbdt.DefaultParams()
+	p.Objective = gbdt.BinaryLogistic
+	p.NumRound = rounds
+	p.MaxDepth = depth
+	p.Eta = 0.3
+	p.NThread = threads
+	start := time.Now()
+	cpu0 := cpuSeconds()
+	res, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: xtr, Y: ytr, NumFeature: numFeature})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return res.Model, time.Since(start).Seconds(), cpuSeconds() - cpu0, nil
+}
+
+// measure times batch prediction, single rows and TreeSHAP on the test
+// rows and prints the figures line.
+func measure(m *gbdt.Model, xte, yte []float64, shapRows int, trainSec, trainCPU float64) error {
 	nte := len(yte)
 	pred := make([]float64, nte)
 	m.Predict(pred, xte) // warm
 	best := math.Inf(1)
-	cpu0 = cpuSeconds()
+	cpu0 := cpuSeconds()
 	for range 3 {
-		start = time.Now()
+		start := time.Now()
 		m.Predict(pred, xte)
 		best = min(best, time.Since(start).Seconds())
 	}
@@ -162,7 +184,7 @@ func run(dir string, rounds, depth, threads, shapRows int, cpuprofile, out strin
 	// Single row, in process.
 	row := make([]float64, 1)
 	const reps = 200000
-	start = time.Now()
+	start := time.Now()
 	for i := range reps {
 		r := i % nte
 		m.PredictRow(row, xte[r*numFeature:(r+1)*numFeature])

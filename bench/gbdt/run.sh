@@ -18,9 +18,13 @@
 #    data.py's split), depth 6, eta 0.3, 100 rounds, 1 thread, validation
 #    AUC every round; best of SMALL_REPEAT trainings on the data read once
 #    (gbdtbench -small beside small.py with XGBoost 3.x), CPU ratio.
+# 5. Inference alone: batch prediction and TreeSHAP of the model section 1
+#    trained (written to WORKDIR/model.json), loaded by each side
+#    (gbdtbench -load beside xgb_bench.py with the model file), so the
+#    same trees; REPEAT runs, one line each, no training.
 # Environment: ROUNDS (100), ROWS (1000000), NTHREAD (2), REPEAT (3),
 # SMALL_REPEAT (20), VENV_PYTHON (FERRY_TEST_PYTHON or .venv/bin/python3),
-# SKIP (words of "train job fraud small" to skip).
+# SKIP (words of "train job fraud small infer" to skip).
 set -eu
 work=${1:-/tmp/ferry-gbdt-bench}
 rounds=${ROUNDS:-100}
@@ -48,7 +52,7 @@ case " $skip " in *" train "*) ;; *)
 		echo "$rows" >"$work/rows"
 	fi
 	echo "== training: synthetic ${rows} x 28, ${rounds} rounds, depth 6, eta 0.3, ${nthread} threads"
-	/usr/bin/time -v -o "$work/ferry.time" "$work/gbdtbench" -data "$work" -rounds "$rounds" -nthread "$nthread" | tee "$work/ferry.out"
+	/usr/bin/time -v -o "$work/ferry.time" "$work/gbdtbench" -data "$work" -rounds "$rounds" -nthread "$nthread" -model "$work/model.json" | tee "$work/ferry.out"
 	/usr/bin/time -v -o "$work/xgb3.time" "$venv" "$here/xgb_bench.py" "$work" "$rounds" "$nthread" 10000 | tee "$work/xgb3.out"
 	/usr/bin/time -v -o "$work/lgb.time" "$venv" "$here/lgb_bench.py" "$work" "$rounds" "$nthread" 10000 | tee "$work/lgb.out"
 	/usr/bin/time -v -o "$work/xgb17.time" $py "$here/xgb_bench.py" "$work" "$rounds" "$nthread" 10000 | tee "$work/xgb17.out"
@@ -116,5 +120,29 @@ case " $skip " in *" small "*) ;; *)
 		-v fa="$(field "$work/small.ferry" validation_auc)" -v xa="$(field "$work/small.xgb3" validation_auc)" 'BEGIN {
 		printf "small data ferry vs xgboost 3: training CPU %.2fx (%.1f vs %.1f ms); validation AUC diff %+.5f\n", f / x, f, x, fa - xa
 	}'
+	;;
+esac
+
+case " $skip " in *" infer "*) ;; *)
+	if [ ! -f "$work/model.json" ]; then
+		echo "== inference: no $work/model.json (run the train section first)"
+	else
+		echo "== inference: batch prediction (200,000 rows) and TreeSHAP (10,000 rows) of $work/model.json, ${nthread} threads; $repeat runs (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+		for i in $(seq "$repeat"); do
+			"$work/gbdtbench" -data "$work" -load "$work/model.json" -nthread "$nthread" | tee "$work/infer.ferry"
+			"$venv" "$here/xgb_bench.py" "$work" "$rounds" "$nthread" 10000 "$work/model.json" | tee "$work/infer.xgb3"
+			$py "$here/xgb_bench.py" "$work" "$rounds" "$nthread" 10000 "$work/model.json" | tee "$work/infer.xgb17"
+			for side in xgb3 xgb17; do
+				awk -v name="$(cut -d' ' -f1 "$work/infer.$side")" \
+					-v fp="$(field "$work/infer.ferry" predict_rows_per_s)" -v xp="$(field "$work/infer.$side" predict_rows_per_s)" \
+					-v fpc="$(field "$work/infer.ferry" predict_rows_per_cpu_s)" -v xpc="$(field "$work/infer.$side" predict_rows_per_cpu_s)" \
+					-v fs="$(field "$work/infer.ferry" shap_rows_per_s)" -v xs="$(field "$work/infer.$side" shap_rows_per_s)" \
+					-v fsc="$(field "$work/infer.ferry" shap_rows_per_cpu_s)" -v xsc="$(field "$work/infer.$side" shap_rows_per_cpu_s)" 'BEGIN {
+					printf "inference ferry vs %s: batch predict %.2fx wall, %.2fx per CPU second; TreeSHAP %.2fx wall, %.2fx per CPU second\n",
+						name, fp / xp, fpc / xpc, fs / xs, fsc / xsc
+				}'
+			done
+		done
+	fi
 	;;
 esac

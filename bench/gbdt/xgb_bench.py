@@ -5,7 +5,11 @@ Same table (gen.py), same parameters as gbdtbench: binary:logistic,
 tree_method hist, max_depth 6, eta 0.3, max_bin 256, nthread 2.
 Prints one line of figures in the format gbdtbench uses.
 
-    /usr/bin/python3 bench/gbdt/xgb_bench.py DATADIR [ROUNDS] [NTHREAD] [SHAP_ROWS]
+    /usr/bin/python3 bench/gbdt/xgb_bench.py DATADIR [ROUNDS] [NTHREAD] [SHAP_ROWS] [MODEL]
+
+With MODEL (a model file, e.g. the one `gbdtbench -model` wrote), the
+model is loaded instead of trained (train_s=0): prediction and TreeSHAP
+of the same trees as `gbdtbench -load MODEL`.
 """
 import os
 import sys
@@ -29,16 +33,21 @@ def main():
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     nthread = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     shap_rows = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
-    xtr, ytr = load(d, "train")
+    model = sys.argv[5] if len(sys.argv) > 5 else ""
     xte, yte = load(d, "test")
-    params = {"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6,
-              "eta": 0.3, "max_bin": 256, "nthread": nthread, "seed": 0}
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    dtrain = xgb.DMatrix(xtr, label=ytr, nthread=nthread)
-    bst = xgb.train(params, dtrain, num_boost_round=rounds)
-    train_s = time.perf_counter() - t0
-    train_cpu = time.process_time() - c0
+    if model:
+        bst = xgb.Booster(params={"nthread": nthread}, model_file=model)
+        train_s = train_cpu = 0.0
+    else:
+        xtr, ytr = load(d, "train")
+        params = {"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6,
+                  "eta": 0.3, "max_bin": 256, "nthread": nthread, "seed": 0}
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        dtrain = xgb.DMatrix(xtr, label=ytr, nthread=nthread)
+        bst = xgb.train(params, dtrain, num_boost_round=rounds)
+        train_s = time.perf_counter() - t0
+        train_cpu = time.process_time() - c0
     # inplace_predict: predict() on one DMatrix would hit XGBoost's
     # prediction cache after the first call.
     pred = bst.inplace_predict(xte)

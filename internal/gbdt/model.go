@@ -463,13 +463,15 @@ func (m *Model) Contribs(dst, x []float64) {
 	parallelRows(n, 16, func(lo, hi int) {
 		s := tree.NewShapScratch(m.maxDepth)
 		for r := lo; r < hi; r++ {
-			row := x[r*nf : (r+1)*nf]
 			for g := range k {
 				d := dst[(r*k+g)*w : (r*k+g+1)*w]
 				clear(d)
 				d[nf] = m.baseMargins[g]
-				s.PathDependentTrees(m.classShap[g], row, d, 1)
 			}
+		}
+		// Blocks of rows through each tree: its leaf table stays in cache.
+		for g := range k {
+			s.PathDependentRows(m.classShap[g], x[lo*nf:hi*nf], nf, dst[(lo*k+g)*w:], k*w, 1)
 		}
 	})
 }

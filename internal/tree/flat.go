@@ -21,10 +21,14 @@ type Flat struct {
 	// tree padded to depth depth (a shallow leaf is copied to every leaf
 	// below it, so the padding splits do not matter), so a walk is depth
 	// branch-free steps i = 2i + 1 + (go right).
-	depth    int
-	stride   int             // per tree: max(64, 2^depth)
-	splits   []completeSplit // per tree 2^depth − 1 used of stride
-	leafVals []float64       // per tree 2^depth used of stride
+	depth  int
+	stride int             // per tree: max(64, 2^depth)
+	splits []completeSplit // per tree 2^depth − 1 used of stride
+	// The splits again as two arrays (feat, thr) when stride is 64: the
+	// masked walk loads each with one scaled-index instruction.
+	splitFeat []uint32
+	splitThr  []float32
+	leafVals  []float64 // per tree 2^depth used of stride
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -184,6 +188,13 @@ func (f *Flat) buildComplete(trees []Tree) {
 	for i := range trees {
 		fill(&trees[i], f.splits[i*f.stride:i*f.stride+ns], f.leafVals[i*f.stride:i*f.stride+nl], 0, 0, 0)
 	}
+	if f.stride == 64 {
+		f.splitFeat = make([]uint32, len(f.splits))
+		f.splitThr = make([]float32, len(f.splits))
+		for i, sp := range f.splits {
+			f.splitFeat[i], f.splitThr[i] = sp.feat, sp.thr
+		}
+	}
 }
 
 // completeLanes walks laneWidth rows of the lane-interleaved buffer xl
@@ -281,6 +292,91 @@ func (f *Flat) completeTree64(ti int, xb []float32, groupLen, groups int, acc *[
 		out[5] += leaves[(i5-ns)&63]
 		out[6] += leaves[(i6-ns)&63]
 		out[7] += leaves[(i7-ns)&63]
+	}
+}
+
+// maskedGroup bounds a lane group's length (2·m·laneWidth floats, so
+// m <= 256) for completeTree64Masked, which views each group as an array
+// of maskedGroup values and masks its indices, so the loads need no
+// bounds checks; the scratch then needs maskedGroup values of slack.
+const maskedGroup = 4096
+
+// completeTree64Masked is completeTree64 with each lane group viewed as
+// an array of maskedGroup values (xb must hold maskedGroup values from
+// the start of the last group), two groups walked together: sixteen
+// independent dependency chains per level.
+func (f *Flat) completeTree64Masked(ti int, xb []float32, groupLen, groups int, acc *[maxCompleteBlock / laneWidth][laneWidth]float64) {
+	const mask = maskedGroup - 1
+	ns := 1<<f.depth - 1
+	depth := f.depth
+	feat := (*[64]uint32)(f.splitFeat[ti*64 : ti*64+64])
+	thr := (*[64]float32)(f.splitThr[ti*64 : ti*64+64])
+	leaves := (*[64]float64)(f.leafVals[ti*64 : ti*64+64])
+	rf, rt := feat[0], thr[0]
+	g := 0
+	for ; g+2 <= groups; g += 2 {
+		xa := (*[maskedGroup]float32)(xb[g*groupLen : g*groupLen+maskedGroup])
+		xc := (*[maskedGroup]float32)(xb[(g+1)*groupLen : (g+1)*groupLen+maskedGroup])
+		// The root is the same split for every row.
+		a0 := 1 + b2i(xa[rf&mask] >= rt)
+		a1 := 1 + b2i(xa[(rf+1)&mask] >= rt)
+		a2 := 1 + b2i(xa[(rf+2)&mask] >= rt)
+		a3 := 1 + b2i(xa[(rf+3)&mask] >= rt)
+		a4 := 1 + b2i(xa[(rf+4)&mask] >= rt)
+		a5 := 1 + b2i(xa[(rf+5)&mask] >= rt)
+		a6 := 1 + b2i(xa[(rf+6)&mask] >= rt)
+		a7 := 1 + b2i(xa[(rf+7)&mask] >= rt)
+		c0 := 1 + b2i(xc[rf&mask] >= rt)
+		c1 := 1 + b2i(xc[(rf+1)&mask] >= rt)
+		c2 := 1 + b2i(xc[(rf+2)&mask] >= rt)
+		c3 := 1 + b2i(xc[(rf+3)&mask] >= rt)
+		c4 := 1 + b2i(xc[(rf+4)&mask] >= rt)
+		c5 := 1 + b2i(xc[(rf+5)&mask] >= rt)
+		c6 := 1 + b2i(xc[(rf+6)&mask] >= rt)
+		c7 := 1 + b2i(xc[(rf+7)&mask] >= rt)
+		for range depth - 1 {
+			a0 = 2*a0 + 1 + b2i(xa[feat[a0&63]&mask] >= thr[a0&63])
+			a1 = 2*a1 + 1 + b2i(xa[(feat[a1&63]+1)&mask] >= thr[a1&63])
+			a2 = 2*a2 + 1 + b2i(xa[(feat[a2&63]+2)&mask] >= thr[a2&63])
+			a3 = 2*a3 + 1 + b2i(xa[(feat[a3&63]+3)&mask] >= thr[a3&63])
+			c0 = 2*c0 + 1 + b2i(xc[feat[c0&63]&mask] >= thr[c0&63])
+			c1 = 2*c1 + 1 + b2i(xc[(feat[c1&63]+1)&mask] >= thr[c1&63])
+			c2 = 2*c2 + 1 + b2i(xc[(feat[c2&63]+2)&mask] >= thr[c2&63])
+			c3 = 2*c3 + 1 + b2i(xc[(feat[c3&63]+3)&mask] >= thr[c3&63])
+			a4 = 2*a4 + 1 + b2i(xa[(feat[a4&63]+4)&mask] >= thr[a4&63])
+			a5 = 2*a5 + 1 + b2i(xa[(feat[a5&63]+5)&mask] >= thr[a5&63])
+			a6 = 2*a6 + 1 + b2i(xa[(feat[a6&63]+6)&mask] >= thr[a6&63])
+			a7 = 2*a7 + 1 + b2i(xa[(feat[a7&63]+7)&mask] >= thr[a7&63])
+			c4 = 2*c4 + 1 + b2i(xc[(feat[c4&63]+4)&mask] >= thr[c4&63])
+			c5 = 2*c5 + 1 + b2i(xc[(feat[c5&63]+5)&mask] >= thr[c5&63])
+			c6 = 2*c6 + 1 + b2i(xc[(feat[c6&63]+6)&mask] >= thr[c6&63])
+			c7 = 2*c7 + 1 + b2i(xc[(feat[c7&63]+7)&mask] >= thr[c7&63])
+		}
+		outa := &acc[(g)&(maxCompleteBlock/laneWidth-1)]
+		outa[0] += leaves[(a0-ns)&63]
+		outa[1] += leaves[(a1-ns)&63]
+		outa[2] += leaves[(a2-ns)&63]
+		outa[3] += leaves[(a3-ns)&63]
+		outa[4] += leaves[(a4-ns)&63]
+		outa[5] += leaves[(a5-ns)&63]
+		outa[6] += leaves[(a6-ns)&63]
+		outa[7] += leaves[(a7-ns)&63]
+		outc := &acc[(g+1)&(maxCompleteBlock/laneWidth-1)]
+		outc[0] += leaves[(c0-ns)&63]
+		outc[1] += leaves[(c1-ns)&63]
+		outc[2] += leaves[(c2-ns)&63]
+		outc[3] += leaves[(c3-ns)&63]
+		outc[4] += leaves[(c4-ns)&63]
+		outc[5] += leaves[(c5-ns)&63]
+		outc[6] += leaves[(c6-ns)&63]
+		outc[7] += leaves[(c7-ns)&63]
+	}
+	if g < groups {
+		// The odd last group alone, its sums carried over in order.
+		var one [maxCompleteBlock / laneWidth][laneWidth]float64
+		one[0] = acc[g]
+		f.completeTree64(ti, xb[g*groupLen:], groupLen, 1, &one)
+		acc[g] = one[0]
 	}
 }
 
@@ -471,7 +567,7 @@ const maxCompleteBlock = BlockRows
 
 // FastBlockBuf returns the length of float32 scratch for m features at
 // which [Flat.AddBlock] takes its largest blocks.
-func FastBlockBuf(m int) int { return 2 * maxCompleteBlock * m }
+func FastBlockBuf(m int) int { return 2*maxCompleteBlock*m + maskedGroup }
 
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
 // value of every tree t into dst[row*stride + group[t]] (group nil: all
@@ -563,11 +659,17 @@ func (f *Flat) addComplete(dst []float64, stride int, group []int32, x []float64
 		}
 		if group == nil {
 			var acc [maxCompleteBlock / laneWidth][laneWidth]float64
-			if f.stride == 64 {
+			switch {
+			case f.stride == 64 && groupLen <= maskedGroup && len(buf) >= (lanes-1)*groupLen+maskedGroup:
+				xm := buf[:(lanes-1)*groupLen+maskedGroup]
+				for ti := range f.roots {
+					f.completeTree64Masked(ti, xm, groupLen, lanes, &acc)
+				}
+			case f.stride == 64:
 				for ti := range f.roots {
 					f.completeTree64(ti, xb, groupLen, lanes, &acc)
 				}
-			} else {
+			default:
 				for ti := range f.roots {
 					for g := range lanes {
 						f.completeLanes(ti, xb[g*groupLen:(g+1)*groupLen], &acc[g])

@@ -23,7 +23,6 @@ type pathElem struct {
 // for trees up to a given depth. A ShapScratch is not safe for concurrent
 // use; give each goroutine its own.
 type ShapScratch struct {
-	feats []int32 // unique features on the current path (leaf tables)
 	path  []pathElem
 	recip []float64 // recip[i] = 1/i, so the hot loops multiply
 }
@@ -31,7 +30,7 @@ type ShapScratch struct {
 // NewShapScratch returns scratch space for trees of depth up to maxDepth.
 func NewShapScratch(maxDepth int) *ShapScratch {
 	d := maxDepth + 2
-	s := &ShapScratch{path: make([]pathElem, d*(d+1)/2), recip: make([]float64, d+2), feats: make([]int32, d)}
+	s := &ShapScratch{path: make([]pathElem, d*(d+1)/2), recip: make([]float64, d+2)}
 	for i := 1; i < len(s.recip); i++ {
 		s.recip[i] = 1 / float64(i)
 	}
@@ -255,6 +254,16 @@ type ShapTrees struct {
 type leafTable struct {
 	off  []int32
 	vals []float64
+
+	// What the walk needs per node, fixed by the path from the root: a
+	// split's pattern updates (the hot child's pattern is pattern|hotOr,
+	// the cold child's pattern&coldMask), a leaf's unique path features
+	// feats[foff[i]:foff[i]+nu[i]]. The walk then neither searches nor
+	// records the path's features.
+	hotOr, coldMask []uint32
+	foff            []int32
+	nu              []uint8
+	feats           []int32
 }
 
 // maxLeafTable bounds the leaf tables of one ShapTrees (float64 values:
@@ -344,19 +353,33 @@ func (st *ShapTrees) buildTable(ti int, path []leafElem) leafTable {
 	if len(nodes) == 0 || nodes[0].left < 0 {
 		return leafTable{}
 	}
-	lt := leafTable{off: make([]int32, len(nodes))}
+	lt := leafTable{
+		off:      make([]int32, len(nodes)),
+		hotOr:    make([]uint32, len(nodes)),
+		coldMask: make([]uint32, len(nodes)),
+		foff:     make([]int32, len(nodes)),
+		nu:       make([]uint8, len(nodes)),
+	}
 	var fill func(node int32, feats []int32, zero []float64)
 	fill = func(node int32, feats []int32, zero []float64) {
 		n := &nodes[node]
 		if n.left < 0 {
 			lt.off[node] = int32(len(lt.vals))
 			nu := len(feats)
+			lt.foff[node] = int32(len(lt.feats))
+			lt.nu[node] = uint8(nu)
+			lt.feats = append(lt.feats, feats...)
 			start := len(lt.vals)
 			lt.vals = slices.Grow(lt.vals, nu<<nu)[:start+nu<<nu]
 			for p := range 1 << nu {
 				leafContribs(lt.vals[start+p*nu:start+(p+1)*nu], zero, p, n.value, path)
 			}
 			return
+		}
+		if j := slices.Index(feats, n.feature); j >= 0 {
+			lt.hotOr[node], lt.coldMask[node] = 0, ^uint32(1<<j)
+		} else {
+			lt.hotOr[node], lt.coldMask[node] = 1<<len(feats), ^uint32(0)
 		}
 		for _, c := range [2]struct {
 			child int32
@@ -425,34 +448,27 @@ func leafContribs(out, zero []float64, pattern int, v float64, path []leafElem) 
 
 // tableWalk adds the contributions of tree nodes for row x using its
 // leaf table: a walk of every node that tracks which unique path
-// features the row follows.
-func (s *ShapScratch) tableWalk(st *ShapTrees, nodes []shapNode, lt *leafTable, x, phi []float64, scale float64, node int32, nu int, pattern uint32) {
+// features the row follows (bit j of pattern: the row follows every split
+// so far on the path's j-th unique feature).
+func (st *ShapTrees) tableWalk(nodes []shapNode, lt *leafTable, x, phi []float64, scale float64, node int32, pattern uint32) {
 	n := &nodes[node]
 	if n.left < 0 {
+		nu := int(lt.nu[node])
 		vals := lt.vals[int(lt.off[node])+int(pattern)*nu:]
 		vals = vals[:nu]
+		fo := int(lt.foff[node])
+		feats := lt.feats[fo : fo+nu]
 		for j, v := range vals {
-			phi[s.feats[j]] += v * scale
+			phi[feats[j]] += v * scale
 		}
 		return
 	}
-	f := n.feature
 	hot, cold := n.right, n.left
-	if st.goesLeft(n, x[f]) {
+	if st.goesLeft(n, x[n.feature]) {
 		hot, cold = cold, hot
 	}
-	j := 0
-	for j < nu && s.feats[j] != f {
-		j++
-	}
-	if j < nu {
-		s.tableWalk(st, nodes, lt, x, phi, scale, hot, nu, pattern)
-		s.tableWalk(st, nodes, lt, x, phi, scale, cold, nu, pattern&^(1<<j))
-		return
-	}
-	s.feats[nu] = f
-	s.tableWalk(st, nodes, lt, x, phi, scale, hot, nu+1, pattern|1<<nu)
-	s.tableWalk(st, nodes, lt, x, phi, scale, cold, nu+1, pattern)
+	st.tableWalk(nodes, lt, x, phi, scale, hot, pattern|lt.hotOr[node])
+	st.tableWalk(nodes, lt, x, phi, scale, cold, pattern&lt.coldMask[node])
 }
 
 // goesLeft reports whether value v goes left at split n.
@@ -481,7 +497,7 @@ func (s *ShapScratch) PathDependentTrees(st *ShapTrees, x []float64, dst []float
 			if nodes[0].left < 0 {
 				continue
 			}
-			s.tableWalk(st, nodes, &st.tables[i], x, dst, scale, 0, 0, 0)
+			st.tableWalk(nodes, &st.tables[i], x, dst, scale, 0, 0)
 		}
 		return
 	}
@@ -539,4 +555,45 @@ func (s *ShapScratch) recurseNodes(st *ShapTrees, nodes []shapNode, x, phi []flo
 	}
 	s.recurseNodes(st, nodes, x, phi, scale, hot, depth+1, path, hz*iz, io, f)
 	s.recurseNodes(st, nodes, x, phi, scale, cold, depth+1, path, cz*iz, 0, f)
+}
+
+// shapBlockRows is the number of rows [ShapScratch.PathDependentRows]
+// takes through each tree at a time. A depth-6 tree's leaf table is up to
+// 196 KB, far more than the trees' nodes: walked row by row, every tree's
+// table is fetched from memory again for each row.
+const shapBlockRows = 256
+
+// PathDependentRows is [ShapScratch.PathDependentTrees] for each of the n
+// rows of x (row-major, m features), adding row r's values into
+// dst[r·stride : r·stride+m+1]. It takes blocks of rows through each tree
+// in turn so the tree's leaf table stays in cache; every output value
+// receives the same additions in the same order as row by row, so the
+// results are identical. It does not allocate, except on its first call
+// for st, which builds st's leaf tables.
+func (s *ShapScratch) PathDependentRows(st *ShapTrees, x []float64, m int, dst []float64, stride int, scale float64) {
+	st.once.Do(st.buildTables)
+	n := len(x) / m
+	if st.tables == nil {
+		for r := range n {
+			s.PathDependentTrees(st, x[r*m:(r+1)*m], dst[r*stride:r*stride+m+1], scale)
+		}
+		return
+	}
+	for r0 := 0; r0 < n; r0 += shapBlockRows {
+		r1 := min(r0+shapBlockRows, n)
+		for i, nodes := range st.nodes {
+			if len(nodes) == 0 {
+				continue
+			}
+			mean := scale * st.means[i]
+			lt := &st.tables[i]
+			for r := r0; r < r1; r++ {
+				d := dst[r*stride : r*stride+m+1]
+				d[m] += mean
+				if nodes[0].left >= 0 {
+					st.tableWalk(nodes, lt, x[r*m:(r+1)*m], d, scale, 0, 0)
+				}
+			}
+		}
+	}
 }

@@ -4,11 +4,25 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // randomTree grows a random tree over m features, with children numbered
 // right = left + 1 and covers that add up.
 func randomTree(rng *rand.Rand, m, depth int) Tree {
+	return growRandomTree(rng, m, depth, 4)
+}
+
+// fullRandomTree is randomTree with every leaf at depth depth (the shape
+// of trained depth-limited boosted trees on large data).
+func fullRandomTree(rng *rand.Rand, m, depth int) Tree {
+	return growRandomTree(rng, m, depth, 0)
+}
+
+// growRandomTree grows a random tree whose nodes below the root stop
+// splitting with probability 1/stop (never when stop is 0).
+func growRandomTree(rng *rand.Rand, m, depth, stop int) Tree {
 	var t Tree
 	var grow func(d int, cover float64) int32
 	grow = func(d int, cover float64) int32 {
@@ -21,7 +35,7 @@ func randomTree(rng *rand.Rand, m, depth int) Tree {
 		t.Value = append(t.Value, rng.NormFloat64())
 		t.Cover = append(t.Cover, cover)
 		t.Gain = append(t.Gain, 0)
-		if d == depth || (d > 0 && rng.IntN(4) == 0) {
+		if d == depth || (d > 0 && stop > 0 && rng.IntN(stop) == 0) {
 			return id
 		}
 		t.Feature[id] = int32(rng.IntN(m))
@@ -285,6 +299,16 @@ func testFlat(t *testing.T, depth int) {
 	f.AddBlock(block, 2, group, x, m, make([]float32, BlockRows*m))
 	single := make([]float64, rows)
 	f.AddBlock(single, 1, nil, x, m, make([]float32, BlockRows*m))
+	// With FastBlockBuf scratch the complete layout takes its masked,
+	// two-groups-at-a-time walk: the sums must be the same bit for bit,
+	// also when the last block has an odd number of lane groups.
+	for _, n := range []int{rows, 150} {
+		fast := make([]float64, n)
+		f.AddBlock(fast, 1, nil, x[:n*m], m, make([]float32, FastBlockBuf(m)))
+		if diff := cmp.Diff(single[:n], fast); diff != "" {
+			t.Fatalf("depth %d, %d rows: AddBlock with FastBlockBuf scratch differs (-small scratch +fast):\n%s", depth, n, diff)
+		}
+	}
 	for r := range rows {
 		row := x[r*m : (r+1)*m]
 		var want [2]float64
@@ -356,6 +380,111 @@ func TestShapTreesMatchPathDependent(t *testing.T) {
 		for j := range want {
 			if !closeTo(got[j], want[j]) {
 				t.Fatalf("row %d feature %d: PathDependentTrees = %v, PathDependent = %v", r, j, got[j], want[j])
+			}
+		}
+	}
+}
+
+// BenchmarkShapTrees is path-dependent TreeSHAP of one row through 100
+// full depth-6 trees with the leaf tables (built before the timer).
+func BenchmarkShapTrees(b *testing.B) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const m = 28
+	trees := make([]Tree, 100)
+	for i := range trees {
+		trees[i] = fullRandomTree(rng, m, 6)
+	}
+	rows := make([][]float64, 64)
+	for i := range rows {
+		rows[i] = randomRow(rng, m)
+	}
+	st := NewShapTrees(trees)
+	s := NewShapScratch(6)
+	dst := make([]float64, m+1)
+	s.PathDependentTrees(st, rows[0], dst, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		s.PathDependentTrees(st, rows[i%len(rows)], dst, 1)
+	}
+}
+
+// BenchmarkShapRows is BenchmarkShapTrees through PathDependentRows: 512
+// rows per op, blocks of rows taken through each tree.
+func BenchmarkShapRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const m, n = 28, 512
+	trees := make([]Tree, 100)
+	for i := range trees {
+		trees[i] = fullRandomTree(rng, m, 6)
+	}
+	x := make([]float64, 0, n*m)
+	for range n {
+		x = append(x, randomRow(rng, m)...)
+	}
+	st := NewShapTrees(trees)
+	s := NewShapScratch(6)
+	dst := make([]float64, n*(m+1))
+	s.PathDependentRows(st, x, m, dst, m+1, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.PathDependentRows(st, x, m, dst, m+1, 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
+}
+
+// TestShapRowsMatchTrees checks PathDependentRows against
+// PathDependentTrees row by row: bit for bit, on more rows than a block,
+// with missing values, categorical splits and a stride wider than a row.
+func TestShapRowsMatchTrees(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 14))
+	const m, n = 6, 2*shapBlockRows + 37
+	const stride = m + 3
+	trees := make([]Tree, 12)
+	for i := range trees {
+		trees[i] = fullRandomTree(rng, m, 1+i%6)
+		if i%3 == 0 {
+			trees[i] = randomTree(rng, m, 5)
+		}
+		if i%4 == 1 {
+			tr := &trees[i]
+			tr.Categories = make([][]uint32, tr.NumNodes())
+			for j := range tr.Categories {
+				if tr.Left[j] >= 0 && rng.IntN(2) == 0 {
+					tr.Categories[j] = []uint32{uint32(1 + rng.IntN(255))}
+				}
+			}
+		}
+	}
+	x := make([]float64, n*m)
+	for i := range x {
+		switch rng.IntN(6) {
+		case 0:
+			x[i] = math.NaN()
+		case 1:
+			x[i] = float64(rng.IntN(8))
+		default:
+			x[i] = rng.Float64()
+		}
+	}
+	st := NewShapTrees(trees)
+	s := NewShapScratch(6)
+	got := make([]float64, n*stride)
+	s.PathDependentRows(st, x, m, got, stride, 0.5)
+	if st.tables == nil {
+		t.Fatal("no leaf tables built")
+	}
+	for r := range n {
+		want := make([]float64, m+1)
+		s.PathDependentTrees(st, x[r*m:(r+1)*m], want, 0.5)
+		if diff := cmp.Diff(want, got[r*stride:r*stride+m+1]); diff != "" {
+			t.Fatalf("row %d: PathDependentRows differs from PathDependentTrees (-want +got):\n%s", r, diff)
+		}
+		for _, v := range got[r*stride+m+1 : (r+1)*stride] {
+			if v != 0 {
+				t.Fatalf("row %d: PathDependentRows wrote past the row's %d values", r, m+1)
 			}
 		}
 	}
