@@ -214,6 +214,24 @@ func nameFromARN(s, typ string) string {
 	return rest
 }
 
+// pageOut is a List operation's answer: one page of items, each as
+// summary gives it, under key, with the NextToken of the next page.
+func pageOut[T any](key string, items []T, token string, max int, summary func(T) map[string]any) (map[string]any, error) {
+	items, next, err := page(items, token, max)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		list = append(list, summary(it))
+	}
+	out := map[string]any{key: list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
 // page returns the items of one page and the next token: tokens are
 // decimal offsets.
 func page[T any](items []T, token string, max int) ([]T, string, error) {

@@ -143,19 +143,9 @@ func (h *Handler) listModels(r *http.Request, body []byte) (any, error) {
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(ms)
 	}
-	ms, next, err := page(ms, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	list := []map[string]any{}
-	for _, m := range ms {
-		list = append(list, map[string]any{"ModelName": m.Name, "ModelArn": h.arn("model/" + strings.ToLower(m.Name)), "CreationTime": epochOf(m.CreatedAt)})
-	}
-	out := map[string]any{"Models": list}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOut("Models", ms, in.NextToken, in.MaxResults, func(m app.SageMakerModel) map[string]any {
+		return map[string]any{"ModelName": m.Name, "ModelArn": h.arn("model/" + strings.ToLower(m.Name)), "CreationTime": epochOf(m.CreatedAt)}
+	})
 }
 
 func (h *Handler) createEndpointConfig(r *http.Request, body []byte) (any, error) {

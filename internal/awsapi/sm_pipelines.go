@@ -156,12 +156,7 @@ func (h *Handler) listPipelines(r *http.Request, body []byte) (any, error) {
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(ps)
 	}
-	ps, next, err := page(ps, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	sums := []map[string]any{}
-	for _, p := range ps {
+	return pageOut("PipelineSummaries", ps, in.NextToken, in.MaxResults, func(p app.NamedPipeline) map[string]any {
 		s := map[string]any{
 			"PipelineArn": h.pipelineARN(p.Name), "PipelineName": p.Name, "PipelineDisplayName": displayName(p),
 			"CreationTime": epochOf(p.CreatedAt), "LastModifiedTime": epochOf(p.UpdatedAt),
@@ -175,13 +170,8 @@ func (h *Handler) listPipelines(r *http.Request, body []byte) (any, error) {
 		if t := h.lastRun(r, p.Name); t != nil {
 			s["LastExecutionTime"] = t
 		}
-		sums = append(sums, s)
-	}
-	out := map[string]any{"PipelineSummaries": sums}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+		return s
+	})
 }
 
 // executionARN is arn:...:pipeline/NAME/execution/ID.
@@ -384,12 +374,7 @@ func (h *Handler) listPipelineExecutions(r *http.Request, body []byte) (any, err
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(all)
 	}
-	exs, next, err := page(all, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	sums := []map[string]any{}
-	for _, ex := range exs {
+	return pageOut("PipelineExecutionSummaries", all, in.NextToken, in.MaxResults, func(ex app.Execution) map[string]any {
 		s := map[string]any{
 			"PipelineExecutionArn":         h.executionARN(name, ex.ID),
 			"StartTime":                    epochOf(ex.StartedAt),
@@ -399,13 +384,8 @@ func (h *Handler) listPipelineExecutions(r *http.Request, body []byte) (any, err
 		if ex.FailureReason != "" {
 			s["PipelineExecutionFailureReason"] = ex.FailureReason
 		}
-		sums = append(sums, s)
-	}
-	out := map[string]any{"PipelineExecutionSummaries": sums}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+		return s
+	})
 }
 
 func (h *Handler) listPipelineExecutionSteps(r *http.Request, body []byte) (any, error) {
@@ -434,12 +414,7 @@ func (h *Handler) listPipelineExecutionSteps(r *http.Request, body []byte) (any,
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(steps)
 	}
-	steps, next, err := page(steps, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	out := []map[string]any{}
-	for _, s := range steps {
+	return pageOut("PipelineExecutionSteps", steps, in.NextToken, in.MaxResults, func(s app.StepRun) map[string]any {
 		st := map[string]any{
 			"StepName":     s.Name,
 			"StepStatus":   stepStatus(s.Status),
@@ -456,13 +431,8 @@ func (h *Handler) listPipelineExecutionSteps(r *http.Request, body []byte) (any,
 		if s.Status == run.StepCacheHit && s.SourceExecution != "" {
 			st["CacheHitResult"] = map[string]string{"SourcePipelineExecutionArn": h.executionARN(ex.Pipeline, s.SourceExecution)}
 		}
-		out = append(out, st)
-	}
-	res := map[string]any{"PipelineExecutionSteps": out}
-	if next != "" {
-		res["NextToken"] = next
-	}
-	return res, nil
+		return st
+	})
 }
 
 // stepStatus maps a step run's status to SageMaker's StepStatus.

@@ -89,19 +89,7 @@ func (h *Handler) listModelPackageGroups(r *http.Request, body []byte) (any, err
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(gs)
 	}
-	gs, next, err := page(gs, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	list := []map[string]any{}
-	for _, g := range gs {
-		list = append(list, h.groupOut(g))
-	}
-	out := map[string]any{"ModelPackageGroupSummaryList": list}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOut("ModelPackageGroupSummaryList", gs, in.NextToken, in.MaxResults, h.groupOut)
 }
 
 func (h *Handler) packageSummary(v registry.Version) map[string]any {
@@ -210,19 +198,7 @@ func (h *Handler) listModelPackages(r *http.Request, body []byte) (any, error) {
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(vs)
 	}
-	vs, next, err := page(vs, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	list := []map[string]any{}
-	for _, v := range vs {
-		list = append(list, h.packageSummary(v))
-	}
-	out := map[string]any{"ModelPackageSummaryList": list}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOut("ModelPackageSummaryList", vs, in.NextToken, in.MaxResults, h.packageSummary)
 }
 
 func (h *Handler) updateModelPackage(r *http.Request, body []byte) (any, error) {
@@ -355,22 +331,12 @@ func (h *Handler) listEndpoints(r *http.Request, body []byte) (any, error) {
 	if in.SortOrder == "Ascending" {
 		slices.Reverse(eps)
 	}
-	eps, next, err := page(eps, in.NextToken, in.MaxResults)
-	if err != nil {
-		return nil, err
-	}
-	list := []map[string]any{}
-	for _, e := range eps {
-		list = append(list, map[string]any{
+	return pageOut("Endpoints", eps, in.NextToken, in.MaxResults, func(e registry.Endpoint) map[string]any {
+		return map[string]any{
 			"EndpointName": e.Name, "EndpointArn": h.endpointARN(e.Name), "EndpointStatus": h.servingStatus(e),
 			"CreationTime": epochOf(e.CreatedAt), "LastModifiedTime": epochOf(e.UpdatedAt),
-		})
-	}
-	out := map[string]any{"Endpoints": list}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+		}
+	})
 }
 
 func (h *Handler) deleteEndpoint(r *http.Request, body []byte) (any, error) {
