@@ -49,6 +49,7 @@ var funcs = template.FuncMap{
 	"queryesc":  url.QueryEscape,
 	"json":      jsonText,
 	"val":       valueText,
+	"glimpse":   glimpse,
 	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"lower":     strings.ToLower,
 	"statusCls": statusClass,
@@ -223,6 +224,21 @@ func short(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// glimpseRunes is how much of a long property value the step page shows
+// before the reader opens it.
+const glimpseRunes = 160
+
+// glimpse is the start of a value too long to show whole (SageMaker-shaped
+// properties such as TrainingJobSummaries run to kilobytes), or "" when
+// the value is short enough to show as it is.
+func glimpse(s string) string {
+	r := []rune(s)
+	if len(r) <= glimpseRunes+40 {
+		return ""
+	}
+	return string(r[:glimpseRunes]) + "…"
 }
 
 func jsonText(v any) string {

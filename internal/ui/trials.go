@@ -67,6 +67,10 @@ const (
 
 func formatObjective(f float64) string { return strconv.FormatFloat(f, objectivePrecise, 6, 64) }
 
+// axisLabel is an end of the chart's objective axis: four significant
+// digits fit the 40 pixels left of the plot (six were cut off).
+func axisLabel(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) }
+
 // trials reads a step's trials; nil when it has none.
 func (c *Console) trials(ctx context.Context, id, step string) (*trialsView, error) {
 	ts, err := c.cfg.App.Trials(ctx, id, step)
@@ -122,7 +126,7 @@ func newTrialsView(exec string, trials []run.Trial) *trialsView {
 	y := func(f float64) float64 {
 		return chartPadTop + (hi-f)/(hi-lo)*(chartH-chartPadTop-chartPadBottom)
 	}
-	v.Chart = trialChart{Width: chartW, Height: chartH, Min: formatObjective(lo), Max: formatObjective(hi),
+	v.Chart = trialChart{Width: chartW, Height: chartH, Min: axisLabel(lo), Max: axisLabel(hi),
 		MinY: y(lo), MaxY: y(hi)}
 	var best *float64
 	bestRow := -1
