@@ -15,7 +15,7 @@ import xgboost as xgb
 df = pd.read_csv("internal/clarify/testdata/clarify/fraud_autoclaims/data.csv", nrows=1000)
 x = df.drop(columns=["fraud", "predicted_fraud"])
 booster = xgb.Booster()
-booster.load_model("internal/gbdt/testdata/xgboost/fraud_autoclaims/model.json")
+booster.load_model("gbdt/testdata/xgboost/fraud_autoclaims/model.json")
 dm = xgb.DMatrix(x.to_numpy(dtype=np.float64), feature_names=list(x.columns))
 for threads in (1, 0):
     booster.set_param({"nthread": threads})

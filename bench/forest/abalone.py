@@ -13,7 +13,7 @@ one-hot encoded as F, I, M), label Rings = Class_number_of_rings, splits
 RandomForestRegressor(n_estimators=100, max_depth=10, max_features="sqrt")
 for seed 42 and seeds 0..4, printing test RMSE, MAE and fit time. With
 --update it writes the split row indices and the results to
-internal/forest/testdata/abalone_reference.json, which the Go test
+forest/testdata/abalone_reference.json, which the Go test
 TestAbaloneQuality and BenchmarkAbalone read (same rows for both sides).
 """
 import json

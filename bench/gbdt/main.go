@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 )
 
 const numFeature = 28

@@ -13,8 +13,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 DUR=${1:-10s}
 CONNS=${2:-16}
-MODEL=internal/gbdt/testdata/xgboost/fraud_autoclaims/model.json
-DATA=internal/gbdt/testdata/xgboost/fraud_autoclaims/data.csv
+MODEL=gbdt/testdata/xgboost/fraud_autoclaims/model.json
+DATA=gbdt/testdata/xgboost/fraud_autoclaims/data.csv
 TMP=$(mktemp -d)
 GOPID=""
 PYPID=""

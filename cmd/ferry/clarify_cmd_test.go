@@ -23,7 +23,7 @@ import (
 
 const (
 	clarifyFixtures = "../../internal/clarify/testdata/clarify"
-	fraudModelJSON  = "../../internal/gbdt/testdata/xgboost/fraud_autoclaims/model.json"
+	fraudModelJSON  = "../../gbdt/testdata/xgboost/fraud_autoclaims/model.json"
 )
 
 func readAnyJSON(t *testing.T, path string) any {

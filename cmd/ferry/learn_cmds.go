@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"

@@ -121,7 +121,7 @@ func TestLearnCLIErrors(t *testing.T) {
 		{"TrainBadHyperparameter", []string{"train", "--train", csv, "--output", dir, "-H", "max_depth=-1"}, 2, "hyperparameters.max_depth: -1 is out of range"},
 		{"TrainBadHFlag", []string{"train", "-H", "nope"}, 2, "want name=value"},
 		{"PredictNoModel", []string{"predict", "--model", filepath.Join(dir, "none"), "--data", csv}, 1, "no such file"},
-		{"PredictExtraColumn", []string{"predict", "--model", "../../internal/gbdt/testdata/xgboost/binary_base_score_names/model.json", "--data", csv}, 1, `no column for model feature "age"`},
+		{"PredictExtraColumn", []string{"predict", "--model", "../../gbdt/testdata/xgboost/binary_base_score_names/model.json", "--data", csv}, 1, `no column for model feature "age"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

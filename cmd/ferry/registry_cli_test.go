@@ -20,7 +20,7 @@ import (
 	"github.com/ferryml/ferry/internal/registry"
 )
 
-const fraudFixture = "../../internal/gbdt/testdata/xgboost/fraud_autoclaims/"
+const fraudFixture = "../../gbdt/testdata/xgboost/fraud_autoclaims/"
 
 // fraudModelDir writes a model directory holding the fraud model.json,
 // with a manifest; bias shifts the base score so two "versions" answer

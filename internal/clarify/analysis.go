@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 )
 
 // AnalysisFile is the name of the job's result file.

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 	"github.com/ferryml/ferry/internal/quote"
 )
 

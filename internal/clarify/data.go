@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 )
 
 // Dataset is a CSV data set as Clarify reads it: named, typed columns.

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 )
 
 // The drift rules of Clarify baselines, shared by the clarify_check step

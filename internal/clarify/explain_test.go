@@ -10,12 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 )
 
 const (
 	fraudData  = "testdata/clarify/fraud_autoclaims/data.csv"
-	fraudModel = "../gbdt/testdata/xgboost/fraud_autoclaims/model.json"
+	fraudModel = "../../gbdt/testdata/xgboost/fraud_autoclaims/model.json"
 )
 
 func loadFraudModel(t testing.TB) *gbdt.Model {

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 )
 
 // The report is one HTML file with inline CSS and SVG: no scripts, no

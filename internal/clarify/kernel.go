@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/ferryml/ferry/internal/shap"
+	"github.com/ferryml/ferry/shap"
 )
 
 // kernelSHAP explains every row with Kernel SHAP against the baseline and

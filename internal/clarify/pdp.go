@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/ferryml/ferry/internal/bias"
-	"github.com/ferryml/ferry/internal/shap"
+	"github.com/ferryml/ferry/bias"
+	"github.com/ferryml/ferry/shap"
 )
 
 // pdp computes partial dependence for the configured features, or the

@@ -24,7 +24,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 )
 
 // predictedColumn names the column that holds a model's predicted labels.

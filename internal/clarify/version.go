@@ -1,9 +1,9 @@
 package clarify
 
 import (
-	"github.com/ferryml/ferry/internal/bias"
+	"github.com/ferryml/ferry/bias"
 	"github.com/ferryml/ferry/internal/model"
-	"github.com/ferryml/ferry/internal/shap"
+	"github.com/ferryml/ferry/shap"
 )
 
 // Version is the version of the Clarify job's results: its own code and

@@ -28,11 +28,11 @@ import (
 	"strconv"
 
 	"github.com/ferryml/ferry/internal/frame"
-	"github.com/ferryml/ferry/internal/metric"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/prepare"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/processing"
+	"github.com/ferryml/ferry/metric"
 )
 
 // Name is the processor's ID.

@@ -173,7 +173,7 @@ func TestValidateConfig(t *testing.T) {
 
 // TestXGBoostFraud evaluates XGBoost 1.7.4's fraud model (from
 // testdata/fraud_autoclaims, a copy of the XGBoost fixture in
-// internal/gbdt/testdata/xgboost/fraud_autoclaims) loaded by model.Load, and
+// gbdt/testdata/xgboost/fraud_autoclaims) loaded by model.Load, and
 // compares with scikit-learn's metrics of XGBoost's own predictions
 // (testdata/make_expected.py).
 func TestXGBoostFraud(t *testing.T) {

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/feature"
-	"github.com/ferryml/ferry/internal/forest"
-	"github.com/ferryml/ferry/internal/gbdt"
-	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/linear"
 )
 
 // FormatVersion is the manifest format version Write records.

@@ -11,12 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ferryml/ferry/internal/forest"
-	"github.com/ferryml/ferry/internal/gbdt"
-	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/gbdt"
+	"github.com/ferryml/ferry/linear"
 )
 
-const fixture = "../gbdt/testdata/xgboost/binary_base_score_names/model.json"
+const fixture = "../../gbdt/testdata/xgboost/binary_base_score_names/model.json"
 
 func readXGB(t *testing.T) *gbdt.Model {
 	t.Helper()
@@ -77,7 +77,7 @@ func TestLoadFileBareXGBoost(t *testing.T) {
 		t.Errorf("feature names (-want +got):\n%s", diff)
 	}
 	// A model without names gets f0, f1, ...
-	m, err = LoadFile("../gbdt/testdata/xgboost/multiclass3/model.json")
+	m, err = LoadFile("../../gbdt/testdata/xgboost/multiclass3/model.json")
 	if err != nil {
 		t.Fatal(err)
 	}

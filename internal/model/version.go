@@ -1,10 +1,10 @@
 package model
 
 import (
+	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/feature"
-	"github.com/ferryml/ferry/internal/forest"
-	"github.com/ferryml/ferry/internal/gbdt"
-	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/linear"
 )
 
 // Version names the versions of the learners whose models this package

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ferryml/ferry/internal/metric"
+	"github.com/ferryml/ferry/metric"
 )
 
 // Problem types of a model-quality monitor (Model Monitor's names).

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-const fraudDir = "../gbdt/testdata/xgboost/fraud_autoclaims/"
+const fraudDir = "../../gbdt/testdata/xgboost/fraud_autoclaims/"
 
 // fraudServer serves the fraud model.json as endpoint "fraud".
 func fraudServer(b *testing.B) (*Server, []string) {

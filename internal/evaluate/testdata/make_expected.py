@@ -2,7 +2,7 @@
 """Writes fraud_autoclaims/expected.json: scikit-learn 1.2.1's metrics of
 XGBoost 1.7.4's predictions (expected_prediction.csv, copied with model.json,
 data.csv and labels.csv from the XGBoost fixture in
-internal/gbdt/testdata/xgboost/fraud_autoclaims).
+gbdt/testdata/xgboost/fraud_autoclaims).
 
     /usr/bin/python3 internal/evaluate/testdata/make_expected.py
 """

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/sagemaker/job"
 	"github.com/ferryml/ferry/internal/step"
 )

@@ -30,7 +30,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ferryml/ferry/internal/gbdt"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/sagemaker/inference"
 	"github.com/ferryml/ferry/internal/sagemaker/job"

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/bias"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
-	"github.com/ferryml/ferry/internal/bias"
 	"github.com/ferryml/ferry/internal/clarify"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
@@ -21,7 +21,7 @@ import (
 
 const (
 	fraudData  = "../../clarify/testdata/clarify/fraud_autoclaims/data.csv"
-	fraudModel = "../../gbdt/testdata/xgboost/fraud_autoclaims/model.json"
+	fraudModel = "../../../gbdt/testdata/xgboost/fraud_autoclaims/model.json"
 )
 
 // bundle is a store with the fraud data set and model.

@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ferryml/ferry/internal/forest"
-	"github.com/ferryml/ferry/internal/gbdt"
-	"github.com/ferryml/ferry/internal/linear"
+	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/linear"
 )
 
 // Set names in metric property names.

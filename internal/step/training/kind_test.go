@@ -16,7 +16,7 @@ import (
 	"github.com/ferryml/ferry/internal/step/steptest"
 )
 
-const fixtureDir = "../../gbdt/testdata/xgboost/binary_base_score_names"
+const fixtureDir = "../../../gbdt/testdata/xgboost/binary_base_score_names"
 
 // writeLabelled writes label-first CSVs from the fixture: rows [lo, hi).
 func writeLabelled(t testing.TB, path string, lo, hi int) {

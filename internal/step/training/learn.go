@@ -14,12 +14,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/cell"
 	"github.com/ferryml/ferry/internal/feature"
-	"github.com/ferryml/ferry/internal/forest"
-	"github.com/ferryml/ferry/internal/gbdt"
-	"github.com/ferryml/ferry/internal/linear"
 	"github.com/ferryml/ferry/internal/model"
+	"github.com/ferryml/ferry/linear"
 )
 
 // Algorithms.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/artifact/artifacttest"
-	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"

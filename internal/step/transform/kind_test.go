@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/artifact"
-	"github.com/ferryml/ferry/internal/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"

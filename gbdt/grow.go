@@ -1,0 +1,714 @@
+package gbdt
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/ferryml/ferry/tree"
+)
+
+// histBins is the most histogram slots of a byte-binned feature: up to
+// 256 value bins, or 255 value bins and the missing slot (overflow
+// features keep their missing slot at binned.missSlot+f). A feature with
+// fewer bins has its value bins and a missing slot (binned.offset).
+const histBins = 256
+
+// bucket is one histogram slot: gradient and hessian sums.
+type bucket struct{ g, h float64 }
+
+// split is the best split found for a node.
+type split struct {
+	gain        float32
+	feature     int
+	bin         int // rows with bin <= this go left (-1: only missing)
+	defaultLeft bool
+	// categorical: rows whose bin is in cats go right (categorical.go).
+	categorical bool
+	cats        catSet
+	gl, hl      float64
+	gr, hr      float64
+}
+
+// growNode is a node being grown.
+type growNode struct {
+	id         int
+	depth      int
+	begin, end int // segment of the row index
+	g, h       float64
+	hist       []bucket // binned.offset's slots, nil once released
+	best       split
+	evaluated  bool
+	features   []int // features allowed at this node's level
+}
+
+// grower grows one tree at a time on a binned matrix.
+type grower struct {
+	p       *Params
+	b       *binned
+	threads int
+	rowIdx  []int32
+	tmp     []int32
+	gh      []gradPair // current tree's gradients, one per row
+	// ghPos holds gh in row-index order (ghPos[i] = gh[rowIdx[i]]), so
+	// histogram building reads gradients sequentially; ghTmp is its
+	// partition buffer.
+	ghPos, ghTmp []gradPair
+	pool         [][]bucket
+	poolMu       sync.Mutex
+	rng          *rand.Rand
+	allFeat      []int
+	// mark and gen: moveMissing's row marks.
+	mark []uint64
+	gen  uint32
+
+	// output tree
+	t tree.Tree
+}
+
+func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
+	g := &grower{p: p, b: b, threads: p.threads(), rowIdx: make([]int32, b.rows), tmp: make([]int32, b.rows), gh: make([]gradPair, b.rows), rng: rng,
+		ghPos: make([]gradPair, b.rows), ghTmp: make([]gradPair, b.rows)}
+	for f := range b.cols {
+		if len(b.cuts[f].cut) > 0 {
+			g.allFeat = append(g.allFeat, f)
+		}
+	}
+	return g
+}
+
+func (gr *grower) getHist() []bucket {
+	gr.poolMu.Lock()
+	defer gr.poolMu.Unlock()
+	if n := len(gr.pool); n > 0 {
+		h := gr.pool[n-1]
+		gr.pool = gr.pool[:n-1]
+		clear(h)
+		return h
+	}
+	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols))
+}
+
+func (gr *grower) putHist(h []bucket) {
+	if h == nil {
+		return
+	}
+	gr.poolMu.Lock()
+	gr.pool = append(gr.pool, h)
+	gr.poolMu.Unlock()
+}
+
+// parallel runs fn(i) for i in [0, n) on the grower's threads.
+func (gr *grower) parallel(n int, fn func(i int)) {
+	if n == 1 || gr.threads == 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range min(gr.threads, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// buildHist adds the rows' gradient pairs into hist by bin. hist's length
+// is a power of two at least cols×stride, so masking the index (a no-op)
+// spares the bounds check; two rows go through the features together to
+// overlap their updates.
+//
+// gh[i] is the gradient pair of rows[i].
+func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair) {
+	gh = gh[:len(rows)]
+	cols := len(offset) - 1
+	offset = offset[:cols]
+	mask := len(hist) - 1
+	i := 0
+	for ; i+1 < len(rows); i += 2 {
+		r0, r1 := rows[i], rows[i+1]
+		p0, p1 := gh[i], gh[i+1]
+		g0, h0 := float64(p0.g), float64(p0.h)
+		g1, h1 := float64(p1.g), float64(p1.h)
+		row0 := bins[int(r0)*cols : int(r0)*cols+cols]
+		row1 := bins[int(r1)*cols : int(r1)*cols+cols]
+		row1 = row1[:len(row0)]
+		offs := offset[:len(row0)]
+		for f, b := range row0 {
+			off := offs[f]
+			s := &hist[(off+int(b))&mask]
+			s.g += g0
+			s.h += h0
+			s = &hist[(off+int(row1[f]))&mask]
+			s.g += g1
+			s.h += h1
+		}
+	}
+	for ; i < len(rows); i++ {
+		r := rows[i]
+		g, h := float64(gh[i].g), float64(gh[i].h)
+		for f, b := range bins[int(r)*cols : int(r)*cols+cols] {
+			s := &hist[(offset[f]+int(b))&mask]
+			s.g += g
+			s.h += h
+		}
+	}
+}
+
+// histLen is the histogram buffer length for slots slots (the features'
+// slots, binned.offset, and one missing slot per feature after them,
+// binned.missSlot), rounded up to a power of two (see buildHist).
+func histLen(slots int) int {
+	n := 1
+	for n < slots {
+		n <<= 1
+	}
+	return n
+}
+
+// histTask is a histogram to build for a node, possibly in row chunks.
+type histTask struct {
+	node  *growNode
+	parts [][]bucket
+}
+
+// minChunkRows is the smallest row chunk worth a goroutine; histChunkRows
+// the row chunk of one partial histogram.
+const (
+	minChunkRows  = 1 << 14
+	histChunkRows = 1 << 16
+)
+
+// buildHists builds the histograms of nodes, chunking large nodes over the
+// threads and reducing the partial histograms.
+func (gr *grower) buildHists(nodes []*growNode) {
+	type job struct {
+		hist []bucket
+		rows []int32
+		gh   []gradPair
+	}
+	var jobs []job
+	tasks := make([]histTask, len(nodes))
+	for i, nd := range nodes {
+		nd.hist = gr.getHist()
+		rows := gr.rowIdx[nd.begin:nd.end]
+		// The chunking depends on the row count only, never on the
+		// thread count, so float sums (and models) are the same
+		// whatever nthread is.
+		chunks := 1
+		if len(rows) >= 2*histChunkRows {
+			chunks = (len(rows) + histChunkRows - 1) / histChunkRows
+		}
+		tasks[i].node = nd
+		step := (len(rows) + chunks - 1) / chunks
+		for c := 0; c < chunks; c++ {
+			h := nd.hist
+			if c > 0 {
+				h = gr.getHist()
+				tasks[i].parts = append(tasks[i].parts, h)
+			}
+			lo, hi := c*step, min((c+1)*step, len(rows))
+			jobs = append(jobs, job{h, rows[lo:hi], gr.ghPos[nd.begin+lo : nd.begin+hi]})
+		}
+	}
+	// Biggest jobs first for balance.
+	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
+	gr.parallel(len(jobs), func(i int) {
+		if gr.b.wide {
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh)
+		} else {
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh)
+		}
+	})
+	for _, t := range tasks {
+		if len(t.parts) == 0 {
+			continue
+		}
+		dst := t.node.hist
+		cols := gr.b.cols
+		gr.parallel(gr.threads, func(w int) {
+			lo, hi := gr.b.offset[w*cols/gr.threads], gr.b.offset[(w+1)*cols/gr.threads]
+			for _, p := range t.parts {
+				for j := lo; j < hi; j++ {
+					dst[j].g += p[j].g
+					dst[j].h += p[j].h
+				}
+			}
+		})
+		for _, p := range t.parts {
+			gr.putHist(p)
+		}
+	}
+	gr.moveMissing(nodes)
+}
+
+// moveMissing moves, in each node's histogram, the missing cells of the
+// overflow features (binned.overflow) from slot 255, which they share
+// with the last value bin, to the feature's missing slot.
+func (gr *grower) moveMissing(nodes []*growNode) {
+	b := gr.b
+	if b.overflow == nil || !slices.Contains(b.overflow, true) {
+		return
+	}
+	// mark[row] = gen<<32 | node index + 1 for the rows of nodes.
+	gr.gen++
+	if gr.mark == nil {
+		gr.mark = make([]uint64, b.rows)
+	}
+	gen := uint64(gr.gen) << 32
+	gr.parallel(len(nodes), func(i int) {
+		nd := nodes[i]
+		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+			gr.mark[r] = gen | uint64(i+1)
+		}
+	})
+	var feats []int
+	for f, o := range b.overflow {
+		if o {
+			feats = append(feats, f)
+		}
+	}
+	gr.parallel(len(feats), func(i int) {
+		f := feats[i]
+		last, miss := b.offset[f]+missingBin, b.missSlot+f
+		for _, r := range b.missRows[f] {
+			m := gr.mark[r]
+			if m&^(1<<32-1) != gen {
+				continue
+			}
+			h := nodes[int(uint32(m))-1].hist
+			p := gr.gh[r]
+			g, hh := float64(p.g), float64(p.h)
+			h[last].g -= g
+			h[last].h -= hh
+			h[miss].g += g
+			h[miss].h += hh
+		}
+	})
+}
+
+// thresholdL1 is XGBoost's T_α.
+func thresholdL1(g, alpha float64) float64 {
+	switch {
+	case g > alpha:
+		return g - alpha
+	case g < -alpha:
+		return g + alpha
+	}
+	return 0
+}
+
+// weight is XGBoost's CalcWeight.
+func (gr *grower) weight(g, h float64) float64 {
+	p := gr.p
+	if h < p.MinChildWeight || h <= 0 {
+		return 0
+	}
+	w := -thresholdL1(g, p.Alpha) / (h + p.Lambda)
+	if p.MaxDeltaStep != 0 && math.Abs(w) > p.MaxDeltaStep {
+		w = math.Copysign(p.MaxDeltaStep, w)
+	}
+	return w
+}
+
+// gain is XGBoost's CalcGain, in float32 as its split evaluator returns it.
+func (gr *grower) gain(g, h float64) float32 {
+	p := gr.p
+	if h < p.MinChildWeight || h <= 0 {
+		return 0
+	}
+	if p.MaxDeltaStep == 0 {
+		t := thresholdL1(g, p.Alpha)
+		return float32(t*t) / float32(h+p.Lambda)
+	}
+	w := gr.weight(g, h)
+	return float32(-(2*g*w + (h+p.Lambda)*w*w))
+}
+
+// evaluate finds the node's best split over the allowed features.
+func (gr *grower) evaluate(nd *growNode, feats []int) {
+	nd.evaluated = true
+	nd.best = split{feature: -1}
+	mcw := gr.p.MinChildWeight
+	parent := gr.gain(nd.g, nd.h)
+	G, H := nd.g, nd.h
+	best := &nd.best
+	for _, f := range feats {
+		nb := len(gr.b.cuts[f].cut)
+		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
+		if gr.b.categorical != nil && gr.b.categorical[f] {
+			gr.evaluateCategorical(nd, f, hf, parent, best)
+			continue
+		}
+		var gl, hl float64
+		for b := range nb {
+			gl += hf[b].g
+			hl += hf[b].h
+			gr_, hr := G-gl, H-hl
+			if hl >= mcw && hr >= mcw {
+				gain := gr.gain(gl, hl) + gr.gain(gr_, hr) - parent
+				if gain > best.gain {
+					*best = split{gain: gain, feature: f, bin: b, gl: gl, hl: hl, gr: gr_, hr: hr}
+				}
+			}
+		}
+		// XGBoost's SplitContainsMissingValues: the backward pass runs
+		// unless the value bins sum to the node's statistics exactly
+		// (float rounding can make it run for a feature without missing
+		// values; with weights 0 it can skip one with missing rows).
+		if gl == G && hl == H {
+			continue
+		}
+		var gR, hR float64
+		for b := nb - 1; b >= 0; b-- {
+			gR += hf[b].g
+			hR += hf[b].h
+			gL, hL := G-gR, H-hR
+			if hL >= mcw && hR >= mcw {
+				gain := gr.gain(gL, hL) + gr.gain(gR, hR) - parent
+				if gain > best.gain {
+					*best = split{gain: gain, feature: f, bin: b - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
+				}
+			}
+		}
+	}
+}
+
+// valid is XGBoost's CPUExpandEntry::IsValid, without the depth/leaf
+// limits.
+func (gr *grower) valid(nd *growNode) bool {
+	s := nd.best
+	return s.feature >= 0 && s.gain > 1e-6 && s.hl != 0 && s.hr != 0 && float64(s.gain) >= gr.p.Gamma
+}
+
+// sample draws max(1, floor(frac·len)) of feats without replacement,
+// keeping their order.
+func (gr *grower) sample(feats []int, frac float64) []int {
+	if frac >= 1 || len(feats) == 0 {
+		return feats
+	}
+	k := max(1, int(frac*float64(len(feats))))
+	perm := gr.rng.Perm(len(feats))[:k]
+	slices.Sort(perm)
+	out := make([]int, k)
+	for i, j := range perm {
+		out[i] = feats[j]
+	}
+	return out
+}
+
+// addNode appends a node to the output tree and returns its id.
+func (gr *grower) addNode(g, h float64) int {
+	t := &gr.t
+	id := len(t.Left)
+	t.Left = append(t.Left, -1)
+	t.Right = append(t.Right, -1)
+	t.Feature = append(t.Feature, 0)
+	t.Threshold = append(t.Threshold, 0)
+	t.DefaultLeft = append(t.DefaultLeft, false)
+	t.Value = append(t.Value, gr.weight(g, h))
+	t.Cover = append(t.Cover, h)
+	t.Gain = append(t.Gain, 0)
+	if t.Categories != nil {
+		t.Categories = append(t.Categories, nil)
+	}
+	return id
+}
+
+// partition splits each node's row segment in two (stable), left rows
+// first, and returns the left counts.
+func (gr *grower) partition(nodes []*growNode) []int {
+	counts := make([]int, len(nodes))
+	type job struct {
+		node   int
+		lo, hi int
+		nl     int
+	}
+	var jobs []job
+	for i, nd := range nodes {
+		n := nd.end - nd.begin
+		chunks := 1
+		if gr.threads > 1 && n >= 2*minChunkRows {
+			chunks = min(gr.threads*2, n/minChunkRows)
+		}
+		step := (n + chunks - 1) / chunks
+		for c := range chunks {
+			jobs = append(jobs, job{node: i, lo: nd.begin + c*step, hi: min(nd.begin+(c+1)*step, nd.end)})
+		}
+	}
+	gr.parallel(len(jobs), func(j int) {
+		jb := &jobs[j]
+		s := &nodes[jb.node].best
+		f := s.feature
+		var l int
+		if gr.b.wide {
+			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, jb.lo, jb.hi)
+		} else {
+			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], jb.lo, jb.hi)
+		}
+		jb.nl = l - jb.lo
+	})
+	// Gather: each node's left rows (chunk order), then right rows
+	// (chunk order, re-reversed).
+	type copyJob struct {
+		src, dst, n int
+		rev         bool
+	}
+	var copies []copyJob
+	for i, nd := range nodes {
+		pos := nd.begin
+		for _, jb := range jobs {
+			if jb.node == i {
+				copies = append(copies, copyJob{jb.lo, pos, jb.nl, false})
+				pos += jb.nl
+				counts[i] += jb.nl
+			}
+		}
+		for _, jb := range jobs {
+			if jb.node == i {
+				nr := jb.hi - jb.lo - jb.nl
+				copies = append(copies, copyJob{jb.lo + jb.nl, pos, nr, true})
+				pos += nr
+			}
+		}
+	}
+	gr.parallel(len(copies), func(j int) {
+		c := copies[j]
+		src := gr.tmp[c.src : c.src+c.n]
+		dst := gr.rowIdx[c.dst : c.dst+c.n]
+		gsrc := gr.ghTmp[c.src : c.src+c.n]
+		gdst := gr.ghPos[c.dst : c.dst+c.n]
+		if !c.rev {
+			copy(dst, src)
+			copy(gdst, gsrc)
+			return
+		}
+		for k, v := range src {
+			dst[c.n-1-k] = v
+		}
+		for k, v := range gsrc {
+			gdst[c.n-1-k] = v
+		}
+	})
+	return counts
+}
+
+// partitionRows moves the rows of rowIdx[lo:hi] by split s on column
+// col: left rows to tmp[lo:] ascending, right rows to tmp[:hi]
+// descending (gradient pairs alike). It returns the end of the left rows.
+// missBits, when not nil, tells the missing rows of an overflow feature
+// from the rows of its last bin.
+func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo, hi int) int {
+	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
+	miss := B(gr.b.missID[s.feature])
+	hasMissing := gr.b.hasMissing[s.feature]
+	l, r := lo, hi
+	ghPos := gr.ghPos[lo:hi]
+	for k, row := range gr.rowIdx[lo:hi] {
+		b := col[row]
+		var left bool
+		switch {
+		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
+			left = dl
+		case cat:
+			left = !s.cats.has(uint8(b))
+		default:
+			left = int(b) <= sb
+		}
+		if left {
+			gr.tmp[l] = row
+			gr.ghTmp[l] = ghPos[k]
+			l++
+		} else {
+			r--
+			gr.tmp[r] = row
+			gr.ghTmp[r] = ghPos[k]
+		}
+	}
+	return l
+}
+
+// expand applies the best split of each node (in order) and returns the
+// children, left then right per node, with histograms built.
+func (gr *grower) expand(nodes []*growNode) []*growNode {
+	counts := gr.partition(nodes)
+	children := make([]*growNode, 0, 2*len(nodes))
+	var small []*growNode
+	for i, nd := range nodes {
+		s := nd.best
+		t := &gr.t
+		l := gr.addNode(s.gl, s.hl)
+		r := gr.addNode(s.gr, s.hr)
+		t.Left[nd.id], t.Right[nd.id] = int32(l), int32(r)
+		t.Feature[nd.id] = int32(s.feature)
+		if s.categorical {
+			if t.Categories == nil {
+				t.Categories = make([][]uint32, len(t.Left))
+			}
+			t.Categories[nd.id] = s.cats.categories(&gr.b.cuts[s.feature])
+		} else {
+			t.Threshold[nd.id] = gr.b.cuts[s.feature].threshold(s.bin)
+		}
+		t.DefaultLeft[nd.id] = s.defaultLeft
+		t.Gain[nd.id] = float64(s.gain)
+		mid := nd.begin + counts[i]
+		ln := &growNode{id: l, depth: nd.depth + 1, begin: nd.begin, end: mid, g: s.gl, h: s.hl}
+		rn := &growNode{id: r, depth: nd.depth + 1, begin: mid, end: nd.end, g: s.gr, h: s.hr}
+		children = append(children, ln, rn)
+		if s.hl <= s.hr {
+			small = append(small, ln)
+		} else {
+			small = append(small, rn)
+		}
+	}
+	if gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth {
+		// Children at max_depth are never split: no histograms needed.
+		for _, nd := range nodes {
+			gr.putHist(nd.hist)
+			nd.hist = nil
+		}
+		return children
+	}
+	gr.buildHists(small)
+	// Sibling = parent − built child, in the parent's buffer.
+	gr.parallel(len(nodes), func(i int) {
+		nd := nodes[i]
+		built := small[i]
+		sib := children[2*i]
+		if sib == built {
+			sib = children[2*i+1]
+		}
+		ph := nd.hist
+		for j, b := range built.hist {
+			ph[j].g -= b.g
+			ph[j].h -= b.h
+		}
+		sib.hist = ph
+		nd.hist = nil
+	})
+	return children
+}
+
+// grow builds one tree from gr.gh and returns it; leaf rows are left in
+// the row index segments of leaves (see leafSegments).
+func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
+	p := gr.p
+	gr.t = tree.Tree{}
+	// Reset the row index and sum the root's gradients, in row chunks
+	// (summed in chunk order, so the result does not depend on timing).
+	n := len(gr.rowIdx)
+	const chunk = 1 << 16 // fixed: the sums must not depend on nthread
+	chunks := (n + chunk - 1) / chunk
+	sums := make([]bucket, chunks)
+	gr.parallel(chunks, func(c int) {
+		lo, hi := c*chunk, min((c+1)*chunk, n)
+		var g, h float64
+		for i := lo; i < hi; i++ {
+			gr.rowIdx[i] = int32(i)
+			v := gr.gh[i]
+			gr.ghPos[i] = v
+			g += float64(v.g)
+			h += float64(v.h)
+		}
+		sums[c] = bucket{g, h}
+	})
+	var G, H float64
+	for _, sm := range sums {
+		G += sm.g
+		H += sm.h
+	}
+	root := &growNode{id: gr.addNode(G, H), begin: 0, end: gr.b.rows, g: G, h: H}
+	gr.buildHists([]*growNode{root})
+	levelFeats := map[int][]int{}
+	featsAt := func(depth int) []int {
+		f, ok := levelFeats[depth]
+		if !ok {
+			f = gr.sample(treeFeats, p.ColsampleByLevel)
+			levelFeats[depth] = f
+		}
+		return f
+	}
+	canSplit := func(nd *growNode) bool {
+		return p.MaxDepth <= 0 || nd.depth < p.MaxDepth
+	}
+	eval := func(nodes []*growNode) {
+		var todo []*growNode
+		for _, nd := range nodes {
+			if canSplit(nd) {
+				nd.features = gr.sample(featsAt(nd.depth), p.ColsampleByNode)
+				todo = append(todo, nd)
+			}
+		}
+		gr.parallel(len(todo), func(i int) { gr.evaluate(todo[i], todo[i].features) })
+	}
+	eval([]*growNode{root})
+	var leaves []*growNode
+	numLeaves := 1
+	if p.GrowPolicy == Lossguide {
+		queue := []*growNode{root}
+		for len(queue) > 0 {
+			// Pop the best: largest gain, then smallest id.
+			bi := 0
+			for i, nd := range queue {
+				b := queue[bi]
+				if nd.best.gain > b.best.gain || (nd.best.gain == b.best.gain && nd.id < b.id) {
+					bi = i
+				}
+			}
+			nd := queue[bi]
+			queue = slices.Delete(queue, bi, bi+1)
+			if !nd.evaluated || !gr.valid(nd) || !canSplit(nd) || (p.MaxLeaves > 0 && numLeaves >= p.MaxLeaves) {
+				gr.putHist(nd.hist)
+				nd.hist = nil
+				leaves = append(leaves, nd)
+				continue
+			}
+			ch := gr.expand([]*growNode{nd})
+			numLeaves++
+			eval(ch)
+			queue = append(queue, ch...)
+		}
+	} else {
+		level := []*growNode{root}
+		for len(level) > 0 {
+			var batch []*growNode
+			for _, nd := range level {
+				if nd.evaluated && gr.valid(nd) && (p.MaxLeaves <= 0 || numLeaves < p.MaxLeaves) {
+					batch = append(batch, nd)
+					numLeaves++
+				} else {
+					gr.putHist(nd.hist)
+					nd.hist = nil
+					leaves = append(leaves, nd)
+				}
+			}
+			if len(batch) == 0 {
+				break
+			}
+			level = gr.expand(batch)
+			eval(level)
+		}
+	}
+	// Leaf values: eta·w in float32 arithmetic, as XGBoost multiplies
+	// its float weight by its float learning_rate.
+	for _, nd := range leaves {
+		gr.t.Value[nd.id] = float64(float32(p.Eta) * float32(gr.t.Value[nd.id]))
+	}
+	return gr.t, leaves
+}

@@ -1,0 +1,313 @@
+package gbdt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+
+	"github.com/ferryml/ferry/tree"
+)
+
+// Dataset is a training or evaluation matrix: row-major features (NaN =
+// missing), one label per row, optional weights.
+type Dataset struct {
+	X            []float64 // Rows×NumFeature
+	Y            []float64
+	Weight       []float64 // nil: all 1
+	NumFeature   int
+	FeatureNames []string
+	// FeatureTypes, when not nil, holds XGBoost's feature type of each
+	// feature; "c" (FeatureCategorical) marks a categorical feature, whose
+	// values are integer category codes (categorical.go). The model
+	// records them.
+	FeatureTypes []string
+}
+
+// Rows returns the number of rows.
+func (d *Dataset) Rows() int { return len(d.Y) }
+
+// bigMatrix is the cell count from which Train collects garbage once
+// after quantising (about 1 GB of float64 values).
+const bigMatrix = 1 << 27
+
+func (d *Dataset) check(what string) error {
+	if d == nil || d.NumFeature <= 0 {
+		return fmt.Errorf("%s dataset has no features", what)
+	}
+	if len(d.Y) == 0 {
+		return fmt.Errorf("%s dataset has no rows", what)
+	}
+	if len(d.X) != len(d.Y)*d.NumFeature {
+		return fmt.Errorf("%s dataset has %d values for %d rows × %d features", what, len(d.X), len(d.Y), d.NumFeature)
+	}
+	if d.Weight != nil && len(d.Weight) != len(d.Y) {
+		return fmt.Errorf("%s dataset has %d weights for %d rows", what, len(d.Weight), len(d.Y))
+	}
+	if d.Weight != nil {
+		var sum float64
+		for i, v := range d.Weight {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("%s dataset row %d has weight %v; weights must be finite and >= 0", what, i+1, v)
+			}
+			sum += v
+		}
+		if sum == 0 {
+			return fmt.Errorf("%s dataset has every weight 0", what)
+		}
+	}
+	if len(d.FeatureTypes) != 0 && len(d.FeatureTypes) != d.NumFeature {
+		return fmt.Errorf("%s dataset has %d feature types for %d features", what, len(d.FeatureTypes), d.NumFeature)
+	}
+	if len(d.FeatureNames) != 0 && len(d.FeatureNames) != d.NumFeature {
+		return fmt.Errorf("%s dataset has %d feature names for %d features", what, len(d.FeatureNames), d.NumFeature)
+	}
+	for i, v := range d.X {
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("%s dataset row %d feature %d is infinite", what, i/d.NumFeature+1, i%d.NumFeature)
+		}
+	}
+	return nil
+}
+
+// EvalSet is a named dataset evaluated after every round.
+type EvalSet struct {
+	Name string
+	Data *Dataset
+}
+
+// Result is the outcome of [Train].
+type Result struct {
+	Model *Model
+	// BestIteration is, with early stopping, the 0-based round with the
+	// best value of the watched metric (the last metric of the last eval
+	// set); without it, the last round.
+	BestIteration int
+	// Metrics are the metric values at BestIteration (the returned
+	// model's), named "<set>-<metric>".
+	Metrics map[string]float64
+	// History holds every round's metric values by name.
+	History map[string][]float64
+}
+
+// Train fits a boosted-tree model with XGBoost's hist algorithm. It checks
+// ctx before every round. With EarlyStoppingRounds the returned model
+// keeps the trees up to the best iteration.
+func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Result, error) {
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("checking parameters: %w", err)
+	}
+	if err := train.check("training"); err != nil {
+		return nil, err
+	}
+	if err := checkLabels(p.Objective, p.NumClass, train.Y); err != nil {
+		return nil, fmt.Errorf("checking training labels: %w", err)
+	}
+	categorical := categoricalFeatures(train.FeatureTypes)
+	if err := checkCategorical(train, categorical, "training", true); err != nil {
+		return nil, err
+	}
+	for _, e := range evals {
+		if err := e.Data.check(e.Name); err != nil {
+			return nil, err
+		}
+		if e.Data.NumFeature != train.NumFeature {
+			return nil, fmt.Errorf("eval set %q has %d features, training has %d", e.Name, e.Data.NumFeature, train.NumFeature)
+		}
+		if err := checkLabels(p.Objective, p.NumClass, e.Data.Y); err != nil {
+			return nil, fmt.Errorf("checking %s labels: %w", e.Name, err)
+		}
+		if err := checkCategorical(e.Data, categorical, e.Name, false); err != nil {
+			return nil, err
+		}
+	}
+	// The grower clips leaves with p.MaxDeltaStep: make it the value in
+	// effect (0.7 for count:poisson unless set).
+	p.MaxDeltaStep = p.maxDeltaStep()
+	metrics := p.EvalMetric
+	if len(metrics) == 0 {
+		metrics = []string{defaultMetric(p.Objective)}
+	}
+	k := 1
+	if p.NumClass > 1 {
+		k = p.NumClass
+	}
+	m := &Model{
+		Objective: p.Objective, NumClass: p.NumClass, BaseScore: p.BaseScore,
+		NumFeature: train.NumFeature, FeatureNames: train.FeatureNames, FeatureTypes: train.FeatureTypes,
+		ScalePosWeight: p.ScalePosWeight, Attributes: map[string]string{},
+	}
+	if p.Objective == CountPoisson {
+		m.MaxDeltaStep = p.MaxDeltaStep
+	}
+	base, err := baseMargin(p.Objective, p.BaseScore)
+	if err != nil {
+		return nil, err
+	}
+	n := train.Rows()
+	threads := p.threads()
+	b := quantise(train.X, train.Weight, n, train.NumFeature, p.MaxBin, threads, categorical)
+	if n*train.NumFeature >= bigMatrix {
+		// On a big matrix, collect the quantiser's column blocks now so
+		// that the grower's buffers reuse their memory: the heap, mostly
+		// the caller's matrix, is far below the next collection's goal,
+		// which would let peak memory grow by the blocks' size.
+		runtime.GC()
+	}
+	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
+	gr := newGrower(&p, b, rng)
+	if len(gr.allFeat) == 0 {
+		return nil, errors.New("training dataset: every feature is missing in every row")
+	}
+
+	margin := make([]float64, n*k)
+	for i := range margin {
+		margin[i] = float64(float32(base))
+	}
+	evalMargins := make([][]float64, len(evals))
+	for i, e := range evals {
+		if e.Data == train {
+			continue
+		}
+		evalMargins[i] = make([]float64, e.Data.Rows()*k)
+		for j := range evalMargins[i] {
+			evalMargins[i][j] = base
+		}
+	}
+	ghAll := make([]gradPair, n*k)
+	res := &Result{History: map[string][]float64{}}
+	best, bestRound := math.NaN(), -1
+	var bestMetrics map[string]float64
+	watch := ""
+	if len(evals) > 0 {
+		watch = evals[len(evals)-1].Name + "-" + metrics[len(metrics)-1]
+	}
+
+	for round := 0; round < p.NumRound; round++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("training round %d: %w", round, err)
+		}
+		chunk := max(4096, (n+threads-1)/threads)
+		gr.parallel((n+chunk-1)/chunk, func(c int) {
+			gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, p.MaxDeltaStep, ghAll, c*chunk, min((c+1)*chunk, n))
+		})
+		var keep []bool
+		if p.Subsample < 1 {
+			keep = make([]bool, n)
+			for r := range keep {
+				keep[r] = rng.Float64() < p.Subsample
+			}
+		}
+		treeFeats := gr.sample(gr.allFeat, p.ColsampleByTree)
+		for c := range k {
+			gr.parallel((n+chunk-1)/chunk, func(ch int) {
+				for r := ch * chunk; r < min((ch+1)*chunk, n); r++ {
+					if keep != nil && !keep[r] {
+						gr.gh[r] = gradPair{}
+						continue
+					}
+					gr.gh[r] = ghAll[r*k+c]
+				}
+			})
+			t, leaves := gr.grow(treeFeats)
+			// Update training margins from the leaf row segments.
+			gr.parallel(len(leaves), func(i int) {
+				nd := leaves[i]
+				// XGBoost's prediction cache is float32: each leaf
+				// value is added in float32.
+				v := float32(t.Value[nd.id])
+				for _, r := range gr.rowIdx[nd.begin:nd.end] {
+					i := int(r)*k + c
+					margin[i] = float64(float32(margin[i]) + v)
+				}
+			})
+			m.Trees = append(m.Trees, t)
+			m.TreeInfo = append(m.TreeInfo, int32(c))
+			for i, e := range evals {
+				if evalMargins[i] == nil {
+					continue
+				}
+				addTree(&t, e.Data, evalMargins[i], k, c)
+			}
+		}
+		if len(evals) == 0 {
+			if p.ProgressFunc != nil {
+				p.ProgressFunc(round, map[string]float64{})
+			}
+			continue
+		}
+		cur := map[string]float64{}
+		for i, e := range evals {
+			mg := evalMargins[i]
+			if mg == nil {
+				mg = margin
+			}
+			for _, name := range metrics {
+				v, err := evalMetric(name, p.Objective, k, mg, e.Data.Y, e.Data.Weight)
+				if err != nil {
+					return nil, fmt.Errorf("evaluating %s: %w", e.Name, err)
+				}
+				key := e.Name + "-" + name
+				cur[key] = v
+				res.History[key] = append(res.History[key], v)
+			}
+		}
+		if p.ProgressFunc != nil {
+			p.ProgressFunc(round, cur)
+		}
+		if p.EarlyStoppingRounds <= 0 {
+			// Without early stopping the model is the last round's.
+			best, bestRound, bestMetrics = cur[watch], round, cur
+			continue
+		}
+		v := cur[watch]
+		improved := bestRound < 0 || (maximised(metrics[len(metrics)-1]) && v > best) || (!maximised(metrics[len(metrics)-1]) && v < best)
+		if improved {
+			best, bestRound, bestMetrics = v, round, cur
+		} else if round-bestRound >= p.EarlyStoppingRounds {
+			break
+		}
+	}
+	if bestRound < 0 {
+		bestRound = len(m.Trees)/k - 1
+	}
+	if p.EarlyStoppingRounds > 0 {
+		m.Trees = m.Trees[:(bestRound+1)*k]
+		m.TreeInfo = m.TreeInfo[:(bestRound+1)*k]
+	}
+	m.Attributes["best_iteration"] = strconv.Itoa(bestRound)
+	m.Attributes["best_ntree_limit"] = strconv.Itoa(bestRound + 1)
+	if !math.IsNaN(best) {
+		m.Attributes["best_score"] = strconv.FormatFloat(best, 'g', -1, 64)
+	}
+	if err := m.Init(); err != nil {
+		return nil, fmt.Errorf("building trained model: %w", err)
+	}
+	if n*train.NumFeature >= bigMatrix {
+		// The bins and the grower's buffers are garbage now; collect
+		// them so that the caller's next allocations (final metrics
+		// over the same rows) reuse their memory instead of adding to
+		// the peak.
+		runtime.GC()
+	}
+	res.Model = m
+	res.BestIteration = bestRound
+	res.Metrics = bestMetrics
+	if res.Metrics == nil {
+		res.Metrics = map[string]float64{}
+	}
+	return res, nil
+}
+
+// addTree adds tree t's value for every row of d into margins[row*k+c].
+func addTree(t *tree.Tree, d *Dataset, margins []float64, k, c int) {
+	nf := d.NumFeature
+	parallelRows(d.Rows(), 4096, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			margins[r*k+c] += t.Predict(d.X[r*nf : (r+1)*nf])
+		}
+	})
+}
