@@ -3,7 +3,6 @@ package gbdt
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -149,18 +148,7 @@ func evalMetric(name, objective string, k int, margin, y, w []float64) (float64,
 // present.
 func AUC(score, y, w []float64) float64 {
 	idx := make([]int32, len(score))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		switch {
-		case score[a] > score[b]:
-			return -1
-		case score[a] < score[b]:
-			return 1
-		}
-		return int(a - b)
-	})
+	rankDescending(idx, score)
 	var tp, fp, tpPrev, fpPrev, area float64
 	for i, r := range idx {
 		wt := 1.0
