@@ -44,6 +44,7 @@ func main() {
 	early := flag.String("early-stopping", "auto", "off or auto")
 	seeds := flag.String("seeds", "1,2,3,4,5", "comma-separated seeds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	dump := flag.String("dump", "", "write each seed's trials.json here as SET-SEED.json (SET: the data directory's name)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -51,14 +52,14 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(context.Background(), *data, *trials, *rounds, *parallel, *nthread, *strategy, *early, *seeds); err != nil {
+	if err := run(context.Background(), *data, *trials, *rounds, *parallel, *nthread, *strategy, *early, *seeds, *dump); err != nil {
 		fmt.Fprintln(os.Stderr, "tuningbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, data string, trials, rounds, parallel, nthread int, strategy, early, seeds string) error {
+func run(ctx context.Context, data string, trials, rounds, parallel, nthread int, strategy, early, seeds, dump string) error {
 	tmp, err := os.MkdirTemp("", "tuningbench-")
 	if err != nil {
 		return err
@@ -143,6 +144,12 @@ func run(ctx context.Context, data string, trials, rounds, parallel, nthread int
 		b, err := os.ReadFile(filepath.Join(dir, tuning.TrialsJSON))
 		if err != nil {
 			return err
+		}
+		if dump != "" {
+			name := fmt.Sprintf("%s-%s-%d.json", filepath.Base(filepath.Clean(data)), early, seed)
+			if err := os.WriteFile(filepath.Join(dump, name), b, 0o644); err != nil {
+				return err
+			}
 		}
 		var recs []tuning.Record
 		if err := json.Unmarshal(b, &recs); err != nil {
