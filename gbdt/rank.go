@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // radixMinRows is the row count from which rankDescending radix-sorts; a
@@ -27,7 +28,9 @@ func rankDescending(idx []int32, score []float64) {
 		sortDescending(idx, score)
 		return
 	}
-	keys := make([]uint64, n)
+	sc := rankScratchFor(n)
+	defer rankScratch.Put(sc)
+	keys, keys2, dst := sc.keys[:n], sc.keys2[:n], sc.idx[:n]
 	and, or := ^uint64(0), uint64(0)
 	for i, v := range score {
 		if v != v {
@@ -56,8 +59,7 @@ func rankDescending(idx []int32, score []float64) {
 		return
 	}
 	lo, hi := bits.TrailingZeros64(varying), 64-bits.LeadingZeros64(varying)
-	src, dst := idx, make([]int32, n)
-	keys2 := make([]uint64, n)
+	src := idx
 	var c [256]int32
 	for shift := lo; shift < hi; shift += 8 {
 		clear(c[:])
@@ -98,4 +100,22 @@ func sortDescending(idx []int32, score []float64) {
 		}
 		return int(a - b)
 	})
+}
+
+// rankBuf is rankDescending's scratch: two key buffers and one index
+// buffer. Per-round AUCs rank the same rows again and again; reusing the
+// buffers keeps them from being garbage every round.
+type rankBuf struct {
+	keys, keys2 []uint64
+	idx         []int32
+}
+
+var rankScratch sync.Pool
+
+func rankScratchFor(n int) *rankBuf {
+	sc, _ := rankScratch.Get().(*rankBuf)
+	if sc == nil || cap(sc.keys) < n {
+		return &rankBuf{keys: make([]uint64, n), keys2: make([]uint64, n), idx: make([]int32, n)}
+	}
+	return sc
 }
