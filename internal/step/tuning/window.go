@@ -8,14 +8,16 @@ import (
 	"github.com/ferryml/ferry/internal/tuning"
 )
 
-// runWindow runs budget trials, at most parallel at a time, in a sliding
-// window: trial i starts as soon as trial i-parallel has finished, and is
-// proposed from exactly the warm-start trials and trials 0..i-parallel
-// (its peers, which early stopping compares it with too). So a slot never
-// waits for a whole batch (trials stopped early free theirs at once),
-// while the proposals and stopping decisions still depend only on the
-// configuration and the results, never on timing: a seed reproduces the
-// run. With parallel 1, trial i sees every earlier trial.
+// runWindow runs budget trials, at most parallel (P) at a time, in a
+// sliding window with a lag L (windowLag): trial i starts as soon as a
+// slot is free and trials 0..i-L have finished, and is proposed from
+// exactly the warm-start trials and trials 0..i-L (its peers, which
+// early stopping compares it with too). So the proposals and stopping
+// decisions depend only on the configuration and the results, never on
+// timing: a seed reproduces the run. The lag is twice the slots, so a
+// slot rarely waits for a long trial while shorter ones (trials stopped
+// early, shallow trees) finish beside it; with parallel 1, trial i sees
+// every earlier trial.
 //
 // run is called for each trial with its index, configuration and peers;
 // it returns the trial's record. runWindow returns the records and
@@ -36,13 +38,19 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 		mu       sync.Mutex
 		firstErr error
 	)
+	lag := windowLag(parallel)
+	slots := make(chan struct{}, parallel)
 	started := 0
 	for i := range budget {
-		if j := i - parallel; j >= 0 {
+		if j := i - lag; j >= 0 {
 			select {
 			case <-finished[j]:
 			case <-ctx.Done():
 			}
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
 		}
 		mu.Lock()
 		stop := firstErr != nil
@@ -51,7 +59,7 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 			break
 		}
 		peers := slices.Clone(warm)
-		if n := i - parallel + 1; n > 0 {
+		if n := i - lag + 1; n > 0 {
 			peers = append(peers, trials[:n]...)
 		}
 		cfgs := sampler.Propose(i, 1, peers)
@@ -60,6 +68,7 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 		}
 		started++
 		wg.Go(func() {
+			defer func() { <-slots }()
 			defer close(finished[i])
 			rec, tr, err := run(ctx, i, cfgs[0], peers)
 			mu.Lock()
@@ -82,4 +91,13 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 		return nil, nil, err
 	}
 	return recs[:started], trials[:started], nil
+}
+
+// windowLag is how many trials behind a trial's peers end: 2P for P
+// slots (1 for one slot, where each trial sees every earlier one).
+func windowLag(parallel int) int {
+	if parallel <= 1 {
+		return 1
+	}
+	return 2 * parallel
 }

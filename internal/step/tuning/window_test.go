@@ -3,9 +3,12 @@ package tuning
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferryml/ferry/internal/tuning"
 )
@@ -31,40 +34,66 @@ func (s *countingSampler) Propose(first, n int, done []tuning.Trial) []tuning.Co
 	return out
 }
 
-// TestWindowProposesFromFinishedTrials: trial i is proposed from the warm
-// start and trials 0..i-P exactly, and a long trial does not hold up the
-// other slot.
+// TestWindowProposesFromFinishedTrials: with P = 2 slots, trial i is
+// proposed from the warm start and trials 0..i-4 exactly (a lag of 2P),
+// and a long trial does not hold up the other slot: trials 1, 2 and 3
+// run one after another beside trial 0.
 func TestWindowProposesFromFinishedTrials(t *testing.T) {
 	t.Parallel()
 	s := &countingSampler{seen: map[int][]int{}}
 	warm := []tuning.Trial{{Index: -1}}
-	// Trial 1 runs until trial 2 has started: in a window of 2, trial 2
-	// waits for trial 0 only (batches would wait for trial 1 too).
+	// Trial 0 runs until trial 3 has started.
 	release := make(chan struct{})
+	var running sync.Map
 	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+		running.Store(i, true)
+		defer running.Delete(i)
+		n := 0
+		running.Range(func(any, any) bool { n++; return true })
+		if n > 2 {
+			return nil, tuning.Trial{}, fmt.Errorf("trial %d: %d trials running in 2 slots", i, n)
+		}
 		switch i {
-		case 1:
+		case 0:
 			select {
 			case <-release:
 			case <-time.After(20 * time.Second):
-				return nil, tuning.Trial{}, errors.New("trial 2 did not start beside trial 1")
+				return nil, tuning.Trial{}, errors.New("trial 3 did not start beside trial 0")
 			}
-		case 2:
+		case 3:
 			close(release)
 		}
 		return &Record{Trial: i + 1}, tuning.Trial{Index: i, Status: tuning.Completed}, nil
 	}
-	recs, trials, err := runWindow(t.Context(), s, 6, 2, warm, run)
+	recs, trials, err := runWindow(t.Context(), s, 7, 2, warm, run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 6 || len(trials) != 6 {
-		t.Fatalf("%d records, %d trials; want 6", len(recs), len(trials))
+	if len(recs) != 7 || len(trials) != 7 {
+		t.Fatalf("%d records, %d trials; want 7", len(recs), len(trials))
 	}
-	want := map[int][]int{0: {-1}, 1: {-1}, 2: {-1, 0}, 3: {-1, 0, 1}, 4: {-1, 0, 1, 2}, 5: {-1, 0, 1, 2, 3}}
+	want := map[int][]int{0: {-1}, 1: {-1}, 2: {-1}, 3: {-1}, 4: {-1, 0}, 5: {-1, 0, 1}, 6: {-1, 0, 1, 2}}
 	for i, w := range want {
-		if got := s.seen[i]; len(got) != len(w) {
-			t.Errorf("trial %d proposed from %v, want %v", i, got, w)
+		if diff := cmp.Diff(w, s.seen[i]); diff != "" {
+			t.Errorf("trial %d proposed from (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestWindowOneSlot: with one slot each trial sees every earlier trial.
+func TestWindowOneSlot(t *testing.T) {
+	t.Parallel()
+	s := &countingSampler{seen: map[int][]int{}}
+	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+		return &Record{Trial: i + 1}, tuning.Trial{Index: i, Status: tuning.Completed}, nil
+	}
+	if _, _, err := runWindow(t.Context(), s, 4, 1, nil, run); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int][]int{0: nil, 1: {0}, 2: {0, 1}, 3: {0, 1, 2}}
+	for i, w := range want {
+		if diff := cmp.Diff(w, s.seen[i]); diff != "" {
+			t.Errorf("trial %d proposed from (-want +got):\n%s", i, diff)
 		}
 	}
 }
