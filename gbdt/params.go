@@ -64,9 +64,6 @@ type Params struct {
 	// set has not improved for that many rounds; the model then keeps the
 	// trees up to the best iteration.
 	EarlyStoppingRounds int
-	// ProgressFunc, when set, is called after every round with the round
-	// (0-based) and that round's metrics, named "<set>-<metric>".
-	ProgressFunc func(round int, metrics map[string]float64)
 }
 
 // DefaultParams returns XGBoost 1.7's defaults, with tree_method hist.
