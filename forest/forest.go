@@ -1,20 +1,3 @@
-// Package forest trains random forests: scikit-learn style CART trees on
-// bootstrap samples, for regression (splits by variance reduction) and
-// binary classification (splits by Gini impurity), stored as [tree.Tree]
-// arrays so the shared prediction and TreeSHAP code serves them.
-//
-// # Missing values
-//
-// A NaN feature value is routed, in training and in prediction, to the
-// child that holds more of the node's non-missing training weight (the
-// left child on a tie); the tree records that as the node's default
-// direction. Infinite feature values are rejected.
-//
-// # Determinism
-//
-// Each tree draws from its own random stream derived from Params.Seed and
-// the tree's index, so a seed gives the same model whatever the number of
-// goroutines.
 package forest
 
 import (
