@@ -50,6 +50,7 @@ func WithProgress(f func(round int, metrics map[string]float64)) Option {
 
 // Result is the outcome of [Train].
 type Result struct {
+	// Model is the trained model.
 	Model *Model
 	// BestIteration is, with early stopping, the 0-based round with the
 	// best value of the watched metric (the last metric of the last eval

@@ -152,7 +152,7 @@ func LogLoss(y, p, w []float64) (float64, error) {
 
 // Confusion is a binary confusion matrix of (weighted) counts.
 type Confusion struct {
-	TN, FP, FN, TP float64
+	TN, FP, FN, TP float64 // true negatives, false positives, false negatives, true positives
 }
 
 // ConfusionAt returns the confusion matrix of predictions p ≥ threshold

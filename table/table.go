@@ -12,7 +12,7 @@ import (
 // Table is a numeric table: named columns, row-major values, NaN for a
 // missing value.
 type Table struct {
-	Names []string
+	Names []string  // the column names, unique
 	Data  []float64 // Rows()×len(Names), row-major
 }
 
