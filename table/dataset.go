@@ -3,6 +3,10 @@ package table
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
+
+	"github.com/ferryml/ferry/internal/quote"
 )
 
 // FeatureCategorical is the feature type (XGBoost's "c") of a categorical
@@ -77,5 +81,27 @@ func (d *Dataset) Validate(role string) error {
 			return fmt.Errorf("%s dataset row %d feature %d is infinite", role, i/d.NumFeature+1, i%d.NumFeature)
 		}
 	}
+	return nil
+}
+
+// SetCategorical marks the named features categorical (XGBoost's
+// enable_categorical with feature type "c"): FeatureTypes becomes
+// "float" for every other feature and [FeatureCategorical] for these.
+// Their values must be integer category codes (NaN for missing); gbdt
+// checks them when it trains. It needs FeatureNames, and an unknown name
+// is an error listing the features.
+func (d *Dataset) SetCategorical(names ...string) error {
+	types := make([]string, d.NumFeature)
+	for i := range types {
+		types[i] = "float"
+	}
+	for _, name := range names {
+		i := slices.Index(d.FeatureNames, name)
+		if i < 0 || i >= d.NumFeature {
+			return fmt.Errorf("categorical feature %s is not a feature column (features: %s)", quote.Value(name), strings.Join(d.FeatureNames, ", "))
+		}
+		types[i] = FeatureCategorical
+	}
+	d.FeatureTypes = types
 	return nil
 }

@@ -8,6 +8,7 @@
 // DMatrix or scikit-learn's (X, y, sample_weight) hold. Build it from
 // slices, or read a CSV file into a [Table] with [ReadCSV] and cut the
 // label (and weight) columns out with [Table.Dataset].
+// [Dataset.SetCategorical] marks integer-coded categorical features.
 //
 // # Reading CSV
 //

@@ -142,3 +142,18 @@ func TestMissingRule(t *testing.T) {
 		t.Errorf("NAValues() = %q, want the empty string first and pandas' list", got)
 	}
 }
+
+func TestDatasetSetCategorical(t *testing.T) {
+	t.Parallel()
+	d := &Dataset{X: []float64{0, 1, 2, 3}, Y: []float64{0, 1}, NumFeature: 2, FeatureNames: []string{"colour", "size"}}
+	if err := d.SetCategorical("colour"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{FeatureCategorical, "float"}, d.FeatureTypes); diff != "" {
+		t.Errorf("FeatureTypes (-want +got):\n%s", diff)
+	}
+	err := d.SetCategorical("shape")
+	if want := `categorical feature "shape" is not a feature column (features: colour, size)`; err == nil || err.Error() != want {
+		t.Errorf("SetCategorical(shape) error = %v, want %q", err, want)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/ferryml/ferry/forest"
@@ -84,11 +83,9 @@ func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.
 	}
 	trainSet := &table.Dataset{X: train.X, Y: train.Y, Weight: train.Weight, NumFeature: train.NumFeature, FeatureNames: mf.FeatureNames}
 	if len(job.Categorical) > 0 {
-		types, err := featureTypes(mf.FeatureNames, job.Categorical)
-		if err != nil {
+		if err := trainSet.SetCategorical(job.Categorical...); err != nil {
 			return nil, err
 		}
-		trainSet.FeatureTypes = types
 	}
 	var validSet *table.Dataset
 	if valid != nil {
@@ -138,23 +135,6 @@ func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.
 		return nil, err
 	}
 	return &Summary{Manifest: *mf, Metrics: metrics, BestIteration: res.BestIteration}, nil
-}
-
-// featureTypes returns XGBoost's feature types for the features names:
-// "c" for the categorical ones, "float" for the others.
-func featureTypes(names, categorical []string) ([]string, error) {
-	types := make([]string, len(names))
-	for i := range types {
-		types[i] = "float"
-	}
-	for _, c := range categorical {
-		i := slices.Index(names, c)
-		if i < 0 {
-			return nil, fmt.Errorf("categorical feature %q is not a feature column (features: %s)", c, strings.Join(names, ", "))
-		}
-		types[i] = gbdt.FeatureCategorical
-	}
-	return types, nil
 }
 
 // finalMetrics adds to dst the default metrics of the objective
