@@ -22,8 +22,9 @@ const bigMatrix = 1 << 27
 type Option func(*options)
 
 type options struct {
-	evals    []evalSet
-	progress func(round int, metrics map[string]float64)
+	evals     []evalSet
+	progress  func(round int, metrics map[string]float64)
+	quantized *Quantized // WithQuantized (quantized.go)
 }
 
 // evalSet is a named dataset evaluated after every round.
@@ -125,7 +126,10 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 	}
 	n := train.Rows()
 	threads := p.threads()
-	b := quantise(train.X, train.Weight, n, train.NumFeature, p.MaxBin, threads, categorical)
+	b, err := o.quantized.bins(train, p.MaxBin, threads, categorical)
+	if err != nil {
+		return nil, err
+	}
 	if n*train.NumFeature >= bigMatrix {
 		// On a big matrix, collect the quantiser's column blocks now so
 		// that the grower's buffers reuse their memory: the heap, mostly

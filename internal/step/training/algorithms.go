@@ -87,6 +87,14 @@ func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.
 			return nil, err
 		}
 	}
+	if job.Data != nil {
+		// Runs on shared data (tuning's trials) share its bins.
+		q, err := job.Data.bins.quantized(trainSet, p)
+		if err != nil {
+			return nil, fmt.Errorf("training xgboost: %w", err)
+		}
+		opts = append(opts, gbdt.WithQuantized(q))
+	}
 	var validSet *table.Dataset
 	if valid != nil {
 		validSet = &table.Dataset{X: valid.X, Y: valid.Y, Weight: valid.Weight, NumFeature: valid.NumFeature}

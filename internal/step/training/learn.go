@@ -80,6 +80,7 @@ type Data struct {
 	train, valid *labelled
 	transform    *feature.Transform
 	transformRaw []byte
+	bins         binCache // the training rows' xgboost bins, shared by runs (bins.go)
 }
 
 // Summary is what a training run reports.
