@@ -485,23 +485,9 @@ func (t *tuner) reuse(ctx context.Context, key, jobName string, index int, stopp
 	if err != nil || cached == nil {
 		return nil, false
 	}
-	rec := *cached
-	stopAt := stopper.StopRound(index, rec.History, peers)
-	stopped := func() (*run.Trial, bool) {
-		rec.Status, rec.StoppedEarly, rec.Model, rec.Metrics = steptuning.StatusStopped, true, "", nil
-		rec.History = rec.History[:stopAt]
-		rec.Rounds = stopAt
-		v := rec.History[stopAt-1]
-		rec.Objective = &v
-		return &rec, true
-	}
-	switch {
-	case rec.Status == steptuning.StatusStopped && stopAt > 0 && stopAt <= len(rec.History):
-		return stopped()
-	case rec.Status != steptuning.StatusCompleted:
-		return nil, false
-	case stopAt > 0:
-		return stopped()
+	rec, ok := steptuning.ReplayCached(*cached, index, stopper, peers)
+	if !ok || rec.Status != steptuning.StatusCompleted {
+		return rec, ok
 	}
 	ref, err := artifact.ParseRef(rec.Model)
 	if err != nil {
@@ -516,7 +502,7 @@ func (t *tuner) reuse(ctx context.Context, key, jobName string, index int, stopp
 			return nil, false
 		}
 	}
-	return &rec, true
+	return rec, true
 }
 
 func (t *tuner) save(ctx context.Context, rec *run.Trial) error {

@@ -574,34 +574,18 @@ func (t *tuner) reuse(ctx context.Context, index int, key string, stopper *tunin
 	if err != nil || cached == nil {
 		return nil, false
 	}
-	rec := *cached
-	stopAt := stopper.StopRound(index, rec.History, peers)
-	switch rec.Status {
-	case StatusCompleted:
-		if stopAt > 0 {
-			rec.Status, rec.StoppedEarly, rec.Model, rec.Metrics = StatusStopped, true, "", nil
-			rec.History = rec.History[:stopAt]
-			rec.Rounds = stopAt
-			rec.Objective = ptr(rec.History[stopAt-1])
-			return &rec, true
-		}
-		ref, err := artifact.ParseRef(rec.Model)
-		if err != nil {
-			return nil, false
-		}
-		if ok, err := t.env.Store.Exists(ctx, ref); err != nil || !ok {
-			return nil, false
-		}
-		return &rec, true
-	case StatusStopped:
-		if stopAt > 0 && stopAt <= len(rec.History) {
-			rec.History = rec.History[:stopAt]
-			rec.Rounds = stopAt
-			rec.Objective = ptr(rec.History[stopAt-1])
-			return &rec, true
-		}
+	rec, ok := ReplayCached(*cached, index, stopper, peers)
+	if !ok || rec.Status != StatusCompleted {
+		return rec, ok
 	}
-	return nil, false
+	ref, err := artifact.ParseRef(rec.Model)
+	if err != nil {
+		return nil, false
+	}
+	if ok, err := t.env.Store.Exists(ctx, ref); err != nil || !ok {
+		return nil, false
+	}
+	return rec, true
 }
 
 func (t *tuner) save(ctx context.Context, rec *Record) error {
