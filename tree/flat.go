@@ -29,6 +29,12 @@ type Flat struct {
 	splitFeat []uint32
 	splitThr  []float32
 	leafVals  []float64 // per tree 2^depth used of stride
+	// The splits once more for walk16 (AVX-512, depth at most 6; nil
+	// where it does not run): per tree 64 slots times lanes16 and 64
+	// thresholds, entries 0-31 holding splits 0-31 and entries 32-63
+	// splits 31-62, so each level's splits fit two vector registers.
+	w16Feat []int32
+	w16Thr  []float32
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -193,6 +199,31 @@ func (f *Flat) buildComplete(trees []Tree) {
 		f.splitThr = make([]float32, len(f.splits))
 		for i, sp := range f.splits {
 			f.splitFeat[i], f.splitThr[i] = sp.feat, sp.thr
+		}
+		if haveWalk16() {
+			f.buildWalk16()
+		}
+	}
+}
+
+// lanes16 is the number of rows walk16 takes through a tree together.
+const lanes16 = 16
+
+// buildWalk16 fills the walk16 tables from the complete layout.
+func (f *Flat) buildWalk16() {
+	nt := len(f.roots)
+	f.w16Feat = make([]int32, 64*nt)
+	f.w16Thr = make([]float32, 64*nt)
+	for ti := range nt {
+		sp := f.splits[ti*64 : ti*64+64]
+		feat, thr := f.w16Feat[ti*64:ti*64+64], f.w16Thr[ti*64:ti*64+64]
+		for j := range 32 {
+			feat[j] = int32(sp[j].feat / laneWidth * lanes16)
+			thr[j] = sp[j].thr
+			if k := 31 + j; k < 63 {
+				feat[32+j] = int32(sp[k].feat / laneWidth * lanes16)
+				thr[32+j] = sp[k].thr
+			}
 		}
 	}
 }
@@ -567,7 +598,9 @@ const maxCompleteBlock = BlockRows
 
 // FastBlockBuf returns the length of float32 scratch for m features at
 // which [Flat.AddBlock] takes its largest blocks.
-func FastBlockBuf(m int) int { return 2*maxCompleteBlock*m + maskedGroup }
+func FastBlockBuf(m int) int {
+	return max(2*maxCompleteBlock*m+maskedGroup, 2*maxWalk16Block*m)
+}
 
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
 // value of every tree t into dst[row*stride + group[t]] (group nil: all
@@ -587,6 +620,10 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 				dst[r*stride+off] += f.values[f.leafCat(ti, row)]
 			}
 		}
+		return
+	}
+	if f.w16Feat != nil && len(buf) >= 2*lanes16*m {
+		f.addWalk16(dst, stride, group, x, m, buf)
 		return
 	}
 	if f.depth > 0 {
@@ -617,6 +654,84 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 			}
 			for ; r < rows; r++ {
 				dst[(r0+r)*stride+off] += f.values[f.leaf32(ti, xb[r*m:r*m+m])]
+			}
+		}
+	}
+}
+
+// maxWalk16Block is the most rows addWalk16 takes through each tree at
+// a time.
+const maxWalk16Block = 128
+
+// addWalk16 is AddBlock for the complete layout with walk16: blocks of
+// rows in lane groups of 16, each group walking a tree in one vector.
+// Every row's sum takes its trees in order, as addComplete's, so the two
+// agree bit for bit.
+func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	n := len(x) / m
+	nt := len(f.roots)
+	if n == 0 || nt == 0 {
+		return
+	}
+	groupLen := 2 * m * lanes16
+	block := min(maxWalk16Block, len(buf)/groupLen*lanes16)
+	levels0, level5 := min(f.depth, 5), 0
+	if f.depth == 6 {
+		level5 = 1
+	}
+	ns := 1<<f.depth - 1
+	var acc [maxWalk16Block]float64
+	for r0 := 0; r0 < n; r0 += block {
+		r1 := min(r0+block, n)
+		groups := (r1 - r0 + lanes16 - 1) / lanes16
+		xb := buf[:groups*groupLen]
+		fillLanes(xb, x[r0*m:r1*m], m, lanes16)
+		if group == nil {
+			clear(acc[:])
+			walk16(&f.w16Feat[0], &f.w16Thr[0], &f.leafVals[0], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
+			for r := r0; r < r1; r++ {
+				dst[r*stride] += acc[r-r0]
+			}
+			continue
+		}
+		for ti := range nt {
+			off := int(group[ti])
+			for r := r0; r < r1; r++ {
+				acc[r-r0] = dst[r*stride+off]
+			}
+			walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], 1, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
+			for r := r0; r < r1; r++ {
+				dst[r*stride+off] = acc[r-r0]
+			}
+		}
+	}
+}
+
+// fillLanes writes the rows of x (m features each) into xb as lane
+// groups of lanes rows: the value of feature j of lane l at
+// (2j+side)·lanes + l, side 0 holding NaN as −Inf (missing goes left)
+// and side 1 as +Inf (goes right). Lanes past the last row are zero.
+func fillLanes(xb []float32, x []float64, m, lanes int) {
+	negInf, posInf := float32(math.Inf(-1)), float32(math.Inf(1))
+	n := len(x) / m
+	groupLen := 2 * m * lanes
+	for g := range len(xb) / groupLen {
+		xg := xb[g*groupLen : (g+1)*groupLen]
+		for lane := range lanes {
+			r := g*lanes + lane
+			if r >= n {
+				for j := range 2 * m {
+					xg[j*lanes+lane] = 0
+				}
+				continue
+			}
+			for j, v := range x[r*m : (r+1)*m] {
+				lo, hi := float32(v), float32(v)
+				if v != v {
+					lo, hi = negInf, posInf
+				}
+				xg[2*j*lanes+lane] = lo
+				xg[(2*j+1)*lanes+lane] = hi
 			}
 		}
 	}

@@ -1,0 +1,25 @@
+//go:build amd64 && !purego
+
+package tree
+
+import "golang.org/x/sys/cpu"
+
+// haveWalk16 reports whether the CPU runs walk16: AVX-512F with the OS
+// saving its registers.
+func haveWalk16() bool { return cpu.X86.HasAVX512F }
+
+// walk16 walks lane groups of 16 rows through ntrees trees of the
+// complete layout of depth levels0 (+1 when level5) with AVX-512 and adds
+// each row's leaf values, tree by tree in order, to acc
+// (groups×16 values, lane order).
+//
+// feat and thr hold 64 entries per tree: entries 0-31 are splits 0-31
+// and entries 32-63 splits 31-62 (the sixth level), so every level looks
+// its splits up with two-register permutes. feat is the split's slot in a
+// lane group (2·feature + default right) times 16; leaves holds 64 leaf
+// values per tree, leaf i at split index ns+i. xb holds groups lane
+// groups of groupLen float32 values: value of slot s, lane l at
+// s·16 + l.
+//
+//go:noescape
+func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64)

@@ -1,0 +1,130 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Lane numbers 0-15: added to a split's slot offset they index one value
+// per row of a lane group.
+DATA lanes16<>+0(SB)/4, $0
+DATA lanes16<>+4(SB)/4, $1
+DATA lanes16<>+8(SB)/4, $2
+DATA lanes16<>+12(SB)/4, $3
+DATA lanes16<>+16(SB)/4, $4
+DATA lanes16<>+20(SB)/4, $5
+DATA lanes16<>+24(SB)/4, $6
+DATA lanes16<>+28(SB)/4, $7
+DATA lanes16<>+32(SB)/4, $8
+DATA lanes16<>+36(SB)/4, $9
+DATA lanes16<>+40(SB)/4, $10
+DATA lanes16<>+44(SB)/4, $11
+DATA lanes16<>+48(SB)/4, $12
+DATA lanes16<>+52(SB)/4, $13
+DATA lanes16<>+56(SB)/4, $14
+DATA lanes16<>+60(SB)/4, $15
+GLOBL lanes16<>(SB), RODATA|NOPTR, $64
+
+// func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64)
+//
+// Registers: Z0 lane numbers, Z1 ones, Z2 31s, Z8 ns; per tree Z16-Z19
+// the split slots (levels 0-4, level 5), Z20-Z23 the thresholds; R11 the end of xb; per lane
+// group Z3 the split index of every row.
+TEXT ·walk16(SB), NOSPLIT, $0-88
+	MOVQ feat+0(FP), DI
+	MOVQ thr+8(FP), SI
+	MOVQ leaves+16(FP), DX
+	MOVQ ntrees+24(FP), CX
+	MOVQ levels0+32(FP), R8
+	MOVQ level5+40(FP), R13
+	MOVQ xb+56(FP), R9
+	MOVQ groupLen+64(FP), R10
+	SHLQ $2, R10
+	MOVQ groups+72(FP), R11
+	IMULQ R10, R11
+	ADDQ R9, R11
+	MOVQ acc+80(FP), R12
+	VMOVDQU32 lanes16<>(SB), Z0
+	MOVL $1, AX
+	VPBROADCASTD AX, Z1
+	MOVL $31, AX
+	VPBROADCASTD AX, Z2
+	MOVQ ns+48(FP), AX
+	VPBROADCASTD AX, Z8
+	TESTQ CX, CX
+	JZ   done
+	CMPQ R11, R9
+	JEQ  done
+
+tree:
+	VMOVDQU32 0(DI), Z16
+	VMOVDQU32 64(DI), Z17
+	VMOVDQU32 128(DI), Z18
+	VMOVDQU32 192(DI), Z19
+	VMOVUPS   0(SI), Z20
+	VMOVUPS   64(SI), Z21
+	VMOVUPS   128(SI), Z22
+	VMOVUPS   192(SI), Z23
+	MOVQ R9, BX
+	MOVQ R12, R14
+
+group:
+	VPXORD Z3, Z3, Z3
+	MOVQ   R8, AX
+
+level:
+	VMOVDQA32  Z3, Z4
+	VPERMI2D   Z17, Z16, Z4
+	VPADDD     Z0, Z4, Z4
+	KXNORW     K1, K1, K1
+	VPXORD     Z5, Z5, Z5
+	VGATHERDPS (BX)(Z4*4), K1, Z5
+	VMOVDQA32  Z3, Z6
+	VPERMI2PS  Z21, Z20, Z6
+	VCMPPS     $0x1d, Z6, Z5, K2
+	VPADDD     Z3, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VPADDD     Z1, Z3, K2, Z3
+	DECQ       AX
+	JNZ        level
+
+	TESTQ R13, R13
+	JZ    leaves
+	VPSUBD     Z2, Z3, Z4
+	VMOVDQA32  Z4, Z6
+	VPERMI2D   Z19, Z18, Z4
+	VPADDD     Z0, Z4, Z4
+	KXNORW     K1, K1, K1
+	VPXORD     Z5, Z5, Z5
+	VGATHERDPS (BX)(Z4*4), K1, Z5
+	VPERMI2PS  Z23, Z22, Z6
+	VCMPPS     $0x1d, Z6, Z5, K2
+	VPADDD     Z3, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VPADDD     Z1, Z3, K2, Z3
+
+leaves:
+	VPSUBD         Z8, Z3, Z3
+	VEXTRACTI64X4  $1, Z3, Y7
+	KXNORW         K1, K1, K1
+	VPXORD         Z9, Z9, Z9
+	VGATHERDPD     (DX)(Y3*8), K1, Z9
+	KXNORW         K1, K1, K1
+	VPXORD         Z10, Z10, Z10
+	VGATHERDPD     (DX)(Y7*8), K1, Z10
+	VADDPD         0(R14), Z9, Z9
+	VADDPD         64(R14), Z10, Z10
+	VMOVUPD        Z9, 0(R14)
+	VMOVUPD        Z10, 64(R14)
+
+	ADDQ R10, BX
+	ADDQ $128, R14
+	CMPQ BX, R11
+	JNE  group
+
+	ADDQ $256, DI
+	ADDQ $256, SI
+	ADDQ $512, DX
+	DECQ CX
+	JNZ  tree
+
+done:
+	VZEROUPPER
+	RET

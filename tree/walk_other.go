@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package tree
+
+// haveWalk16 reports whether walk16 runs here: it is AVX-512 assembly.
+func haveWalk16() bool { return false }
+
+// walk16 is never called where haveWalk16 is false.
+func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64) {
+	panic("tree: walk16 without AVX-512")
+}
