@@ -35,6 +35,9 @@ type Flat struct {
 	// splits 31-62, so each level's splits fit two vector registers.
 	w16Feat []int32
 	w16Thr  []float32
+	// w16Leaf32 holds leafVals as float32 when every leaf value is one
+	// (XGBoost's are), so walk16d6 picks them from registers.
+	w16Leaf32 []float32
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -226,6 +229,14 @@ func (f *Flat) buildWalk16() {
 			}
 		}
 	}
+	l32 := make([]float32, len(f.leafVals))
+	for i, v := range f.leafVals {
+		l32[i] = float32(v)
+		if float64(l32[i]) != v {
+			return
+		}
+	}
+	f.w16Leaf32 = l32
 }
 
 // completeLanes walks laneWidth rows of the lane-interleaved buffer xl
@@ -688,7 +699,7 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 		fillLanes(xb, x[r0*m:r1*m], m, lanes16)
 		if group == nil {
 			clear(acc[:])
-			walk16(&f.w16Feat[0], &f.w16Thr[0], &f.leafVals[0], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
+			f.walk16(0, nt, xb, groupLen, groups, &acc, levels0, level5, ns)
 			for r := r0; r < r1; r++ {
 				dst[r*stride] += acc[r-r0]
 			}
@@ -699,12 +710,26 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 			for r := r0; r < r1; r++ {
 				acc[r-r0] = dst[r*stride+off]
 			}
-			walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], 1, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
+			f.walk16(ti, 1, xb, groupLen, groups, &acc, levels0, level5, ns)
 			for r := r0; r < r1; r++ {
 				dst[r*stride+off] = acc[r-r0]
 			}
 		}
 	}
+}
+
+// walk16 runs the vector walk for trees [ti, ti+nt): walk16d6 for depth
+// 6, else walk16.
+func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64, levels0, level5, ns int) {
+	if f.depth == 6 {
+		var l32 *float32
+		if f.w16Leaf32 != nil {
+			l32 = &f.w16Leaf32[ti*64]
+		}
+		walk16d6(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], l32, nt, &xb[0], groupLen, groups, &acc[0])
+		return
+	}
+	walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
 }
 
 // fillLanes writes the rows of x (m features each) into xb as lane

@@ -22,6 +22,25 @@ DATA lanes16<>+56(SB)/4, $14
 DATA lanes16<>+60(SB)/4, $15
 GLOBL lanes16<>(SB), RODATA|NOPTR, $64
 
+// Split numbers 0-14, compared with each row's split index to pick the
+// rows at that split.
+DATA nodes<>+0(SB)/4, $0
+DATA nodes<>+4(SB)/4, $1
+DATA nodes<>+8(SB)/4, $2
+DATA nodes<>+12(SB)/4, $3
+DATA nodes<>+16(SB)/4, $4
+DATA nodes<>+20(SB)/4, $5
+DATA nodes<>+24(SB)/4, $6
+DATA nodes<>+28(SB)/4, $7
+DATA nodes<>+32(SB)/4, $8
+DATA nodes<>+36(SB)/4, $9
+DATA nodes<>+40(SB)/4, $10
+DATA nodes<>+44(SB)/4, $11
+DATA nodes<>+48(SB)/4, $12
+DATA nodes<>+52(SB)/4, $13
+DATA nodes<>+56(SB)/4, $14
+GLOBL nodes<>(SB), RODATA|NOPTR, $60
+
 // func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64)
 //
 // Registers: Z0 lane numbers, Z1 ones, Z2 31s, Z8 ns; per tree Z16-Z19
@@ -126,5 +145,179 @@ leaves:
 	JNZ  tree
 
 done:
+	VZEROUPPER
+	RET
+
+// XSPLIT loads, into the lanes of Z5 whose split index Z3 is split o/4,
+// the values of that split's slot: a masked contiguous load where a
+// gather would fetch 16 values one by one.
+#define XSPLIT(o) \
+	MOVL          o(DI), AX; \
+	VPCMPEQD.BCST nodes<>+o(SB), Z3, K4; \
+	VMOVUPS       (BX)(AX*4), K4, Z5
+
+// XFIRST loads split o/4's slot into every lane of Z5.
+#define XFIRST(o) \
+	MOVL    o(DI), AX; \
+	VMOVUPS (BX)(AX*4), Z5
+
+// STEP compares the row values Z5 with their splits' thresholds (levels
+// 0-4: table Z20-Z21) and moves the split indices Z3 one level down.
+#define STEP \
+	VMOVDQA32 Z3, Z6; \
+	VPERMI2PS Z21, Z20, Z6; \
+	VCMPPS    $0x1d, Z6, Z5, K2; \
+	VPADDD    Z3, Z3, Z3; \
+	VPADDD    Z1, Z3, Z3; \
+	VPADDD    Z1, Z3, K2, Z3
+
+// func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64)
+//
+// walk16 for trees of depth 6 exactly. The first four levels, where the
+// 16 rows sit at 1, 2, 4 or 8 splits, load each split's slot whole and
+// keep the lanes at that split (masked loads) instead of gathering; when
+// leaves32 is not nil (every leaf value is a float32) the leaf values are
+// picked from four registers instead of gathered.
+TEXT ·walk16d6(SB), NOSPLIT, $0-72
+	MOVQ feat+0(FP), DI
+	MOVQ thr+8(FP), SI
+	MOVQ leaves+16(FP), DX
+	MOVQ leaves32+24(FP), R13
+	MOVQ ntrees+32(FP), CX
+	MOVQ xb+40(FP), R9
+	MOVQ groupLen+48(FP), R10
+	SHLQ $2, R10
+	MOVQ groups+56(FP), R11
+	IMULQ R10, R11
+	ADDQ R9, R11
+	MOVQ acc+64(FP), R12
+	VMOVDQU32 lanes16<>(SB), Z0
+	MOVL $1, AX
+	VPBROADCASTD AX, Z1
+	MOVL $31, AX
+	VPBROADCASTD AX, Z2
+	MOVL $63, AX
+	VPBROADCASTD AX, Z8
+	MOVL $32, AX
+	VPBROADCASTD AX, Z12
+	TESTQ CX, CX
+	JZ   d6done
+	CMPQ R11, R9
+	JEQ  d6done
+
+d6tree:
+	VMOVDQU32 0(DI), Z16
+	VMOVDQU32 64(DI), Z17
+	VMOVDQU32 128(DI), Z18
+	VMOVDQU32 192(DI), Z19
+	VMOVUPS   0(SI), Z20
+	VMOVUPS   64(SI), Z21
+	VMOVUPS   128(SI), Z22
+	VMOVUPS   192(SI), Z23
+	TESTQ R13, R13
+	JZ    d6noleaf32
+	VMOVUPS 0(R13), Z24
+	VMOVUPS 64(R13), Z25
+	VMOVUPS 128(R13), Z26
+	VMOVUPS 192(R13), Z27
+
+d6noleaf32:
+	MOVQ R9, BX
+	MOVQ R12, R14
+
+d6group:
+	// Level 0: every row at split 0.
+	VPXORD Z3, Z3, Z3
+	XFIRST(0)
+	STEP
+	// Level 1: splits 1-2.
+	XFIRST(4)
+	XSPLIT(8)
+	STEP
+	// Level 2: splits 3-6.
+	XFIRST(12)
+	XSPLIT(16)
+	XSPLIT(20)
+	XSPLIT(24)
+	STEP
+	// Level 3: splits 7-14.
+	XFIRST(28)
+	XSPLIT(32)
+	XSPLIT(36)
+	XSPLIT(40)
+	XSPLIT(44)
+	XSPLIT(48)
+	XSPLIT(52)
+	XSPLIT(56)
+	STEP
+	// Level 4: splits 15-30, gathered.
+	VMOVDQA32  Z3, Z4
+	VPERMI2D   Z17, Z16, Z4
+	VPADDD     Z0, Z4, Z4
+	KXNORW     K1, K1, K1
+	VPXORD     Z5, Z5, Z5
+	VGATHERDPS (BX)(Z4*4), K1, Z5
+	STEP
+	// Level 5: splits 31-62, gathered, tables Z18-Z19 and Z22-Z23.
+	VPSUBD     Z2, Z3, Z4
+	VMOVDQA32  Z4, Z6
+	VPERMI2D   Z19, Z18, Z4
+	VPADDD     Z0, Z4, Z4
+	KXNORW     K1, K1, K1
+	VPXORD     Z5, Z5, Z5
+	VGATHERDPS (BX)(Z4*4), K1, Z5
+	VPERMI2PS  Z23, Z22, Z6
+	VCMPPS     $0x1d, Z6, Z5, K2
+	VPADDD     Z3, Z3, Z3
+	VPADDD     Z1, Z3, Z3
+	VPADDD     Z1, Z3, K2, Z3
+
+	// Leaves: index 63-126 less 63.
+	VPSUBD Z8, Z3, Z3
+	TESTQ  R13, R13
+	JZ     d6gather
+	VMOVDQA32     Z3, Z9
+	VPERMI2PS     Z25, Z24, Z9
+	VMOVDQA32     Z3, Z10
+	VPERMI2PS     Z27, Z26, Z10
+	VPTESTMD      Z12, Z3, K3
+	VMOVAPS       Z10, K3, Z9
+	VCVTPS2PD     Y9, Z10
+	VEXTRACTF64X4 $1, Z9, Y11
+	VCVTPS2PD     Y11, Z11
+	JMP           d6add
+
+d6gather:
+	VEXTRACTI64X4 $1, Z3, Y7
+	KXNORW        K1, K1, K1
+	VPXORD        Z10, Z10, Z10
+	VGATHERDPD    (DX)(Y3*8), K1, Z10
+	KXNORW        K1, K1, K1
+	VPXORD        Z11, Z11, Z11
+	VGATHERDPD    (DX)(Y7*8), K1, Z11
+
+d6add:
+	VADDPD  0(R14), Z10, Z10
+	VADDPD  64(R14), Z11, Z11
+	VMOVUPD Z10, 0(R14)
+	VMOVUPD Z11, 64(R14)
+
+	ADDQ R10, BX
+	ADDQ $128, R14
+	CMPQ BX, R11
+	JNE  d6group
+
+	ADDQ $256, DI
+	ADDQ $256, SI
+	ADDQ $512, DX
+	TESTQ R13, R13
+	JZ    d6next
+	ADDQ  $256, R13
+
+d6next:
+	DECQ CX
+	JNZ  d6tree
+
+d6done:
 	VZEROUPPER
 	RET

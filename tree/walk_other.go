@@ -9,3 +9,8 @@ func haveWalk16() bool { return false }
 func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64) {
 	panic("tree: walk16 without AVX-512")
 }
+
+// walk16d6 is never called where haveWalk16 is false.
+func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64) {
+	panic("tree: walk16d6 without AVX-512")
+}

@@ -21,15 +21,26 @@ func TestWalk16MatchesWalk(t *testing.T) {
 	}
 	for depth := 1; depth <= 6; depth++ {
 		for _, full := range []bool{true, false} {
-			t.Run(fmt.Sprintf("depth%d/full=%v", depth, full), func(t *testing.T) {
-				t.Parallel()
-				testWalk16(t, depth, full)
-			})
+			for _, leaf32 := range []bool{true, false} {
+				t.Run(fmt.Sprintf("depth%d/full=%v/leaf32=%v", depth, full, leaf32), func(t *testing.T) {
+					t.Parallel()
+					testWalk16(t, depth, full, leaf32)
+				})
+			}
 		}
 	}
 }
 
-func testWalk16(t *testing.T, depth int, full bool) {
+// roundLeaves rounds tree values to float32, as XGBoost's are.
+func roundLeaves(trees []Tree) {
+	for i := range trees {
+		for j, v := range trees[i].Value {
+			trees[i].Value[j] = float64(float32(v))
+		}
+	}
+}
+
+func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 	rng := rand.New(rand.NewPCG(uint64(depth), 16))
 	const m = 7
 	trees := make([]Tree, 23)
@@ -40,9 +51,15 @@ func testWalk16(t *testing.T, depth int, full bool) {
 			trees[i] = randomTree(rng, m, depth)
 		}
 	}
+	if leaf32 {
+		roundLeaves(trees)
+	}
 	f := NewFlat(trees)
 	if f.w16Feat == nil {
 		t.Fatalf("depth %d: walk16 tables not built", depth)
+	}
+	if (f.w16Leaf32 != nil) != leaf32 {
+		t.Fatalf("depth %d: float32 leaf table built %v, want %v", depth, f.w16Leaf32 != nil, leaf32)
 	}
 	scalar := *f
 	scalar.w16Feat, scalar.w16Thr = nil, nil
@@ -87,5 +104,45 @@ func testWalk16(t *testing.T, depth int, full bool) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkAddBlock predicts 20,000 rows with 100 full depth-6 trees over
+// 28 features (the benchmark model's shape) on one goroutine: the vector
+// walk beside the scalar walk of the same Flat.
+func BenchmarkAddBlock(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const m, rows = 28, 20000
+	trees := make([]Tree, 100)
+	for i := range trees {
+		trees[i] = fullRandomTree(rng, m, 6)
+	}
+	roundLeaves(trees)
+	x := make([]float64, 0, rows*m)
+	for range rows {
+		x = append(x, randomRow(rng, m)...)
+	}
+	f := NewFlat(trees)
+	scalar := *f
+	scalar.w16Feat, scalar.w16Thr = nil, nil
+	dst := make([]float64, rows)
+	buf := make([]float32, FastBlockBuf(m))
+	for _, c := range []struct {
+		name string
+		f    *Flat
+	}{{"walk16", f}, {"scalar", &scalar}} {
+		if c.name == "walk16" && f.w16Feat == nil {
+			continue
+		}
+		b.Run(c.name, func(b *testing.B) {
+			c0 := cpuTime()
+			for b.Loop() {
+				c.f.AddBlock(dst, 1, nil, x, m, buf)
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+			if cpu := cpuTime() - c0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
+			}
+		})
 	}
 }
