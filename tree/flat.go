@@ -696,7 +696,7 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 		r1 := min(r0+block, n)
 		groups := (r1 - r0 + lanes16 - 1) / lanes16
 		xb := buf[:groups*groupLen]
-		fillLanes(xb, x[r0*m:r1*m], m, lanes16)
+		fill16(&xb[0], &x[r0*m], m, r1-r0)
 		if group == nil {
 			clear(acc[:])
 			f.walk16(0, nt, xb, groupLen, groups, &acc, levels0, level5, ns)

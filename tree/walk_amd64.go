@@ -30,3 +30,9 @@ func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5,
 //
 //go:noescape
 func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64)
+
+// fill16 is fillLanes(xb, x, m, 16) for n rows of x: every lane group's
+// values, lanes past the last row zero.
+//
+//go:noescape
+func fill16(xb *float32, x *float64, m, n int)

@@ -321,3 +321,73 @@ d6next:
 d6done:
 	VZEROUPPER
 	RET
+
+// func fill16(xb *float32, x *float64, m, n int)
+//
+// fillLanes for 16 lanes: each feature of a lane group's rows gathered,
+// converted to float32 and stored twice, NaN as −Inf and as +Inf.
+TEXT ·fill16(SB), NOSPLIT, $0-32
+	MOVQ xb+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ m+16(FP), CX
+	MOVQ n+24(FP), DX
+	TESTQ CX, CX
+	JZ    filldone
+	// Z20, Z21: lane × m for lanes 0-7 and 8-15.
+	VPBROADCASTD CX, Z1
+	VMOVDQU32    lanes16<>(SB), Z0
+	VPMULLD      Z1, Z0, Z0
+	VMOVDQA32    Z0, Z20
+	VEXTRACTI64X4 $1, Z0, Y21
+	MOVL $0xff800000, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0x7f800000, AX
+	VPBROADCASTD AX, Z31
+	// R8: bytes per lane group of rows (16·m·8).
+	MOVQ CX, R8
+	SHLQ $7, R8
+
+fillgroup:
+	TESTQ DX, DX
+	JLE   filldone
+	// Lane masks: R9 rows 0-7, R10 rows 8-15 of this group.
+	MOVQ  $16, AX
+	CMPQ  DX, AX
+	CMOVQLT DX, AX
+	MOVQ  $1, R9
+	SHLXQ AX, R9, R9
+	DECQ  R9
+	MOVQ  R9, R10
+	SHRQ  $8, R10
+	ANDQ  $0xff, R9
+	MOVQ  SI, BX
+	MOVQ  CX, R11
+
+fillfeat:
+	KMOVW      R9, K1
+	VPXORD     Z4, Z4, Z4
+	VGATHERDPD (BX)(Y20*8), K1, Z4
+	KMOVW      R10, K1
+	VPXORD     Z5, Z5, Z5
+	VGATHERDPD (BX)(Y21*8), K1, Z5
+	VCVTPD2PS  Z4, Y4
+	VCVTPD2PS  Z5, Y5
+	VINSERTF64X4 $1, Y5, Z4, Z4
+	VCMPPS     $3, Z4, Z4, K3
+	VMOVAPS    Z4, Z6
+	VMOVAPS    Z30, K3, Z4
+	VMOVAPS    Z31, K3, Z6
+	VMOVUPS    Z4, 0(DI)
+	VMOVUPS    Z6, 64(DI)
+	ADDQ       $8, BX
+	ADDQ       $128, DI
+	DECQ       R11
+	JNZ        fillfeat
+
+	ADDQ R8, SI
+	SUBQ $16, DX
+	JMP  fillgroup
+
+filldone:
+	VZEROUPPER
+	RET

@@ -14,3 +14,8 @@ func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5,
 func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64) {
 	panic("tree: walk16d6 without AVX-512")
 }
+
+// fill16 is never called where haveWalk16 is false.
+func fill16(xb *float32, x *float64, m, n int) {
+	panic("tree: fill16 without AVX-512")
+}

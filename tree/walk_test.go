@@ -146,3 +146,39 @@ func BenchmarkAddBlock(b *testing.B) {
 		})
 	}
 }
+
+// TestFill16MatchesFillLanes checks the vector lane fill against the Go
+// one: NaN, ±Inf, values that round in float32, and partial groups.
+func TestFill16MatchesFillLanes(t *testing.T) {
+	t.Parallel()
+	if !haveWalk16() {
+		t.Skip("no AVX-512 here: fill16 does not run")
+	}
+	rng := rand.New(rand.NewPCG(16, 16))
+	for _, m := range []int{1, 3, 28} {
+		for _, n := range []int{1, 7, 8, 9, 16, 17, 40} {
+			x := make([]float64, n*m)
+			for i := range x {
+				switch rng.IntN(6) {
+				case 0:
+					x[i] = math.NaN()
+				case 1:
+					x[i] = math.Inf(2*rng.IntN(2) - 1)
+				default:
+					x[i] = rng.NormFloat64() * 1e3
+				}
+			}
+			groups := (n + lanes16 - 1) / lanes16
+			want := make([]float32, groups*2*m*lanes16)
+			got := make([]float32, len(want))
+			for i := range got {
+				got[i] = 42 // fill16 must overwrite the padding lanes
+			}
+			fillLanes(want, x, m, lanes16)
+			fill16(&got[0], &x[0], m, n)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("m %d, %d rows: fill16 differs (-fillLanes +fill16):\n%s", m, n, diff)
+			}
+		}
+	}
+}
