@@ -692,6 +692,7 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 	}
 	ns := 1<<f.depth - 1
 	var acc [maxWalk16Block]float64
+	var accs [maxWalk16Outputs * maxWalk16Block]float64
 	for r0 := 0; r0 < n; r0 += block {
 		r1 := min(r0+block, n)
 		groups := (r1 - r0 + lanes16 - 1) / lanes16
@@ -702,6 +703,25 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 			f.walk16(0, nt, xb, groupLen, groups, &acc, levels0, level5, ns)
 			for r := r0; r < r1; r++ {
 				dst[r*stride] += acc[r-r0]
+			}
+			continue
+		}
+		if stride <= maxWalk16Outputs {
+			// Each output's sums in its own accumulator for the block.
+			for off := range stride {
+				a := (*[maxWalk16Block]float64)(accs[off*maxWalk16Block:])
+				for r := r0; r < r1; r++ {
+					a[r-r0] = dst[r*stride+off]
+				}
+			}
+			for ti := range nt {
+				a := (*[maxWalk16Block]float64)(accs[int(group[ti])*maxWalk16Block:])
+				f.walk16(ti, 1, xb, groupLen, groups, a, levels0, level5, ns)
+			}
+			for off := range stride {
+				for r := r0; r < r1; r++ {
+					dst[r*stride+off] = accs[off*maxWalk16Block+r-r0]
+				}
 			}
 			continue
 		}
@@ -717,6 +737,11 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 		}
 	}
 }
+
+// maxWalk16Outputs is the most outputs per row (classes) addWalk16 keeps
+// a block's sums for on the stack; more take each tree's outputs in and
+// out of dst.
+const maxWalk16Outputs = 16
 
 // walk16 runs the vector walk for trees [ti, ti+nt): walk16d6 for depth
 // 6, else walk16.

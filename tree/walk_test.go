@@ -79,17 +79,18 @@ func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 			x[r*m+r%m] = math.Inf(-1)
 		}
 	}
-	group := make([]int32, len(trees))
-	for i := range group {
-		group[i] = int32(i % 3)
-	}
 	for _, n := range []int{1, 15, 16, 17, 127, 128, 129, rows} {
 		for _, bufLen := range []int{BlockRows * m, FastBlockBuf(m)} {
 			buf := make([]float32, bufLen)
-			for _, k := range []int{1, 3} {
+			// 1 output; 3 outputs (kept on the stack); more outputs than
+			// maxWalk16Outputs, some with no trees.
+			for _, k := range []int{1, 3, maxWalk16Outputs + 4} {
 				var g []int32
-				if k == 3 {
-					g = group
+				if k > 1 {
+					g = make([]int32, len(trees))
+					for i := range g {
+						g[i] = int32(i * 7 % k)
+					}
 				}
 				got := make([]float64, n*k)
 				want := make([]float64, n*k)
@@ -125,19 +126,26 @@ func BenchmarkAddBlock(b *testing.B) {
 	f := NewFlat(trees)
 	scalar := *f
 	scalar.w16Feat, scalar.w16Thr = nil, nil
-	dst := make([]float64, rows)
 	buf := make([]float32, FastBlockBuf(m))
+	// Three classes: trees take turns, as XGBoost's multi-class rounds.
+	group := make([]int32, len(trees))
+	for i := range group {
+		group[i] = int32(i % 3)
+	}
 	for _, c := range []struct {
-		name string
-		f    *Flat
-	}{{"walk16", f}, {"scalar", &scalar}} {
-		if c.name == "walk16" && f.w16Feat == nil {
+		name  string
+		f     *Flat
+		k     int
+		group []int32
+	}{{"walk16", f, 1, nil}, {"scalar", &scalar, 1, nil}, {"walk16/classes3", f, 3, group}, {"scalar/classes3", &scalar, 3, group}} {
+		if c.f.w16Feat == nil && c.f != &scalar {
 			continue
 		}
+		dst := make([]float64, rows*c.k)
 		b.Run(c.name, func(b *testing.B) {
 			c0 := cpuTime()
 			for b.Loop() {
-				c.f.AddBlock(dst, 1, nil, x, m, buf)
+				c.f.AddBlock(dst, c.k, c.group, x, m, buf)
 			}
 			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 			if cpu := cpuTime() - c0; cpu > 0 {
