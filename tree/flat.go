@@ -610,7 +610,9 @@ const maxCompleteBlock = BlockRows
 // FastBlockBuf returns the length of float32 scratch for m features at
 // which [Flat.AddBlock] takes its largest blocks.
 func FastBlockBuf(m int) int {
-	return max(2*maxCompleteBlock*m+maskedGroup, 2*maxWalk16Block*m)
+	// walk16 takes maxWalk16Block rows while that is at most 1 MiB of
+	// scratch, half as many beyond.
+	return max(2*maxCompleteBlock*m+maskedGroup, min(2*maxWalk16Block*m, 1<<18))
 }
 
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
@@ -633,7 +635,7 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 		}
 		return
 	}
-	if f.w16Feat != nil && len(buf) >= 2*lanes16*m {
+	if f.w16Feat != nil && len(buf) >= 2*lanes16*m && m <= maxWalk16Features {
 		f.addWalk16(dst, stride, group, x, m, buf)
 		return
 	}
@@ -669,6 +671,10 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 		}
 	}
 }
+
+// maxWalk16Features bounds the features walk16 takes: its gather
+// indices (slot·16 + lane) are int32.
+const maxWalk16Features = 1 << 24
 
 // maxWalk16Block is the most rows addWalk16 takes through each tree at
 // a time.
