@@ -171,6 +171,93 @@ done:
 	VPADDD    Z1, Z3, Z3; \
 	VPADDD    Z1, Z3, K2, Z3
 
+// Two lane groups at once (walk16d6's main loop): A in Z3 (split
+// indices), Z4, Z5 (values), Z6, K1, K2, K4 at BX; B in Z13, Z28, Z15,
+// Z14, K7, K6, K5 at R8. A split's slot offset is the same for both.
+
+// XFIRST2 loads split o/4's slot into every lane of both groups.
+#define XFIRST2(o) \
+	MOVL    o(DI), AX; \
+	VMOVUPS (BX)(AX*4), Z5; \
+	VMOVUPS (R8)(AX*4), Z15
+
+// XSPLIT2 is XSPLIT for both groups.
+#define XSPLIT2(o) \
+	MOVL          o(DI), AX; \
+	VPCMPEQD.BCST nodes<>+o(SB), Z3, K4; \
+	VPCMPEQD.BCST nodes<>+o(SB), Z13, K5; \
+	VMOVUPS       (BX)(AX*4), K4, Z5; \
+	VMOVUPS       (R8)(AX*4), K5, Z15
+
+// STEPR is STEP for split indices idx, values x, scratch t, mask k.
+#define STEPR(idx, x, t, k) \
+	VMOVDQA32 idx, t; \
+	VPERMI2PS Z21, Z20, t; \
+	VCMPPS    $0x1d, t, x, k; \
+	VPADDD    idx, idx, idx; \
+	VPADDD    Z1, idx, idx; \
+	VPADDD    Z1, idx, k, idx
+
+// STEP2 is STEP for both groups.
+#define STEP2 \
+	STEPR(Z3, Z5, Z6, K2); \
+	STEPR(Z13, Z15, Z14, K6)
+
+// GATHER4 gathers level-4 values x at the splits idx of the group at base.
+#define GATHER4(idx, gi, x, k, base) \
+	VMOVDQA32  idx, gi; \
+	VPERMI2D   Z17, Z16, gi; \
+	VPADDD     Z0, gi, gi; \
+	KXNORW     k, k, k; \
+	VPXORD     x, x, x; \
+	VGATHERDPS (base)(gi*4), k, x
+
+// LEVEL5 is the sixth level (splits 31-62) for one group.
+#define LEVEL5(idx, gi, x, t, kg, kc, base) \
+	VPSUBD     Z2, idx, gi; \
+	VMOVDQA32  gi, t; \
+	VPERMI2D   Z19, Z18, gi; \
+	VPADDD     Z0, gi, gi; \
+	KXNORW     kg, kg, kg; \
+	VPXORD     x, x, x; \
+	VGATHERDPS (base)(gi*4), kg, x; \
+	VPERMI2PS  Z23, Z22, t; \
+	VCMPPS     $0x1d, t, x, kc; \
+	VPADDD     idx, idx, idx; \
+	VPADDD     Z1, idx, idx; \
+	VPADDD     Z1, idx, kc, idx
+
+// LEAF32 picks the float32 leaf values of leaf indices l from Z24-Z27
+// and widens them: lanes 0-7 into lo, 8-15 into hi (a, ya, yt scratch).
+#define LEAF32(l, a, ya, lo, hi, yt, k) \
+	VMOVDQA32     l, a; \
+	VPERMI2PS     Z25, Z24, a; \
+	VMOVDQA32     l, lo; \
+	VPERMI2PS     Z27, Z26, lo; \
+	VPTESTMD      Z12, l, k; \
+	VMOVAPS       lo, k, a; \
+	VCVTPS2PD     ya, lo; \
+	VEXTRACTF64X4 $1, a, yt; \
+	VCVTPS2PD     yt, hi
+
+// LEAFG gathers the float64 leaf values of leaf indices l (yl its low
+// half, yt scratch): lanes 0-7 into lo, 8-15 into hi.
+#define LEAFG(l, yl, lo, hi, yt, k) \
+	VEXTRACTI64X4 $1, l, yt; \
+	KXNORW        k, k, k; \
+	VPXORD        lo, lo, lo; \
+	VGATHERDPD    (DX)(yl*8), k, lo; \
+	KXNORW        k, k, k; \
+	VPXORD        hi, hi, hi; \
+	VGATHERDPD    (DX)(yt*8), k, hi
+
+// ADDACC adds lo and hi to the 16 sums at off(R14).
+#define ADDACC(lo, hi, off) \
+	VADDPD  off(R14), lo, lo; \
+	VADDPD  off+64(R14), hi, hi; \
+	VMOVUPD lo, off(R14); \
+	VMOVUPD hi, off+64(R14)
+
 // func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64)
 //
 // walk16 for trees of depth 6 exactly. The first four levels, where the
@@ -225,7 +312,61 @@ d6noleaf32:
 	MOVQ R9, BX
 	MOVQ R12, R14
 
+d6pair:
+	// Two lane groups at a time while two remain: their dependency
+	// chains overlap.
+	LEAQ (BX)(R10*2), AX
+	CMPQ AX, R11
+	JA   d6group
+	LEAQ (BX)(R10*1), R8
+	VPXORD Z3, Z3, Z3
+	VPXORD Z13, Z13, Z13
+	XFIRST2(0)
+	STEP2
+	XFIRST2(4)
+	XSPLIT2(8)
+	STEP2
+	XFIRST2(12)
+	XSPLIT2(16)
+	XSPLIT2(20)
+	XSPLIT2(24)
+	STEP2
+	XFIRST2(28)
+	XSPLIT2(32)
+	XSPLIT2(36)
+	XSPLIT2(40)
+	XSPLIT2(44)
+	XSPLIT2(48)
+	XSPLIT2(52)
+	XSPLIT2(56)
+	STEP2
+	GATHER4(Z3, Z4, Z5, K1, BX)
+	GATHER4(Z13, Z28, Z15, K7, R8)
+	STEP2
+	LEVEL5(Z3, Z4, Z5, Z6, K1, K2, BX)
+	LEVEL5(Z13, Z28, Z15, Z14, K7, K6, R8)
+	VPSUBD Z8, Z3, Z3
+	VPSUBD Z8, Z13, Z13
+	TESTQ  R13, R13
+	JZ     d6pairgather
+	LEAF32(Z3, Z9, Y9, Z10, Z11, Y11, K3)
+	LEAF32(Z13, Z29, Y29, Z30, Z31, Y31, K6)
+	JMP d6pairadd
+
+d6pairgather:
+	LEAFG(Z3, Y3, Z10, Z11, Y7, K1)
+	LEAFG(Z13, Y13, Z30, Z31, Y28, K7)
+
+d6pairadd:
+	ADDACC(Z10, Z11, 0)
+	ADDACC(Z30, Z31, 128)
+	LEAQ (BX)(R10*2), BX
+	ADDQ $256, R14
+	JMP  d6pair
+
 d6group:
+	CMPQ BX, R11
+	JEQ  d6treeend
 	// Level 0: every row at split 0.
 	VPXORD Z3, Z3, Z3
 	XFIRST(0)
@@ -304,9 +445,9 @@ d6add:
 
 	ADDQ R10, BX
 	ADDQ $128, R14
-	CMPQ BX, R11
-	JNE  d6group
+	JMP  d6group
 
+d6treeend:
 	ADDQ $256, DI
 	ADDQ $256, SI
 	ADDQ $512, DX
