@@ -29,15 +29,19 @@ type Flat struct {
 	splitFeat []uint32
 	splitThr  []float32
 	leafVals  []float64 // per tree 2^depth used of stride
-	// The splits once more for walk16 (AVX-512, depth at most 6; nil
-	// where it does not run): per tree 64 slots times lanes16 and 64
-	// thresholds, entries 0-31 holding splits 0-31 and entries 32-63
-	// splits 31-62, so each level's splits fit two vector registers.
+	// The splits once more for walk16 (AVX-512; nil where it does not
+	// run): per tree 64 slots times lanes16 and 64 thresholds, entries
+	// 0-31 holding splits 0-31 and entries 32-63 splits 31-62, so each of
+	// the first six levels' splits fit two vector registers.
 	w16Feat []int32
 	w16Thr  []float32
 	// w16Leaf32 holds leafVals as float32 when every leaf value is one
 	// (XGBoost's are), so walk16d6 picks them from registers.
 	w16Leaf32 []float32
+	// Every split's slot (times lanes16) and threshold for walk16deep,
+	// stride per tree, when depth is 7 or 8.
+	w16FeatAll []int32
+	w16ThrAll  []float32
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -203,9 +207,9 @@ func (f *Flat) buildComplete(trees []Tree) {
 		for i, sp := range f.splits {
 			f.splitFeat[i], f.splitThr[i] = sp.feat, sp.thr
 		}
-		if haveWalk16() {
-			f.buildWalk16()
-		}
+	}
+	if haveWalk16() {
+		f.buildWalk16()
 	}
 }
 
@@ -218,7 +222,7 @@ func (f *Flat) buildWalk16() {
 	f.w16Feat = make([]int32, 64*nt)
 	f.w16Thr = make([]float32, 64*nt)
 	for ti := range nt {
-		sp := f.splits[ti*64 : ti*64+64]
+		sp := f.splits[ti*f.stride : ti*f.stride+64]
 		feat, thr := f.w16Feat[ti*64:ti*64+64], f.w16Thr[ti*64:ti*64+64]
 		for j := range 32 {
 			feat[j] = int32(sp[j].feat / laneWidth * lanes16)
@@ -228,6 +232,15 @@ func (f *Flat) buildWalk16() {
 				thr[32+j] = sp[k].thr
 			}
 		}
+	}
+	if f.depth > 6 {
+		f.w16FeatAll = make([]int32, len(f.splits))
+		f.w16ThrAll = make([]float32, len(f.splits))
+		for i, sp := range f.splits {
+			f.w16FeatAll[i] = int32(sp.feat / laneWidth * lanes16)
+			f.w16ThrAll[i] = sp.thr
+		}
+		return
 	}
 	l32 := make([]float32, len(f.leafVals))
 	for i, v := range f.leafVals {
@@ -622,7 +635,8 @@ func FastBlockBuf(m int) int {
 // values; [FastBlockBuf] values allow larger blocks. It does not allocate.
 //
 // On amd64 CPUs with AVX-512 (and without the purego build tag), trees
-// of depth at most 6 are walked sixteen rows per vector (walk16); each
+// of the complete layout (depth at most 8) are walked sixteen rows per
+// vector (walk16); each
 // output receives the same additions in the same order as on the scalar
 // walks, so the results are the same bit for bit.
 func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
@@ -755,7 +769,7 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 const maxWalk16Outputs = 16
 
 // walk16 runs the vector walk for trees [ti, ti+nt): walk16d6 for depth
-// 6, else walk16.
+// 6, walk16deep for 7 and 8, else walk16.
 func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64, levels0, level5, ns int) {
 	if f.depth == 6 {
 		var l32 *float32
@@ -763,6 +777,11 @@ func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxW
 			l32 = &f.w16Leaf32[ti*64]
 		}
 		walk16d6(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], l32, nt, &xb[0], groupLen, groups, &acc[0])
+		return
+	}
+	if f.depth > 6 {
+		st := f.stride
+		walk16deep(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16FeatAll[ti*st], &f.w16ThrAll[ti*st], &f.leafVals[ti*st], nt, f.depth-6, st, ns, &xb[0], groupLen, groups, &acc[0])
 		return
 	}
 	walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])

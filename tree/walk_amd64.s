@@ -532,3 +532,114 @@ fillfeat:
 filldone:
 	VZEROUPPER
 	RET
+
+// func walk16deep(feat *int32, thr *float32, featAll *int32, thrAll *float32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64)
+//
+// walk16 for trees of depth 7 or 8 (6 + deep): the first six levels as
+// walk16d6's one-group body, the deeper ones gathering each row's split
+// slot (featAll) and threshold (thrAll, stride values per tree) as well
+// as its value.
+TEXT ·walk16deep(SB), NOSPLIT, $0-104
+	MOVQ feat+0(FP), DI
+	MOVQ thr+8(FP), SI
+	MOVQ featAll+16(FP), R8
+	MOVQ thrAll+24(FP), R13
+	MOVQ leaves+32(FP), DX
+	MOVQ ntrees+40(FP), CX
+	MOVQ xb+72(FP), R9
+	MOVQ groupLen+80(FP), R10
+	SHLQ $2, R10
+	MOVQ groups+88(FP), R11
+	IMULQ R10, R11
+	ADDQ R9, R11
+	MOVQ acc+96(FP), R12
+	VMOVDQU32 lanes16<>(SB), Z0
+	MOVL $1, AX
+	VPBROADCASTD AX, Z1
+	MOVL $31, AX
+	VPBROADCASTD AX, Z2
+	MOVQ ns+64(FP), AX
+	VPBROADCASTD AX, Z8
+	TESTQ CX, CX
+	JZ   deepdone
+	CMPQ R11, R9
+	JEQ  deepdone
+
+deeptree:
+	VMOVDQU32 0(DI), Z16
+	VMOVDQU32 64(DI), Z17
+	VMOVDQU32 128(DI), Z18
+	VMOVDQU32 192(DI), Z19
+	VMOVUPS   0(SI), Z20
+	VMOVUPS   64(SI), Z21
+	VMOVUPS   128(SI), Z22
+	VMOVUPS   192(SI), Z23
+	MOVQ R9, BX
+	MOVQ R12, R14
+
+deepgroup:
+	VPXORD Z3, Z3, Z3
+	XFIRST(0)
+	STEP
+	XFIRST(4)
+	XSPLIT(8)
+	STEP
+	XFIRST(12)
+	XSPLIT(16)
+	XSPLIT(20)
+	XSPLIT(24)
+	STEP
+	XFIRST(28)
+	XSPLIT(32)
+	XSPLIT(36)
+	XSPLIT(40)
+	XSPLIT(44)
+	XSPLIT(48)
+	XSPLIT(52)
+	XSPLIT(56)
+	STEP
+	GATHER4(Z3, Z4, Z5, K1, BX)
+	STEP
+	LEVEL5(Z3, Z4, Z5, Z6, K1, K2, BX)
+	MOVQ deep+48(FP), AX
+
+deeplevel:
+	KXNORW      K1, K1, K1
+	VPXORD      Z4, Z4, Z4
+	VPGATHERDD  (R8)(Z3*4), K1, Z4
+	VPADDD      Z0, Z4, Z4
+	KXNORW      K1, K1, K1
+	VPXORD      Z5, Z5, Z5
+	VGATHERDPS  (BX)(Z4*4), K1, Z5
+	KXNORW      K1, K1, K1
+	VPXORD      Z6, Z6, Z6
+	VGATHERDPS  (R13)(Z3*4), K1, Z6
+	VCMPPS      $0x1d, Z6, Z5, K2
+	VPADDD      Z3, Z3, Z3
+	VPADDD      Z1, Z3, Z3
+	VPADDD      Z1, Z3, K2, Z3
+	DECQ        AX
+	JNZ         deeplevel
+
+	VPSUBD Z8, Z3, Z3
+	LEAFG(Z3, Y3, Z10, Z11, Y7, K1)
+	ADDACC(Z10, Z11, 0)
+	ADDQ R10, BX
+	ADDQ $128, R14
+	CMPQ BX, R11
+	JNE  deepgroup
+
+	ADDQ $256, DI
+	ADDQ $256, SI
+	MOVQ stride+56(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, R8
+	ADDQ AX, R13
+	SHLQ $1, AX
+	ADDQ AX, DX
+	DECQ CX
+	JNZ  deeptree
+
+deepdone:
+	VZEROUPPER
+	RET

@@ -19,3 +19,8 @@ func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntr
 func fill16(xb *float32, x *float64, m, n int) {
 	panic("tree: fill16 without AVX-512")
 }
+
+// walk16deep is never called where haveWalk16 is false.
+func walk16deep(feat *int32, thr *float32, featAll *int32, thrAll *float32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64) {
+	panic("tree: walk16deep without AVX-512")
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // TestWalk16MatchesWalk checks that the vector walk (where the CPU has
-// it) gives the scalar walks' sums bit for bit: trees of depth 1 to 6,
+// it) gives the scalar walks' sums bit for bit: trees of depth 1 to 8,
 // full and with shallow leaves, missing values both ways, values at
 // thresholds and ±Inf, one output and grouped outputs (multi-class), and
 // row counts that leave partial lane groups and blocks.
@@ -19,7 +19,7 @@ func TestWalk16MatchesWalk(t *testing.T) {
 	if !haveWalk16() {
 		t.Skip("no AVX-512 here: walk16 does not run")
 	}
-	for depth := 1; depth <= 6; depth++ {
+	for depth := 1; depth <= maxCompleteDepth; depth++ {
 		for _, full := range []bool{true, false} {
 			for _, leaf32 := range []bool{true, false} {
 				t.Run(fmt.Sprintf("depth%d/full=%v/leaf32=%v", depth, full, leaf32), func(t *testing.T) {
@@ -54,12 +54,19 @@ func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 	if leaf32 {
 		roundLeaves(trees)
 	}
+	// Thresholds on a grid of eighths, and below half the rows' values
+	// too, so rows land exactly on thresholds at every level.
+	for i := range trees {
+		for j, thr := range trees[i].Threshold {
+			trees[i].Threshold[j] = float32(math.Round(float64(thr)*8) / 8)
+		}
+	}
 	f := NewFlat(trees)
 	if f.w16Feat == nil {
 		t.Fatalf("depth %d: walk16 tables not built", depth)
 	}
-	if (f.w16Leaf32 != nil) != leaf32 {
-		t.Fatalf("depth %d: float32 leaf table built %v, want %v", depth, f.w16Leaf32 != nil, leaf32)
+	if want := leaf32 && depth <= 6; (f.w16Leaf32 != nil) != want {
+		t.Fatalf("depth %d: float32 leaf table built %v, want %v", depth, f.w16Leaf32 != nil, want)
 	}
 	scalar := *f
 	scalar.w16Feat, scalar.w16Thr = nil, nil
@@ -67,6 +74,11 @@ func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 	x := make([]float64, 0, rows*m)
 	for range rows {
 		x = append(x, randomRow(rng, m)...)
+	}
+	for i := range x {
+		if (i/m)%2 == 0 {
+			x[i] = math.Round(x[i]*8) / 8
+		}
 	}
 	for r := 0; r < rows; r += 5 {
 		tr := &trees[r%len(trees)]
@@ -109,49 +121,52 @@ func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 }
 
 // BenchmarkAddBlock predicts 20,000 rows with 100 full depth-6 trees over
-// 28 features (the benchmark model's shape) on one goroutine: the vector
-// walk beside the scalar walk of the same Flat.
+// 28 features (the benchmark model's shape), and with depth-8 trees, on
+// one goroutine: the vector walk beside the scalar walk of the same Flat,
+// with one output and with three (trees taking turns, as XGBoost's
+// multi-class rounds).
 func BenchmarkAddBlock(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	const m, rows = 28, 20000
-	trees := make([]Tree, 100)
-	for i := range trees {
-		trees[i] = fullRandomTree(rng, m, 6)
-	}
-	roundLeaves(trees)
+	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float64, 0, rows*m)
 	for range rows {
 		x = append(x, randomRow(rng, m)...)
 	}
-	f := NewFlat(trees)
-	scalar := *f
-	scalar.w16Feat, scalar.w16Thr = nil, nil
 	buf := make([]float32, FastBlockBuf(m))
-	// Three classes: trees take turns, as XGBoost's multi-class rounds.
-	group := make([]int32, len(trees))
-	for i := range group {
-		group[i] = int32(i % 3)
-	}
-	for _, c := range []struct {
-		name  string
-		f     *Flat
-		k     int
-		group []int32
-	}{{"walk16", f, 1, nil}, {"scalar", &scalar, 1, nil}, {"walk16/classes3", f, 3, group}, {"scalar/classes3", &scalar, 3, group}} {
-		if c.f.w16Feat == nil && c.f != &scalar {
-			continue
+	for _, depth := range []int{6, 8} {
+		trees := make([]Tree, 100)
+		for i := range trees {
+			trees[i] = fullRandomTree(rng, m, depth)
 		}
-		dst := make([]float64, rows*c.k)
-		b.Run(c.name, func(b *testing.B) {
-			c0 := cpuTime()
-			for b.Loop() {
-				c.f.AddBlock(dst, c.k, c.group, x, m, buf)
+		roundLeaves(trees)
+		f := NewFlat(trees)
+		scalar := *f
+		scalar.w16Feat, scalar.w16Thr = nil, nil
+		group := make([]int32, len(trees))
+		for i := range group {
+			group[i] = int32(i % 3)
+		}
+		for _, c := range []struct {
+			name  string
+			f     *Flat
+			k     int
+			group []int32
+		}{{"walk16", f, 1, nil}, {"scalar", &scalar, 1, nil}, {"walk16/classes3", f, 3, group}, {"scalar/classes3", &scalar, 3, group}} {
+			if c.f.w16Feat == nil && c.f != &scalar {
+				continue
 			}
-			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
-			if cpu := cpuTime() - c0; cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
-			}
-		})
+			dst := make([]float64, rows*c.k)
+			b.Run(fmt.Sprintf("depth%d/%s", depth, c.name), func(b *testing.B) {
+				c0 := cpuTime()
+				for b.Loop() {
+					c.f.AddBlock(dst, c.k, c.group, x, m, buf)
+				}
+				b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+				if cpu := cpuTime() - c0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
+				}
+			})
+		}
 	}
 }
 
