@@ -18,7 +18,8 @@ import (
 // the batch path's order: bit for bit. The models are every XGBoost
 // fixture (missing values, multi-class, dart weights, best_iteration,
 // num_parallel_tree, categorical splits), with and without AllTrees, and
-// random models of depth 1 to 6 with missing values routed both ways.
+// random models of depth 1 to 8 (the padded complete layout) and 10 (the
+// node walk) with missing values routed both ways.
 func TestBatchMarginMatchesTreeWalk(t *testing.T) {
 	t.Parallel()
 	type tc struct {
@@ -51,7 +52,7 @@ func TestBatchMarginMatchesTreeWalk(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	for depth := 1; depth <= 6; depth++ {
+	for _, depth := range []int{1, 2, 3, 4, 5, 6, 7, 8, 10} {
 		for _, classes := range []int{0, 3} {
 			for _, dart := range []bool{false, true} {
 				m, x := randomModel(t, rng, depth, classes, dart)
