@@ -38,10 +38,9 @@ type Flat struct {
 	// w16Leaf32 holds leafVals as float32 when every leaf value is one
 	// (XGBoost's are), so walk16d6 picks them from registers.
 	w16Leaf32 []float32
-	// Every split's slot (times lanes16) and threshold for walk16deep,
-	// stride per tree, when depth is 7 or 8.
-	w16FeatAll []int32
-	w16ThrAll  []float32
+	// Every split's slot (times lanes16) and threshold bits, in pairs, for
+	// walk16deep, stride splits per tree, when depth is 7 or 8.
+	w16All []int32
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -234,11 +233,10 @@ func (f *Flat) buildWalk16() {
 		}
 	}
 	if f.depth > 6 {
-		f.w16FeatAll = make([]int32, len(f.splits))
-		f.w16ThrAll = make([]float32, len(f.splits))
+		f.w16All = make([]int32, 2*len(f.splits))
 		for i, sp := range f.splits {
-			f.w16FeatAll[i] = int32(sp.feat / laneWidth * lanes16)
-			f.w16ThrAll[i] = sp.thr
+			f.w16All[2*i] = int32(sp.feat / laneWidth * lanes16)
+			f.w16All[2*i+1] = int32(math.Float32bits(sp.thr))
 		}
 		return
 	}
@@ -781,7 +779,7 @@ func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxW
 	}
 	if f.depth > 6 {
 		st := f.stride
-		walk16deep(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16FeatAll[ti*st], &f.w16ThrAll[ti*st], &f.leafVals[ti*st], nt, f.depth-6, st, ns, &xb[0], groupLen, groups, &acc[0])
+		walk16deep(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16All[2*ti*st], &f.leafVals[ti*st], nt, f.depth-6, st, ns, &xb[0], groupLen, groups, &acc[0])
 		return
 	}
 	walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])

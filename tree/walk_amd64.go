@@ -37,9 +37,10 @@ func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntr
 //go:noescape
 func fill16(xb *float32, x *float64, m, n int)
 
-// walk16deep is walk16 for trees of depth 6+deep (deep 1 or 2): featAll
-// and thrAll hold every split's slot and threshold, and leaves every
-// leaf value, stride per tree; ns is the number of splits of the layout.
+// walk16deep is walk16 for trees of depth 6+deep (deep 1 or 2): all holds
+// every split's slot (times 16) and threshold bits as a pair, and leaves
+// every leaf value, stride per tree; ns is the number of splits of the
+// layout.
 //
 //go:noescape
-func walk16deep(feat *int32, thr *float32, featAll *int32, thrAll *float32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64)
+func walk16deep(feat *int32, thr *float32, all *int32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64)

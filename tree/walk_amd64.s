@@ -533,32 +533,50 @@ filldone:
 	VZEROUPPER
 	RET
 
-// func walk16deep(feat *int32, thr *float32, featAll *int32, thrAll *float32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64)
+// DEEP is a level below the sixth for one group: the split's slot and
+// threshold gathered from the (slot, threshold) pairs at R13, then the
+// value.
+#define DEEP(idx, gi, x, t, kg, kc, base) \
+	KXNORW     kg, kg, kg; \
+	VPXORD     gi, gi, gi; \
+	VPGATHERDD (R13)(idx*8), kg, gi; \
+	KXNORW     kg, kg, kg; \
+	VPXORD     t, t, t; \
+	VGATHERDPS 4(R13)(idx*8), kg, t; \
+	VPADDD     Z0, gi, gi; \
+	KXNORW     kg, kg, kg; \
+	VPXORD     x, x, x; \
+	VGATHERDPS (base)(gi*4), kg, x; \
+	VCMPPS     $0x1d, t, x, kc; \
+	VPADDD     idx, idx, idx; \
+	VPADDD     Z1, idx, idx; \
+	VPADDD     Z1, idx, kc, idx
+
+// func walk16deep(feat *int32, thr *float32, all *int32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64)
 //
 // walk16 for trees of depth 7 or 8 (6 + deep): the first six levels as
-// walk16d6's one-group body, the deeper ones gathering each row's split
-// slot (featAll) and threshold (thrAll, stride values per tree) as well
-// as its value.
-TEXT ·walk16deep(SB), NOSPLIT, $0-104
+// walk16d6 (two lane groups at a time), the deeper ones gathering each
+// row's split slot and threshold from all (a (slot, threshold bits) pair
+// per split, stride splits per tree) as well as its value.
+TEXT ·walk16deep(SB), NOSPLIT, $0-96
 	MOVQ feat+0(FP), DI
 	MOVQ thr+8(FP), SI
-	MOVQ featAll+16(FP), R8
-	MOVQ thrAll+24(FP), R13
-	MOVQ leaves+32(FP), DX
-	MOVQ ntrees+40(FP), CX
-	MOVQ xb+72(FP), R9
-	MOVQ groupLen+80(FP), R10
+	MOVQ all+16(FP), R13
+	MOVQ leaves+24(FP), DX
+	MOVQ ntrees+32(FP), CX
+	MOVQ xb+64(FP), R9
+	MOVQ groupLen+72(FP), R10
 	SHLQ $2, R10
-	MOVQ groups+88(FP), R11
+	MOVQ groups+80(FP), R11
 	IMULQ R10, R11
 	ADDQ R9, R11
-	MOVQ acc+96(FP), R12
+	MOVQ acc+88(FP), R12
 	VMOVDQU32 lanes16<>(SB), Z0
 	MOVL $1, AX
 	VPBROADCASTD AX, Z1
 	MOVL $31, AX
 	VPBROADCASTD AX, Z2
-	MOVQ ns+64(FP), AX
+	MOVQ ns+56(FP), AX
 	VPBROADCASTD AX, Z8
 	TESTQ CX, CX
 	JZ   deepdone
@@ -577,7 +595,58 @@ deeptree:
 	MOVQ R9, BX
 	MOVQ R12, R14
 
+deeppair:
+	LEAQ (BX)(R10*2), AX
+	CMPQ AX, R11
+	JA   deepgroup
+	LEAQ (BX)(R10*1), R8
+	VPXORD Z3, Z3, Z3
+	VPXORD Z13, Z13, Z13
+	XFIRST2(0)
+	STEP2
+	XFIRST2(4)
+	XSPLIT2(8)
+	STEP2
+	XFIRST2(12)
+	XSPLIT2(16)
+	XSPLIT2(20)
+	XSPLIT2(24)
+	STEP2
+	XFIRST2(28)
+	XSPLIT2(32)
+	XSPLIT2(36)
+	XSPLIT2(40)
+	XSPLIT2(44)
+	XSPLIT2(48)
+	XSPLIT2(52)
+	XSPLIT2(56)
+	STEP2
+	GATHER4(Z3, Z4, Z5, K1, BX)
+	GATHER4(Z13, Z28, Z15, K7, R8)
+	STEP2
+	LEVEL5(Z3, Z4, Z5, Z6, K1, K2, BX)
+	LEVEL5(Z13, Z28, Z15, Z14, K7, K6, R8)
+	MOVQ deep+40(FP), AX
+
+deeppairlevel:
+	DEEP(Z3, Z4, Z5, Z6, K1, K2, BX)
+	DEEP(Z13, Z28, Z15, Z14, K7, K6, R8)
+	DECQ AX
+	JNZ  deeppairlevel
+
+	VPSUBD Z8, Z3, Z3
+	VPSUBD Z8, Z13, Z13
+	LEAFG(Z3, Y3, Z10, Z11, Y7, K1)
+	LEAFG(Z13, Y13, Z30, Z31, Y28, K7)
+	ADDACC(Z10, Z11, 0)
+	ADDACC(Z30, Z31, 128)
+	LEAQ (BX)(R10*2), BX
+	ADDQ $256, R14
+	JMP  deeppair
+
 deepgroup:
+	CMPQ BX, R11
+	JEQ  deeptreeend
 	VPXORD Z3, Z3, Z3
 	XFIRST(0)
 	STEP
@@ -601,41 +670,26 @@ deepgroup:
 	GATHER4(Z3, Z4, Z5, K1, BX)
 	STEP
 	LEVEL5(Z3, Z4, Z5, Z6, K1, K2, BX)
-	MOVQ deep+48(FP), AX
+	MOVQ deep+40(FP), AX
 
 deeplevel:
-	KXNORW      K1, K1, K1
-	VPXORD      Z4, Z4, Z4
-	VPGATHERDD  (R8)(Z3*4), K1, Z4
-	VPADDD      Z0, Z4, Z4
-	KXNORW      K1, K1, K1
-	VPXORD      Z5, Z5, Z5
-	VGATHERDPS  (BX)(Z4*4), K1, Z5
-	KXNORW      K1, K1, K1
-	VPXORD      Z6, Z6, Z6
-	VGATHERDPS  (R13)(Z3*4), K1, Z6
-	VCMPPS      $0x1d, Z6, Z5, K2
-	VPADDD      Z3, Z3, Z3
-	VPADDD      Z1, Z3, Z3
-	VPADDD      Z1, Z3, K2, Z3
-	DECQ        AX
-	JNZ         deeplevel
+	DEEP(Z3, Z4, Z5, Z6, K1, K2, BX)
+	DECQ AX
+	JNZ  deeplevel
 
 	VPSUBD Z8, Z3, Z3
 	LEAFG(Z3, Y3, Z10, Z11, Y7, K1)
 	ADDACC(Z10, Z11, 0)
 	ADDQ R10, BX
 	ADDQ $128, R14
-	CMPQ BX, R11
-	JNE  deepgroup
+	JMP  deepgroup
 
+deeptreeend:
 	ADDQ $256, DI
 	ADDQ $256, SI
-	MOVQ stride+56(FP), AX
-	SHLQ $2, AX
-	ADDQ AX, R8
+	MOVQ stride+48(FP), AX
+	SHLQ $3, AX
 	ADDQ AX, R13
-	SHLQ $1, AX
 	ADDQ AX, DX
 	DECQ CX
 	JNZ  deeptree

@@ -21,6 +21,6 @@ func fill16(xb *float32, x *float64, m, n int) {
 }
 
 // walk16deep is never called where haveWalk16 is false.
-func walk16deep(feat *int32, thr *float32, featAll *int32, thrAll *float32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64) {
+func walk16deep(feat *int32, thr *float32, all *int32, leaves *float64, ntrees, deep, stride, ns int, xb *float32, groupLen, groups int, acc *float64) {
 	panic("tree: walk16deep without AVX-512")
 }
