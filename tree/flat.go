@@ -703,43 +703,51 @@ const maxWalk16Block = 128
 // agree bit for bit.
 func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
 	n := len(x) / m
-	nt := len(f.roots)
-	if n == 0 || nt == 0 {
+	if n == 0 || len(f.roots) == 0 {
+		return
+	}
+	if group != nil {
+		f.addWalk16Outputs(dst, stride, group, x, m, buf)
 		return
 	}
 	groupLen := 2 * m * lanes16
 	block := min(maxWalk16Block, len(buf)/groupLen*lanes16)
-	levels0, level5 := min(f.depth, 5), 0
-	if f.depth == 6 {
-		level5 = 1
-	}
-	ns := 1<<f.depth - 1
 	var acc [maxWalk16Block]float64
+	for r0 := 0; r0 < n; r0 += block {
+		r1 := min(r0+block, n)
+		groups := (r1 - r0 + lanes16 - 1) / lanes16
+		xb := buf[:groups*groupLen]
+		fill16(&xb[0], &x[r0*m], m, r1-r0)
+		clear(acc[:])
+		f.walk16(0, len(f.roots), xb, groupLen, groups, &acc)
+		for r := r0; r < r1; r++ {
+			dst[r*stride] += acc[r-r0]
+		}
+	}
+}
+
+// addWalk16Outputs is addWalk16 with outputs by group: tree ti adds to
+// dst[row*stride + group[ti]].
+func (f *Flat) addWalk16Outputs(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	n := len(x) / m
+	groupLen := 2 * m * lanes16
+	block := min(maxWalk16Block, len(buf)/groupLen*lanes16)
+	// Up to maxWalk16Outputs outputs, each output's sums for a block stay
+	// in its own accumulator; beyond, each tree's go in and out of dst.
 	var accs [maxWalk16Outputs * maxWalk16Block]float64
 	for r0 := 0; r0 < n; r0 += block {
 		r1 := min(r0+block, n)
 		groups := (r1 - r0 + lanes16 - 1) / lanes16
 		xb := buf[:groups*groupLen]
 		fill16(&xb[0], &x[r0*m], m, r1-r0)
-		if group == nil {
-			clear(acc[:])
-			f.walk16(0, nt, xb, groupLen, groups, &acc, levels0, level5, ns)
-			for r := r0; r < r1; r++ {
-				dst[r*stride] += acc[r-r0]
-			}
-			continue
-		}
 		if stride <= maxWalk16Outputs {
-			// Each output's sums in its own accumulator for the block.
 			for off := range stride {
-				a := (*[maxWalk16Block]float64)(accs[off*maxWalk16Block:])
 				for r := r0; r < r1; r++ {
-					a[r-r0] = dst[r*stride+off]
+					accs[off*maxWalk16Block+r-r0] = dst[r*stride+off]
 				}
 			}
-			for ti := range nt {
-				a := (*[maxWalk16Block]float64)(accs[int(group[ti])*maxWalk16Block:])
-				f.walk16(ti, 1, xb, groupLen, groups, a, levels0, level5, ns)
+			for ti, off := range group {
+				f.walk16(ti, 1, xb, groupLen, groups, (*[maxWalk16Block]float64)(accs[int(off)*maxWalk16Block:]))
 			}
 			for off := range stride {
 				for r := r0; r < r1; r++ {
@@ -748,14 +756,14 @@ func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, 
 			}
 			continue
 		}
-		for ti := range nt {
-			off := int(group[ti])
+		acc := (*[maxWalk16Block]float64)(accs[:])
+		for ti, off := range group {
 			for r := r0; r < r1; r++ {
-				acc[r-r0] = dst[r*stride+off]
+				acc[r-r0] = dst[r*stride+int(off)]
 			}
-			f.walk16(ti, 1, xb, groupLen, groups, &acc, levels0, level5, ns)
+			f.walk16(ti, 1, xb, groupLen, groups, acc)
 			for r := r0; r < r1; r++ {
-				dst[r*stride+off] = acc[r-r0]
+				dst[r*stride+int(off)] = acc[r-r0]
 			}
 		}
 	}
@@ -768,7 +776,8 @@ const maxWalk16Outputs = 16
 
 // walk16 runs the vector walk for trees [ti, ti+nt): walk16d6 for depth
 // 6, walk16deep for 7 and 8, else walk16.
-func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64, levels0, level5, ns int) {
+func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64) {
+	ns := 1<<f.depth - 1
 	if f.depth == 6 {
 		var l32 *float32
 		if f.w16Leaf32 != nil {
@@ -781,6 +790,10 @@ func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxW
 		st := f.stride
 		walk16deep(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16All[2*ti*st], &f.leafVals[ti*st], nt, f.depth-6, st, ns, &xb[0], groupLen, groups, &acc[0])
 		return
+	}
+	levels0, level5 := min(f.depth, 5), 0
+	if f.depth == 6 {
+		level5 = 1
 	}
 	walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
 }

@@ -171,7 +171,8 @@ func BenchmarkAddBlock(b *testing.B) {
 }
 
 // TestFill16MatchesFillLanes checks the vector lane fill against the Go
-// one: NaN, ±Inf, values that round in float32, and partial groups.
+// one bit for bit: NaN, ±Inf, values that round in float32 or leave its
+// range, and partial groups.
 func TestFill16MatchesFillLanes(t *testing.T) {
 	t.Parallel()
 	if !haveWalk16() {
@@ -181,12 +182,17 @@ func TestFill16MatchesFillLanes(t *testing.T) {
 	for _, m := range []int{1, 3, 28} {
 		for _, n := range []int{1, 7, 8, 9, 16, 17, 40} {
 			x := make([]float64, n*m)
+			// Values beyond float32's range become ±Inf, tiny ones
+			// subnormal or zero, as Go's conversion makes them.
+			extremes := []float64{1e300, -1e300, 1e-40, -1e-40, 1e-50, math.Copysign(0, -1), math.MaxFloat32, 3.4028235677973366e38}
 			for i := range x {
-				switch rng.IntN(6) {
+				switch rng.IntN(7) {
 				case 0:
 					x[i] = math.NaN()
 				case 1:
 					x[i] = math.Inf(2*rng.IntN(2) - 1)
+				case 2:
+					x[i] = extremes[rng.IntN(len(extremes))]
 				default:
 					x[i] = rng.NormFloat64() * 1e3
 				}
