@@ -38,6 +38,9 @@ type Flat struct {
 	// w16Leaf32 holds leafVals as float32 when every leaf value is one
 	// (XGBoost's are), so walk16d6 picks them from registers.
 	w16Leaf32 []float32
+	// w16Leaves is leafVals, or for trees padded to depth 6 (see
+	// buildWalk16) their 64 leaves per tree.
+	w16Leaves []float64
 	// Every split's slot (times lanes16) and threshold bits, in pairs, for
 	// walk16deep, stride splits per tree, when depth is 7 or 8.
 	w16All []int32
@@ -240,8 +243,22 @@ func (f *Flat) buildWalk16() {
 		}
 		return
 	}
-	l32 := make([]float32, len(f.leafVals))
-	for i, v := range f.leafVals {
+	// Trees of depth minPad16 to 6 are walked as depth 6 (walk16d6 is
+	// faster per level than walk16): the splits below depth are padding
+	// (slot 0, threshold 0) and each of the depth's leaves is repeated
+	// over the 2^(6−depth) leaves below it.
+	f.w16Leaves = f.leafVals
+	if f.depth >= minPad16 && f.depth < 6 {
+		shift := 6 - f.depth
+		f.w16Leaves = make([]float64, 64*nt)
+		for ti := range nt {
+			for j := range 64 {
+				f.w16Leaves[ti*64+j] = f.leafVals[ti*64+j>>shift]
+			}
+		}
+	}
+	l32 := make([]float32, len(f.w16Leaves))
+	for i, v := range f.w16Leaves {
 		l32[i] = float32(v)
 		if float64(l32[i]) != v {
 			return
@@ -249,6 +266,9 @@ func (f *Flat) buildWalk16() {
 	}
 	f.w16Leaf32 = l32
 }
+
+// minPad16 is the least depth walk16 pads to 6.
+const minPad16 = 3
 
 // completeLanes walks laneWidth rows of the lane-interleaved buffer xl
 // through tree ti of the complete layout and adds their leaf values to
@@ -778,12 +798,12 @@ const maxWalk16Outputs = 16
 // 6, walk16deep for 7 and 8, else walk16.
 func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64) {
 	ns := 1<<f.depth - 1
-	if f.depth == 6 {
+	if f.depth >= minPad16 && f.depth <= 6 {
 		var l32 *float32
 		if f.w16Leaf32 != nil {
 			l32 = &f.w16Leaf32[ti*64]
 		}
-		walk16d6(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], l32, nt, &xb[0], groupLen, groups, &acc[0])
+		walk16d6(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16Leaves[ti*64], l32, nt, &xb[0], groupLen, groups, &acc[0])
 		return
 	}
 	if f.depth > 6 {

@@ -121,8 +121,8 @@ func testWalk16(t *testing.T, depth int, full, leaf32 bool) {
 }
 
 // BenchmarkAddBlock predicts 20,000 rows with 100 full depth-6 trees over
-// 28 features (the benchmark model's shape), and with depth-8 trees, on
-// one goroutine: the vector walk beside the scalar walk of the same Flat,
+// 28 features (the benchmark model's shape), and with trees of depth 2 to
+// 5 and 8, on one goroutine: the vector walk beside the scalar walk of the same Flat,
 // with one output and with three (trees taking turns, as XGBoost's
 // multi-class rounds).
 func BenchmarkAddBlock(b *testing.B) {
@@ -133,7 +133,7 @@ func BenchmarkAddBlock(b *testing.B) {
 		x = append(x, randomRow(rng, m)...)
 	}
 	buf := make([]float32, FastBlockBuf(m))
-	for _, depth := range []int{6, 8} {
+	for _, depth := range []int{2, 3, 4, 5, 6, 8} {
 		trees := make([]Tree, 100)
 		for i := range trees {
 			trees[i] = fullRandomTree(rng, m, depth)
