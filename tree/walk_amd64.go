@@ -25,8 +25,8 @@ func haveWalk16() bool { return cpu.X86.HasAVX512F }
 func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64)
 
 // walk16d6 is walk16 for trees of depth 6 (levels0 5, level5 1, ns 63),
-// with leaf values from leaves32 (64 float32 values per tree) when it is
-// not nil.
+// or padded to it (buildWalk16), with leaf values from leaves32 (64
+// float32 values per tree) when it is not nil.
 //
 //go:noescape
 func walk16d6(feat *int32, thr *float32, leaves *float64, leaves32 *float32, ntrees int, xb *float32, groupLen, groups int, acc *float64)

@@ -2,6 +2,12 @@
 
 #include "textflag.h"
 
+// The AVX-512 batch walk of the complete layout (see flat.go: addWalk16,
+// buildWalk16). Every row's leaf values are added to its sum tree by tree
+// in order, as the scalar walks add them, so the sums are the same bit for
+// bit; TestWalk16MatchesWalk and TestFill16MatchesFillLanes check them
+// against the scalar code.
+
 // Lane numbers 0-15: added to a split's slot offset they index one value
 // per row of a lane group.
 DATA lanes16<>+0(SB)/4, $0
@@ -44,8 +50,8 @@ GLOBL nodes<>(SB), RODATA|NOPTR, $60
 // func walk16(feat *int32, thr *float32, leaves *float64, ntrees, levels0, level5, ns int, xb *float32, groupLen, groups int, acc *float64)
 //
 // Registers: Z0 lane numbers, Z1 ones, Z2 31s, Z8 ns; per tree Z16-Z19
-// the split slots (levels 0-4, level 5), Z20-Z23 the thresholds; R11 the end of xb; per lane
-// group Z3 the split index of every row.
+// the split slots (levels 0-4, level 5), Z20-Z23 the thresholds; R11 the
+// end of xb; per lane group Z3 the split index of every row.
 TEXT ·walk16(SB), NOSPLIT, $0-88
 	MOVQ feat+0(FP), DI
 	MOVQ thr+8(FP), SI
