@@ -5,8 +5,9 @@ package tree
 import "golang.org/x/sys/cpu"
 
 // haveWalk16 reports whether the CPU runs walk16: AVX-512F with the OS
-// saving its registers.
-func haveWalk16() bool { return cpu.X86.HasAVX512F }
+// saving its registers (and BMI2, which fill16 uses; every AVX-512 CPU
+// has it).
+func haveWalk16() bool { return cpu.X86.HasAVX512F && cpu.X86.HasBMI2 }
 
 // walk16 walks lane groups of 16 rows through ntrees trees of the
 // complete layout of depth levels0 (+1 when level5) with AVX-512 and adds
