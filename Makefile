@@ -25,6 +25,7 @@ $(VENV)/.installed: .ci/requirements.txt
 
 test: venv ## run every default test with the race detector (sets up .venv first)
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags purego ./tree/... ./gbdt/... ./forest/... # the scalar paths the AVX-512 ones replace here
 
 test/pypi: venv ## the suites that drive PyPI clients (SageMaker SDK, boto3, aws CLI, schemathesis)
 	$(GO) test -count=1 -tags pypi -run 'PyPI' ./...

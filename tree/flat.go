@@ -29,6 +29,21 @@ type Flat struct {
 	splitFeat []uint32
 	splitThr  []float32
 	leafVals  []float64 // per tree 2^depth used of stride
+	// The splits once more for walk16 (AVX-512; nil where it does not
+	// run): per tree 64 slots times lanes16 and 64 thresholds, entries
+	// 0-31 holding splits 0-31 and entries 32-63 splits 31-62, so each of
+	// the first six levels' splits fit two vector registers.
+	w16Feat []int32
+	w16Thr  []float32
+	// w16Leaf32 holds leafVals as float32 when every leaf value is one
+	// (XGBoost's are), so walk16d6 picks them from registers.
+	w16Leaf32 []float32
+	// w16Leaves is leafVals, or for trees padded to depth 6 (see
+	// buildWalk16) their 64 leaves per tree.
+	w16Leaves []float64
+	// Every split's slot (times lanes16) and threshold bits, in pairs, for
+	// walk16deep, stride splits per tree, when depth is 7 or 8.
+	w16All []int32
 }
 
 // completeSplit is a split of the complete layout. The batch path reads
@@ -195,7 +210,65 @@ func (f *Flat) buildComplete(trees []Tree) {
 			f.splitFeat[i], f.splitThr[i] = sp.feat, sp.thr
 		}
 	}
+	if haveWalk16() {
+		f.buildWalk16()
+	}
 }
+
+// lanes16 is the number of rows walk16 takes through a tree together.
+const lanes16 = 16
+
+// buildWalk16 fills the walk16 tables from the complete layout.
+func (f *Flat) buildWalk16() {
+	nt := len(f.roots)
+	f.w16Feat = make([]int32, 64*nt)
+	f.w16Thr = make([]float32, 64*nt)
+	for ti := range nt {
+		sp := f.splits[ti*f.stride : ti*f.stride+64]
+		feat, thr := f.w16Feat[ti*64:ti*64+64], f.w16Thr[ti*64:ti*64+64]
+		for j := range 32 {
+			feat[j] = int32(sp[j].feat / laneWidth * lanes16)
+			thr[j] = sp[j].thr
+			if k := 31 + j; k < 63 {
+				feat[32+j] = int32(sp[k].feat / laneWidth * lanes16)
+				thr[32+j] = sp[k].thr
+			}
+		}
+	}
+	if f.depth > 6 {
+		f.w16All = make([]int32, 2*len(f.splits))
+		for i, sp := range f.splits {
+			f.w16All[2*i] = int32(sp.feat / laneWidth * lanes16)
+			f.w16All[2*i+1] = int32(math.Float32bits(sp.thr))
+		}
+		return
+	}
+	// Trees of depth minPad16 to 6 are walked as depth 6 (walk16d6 is
+	// faster per level than walk16): the splits below depth are padding
+	// (slot 0, threshold 0) and each of the depth's leaves is repeated
+	// over the 2^(6−depth) leaves below it.
+	f.w16Leaves = f.leafVals
+	if f.depth >= minPad16 && f.depth < 6 {
+		shift := 6 - f.depth
+		f.w16Leaves = make([]float64, 64*nt)
+		for ti := range nt {
+			for j := range 64 {
+				f.w16Leaves[ti*64+j] = f.leafVals[ti*64+j>>shift]
+			}
+		}
+	}
+	l32 := make([]float32, len(f.w16Leaves))
+	for i, v := range f.w16Leaves {
+		l32[i] = float32(v)
+		if float64(l32[i]) != v {
+			return
+		}
+	}
+	f.w16Leaf32 = l32
+}
+
+// minPad16 is the least depth walk16 pads to 6.
+const minPad16 = 3
 
 // completeLanes walks laneWidth rows of the lane-interleaved buffer xl
 // through tree ti of the complete layout and adds their leaf values to
@@ -567,13 +640,23 @@ const maxCompleteBlock = BlockRows
 
 // FastBlockBuf returns the length of float32 scratch for m features at
 // which [Flat.AddBlock] takes its largest blocks.
-func FastBlockBuf(m int) int { return 2*maxCompleteBlock*m + maskedGroup }
+func FastBlockBuf(m int) int {
+	// walk16 takes maxWalk16Block rows while that is at most 1 MiB of
+	// scratch, half as many beyond.
+	return max(2*maxCompleteBlock*m+maskedGroup, min(2*maxWalk16Block*m, 1<<18))
+}
 
 // AddBlock adds, for each of the n rows of x (row-major, m features), the
 // value of every tree t into dst[row*stride + group[t]] (group nil: all
 // into dst[row*stride]). Rows are taken in blocks through each tree so a
 // tree stays in cache. buf is float32 scratch of at least BlockRows×m
 // values; [FastBlockBuf] values allow larger blocks. It does not allocate.
+//
+// On amd64 CPUs with AVX-512 (and without the purego build tag), trees
+// of the complete layout (depth at most 8) are walked sixteen rows per
+// vector (walk16); each
+// output receives the same additions in the same order as on the scalar
+// walks, so the results are the same bit for bit.
 func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
 	if f.cats != nil {
 		n := len(x) / m
@@ -587,6 +670,10 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 				dst[r*stride+off] += f.values[f.leafCat(ti, row)]
 			}
 		}
+		return
+	}
+	if f.w16Feat != nil && len(buf) >= 2*lanes16*m && m <= maxWalk16Features {
+		f.addWalk16(dst, stride, group, x, m, buf)
 		return
 	}
 	if f.depth > 0 {
@@ -617,6 +704,145 @@ func (f *Flat) AddBlock(dst []float64, stride int, group []int32, x []float64, m
 			}
 			for ; r < rows; r++ {
 				dst[(r0+r)*stride+off] += f.values[f.leaf32(ti, xb[r*m:r*m+m])]
+			}
+		}
+	}
+}
+
+// maxWalk16Features bounds the features walk16 takes: its gather
+// indices (slot·16 + lane) are int32.
+const maxWalk16Features = 1 << 24
+
+// maxWalk16Block is the most rows addWalk16 takes through each tree at
+// a time.
+const maxWalk16Block = 128
+
+// addWalk16 is AddBlock for the complete layout with walk16: blocks of
+// rows in lane groups of 16, each group walking a tree in one vector.
+// Every row's sum takes its trees in order, as addComplete's, so the two
+// agree bit for bit.
+func (f *Flat) addWalk16(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	n := len(x) / m
+	if n == 0 || len(f.roots) == 0 {
+		return
+	}
+	if group != nil {
+		f.addWalk16Outputs(dst, stride, group, x, m, buf)
+		return
+	}
+	groupLen := 2 * m * lanes16
+	block := min(maxWalk16Block, len(buf)/groupLen*lanes16)
+	var acc [maxWalk16Block]float64
+	for r0 := 0; r0 < n; r0 += block {
+		r1 := min(r0+block, n)
+		groups := (r1 - r0 + lanes16 - 1) / lanes16
+		xb := buf[:groups*groupLen]
+		fill16(&xb[0], &x[r0*m], m, r1-r0)
+		clear(acc[:])
+		f.walk16(0, len(f.roots), xb, groupLen, groups, &acc)
+		for r := r0; r < r1; r++ {
+			dst[r*stride] += acc[r-r0]
+		}
+	}
+}
+
+// addWalk16Outputs is addWalk16 with outputs by group: tree ti adds to
+// dst[row*stride + group[ti]].
+func (f *Flat) addWalk16Outputs(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
+	n := len(x) / m
+	groupLen := 2 * m * lanes16
+	block := min(maxWalk16Block, len(buf)/groupLen*lanes16)
+	// Up to maxWalk16Outputs outputs, each output's sums for a block stay
+	// in its own accumulator; beyond, each tree's go in and out of dst.
+	var accs [maxWalk16Outputs * maxWalk16Block]float64
+	for r0 := 0; r0 < n; r0 += block {
+		r1 := min(r0+block, n)
+		groups := (r1 - r0 + lanes16 - 1) / lanes16
+		xb := buf[:groups*groupLen]
+		fill16(&xb[0], &x[r0*m], m, r1-r0)
+		if stride <= maxWalk16Outputs {
+			for off := range stride {
+				for r := r0; r < r1; r++ {
+					accs[off*maxWalk16Block+r-r0] = dst[r*stride+off]
+				}
+			}
+			for ti, off := range group {
+				f.walk16(ti, 1, xb, groupLen, groups, (*[maxWalk16Block]float64)(accs[int(off)*maxWalk16Block:]))
+			}
+			for off := range stride {
+				for r := r0; r < r1; r++ {
+					dst[r*stride+off] = accs[off*maxWalk16Block+r-r0]
+				}
+			}
+			continue
+		}
+		acc := (*[maxWalk16Block]float64)(accs[:])
+		for ti, off := range group {
+			for r := r0; r < r1; r++ {
+				acc[r-r0] = dst[r*stride+int(off)]
+			}
+			f.walk16(ti, 1, xb, groupLen, groups, acc)
+			for r := r0; r < r1; r++ {
+				dst[r*stride+int(off)] = acc[r-r0]
+			}
+		}
+	}
+}
+
+// maxWalk16Outputs is the most outputs per row (classes) addWalk16 keeps
+// a block's sums for on the stack; more take each tree's outputs in and
+// out of dst.
+const maxWalk16Outputs = 16
+
+// walk16 runs the vector walk for trees [ti, ti+nt): walk16d6 for depth
+// 6, walk16deep for 7 and 8, else walk16.
+func (f *Flat) walk16(ti, nt int, xb []float32, groupLen, groups int, acc *[maxWalk16Block]float64) {
+	ns := 1<<f.depth - 1
+	if f.depth >= minPad16 && f.depth <= 6 {
+		var l32 *float32
+		if f.w16Leaf32 != nil {
+			l32 = &f.w16Leaf32[ti*64]
+		}
+		walk16d6(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16Leaves[ti*64], l32, nt, &xb[0], groupLen, groups, &acc[0])
+		return
+	}
+	if f.depth > 6 {
+		st := f.stride
+		walk16deep(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.w16All[2*ti*st], &f.leafVals[ti*st], nt, f.depth-6, st, ns, &xb[0], groupLen, groups, &acc[0])
+		return
+	}
+	levels0, level5 := min(f.depth, 5), 0
+	if f.depth == 6 {
+		level5 = 1
+	}
+	walk16(&f.w16Feat[ti*64], &f.w16Thr[ti*64], &f.leafVals[ti*64], nt, levels0, level5, ns, &xb[0], groupLen, groups, &acc[0])
+}
+
+// fillLanes writes the rows of x (m features each) into xb as lane
+// groups of lanes rows: the value of feature j of lane l at
+// (2j+side)·lanes + l, side 0 holding NaN as −Inf (missing goes left)
+// and side 1 as +Inf (goes right). Lanes past the last row are zero.
+func fillLanes(xb []float32, x []float64, m, lanes int) {
+	negInf, posInf := float32(math.Inf(-1)), float32(math.Inf(1))
+	n := len(x) / m
+	groupLen := 2 * m * lanes
+	for g := range len(xb) / groupLen {
+		xg := xb[g*groupLen : (g+1)*groupLen]
+		for lane := range lanes {
+			r := g*lanes + lane
+			if r >= n {
+				for j := range 2 * m {
+					xg[j*lanes+lane] = 0
+				}
+				continue
+			}
+			for j, v := range x[r*m : (r+1)*m] {
+				lo, hi := float32(v), float32(v)
+				if v != v {
+					lo, hi = negInf, posInf
+				}
+				xg[2*j*lanes+lane] = lo
+				xg[(2*j+1)*lanes+lane] = hi
 			}
 		}
 	}
