@@ -11,6 +11,9 @@
 #
 #   bench/tuning/run.sh [WORKDIR]          (from the repository root)
 #
+# Seeds run one at a time, Ferry's variants and Optuna in turn (a load
+# change on a shared machine falls on both sides alike).
+#
 # Data: the encoded fraud table (3,500 train / 1,500 validation rows) and a
 # synthetic set (20,000 / 10,000 rows, 20 features), written by data.py.
 # Ferry runs twice per seed: bayesian (TPE) alone, and bayesian with
@@ -33,20 +36,28 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
 "$py" "$here/data.py" "$work"
 go build -o "$work/tuningbench" "$here"
-csv_seeds=$(echo $seeds | tr ' ' ',')
 rm -f "$work/summary"
 
 for set in fraud synth; do
 	if [ $set = fraud ]; then rounds=${FRAUD_ROUNDS:-100}; else rounds=${SYNTH_ROUNDS:-50}; fi
 	echo "== $set: $trials trials, $rounds rounds, seeds $seeds"
+	# Seed by seed, each side in turn, so that a change in the machine's
+	# load falls on both sides alike.
 	sides=
 	for v in $variants; do
-		if [ $v = off ]; then side=ferry; label=ferry-bayesian; else side=ferry-es; label=ferry-bayesian+es; fi
+		if [ $v = off ]; then side=ferry; else side=ferry-es; fi
 		sides="$sides $side"
-		"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel "$parallel" -nthread "$nthread" \
-			-early-stopping $v -seeds "$csv_seeds" | sed -u "s/^ferry/$label/" | tee "$work/$set.$side"
+		: >"$work/$set.$side"
 	done
-	"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" "$onthread" $seeds | tee "$work/$set.optuna"
+	: >"$work/$set.optuna"
+	for seed in $seeds; do
+		for v in $variants; do
+			if [ $v = off ]; then side=ferry; label=ferry-bayesian; else side=ferry-es; label=ferry-bayesian+es; fi
+			"$work/tuningbench" -data "$work/$set" -trials "$trials" -rounds "$rounds" -parallel "$parallel" -nthread "$nthread" \
+				-early-stopping $v -seeds "$seed" | sed -u "s/^ferry/$label/" | tee -a "$work/$set.$side"
+		done
+		"$py" "$here/optuna_bench.py" "$work/$set" "$trials" "$rounds" "$onthread" "$seed" | tee -a "$work/$set.optuna"
+	done
 	for side in $sides; do
 		awk -v side="$side" -v set="$set" '
 			function f(line, k,   i, n, a) { n = split(line, a, " "); for (i = 1; i <= n; i++) if (index(a[i], k "=") == 1) return substr(a[i], length(k) + 2); return 0 }
