@@ -6,7 +6,9 @@
 // mode with MetricDefinitions applied to the trial's log), proposed by a
 // strategy of internal/tuning, and recorded as a step run of its own
 // (STEP/trial-NNN) through internal/step/tuning's TrialStore, so re-runs
-// and resumed runs reuse finished trials.
+// and resumed runs reuse finished trials. On the Temporal engine each
+// trial is a part of the step (step.Parter, part.go) that whichever worker
+// of the step's queue takes runs.
 //
 // Each trial publishes its model at
 // <S3OutputPath>/<trial job name>/output/model.tar.gz, as SageMaker does,
