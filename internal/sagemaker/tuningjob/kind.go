@@ -6,7 +6,9 @@
 // mode with MetricDefinitions applied to the trial's log), proposed by a
 // strategy of internal/tuning, and recorded as a step run of its own
 // (STEP/trial-NNN) through internal/step/tuning's TrialStore, so re-runs
-// and resumed runs reuse finished trials.
+// and resumed runs reuse finished trials. On the Temporal engine each
+// trial is a part of the step (step.Parter, part.go) that whichever worker
+// of the step's queue takes runs.
 //
 // Each trial publishes its model at
 // <S3OutputPath>/<trial job name>/output/model.tar.gz, as SageMaker does,
@@ -127,15 +129,20 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	if len(errs) > 0 {
 		return step.Result{}, step.Permanent(fmt.Errorf("tuning job: %w", errors.Join(errs...)))
 	}
+	return k.tuner(env, req, r.HyperParameterTuningJobName, p).run(ctx)
+}
+
+// tuner is the state of one run of a step (or of one of its parts, on
+// another worker) with request req.
+func (k *Kind) tuner(env step.Env, req step.Request, name string, p *plan) *tuner {
 	if env.Log == nil {
 		env.Log = io.Discard
 	}
-	t := &tuner{k: k, p: p, env: env, req: req, training: &job.Training{R: k.R}}
-	t.name = r.HyperParameterTuningJobName
+	t := &tuner{k: k, p: p, env: env, req: req, training: &job.Training{R: k.R}, name: name}
 	if t.name == "" {
 		t.name = tuningJobName(req)
 	}
-	return t.run(ctx)
+	return t
 }
 
 var notName = regexp.MustCompile(`[^A-Za-z0-9-]+`)
@@ -192,7 +199,13 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		t.logf("MaxParallelTrainingJobs %d: bounded by the pipeline's parallelism %d", parallel, n)
 		parallel = n
 	}
-	stopper := t.stopper()
+	stopper := t.stopper(true)
+	trial := func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*run.Trial, tuning.Trial, error) {
+		return t.trial(ctx, index, cfg, stopper, peers)
+	}
+	if t.env.Parts != nil {
+		trial = t.remoteTrial // each on whichever worker takes it
+	}
 	t.logf("tuning job %s: %s over %s, %d trials, %d at a time, objective %s (%s), %d warm-start trials",
 		t.name, p.strategy, strings.Join(p.space.Names(), ", "), budget, parallel, p.metric, p.dir, len(warm))
 	var recs []*run.Trial
@@ -208,7 +221,7 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		errc := make([]error, len(configs))
 		var wg sync.WaitGroup
 		for i, cfg := range configs {
-			wg.Go(func() { batch[i], trials[i], errc[i] = t.trial(ctx, next+i, cfg, stopper, peers) })
+			wg.Go(func() { batch[i], trials[i], errc[i] = trial(ctx, next+i, cfg, peers) })
 		}
 		wg.Wait()
 		if err := errors.Join(errc...); err != nil {
@@ -227,7 +240,8 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 // best third of the finished trials' at a rung. The rungs need the trials'
 // length: HyperbandStrategyConfig.MaxResource, or else the num_round (or,
 // for scripts, epochs) hyperparameter, static or the top of its range.
-func (t *tuner) stopper() *tuning.Stopper {
+// With logged, the step's log says which rule applies.
+func (t *tuner) stopper(logged bool) *tuning.Stopper {
 	p := t.p
 	if !p.early {
 		return nil
@@ -249,10 +263,16 @@ func (t *tuner) stopper() *tuning.Stopper {
 		}
 	}
 	if rounds < 2 {
+		if !logged {
+			return nil
+		}
 		t.logf("early stopping: the trials' length in rounds is unknown (set HyperbandStrategyConfig.MaxResource, or a num_round or epochs hyperparameter); every trial runs to the end")
 		return nil
 	}
 	s := &tuning.Stopper{Direction: p.dir, MinRounds: p.minRounds, MaxRounds: rounds}
+	if !logged {
+		return s
+	}
 	t.logf("early stopping: rungs at rounds %v of %d; a trial continues past a rung when its %s is in the best third of the finished trials'", s.Rungs(), rounds, p.metric)
 	return s
 }
