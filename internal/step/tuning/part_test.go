@@ -3,7 +3,6 @@ package tuning
 import (
 	"bytes"
 	"context"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -86,32 +85,5 @@ func TestTrialsAsParts(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "tune/trial-001 ") {
 		t.Errorf("the step's log lacks the parts' lines:\n%s", log.String())
-	}
-}
-
-// TestTrialPartRoundTrip: a trial's configuration keeps its types (int64
-// stays int64) and peers' NaN values survive the wire.
-func TestTrialPartRoundTrip(t *testing.T) {
-	t.Parallel()
-	cfg := tuning.Config{"max_depth": int64(4), "eta": 0.1234567890123, "booster": "gbtree"}
-	peers := []tuning.Trial{
-		{Index: 0, Status: tuning.Completed, Value: 0.9, History: []float64{0.8, math.NaN(), 0.9}},
-		{Index: 1, Status: tuning.Failed, Value: math.NaN()},
-	}
-	b, err := encodeTrialPart(7, cfg, peers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	index, gotCfg, gotPeers, err := decodeTrialPart(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if index != 7 || !cmp.Equal(cfg, gotCfg) || !cmp.Equal(peers, gotPeers, cmp.Comparer(func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) })) {
-		t.Errorf("round trip: %d %v %v", index, gotCfg, gotPeers)
-	}
-	for _, bad := range []string{`{`, `{"Index":1,"Config":{"eta":{}}}`} {
-		if _, _, _, err := decodeTrialPart([]byte(bad)); err == nil {
-			t.Errorf("decoding %s: no error", bad)
-		}
 	}
 }

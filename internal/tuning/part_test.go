@@ -1,44 +1,42 @@
-package tuningjob
+package tuning
 
 import (
 	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/ferryml/ferry/internal/tuning"
 )
 
 var nanEqual = cmp.Comparer(func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) })
 
-// TestTrialPartRoundTrip: a trial's hyperparameters keep their types (an
+// TestPartRoundTrip: a trial's hyperparameters keep their types (an
 // int64 stays an int64, a float64 all its bits) and the peers' NaN values
 // and warm-start (negative) indices survive the wire.
-func TestTrialPartRoundTrip(t *testing.T) {
+func TestPartRoundTrip(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name  string
 		index int
-		cfg   tuning.Config
-		peers []tuning.Trial
+		cfg   Config
+		peers []Trial
 	}{
-		{"no peers", 0, tuning.Config{"max_depth": int64(4)}, []tuning.Trial{}},
-		{"typed values", 7, tuning.Config{"max_depth": int64(1 << 60), "eta": 0.1234567890123457, "grow_policy": "lossguide"}, []tuning.Trial{}},
-		{"peers", 3, tuning.Config{"eta": 0.3}, []tuning.Trial{
-			{Index: -1, Status: tuning.Completed, Value: 0.7, History: []float64{0.6, 0.7}},
-			{Index: 0, Status: tuning.Completed, Value: 0.9, History: []float64{0.8, math.NaN(), 0.9}},
-			{Index: 1, Status: tuning.Failed, Value: math.NaN()},
-			{Index: 2, Status: tuning.Stopped, Value: 0.5, History: []float64{0.5}},
+		{"no peers", 0, Config{"max_depth": int64(4)}, []Trial{}},
+		{"typed values", 7, Config{"max_depth": int64(1 << 60), "eta": 0.1234567890123457, "grow_policy": "lossguide"}, []Trial{}},
+		{"peers", 3, Config{"eta": 0.3}, []Trial{
+			{Index: -1, Status: Completed, Value: 0.7, History: []float64{0.6, 0.7}},
+			{Index: 0, Status: Completed, Value: 0.9, History: []float64{0.8, math.NaN(), 0.9}},
+			{Index: 1, Status: Failed, Value: math.NaN()},
+			{Index: 2, Status: Stopped, Value: 0.5, History: []float64{0.5}},
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			b, err := encodeTrialPart(c.index, c.cfg, c.peers)
+			b, err := EncodePart(c.index, c.cfg, c.peers)
 			if err != nil {
 				t.Fatal(err)
 			}
-			index, cfg, peers, err := decodeTrialPart(b)
+			index, cfg, peers, err := DecodePart(b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,14 +51,14 @@ func TestTrialPartRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if _, err := encodeTrialPart(0, tuning.Config{"x": []int{1}}, nil); err == nil {
+	if _, err := EncodePart(0, Config{"x": []int{1}}, nil); err == nil {
 		t.Error("encoding a value of an unknown type: no error")
 	}
 }
 
-// FuzzDecodeTrialPart: any input decodes or fails with an error, never a
+// FuzzDecodePart: any input decodes or fails with an error, never a
 // panic; what decodes encodes again to the same trial.
-func FuzzDecodeTrialPart(f *testing.F) {
+func FuzzDecodePart(f *testing.F) {
 	for _, s := range []string{
 		`{"Index":0,"Config":{"eta":{"Float":0.1},"max_depth":{"Int":3},"g":{"Str":"a"}}}`,
 		`{"Index":2,"Config":{},"Peers":[{"Index":-1,"Status":"Completed","Value":null,"History":[0.5,null]}]}`,
@@ -69,15 +67,15 @@ func FuzzDecodeTrialPart(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		index, cfg, peers, err := decodeTrialPart(b)
+		index, cfg, peers, err := DecodePart(b)
 		if err != nil {
 			return
 		}
-		again, err := encodeTrialPart(index, cfg, peers)
+		again, err := EncodePart(index, cfg, peers)
 		if err != nil {
 			t.Fatalf("re-encoding %q: %v", b, err)
 		}
-		i2, cfg2, peers2, err := decodeTrialPart(again)
+		i2, cfg2, peers2, err := DecodePart(again)
 		if err != nil || i2 != index || !cmp.Equal(cfg, cfg2) || !cmp.Equal(peers, peers2, nanEqual) {
 			t.Fatalf("%q: round trip changed the trial (%v)", b, err)
 		}
