@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -163,12 +164,12 @@ type binned struct {
 	missID []int
 	offset []int
 	// overflow marks the byte-binned features with missing values and 256
-	// value bins; missRows lists their missing rows (ascending) and
-	// missBits has a bit set per missing row; nil for other features.
-	// Their missing slots are at missSlot+f in a histogram.
+	// value bins; missBits has a bit set per missing row of each (nil
+	// for other features). Their missing slots are at missSlot+f in a
+	// histogram; fix (nil without overflow features) tells buildHist.
 	overflow   []bool
-	missRows   [][]int32
 	missBits   [][]uint64
+	fix        *missFix
 	missSlot   int
 	cuts       []cuts
 	hasMissing []bool
@@ -281,7 +282,6 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	} else {
 		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
 		b.overflow = make([]bool, cols)
-		b.missRows = make([][]int32, cols)
 		b.missBits = make([][]uint64, cols)
 		byBlock(func(f int, col []float32) {
 			binColumn(b, f, col, b.bins8, b.colBins8)
@@ -290,17 +290,28 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			}
 			b.overflow[f] = true
 			bits := make([]uint64, (rows+63)/64)
-			var list []int32
 			for r, v := range col {
 				if v != v {
-					list = append(list, int32(r))
 					bits[r>>6] |= 1 << (r & 63)
 				}
 			}
-			b.missRows[f], b.missBits[f] = list, bits
+			b.missBits[f] = bits
 		})
 	}
 	b.missSlot = b.offset[cols]
+	if slices.Contains(b.overflow, true) {
+		fix := &missFix{rows: make([]uint64, (rows+63)/64), bits: b.missBits, slot: b.missSlot}
+		for f, bits := range b.missBits {
+			if bits == nil {
+				continue
+			}
+			fix.feats = append(fix.feats, f)
+			for i, w := range bits {
+				fix.rows[i] |= w
+			}
+		}
+		b.fix = fix
+	}
 	return b
 }
 

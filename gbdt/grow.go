@@ -59,9 +59,6 @@ type grower struct {
 	poolMu       sync.Mutex
 	rng          *rand.Rand
 	allFeat      []int
-	// mark and gen: moveMissing's row marks.
-	mark []uint64
-	gen  uint32
 
 	// output tree
 	t tree.Tree
@@ -129,48 +126,6 @@ func (gr *grower) parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// buildHist adds the rows' gradient pairs into hist by bin. hist's length
-// is a power of two at least cols×stride, so masking the index (a no-op)
-// spares the bounds check; two rows go through the features together to
-// overlap their updates.
-//
-// gh[i] is the gradient pair of rows[i].
-func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair) {
-	gh = gh[:len(rows)]
-	cols := len(offset) - 1
-	offset = offset[:cols]
-	mask := len(hist) - 1
-	i := 0
-	for ; i+1 < len(rows); i += 2 {
-		r0, r1 := rows[i], rows[i+1]
-		p0, p1 := gh[i], gh[i+1]
-		g0, h0 := float64(p0.g), float64(p0.h)
-		g1, h1 := float64(p1.g), float64(p1.h)
-		row0 := bins[int(r0)*cols : int(r0)*cols+cols]
-		row1 := bins[int(r1)*cols : int(r1)*cols+cols]
-		row1 = row1[:len(row0)]
-		offs := offset[:len(row0)]
-		for f, b := range row0 {
-			off := offs[f]
-			s := &hist[(off+int(b))&mask]
-			s.g += g0
-			s.h += h0
-			s = &hist[(off+int(row1[f]))&mask]
-			s.g += g1
-			s.h += h1
-		}
-	}
-	for ; i < len(rows); i++ {
-		r := rows[i]
-		g, h := float64(gh[i].g), float64(gh[i].h)
-		for f, b := range bins[int(r)*cols : int(r)*cols+cols] {
-			s := &hist[(offset[f]+int(b))&mask]
-			s.g += g
-			s.h += h
-		}
-	}
-}
-
 // histLen is the histogram buffer length for slots slots (the features'
 // slots, binned.offset, and one missing slot per feature after them,
 // binned.missSlot), rounded up to a power of two (see buildHist).
@@ -231,9 +186,9 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh, nil, histRowsGo[uint16])
 		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {
@@ -255,52 +210,6 @@ func (gr *grower) buildHists(nodes []*growNode) {
 			gr.putHist(p)
 		}
 	}
-	gr.moveMissing(nodes)
-}
-
-// moveMissing moves, in each node's histogram, the missing cells of the
-// overflow features (binned.overflow) from slot 255, which they share
-// with the last value bin, to the feature's missing slot.
-func (gr *grower) moveMissing(nodes []*growNode) {
-	b := gr.b
-	if b.overflow == nil || !slices.Contains(b.overflow, true) {
-		return
-	}
-	// mark[row] = gen<<32 | node index + 1 for the rows of nodes.
-	gr.gen++
-	if gr.mark == nil {
-		gr.mark = make([]uint64, b.rows)
-	}
-	gen := uint64(gr.gen) << 32
-	gr.parallel(len(nodes), func(i int) {
-		nd := nodes[i]
-		for _, r := range gr.rowIdx[nd.begin:nd.end] {
-			gr.mark[r] = gen | uint64(i+1)
-		}
-	})
-	var feats []int
-	for f, o := range b.overflow {
-		if o {
-			feats = append(feats, f)
-		}
-	}
-	gr.parallel(len(feats), func(i int) {
-		f := feats[i]
-		last, miss := b.offset[f]+missingBin, b.missSlot+f
-		for _, r := range b.missRows[f] {
-			m := gr.mark[r]
-			if m&^(1<<32-1) != gen {
-				continue
-			}
-			h := nodes[int(uint32(m))-1].hist
-			p := gr.gh[r]
-			g, hh := float64(p.g), float64(p.h)
-			h[last].g -= g
-			h[last].h -= hh
-			h[miss].g += g
-			h[miss].h += hh
-		}
-	})
 }
 
 // thresholdL1 is XGBoost's T_α.
