@@ -60,8 +60,9 @@ type grower struct {
 	rng          *rand.Rand
 	allFeat      []int
 
-	// output tree
-	t tree.Tree
+	// output tree, and where its leaf values go
+	t   tree.Tree
+	out leafOut
 }
 
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
@@ -456,7 +457,14 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo
 // expand applies the best split of each node (in order) and returns the
 // children, left then right per node, with histograms built.
 func (gr *grower) expand(nodes []*growNode) []*growNode {
-	counts := gr.partition(nodes)
+	// Children at max_depth are never split: their rows need no
+	// partition, only their leaf value added to the output (addLastLevel);
+	// their segments are left empty.
+	last := gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth
+	var counts []int
+	if !last {
+		counts = gr.partition(nodes)
+	}
 	children := make([]*growNode, 0, 2*len(nodes))
 	var small []*growNode
 	for i, nd := range nodes {
@@ -476,9 +484,12 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		}
 		t.DefaultLeft[nd.id] = s.defaultLeft
 		t.Gain[nd.id] = float64(s.gain)
-		mid := nd.begin + counts[i]
-		ln := &growNode{id: l, depth: nd.depth + 1, begin: nd.begin, end: mid, g: s.gl, h: s.hl}
-		rn := &growNode{id: r, depth: nd.depth + 1, begin: mid, end: nd.end, g: s.gr, h: s.hr}
+		lb, le, rb, re := nd.begin, nd.begin, nd.begin, nd.begin
+		if !last {
+			lb, le, rb, re = nd.begin, nd.begin+counts[i], nd.begin+counts[i], nd.end
+		}
+		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, g: s.gl, h: s.hl}
+		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, g: s.gr, h: s.hr}
 		children = append(children, ln, rn)
 		if s.hl <= s.hr {
 			small = append(small, ln)
@@ -486,8 +497,8 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 			small = append(small, rn)
 		}
 	}
-	if gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth {
-		// Children at max_depth are never split: no histograms needed.
+	if last {
+		gr.addLastLevel(nodes)
 		for _, nd := range nodes {
 			gr.putHist(nd.hist)
 			nd.hist = nil
@@ -514,11 +525,31 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 	return children
 }
 
-// grow builds one tree from gr.gh and returns it; leaf rows are left in
-// the row index segments of leaves (see leafSegments).
-func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
+// leafOut is where grow adds each training row's leaf value:
+// margin[row*k+c], in float32 as XGBoost's prediction cache.
+type leafOut struct {
+	margin []float64
+	k, c   int
+}
+
+// add adds v to the output of row r.
+func (o *leafOut) add(r int32, v float32) {
+	i := int(r)*o.k + o.c
+	o.margin[i] = float64(float32(o.margin[i]) + v)
+}
+
+// leafValue is node id's final leaf value: eta·w in float32 arithmetic,
+// as XGBoost multiplies its float weight by its float learning_rate.
+func (gr *grower) leafValue(id int) float32 {
+	return float32(gr.p.Eta) * float32(gr.t.Value[id])
+}
+
+// grow builds one tree from gr.gh, adds its leaf values into out and
+// returns it.
+func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
+	gr.out = out
 	// Reset the row index and sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing).
 	n := len(gr.rowIdx)
@@ -614,10 +645,77 @@ func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
 			eval(level)
 		}
 	}
-	// Leaf values: eta·w in float32 arithmetic, as XGBoost multiplies
-	// its float weight by its float learning_rate.
+	// Leaves above max_depth still hold their rows (those at max_depth
+	// were added by addLastLevel).
+	gr.parallel(len(leaves), func(i int) {
+		nd := leaves[i]
+		v := gr.leafValue(nd.id)
+		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+			gr.out.add(r, v)
+		}
+	})
 	for _, nd := range leaves {
-		gr.t.Value[nd.id] = float64(float32(p.Eta) * float32(gr.t.Value[nd.id]))
+		gr.t.Value[nd.id] = float64(gr.leafValue(nd.id))
 	}
-	return gr.t, leaves
+	return gr.t
+}
+
+// addLastLevel adds, for nodes split into children at max_depth, each
+// row's child's leaf value into the output: the partition's decisions
+// without moving any row.
+func (gr *grower) addLastLevel(nodes []*growNode) {
+	type job struct {
+		node   *growNode
+		lo, hi int
+	}
+	var jobs []job
+	for _, nd := range nodes {
+		n := nd.end - nd.begin
+		chunks := 1
+		if gr.threads > 1 && n >= 2*minChunkRows {
+			chunks = min(gr.threads*2, n/minChunkRows)
+		}
+		step := (n + chunks - 1) / chunks
+		for c := range chunks {
+			jobs = append(jobs, job{nd, nd.begin + c*step, min(nd.begin+(c+1)*step, nd.end)})
+		}
+	}
+	gr.parallel(len(jobs), func(j int) {
+		jb := jobs[j]
+		s := &jb.node.best
+		t := &gr.t
+		lv, rv := gr.leafValue(int(t.Left[jb.node.id])), gr.leafValue(int(t.Right[jb.node.id]))
+		f := s.feature
+		if gr.b.wide {
+			addLeafRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, gr.rowIdx[jb.lo:jb.hi], lv, rv)
+		} else {
+			addLeafRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], gr.rowIdx[jb.lo:jb.hi], lv, rv)
+		}
+	})
+}
+
+// addLeafRows adds lv to the output of the rows split s sends left and rv
+// to the others (see partitionRows).
+func addLeafRows[B binID](gr *grower, s *split, col []B, missBits []uint64, rows []int32, lv, rv float32) {
+	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
+	miss := B(gr.b.missID[s.feature])
+	hasMissing := gr.b.hasMissing[s.feature]
+	out := &gr.out
+	for _, row := range rows {
+		b := col[row]
+		var left bool
+		switch {
+		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
+			left = dl
+		case cat:
+			left = !s.cats.has(uint8(b))
+		default:
+			left = int(b) <= sb
+		}
+		v := rv
+		if left {
+			v = lv
+		}
+		out.add(row, v)
+	}
 }
