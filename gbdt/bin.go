@@ -188,18 +188,25 @@ func sortKey(v float32) uint32 {
 }
 
 // searchBin is XGBoost's SearchBin: the first cut above v, or the last
-// bin.
+// bin. The search is branch-free (a conditional move per halving): the
+// comparisons of random values against the cuts are coin tosses for the
+// branch predictor.
 func searchBin(cut []float32, v float32) int {
-	lo, hi := 0, len(cut)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if cut[m] <= v {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	if len(cut) == 0 {
+		return -1
 	}
-	return min(lo, len(cut)-1)
+	base, n := 0, len(cut)
+	for n > 1 {
+		half := n >> 1
+		if cut[base+half] <= v {
+			base += half
+		}
+		n -= half
+	}
+	if cut[base] <= v {
+		base++
+	}
+	return min(base, len(cut)-1)
 }
 
 // quantise computes each column's cuts (XGBoost's quantile sketch,
@@ -278,13 +285,14 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	}
 	if b.wide {
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
-		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
+		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.colBins16) })
+		transposeBins(b.colBins16, b.bins16, rows, cols, threads)
 	} else {
 		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
 		b.overflow = make([]bool, cols)
 		b.missBits = make([][]uint64, cols)
 		byBlock(func(f int, col []float32) {
-			binColumn(b, f, col, b.bins8, b.colBins8)
+			binColumn(b, f, col, b.colBins8)
 			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
 				return
 			}
@@ -297,6 +305,9 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 			}
 			b.missBits[f] = bits
 		})
+	}
+	if !b.wide {
+		transposeBins(b.colBins8, b.bins8, rows, cols, threads)
 	}
 	b.missSlot = b.offset[cols]
 	if slices.Contains(b.overflow, true) {
@@ -315,11 +326,13 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	return b
 }
 
-// binColumn stores the bins of column f (values in row order).
-func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
+// binColumn stores the bins of column f (values in row order) in its
+// column of colBins (column-major).
+func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 	c := b.cuts[f].cut
 	cat := b.categorical != nil && b.categorical[f]
 	out := colBins[f*b.rows : (f+1)*b.rows]
+	out = out[:len(col)]
 	miss := B(b.missID[f])
 	for r, v := range col {
 		var bin B
@@ -332,8 +345,24 @@ func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
 			bin = B(searchBin(c, v))
 		}
 		out[r] = bin
-		bins[r*b.cols+f] = bin
 	}
+}
+
+// transposeBins fills the row-major bins from the column-major ones, a
+// tile of rows at a time (its rows' bins stay in cache while the columns
+// are read in turn).
+func transposeBins[B binID](colBins, bins []B, rows, cols, threads int) {
+	const tile = 2048
+	tiles := (rows + tile - 1) / tile
+	overColumns(tiles, threads, func(t int) {
+		lo, hi := t*tile, min((t+1)*tile, rows)
+		for f := range cols {
+			col := colBins[f*rows+lo : f*rows+hi]
+			for i, v := range col {
+				bins[(lo+i)*cols+f] = v
+			}
+		}
+	})
 }
 
 // overColumns runs fn(f) for every column on threads goroutines.

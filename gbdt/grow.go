@@ -430,26 +430,28 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo
 	hasMissing := gr.b.hasMissing[s.feature]
 	l, r := lo, hi
 	ghPos := gr.ghPos[lo:hi]
+	tmp, ghTmp := gr.tmp[:hi], gr.ghTmp[:hi]
 	for k, row := range gr.rowIdx[lo:hi] {
 		b := col[row]
-		var left bool
-		switch {
-		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
-			left = dl
-		case cat:
+		left := int(b) <= sb
+		if cat {
 			left = !s.cats.has(uint8(b))
-		default:
-			left = int(b) <= sb
 		}
+		if b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0) {
+			left = dl
+		}
+		// Branch-free: the row goes to both ends (r-1 >= l always) and
+		// only one end moves; which side is a coin toss for the
+		// branch predictor.
+		p := ghPos[k]
+		tmp[l], ghTmp[l] = row, p
+		tmp[r-1], ghTmp[r-1] = row, p
+		var step int
 		if left {
-			gr.tmp[l] = row
-			gr.ghTmp[l] = ghPos[k]
-			l++
-		} else {
-			r--
-			gr.tmp[r] = row
-			gr.ghTmp[r] = ghPos[k]
+			step = 1
 		}
+		l += step
+		r -= 1 - step
 	}
 	return l
 }
