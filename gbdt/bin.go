@@ -334,7 +334,13 @@ func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 	out := colBins[f*b.rows : (f+1)*b.rows]
 	out = out[:len(col)]
 	miss := B(b.missID[f])
-	for r, v := range col {
+	start := 0
+	if !cat && len(c) > 0 {
+		start = len(col) &^ 7
+		searchBins8(c, col[:start], out[:start], miss)
+	}
+	for r := start; r < len(col); r++ {
+		v := col[r]
 		var bin B
 		switch {
 		case v != v || len(c) == 0:
@@ -345,6 +351,45 @@ func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 			bin = B(searchBin(c, v))
 		}
 		out[r] = bin
+	}
+}
+
+// searchBins8 stores searchBin's bin of every value of col (a multiple
+// of 8 long) in out, or miss for NaN. The comparisons are of sortKey
+// integers, turned into masks (no branch: random values against the cuts
+// are coin tosses for the branch predictor), and eight searches go in
+// lock step so that their dependent loads overlap.
+func searchBins8[B binID](cut []float32, col []float32, out []B, miss B) {
+	out = out[:len(col)]
+	keys := make([]int64, len(cut))
+	for i, c := range cut {
+		keys[i] = int64(sortKey(c))
+	}
+	last := len(cut) - 1
+	for i := 0; i+8 <= len(col); i += 8 {
+		v := (*[8]float32)(col[i : i+8])
+		var k [8]int64
+		for j, x := range v {
+			k[j] = int64(sortKey(x))
+		}
+		var base [8]int
+		for n := len(keys); n > 1; {
+			half := n >> 1
+			for j := range base {
+				// keys[base+half] <= k: add half.
+				base[j] += half &^ int((k[j]-keys[base[j]+half])>>63)
+			}
+			n -= half
+		}
+		o := (*[8]B)(out[i : i+8])
+		for j, bs := range base {
+			bs += 1 &^ int((k[j]-keys[bs])>>63)
+			bin := B(min(bs, last))
+			if v[j] != v[j] {
+				bin = miss
+			}
+			o[j] = bin
+		}
 	}
 }
 
