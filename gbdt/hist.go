@@ -20,10 +20,10 @@ type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int
 // buildHist adds the rows' gradient pairs into hist by bin: gh[i] is the
 // pair of rows[i], offset[f] feature f's first slot (len(offset) is
 // cols+1). hist's length is a power of two covering every slot, so
-// masking the index (a no-op) spares the bounds check. Every slot gets
-// its additions in row order, whatever the kernel. With fix (byte bins),
-// the missing cells of overflow features go straight to their missing
-// slots.
+// masking the index (a no-op) spares the bounds check. Without fix,
+// every slot gets its additions in row order, whatever the kernel. With
+// fix (byte bins), the missing cells of overflow features go straight to
+// their missing slots.
 func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
 	cols := len(offset) - 1
 	offs := offset[:cols]
@@ -32,26 +32,39 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		kernel(hist, rows, bins, offs, gh, cols)
 		return
 	}
-	// A flagged row goes through the kernel alone with its missing
-	// overflow features' offsets moved so that their bin 255 lands in
-	// their missing slot.
+	// Block by block, the unflagged rows are gathered and go through the
+	// kernel in one call; then each flagged row goes alone, with its
+	// missing overflow features' offsets moved so that their bin 255
+	// lands in their missing slot. (Each slot still sums exactly its
+	// rows, in another order.)
+	const block = 4096
+	n := min(block, len(rows))
+	plain, plainGH := make([]int32, n), make([]gradPair, n)
+	flagged := make([]int, 0, n)
 	moved := make([]int, cols)
-	start := 0
-	for i, r := range rows {
-		if fix.rows[r>>6]&(1<<(r&63)) == 0 {
-			continue
-		}
-		kernel(hist, rows[start:i], bins, offs, gh[start:i], cols)
-		copy(moved, offs)
-		for _, f := range fix.feats {
-			if fix.bits[f][r>>6]&(1<<(r&63)) != 0 {
-				moved[f] = fix.slot + f - missingBin
+	for lo := 0; lo < len(rows); lo += block {
+		hi := min(lo+block, len(rows))
+		plain, plainGH, flagged = plain[:0], plainGH[:0], flagged[:0]
+		for i, r := range rows[lo:hi] {
+			if fix.rows[r>>6]&(1<<(r&63)) != 0 {
+				flagged = append(flagged, lo+i)
+				continue
 			}
+			plain = append(plain, r)
+			plainGH = append(plainGH, gh[lo+i])
 		}
-		kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
-		start = i + 1
+		kernel(hist, plain, bins, offs, plainGH, cols)
+		for _, i := range flagged {
+			r := rows[i]
+			copy(moved, offs)
+			for _, f := range fix.feats {
+				if fix.bits[f][r>>6]&(1<<(r&63)) != 0 {
+					moved[f] = fix.slot + f - missingBin
+				}
+			}
+			kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+		}
 	}
-	kernel(hist, rows[start:], bins, offs, gh[start:], cols)
 }
 
 // histRowsGo is the plain kernel: row r's bins start at bins[r*stride],
