@@ -85,7 +85,9 @@ func (gr *grower) getHist() []bucket {
 		clear(h)
 		return h
 	}
-	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols))
+	// histBins more: any byte bin of any feature is inside (the
+	// assembly kernel relies on it).
+	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols+histBins))
 }
 
 func (gr *grower) putHist(h []bucket) {

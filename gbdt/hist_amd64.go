@@ -15,13 +15,15 @@ func histRowsByte(hist []bucket, rows []int32, bins []uint8, offset []int, gh []
 	if len(rows) == 0 || cols == 0 {
 		return
 	}
-	if len(gh) < len(rows) || len(hist) == 0 || len(hist)&(len(hist)-1) != 0 {
+	// The assembly indexes hist and bins unchecked: every slot a byte
+	// bin can reach and every row's cells must be inside them.
+	if len(gh) < len(rows) || stride < cols || len(bins) < cols {
 		panic("gbdt: histRowsByte: inconsistent buffers")
 	}
-	// The assembly reads bins unchecked: every row must be inside it
-	// (one compare per row against cols loads and adds).
-	if stride < cols || len(bins) < cols {
-		panic("gbdt: histRowsByte: inconsistent buffers")
+	for _, o := range offset {
+		if o < 0 || o+255 >= len(hist) {
+			panic("gbdt: histRowsByte: histogram too short")
+		}
 	}
 	hi := (len(bins)-cols)/stride + 1
 	for _, r := range rows {

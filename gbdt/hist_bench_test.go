@@ -27,7 +27,7 @@ func BenchmarkBuildHist(b *testing.B) {
 		}
 	}
 	slices.Sort(sparse)
-	hist := make([]bucket, histLen(cols*histBins+cols))
+	hist := make([]bucket, histLen(cols*histBins+cols+histBins))
 	offset := make([]int, cols+1)
 	for f := range offset {
 		offset[f] = f * histBins

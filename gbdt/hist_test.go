@@ -61,7 +61,7 @@ func TestBuildHistKernels(t *testing.T) {
 					gh = append(gh, gradPair{float32(rng.NormFloat64()), float32(rng.Float64())})
 				}
 			}
-			n := histLen(offset[tc.cols] + tc.cols)
+			n := histLen(offset[tc.cols] + tc.cols + histBins)
 			want := make([]bucket, n)
 			for i, r := range rows {
 				for f := range tc.cols {
