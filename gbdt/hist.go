@@ -40,21 +40,22 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	const block = 4096
 	n := min(block, len(rows))
 	plain, plainGH := make([]int32, n), make([]gradPair, n)
-	flagged := make([]int, 0, n)
+	flagged := make([]int, n)
 	moved := make([]int, cols)
 	for lo := 0; lo < len(rows); lo += block {
 		hi := min(lo+block, len(rows))
-		plain, plainGH, flagged = plain[:0], plainGH[:0], flagged[:0]
+		// Branch-free: every row is written to both lists, and only
+		// one list's end moves.
+		np, nf := 0, 0
 		for i, r := range rows[lo:hi] {
-			if fix.rows[r>>6]&(1<<(r&63)) != 0 {
-				flagged = append(flagged, lo+i)
-				continue
-			}
-			plain = append(plain, r)
-			plainGH = append(plainGH, gh[lo+i])
+			bit := int(fix.rows[r>>6]>>(r&63)) & 1
+			plain[np], plainGH[np] = r, gh[lo+i]
+			flagged[nf] = lo + i
+			np += 1 - bit
+			nf += bit
 		}
-		kernel(hist, plain, bins, offs, plainGH, cols)
-		for _, i := range flagged {
+		kernel(hist, plain[:np], bins, offs, plainGH[:np], cols)
+		for _, i := range flagged[:nf] {
 			r := rows[i]
 			copy(moved, offs)
 			for _, f := range fix.feats {
