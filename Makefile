@@ -40,8 +40,11 @@ test/all: test test/pypi test/browser test/temporal ## everything CI runs
 test/short: ## run the fast tests only
 	$(GO) test -short ./...
 
+# The public Go library's packages at the module root (docs/library.md).
+LIBRARY := table gbdt tree forest linear shap bias metric
+
 lint: ## gofmt, go vet, staticcheck
-	test -z "$$(gofmt -l cmd internal)"
+	test -z "$$(gofmt -l cmd internal $(LIBRARY))"
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
@@ -53,7 +56,7 @@ bench: ## run the Go benchmarks
 
 FUZZTIME ?= 3s
 fuzz: ## run every fuzzer for FUZZTIME each (default 3s)
-	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal $(LIBRARY) | xargs -n1 dirname | sort -u); do \
 		for n in $$(grep -h '^func Fuzz' $$f/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "fuzz ./$$f $$n"; \
 			out=$$($(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$f 2>&1) || { echo "$$out"; exit 1; }; \

@@ -42,9 +42,9 @@ func (t ColumnType) String() string {
 type Column struct {
 	Name    string
 	Type    ColumnType
-	Num     []float64
-	Str     []string
-	Missing []bool // nil when nothing is missing
+	Num     []float64 // the values of Int, Float and Bool columns
+	Str     []string  // the values of String columns
+	Missing []bool    // nil when nothing is missing
 }
 
 // Len returns the number of rows.
@@ -190,7 +190,7 @@ func NumericColumn(name string, values []float64) Column {
 // float or a bool, as it appeared in JSON.
 type Value struct {
 	Kind ValueKind
-	Str  string
+	Str  string  // for StrValue
 	Num  float64 // for IntValue, FloatValue and BoolValue (0/1)
 }
 

@@ -39,10 +39,10 @@ var PostTraining = []string{AD, CDDPL, DAR, DCA, DCR, DI, DPPL, DRR, FT, GE, RD,
 
 // Info describes a metric for reports.
 type Info struct {
-	Description string // smclarify's docstring title, e.g. "Class Imbalance (CI)"
-	Range       string // the range of values
-	Meaning     string // one sentence for report readers
-	Ideal       float64
+	Description string  // smclarify's docstring title, e.g. "Class Imbalance (CI)"
+	Range       string  // the range of values
+	Meaning     string  // one sentence for report readers
+	Ideal       float64 // the value of no bias
 }
 
 // Describe returns the description, range and meaning of a metric; ok is

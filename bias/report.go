@@ -1,12 +1,3 @@
-// Package bias computes SageMaker Clarify's pre-training (CI, DPL, KL, JS,
-// LP, TVD, KS, CDDL) and post-training (AD, CDDPL, DAR, DCA, DCR, DI,
-// DPPL, DRR, FT, GE, RD, SD, TE) bias metrics exactly as smclarify does:
-// the same categorical-or-continuous guess, facet and label binarisation,
-// division rules and per-metric errors.
-//
-// The package works on a [Table] of typed columns ([NewColumn] infers a
-// column's type from CSV cells as pandas does); [Compute] returns a
-// [Report] whose JSON is Clarify's analysis.json sections.
 package bias
 
 import (
@@ -19,7 +10,7 @@ import (
 
 // Table is a set of equal-length columns.
 type Table struct {
-	Columns []Column
+	Columns []Column // all of the same length
 }
 
 // Index returns the position of the named column, or -1.
@@ -44,15 +35,15 @@ func (t *Table) Rows() int {
 // the threshold (continuous) selecting the sensitive group d. No values on
 // a categorical column means one-vs-all.
 type Facet struct {
-	Name   string
-	Values []Value
+	Name   string  // the column
+	Values []Value // the values (categorical) or the one threshold (continuous)
 }
 
 // Config says what to compute.
 type Config struct {
-	Label          string  // label column
-	LabelValues    []Value // label_values_or_threshold
-	Facets         []Facet
+	Label          string   // label column
+	LabelValues    []Value  // label_values_or_threshold
+	Facets         []Facet  // the sensitive attributes
 	GroupVariable  string   // "" when none
 	PredictedLabel string   // column holding predictions; needed for post-training metrics
 	Excluded       []string // columns dropped before anything (excluded_columns)
@@ -65,35 +56,35 @@ type Config struct {
 // MetricResult is one metric of a facet entry. Value is nil when Error is
 // set.
 type MetricResult struct {
-	Name        string
-	Description string
-	Value       *float64
-	Error       string
+	Name        string   // the metric's short name, such as "DPL"
+	Description string   // its name in words, as Clarify writes it
+	Value       *float64 // the value; nil when Error is set
+	Error       string   // why the metric has no value
 }
 
 // FacetEntry is the metrics of one facet value.
 type FacetEntry struct {
-	ValueOrThreshold string
+	ValueOrThreshold string // the facet value(s) or threshold, as Clarify prints them
 	Metrics          []MetricResult
 }
 
 // FacetResult is the entries of one configured facet.
 type FacetResult struct {
-	Name    string
+	Name    string // the facet's column
 	Entries []FacetEntry
 }
 
 // Section is pre_training_bias_metrics or post_training_bias_metrics.
 type Section struct {
-	Label                 string
-	LabelValueOrThreshold string
+	Label                 string // the label column
+	LabelValueOrThreshold string // the positive label values or threshold, as Clarify prints them
 	Facets                []FacetResult
 }
 
 // Report holds the sections that were asked for (nil otherwise).
 type Report struct {
-	PreTraining  *Section
-	PostTraining *Section
+	PreTraining  *Section // pre_training_bias_metrics
+	PostTraining *Section // post_training_bias_metrics
 }
 
 // checkNames validates metric names.

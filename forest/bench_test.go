@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/table"
 )
 
 // BenchmarkAbalone trains the abalone-clarify forest (100 trees, depth 10,
@@ -29,8 +30,7 @@ func abaloneModel(b *testing.B) (*forest.Model, []float64) {
 	b.Helper()
 	x, y := abalone(b)
 	ref := readAbaloneRef(b)
-	md, err := forest.Train(b.Context(), take(x, 10, ref.Train), take(y, 1, ref.Train), len(ref.Train), 10,
-		forest.Params{NEstimators: 100, MaxDepth: 10, MaxFeatures: "sqrt", Seed: 42})
+	md, err := forest.Train(b.Context(), &table.Dataset{X: take(x, 10, ref.Train), Y: take(y, 1, ref.Train), NumFeature: 10}, forest.Params{NEstimators: 100, MaxDepth: 10, MaxFeatures: "sqrt", Seed: 42})
 	if err != nil {
 		b.Fatal(err)
 	}

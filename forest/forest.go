@@ -1,20 +1,3 @@
-// Package forest trains random forests: scikit-learn style CART trees on
-// bootstrap samples, for regression (splits by variance reduction) and
-// binary classification (splits by Gini impurity), stored as [tree.Tree]
-// arrays so the shared prediction and TreeSHAP code serves them.
-//
-// # Missing values
-//
-// A NaN feature value is routed, in training and in prediction, to the
-// child that holds more of the node's non-missing training weight (the
-// left child on a tie); the tree records that as the node's default
-// direction. Infinite feature values are rejected.
-//
-// # Determinism
-//
-// Each tree draws from its own random stream derived from Params.Seed and
-// the tree's index, so a seed gives the same model whatever the number of
-// goroutines.
 package forest
 
 import (
@@ -26,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/ferryml/ferry/table"
 	"github.com/ferryml/ferry/tree"
 )
 
@@ -50,10 +34,38 @@ type Model struct {
 	flat     *tree.Flat // the trees laid out for fast prediction
 }
 
-// Train fits a forest to x (n rows × m features, row-major, NaN for a
-// missing value) and labels y (n values; 0 or 1 for classification). It
-// checks ctx between trees.
-func Train(ctx context.Context, x, y []float64, n, m int, p Params) (*Model, error) {
+// Option configures [Train] beyond the hyperparameters.
+type Option func(*options)
+
+type options struct {
+	progress func(built int)
+}
+
+// WithProgress calls f each time a tree is built, with the number of
+// trees built so far (1 to NEstimators). Trees are built concurrently;
+// the calls are not: f is called by one goroutine at a time, and Train
+// returns after the last call.
+func WithProgress(f func(built int)) Option {
+	return func(o *options) { o.progress = f }
+}
+
+// Train fits a forest to data, as scikit-learn's RandomForestRegressor
+// or RandomForestClassifier fit(X, y) does: data.X (NaN for a missing
+// value) and labels data.Y (0 or 1 for classification). Sample weights
+// are not supported: data.Weight must be nil. It checks ctx between
+// trees.
+func Train(ctx context.Context, data *table.Dataset, p Params, opts ...Option) (*Model, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if data == nil {
+		return nil, errors.New("training data is nil")
+	}
+	if data.Weight != nil {
+		return nil, errors.New("training data has sample weights: random forests do not support them")
+	}
+	x, y, n, m := data.X, data.Y, data.Rows(), data.NumFeature
 	p = p.WithDefaults()
 	if err := p.Validate(m); err != nil {
 		return nil, fmt.Errorf("random forest parameters: %w", err)
@@ -61,6 +73,10 @@ func Train(ctx context.Context, x, y []float64, n, m int, p Params) (*Model, err
 	if err := checkData(x, y, n, m, p.Task); err != nil {
 		return nil, err
 	}
+	var (
+		mu    sync.Mutex
+		built int
+	)
 	k, _ := p.MaxFeatures.Count(m)
 	workers := p.Workers
 	if workers == 0 {
@@ -101,6 +117,12 @@ func Train(ctx context.Context, x, y []float64, n, m int, p Params) (*Model, err
 					}
 				}
 				trees[i] = b.grow()
+				if o.progress != nil {
+					mu.Lock()
+					built++
+					o.progress(built)
+					mu.Unlock()
+				}
 			}
 		}()
 	}

@@ -12,9 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ferryml/ferry/forest"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/shap"
+	"github.com/ferryml/ferry/table"
 )
 
 var (
@@ -85,7 +88,7 @@ func TestCARTMatchesSklearn(t *testing.T) {
 				}
 				p := forest.Params{Task: task, NEstimators: 1, MaxDepth: c.MaxDepth, MinSamplesLeaf: c.MinSamplesLeaf,
 					MaxFeatures: "all", Bootstrap: ptr(false)}
-				md, err := forest.Train(t.Context(), fx.XRaw, y, fx.N, fx.M, p)
+				md, err := forest.Train(t.Context(), &table.Dataset{X: fx.XRaw, Y: y, NumFeature: fx.M}, p)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -106,7 +109,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	x, y := synth(300, 5, false, 3)
 	var models [][]byte
 	for _, workers := range []int{1, 2, 7} {
-		md, err := forest.Train(t.Context(), x, y, 300, 5, forest.Params{NEstimators: 20, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 9, Workers: workers})
+		md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 5}, forest.Params{NEstimators: 20, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 9, Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +124,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 			t.Errorf("model %d differs from model 0 with the same seed", i)
 		}
 	}
-	other, err := forest.Train(t.Context(), x, y, 300, 5, forest.Params{NEstimators: 20, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 10})
+	other, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 5}, forest.Params{NEstimators: 20, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +153,7 @@ func TestQualityAndContribs(t *testing.T) {
 			const n, m = 1500, 4
 			x, y := synth(n, m, tc.task == forest.TaskBinary, 1)
 			xt, yt := synth(500, m, tc.task == forest.TaskBinary, 2)
-			md, err := forest.Train(t.Context(), x, y, n, m, forest.Params{Task: tc.task, NEstimators: 30, MaxDepth: 8, MaxFeatures: "0.75", Seed: 1})
+			md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, forest.Params{Task: tc.task, NEstimators: 30, MaxDepth: 8, MaxFeatures: "0.75", Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +225,7 @@ func TestMissingGoesToLargerChild(t *testing.T) {
 	for range 5 {
 		x, y = append(x, math.NaN()), append(y, 0)
 	}
-	md, err := forest.Train(t.Context(), x, y, len(y), 1, forest.Params{NEstimators: 1, Bootstrap: ptr(false), MaxDepth: 1})
+	md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 1}, forest.Params{NEstimators: 1, Bootstrap: ptr(false), MaxDepth: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,26 +249,26 @@ func TestTrainErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		x, y    []float64
-		n, m    int
+		m       int
 		p       forest.Params
 		wantErr string
 	}{
-		{name: "ShortX", x: x[:5], y: y, n: 10, m: 2, wantErr: "want 10 rows × 2 features"},
-		{name: "ShortY", x: x, y: y[:3], n: 10, m: 2, wantErr: "3 labels for 10 rows"},
-		{name: "NaNLabel", x: x, y: append(append([]float64{}, y[:9]...), math.NaN()), n: 10, m: 2, wantErr: "label of row 9"},
-		{name: "InfFeature", x: append([]float64{math.Inf(1)}, x[1:]...), y: y, n: 10, m: 2, wantErr: "feature 0 of row 0"},
-		{name: "BinaryLabel", x: x, y: y, n: 10, m: 2, p: forest.Params{Task: forest.TaskBinary}, wantErr: "wants 0 or 1"},
-		{name: "Task", x: x, y: y, n: 10, m: 2, p: forest.Params{Task: "multi"}, wantErr: `task "multi"`},
-		{name: "MaxFeatures", x: x, y: y, n: 10, m: 2, p: forest.Params{MaxFeatures: "3"}, wantErr: "count in 1..2"},
-		{name: "MaxFeaturesFraction", x: x, y: y, n: 10, m: 2, p: forest.Params{MaxFeatures: "1.5"}, wantErr: "fraction in (0, 1]"},
-		{name: "MinSplit", x: x, y: y, n: 10, m: 2, p: forest.Params{MinSamplesSplit: 1}, wantErr: "min_samples_split 1"},
-		{name: "Depth", x: x, y: y, n: 10, m: 2, p: forest.Params{MaxDepth: -1}, wantErr: "max_depth -1"},
-		{name: "NoRows", n: 0, m: 2, wantErr: "want at least one"},
+		{name: "ShortX", x: x[:5], y: y, m: 2, wantErr: "want 10 rows × 2 features"},
+		{name: "ShortY", x: x, y: y[:3], m: 2, wantErr: "20 values, want 3 rows × 2 features"},
+		{name: "NaNLabel", x: x, y: append(append([]float64{}, y[:9]...), math.NaN()), m: 2, wantErr: "label of row 9"},
+		{name: "InfFeature", x: append([]float64{math.Inf(1)}, x[1:]...), y: y, m: 2, wantErr: "feature 0 of row 0"},
+		{name: "BinaryLabel", x: x, y: y, m: 2, p: forest.Params{Task: forest.TaskBinary}, wantErr: "wants 0 or 1"},
+		{name: "Task", x: x, y: y, m: 2, p: forest.Params{Task: "multi"}, wantErr: `task "multi"`},
+		{name: "MaxFeatures", x: x, y: y, m: 2, p: forest.Params{MaxFeatures: "3"}, wantErr: "count in 1..2"},
+		{name: "MaxFeaturesFraction", x: x, y: y, m: 2, p: forest.Params{MaxFeatures: "1.5"}, wantErr: "fraction in (0, 1]"},
+		{name: "MinSplit", x: x, y: y, m: 2, p: forest.Params{MinSamplesSplit: 1}, wantErr: "min_samples_split 1"},
+		{name: "Depth", x: x, y: y, m: 2, p: forest.Params{MaxDepth: -1}, wantErr: "max_depth -1"},
+		{name: "NoRows", m: 2, wantErr: "want at least one"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := forest.Train(t.Context(), tc.x, tc.y, tc.n, tc.m, tc.p)
+			_, err := forest.Train(t.Context(), &table.Dataset{X: tc.x, Y: tc.y, NumFeature: tc.m}, tc.p)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("got error %v, want one containing %q", err, tc.wantErr)
 			}
@@ -278,7 +281,7 @@ func TestTrainCancelled(t *testing.T) {
 	x, y := synth(100, 2, false, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := forest.Train(ctx, x, y, 100, 2, forest.Params{}); err == nil {
+	if _, err := forest.Train(ctx, &table.Dataset{X: x, Y: y, NumFeature: 2}, forest.Params{}); err == nil {
 		t.Error("got no error from a cancelled context")
 	}
 }
@@ -391,8 +394,7 @@ func abaloneRMSE(tb testing.TB, x, y []float64, ref abaloneRef, seed uint64) flo
 	const m = 10
 	xtr := take(x, m, ref.Train)
 	ytr := take(y, 1, ref.Train)
-	md, err := forest.Train(context.Background(), xtr, ytr, len(ref.Train), m,
-		forest.Params{NEstimators: 100, MaxDepth: 10, MaxFeatures: "sqrt", Seed: seed})
+	md, err := forest.Train(context.Background(), &table.Dataset{X: xtr, Y: ytr, NumFeature: m}, forest.Params{NEstimators: 100, MaxDepth: 10, MaxFeatures: "sqrt", Seed: seed})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -426,7 +428,7 @@ func TestContribsInterventional(t *testing.T) {
 	t.Parallel()
 	const n, m, nb = 400, 4, 3
 	x, y := synth(n, m, false, 3)
-	md, err := forest.Train(t.Context(), x, y, n, m, forest.Params{NEstimators: 10, MaxDepth: 5, Seed: 4})
+	md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, forest.Params{NEstimators: 10, MaxDepth: 5, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,5 +450,31 @@ func TestContribsInterventional(t *testing.T) {
 		if math.Abs(row[m]-expected[0]) > 1e-9 {
 			t.Errorf("row %d bias: got %v, want %v", i, row[m], expected[0])
 		}
+	}
+}
+
+func TestTrainProgress(t *testing.T) {
+	t.Parallel()
+	x, y := synth(100, 3, false, 2)
+	var built []int
+	_, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 3}, forest.Params{NEstimators: 7, MaxDepth: 3, Workers: 3},
+		forest.WithProgress(func(n int) { built = append(built, n) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5, 6, 7}, built); diff != "" {
+		t.Errorf("progress calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestTrainRefusesWeights(t *testing.T) {
+	t.Parallel()
+	x, y := synth(10, 2, false, 1)
+	_, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, Weight: make([]float64, 10), NumFeature: 2}, forest.Params{})
+	if err == nil || !strings.Contains(err.Error(), "sample weights") {
+		t.Errorf("got error %v, want one about sample weights", err)
+	}
+	if _, err := forest.Train(t.Context(), nil, forest.Params{}); err == nil {
+		t.Error("got no error for nil data")
 	}
 }

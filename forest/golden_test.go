@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/table"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -21,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestGoldenModelFile(t *testing.T) {
 	t.Parallel()
 	x, y := synth(60, 3, false, 8)
-	md, err := forest.Train(t.Context(), x, y, 60, 3, forest.Params{NEstimators: 2, MaxDepth: 2, MaxFeatures: "log2", Seed: 5})
+	md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 3}, forest.Params{NEstimators: 2, MaxDepth: 2, MaxFeatures: "log2", Seed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/forest"
+	"github.com/ferryml/ferry/table"
 )
 
 func TestWriteReadRoundTrip(t *testing.T) {
@@ -14,7 +15,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		t.Run(task, func(t *testing.T) {
 			t.Parallel()
 			x, y := synth(200, 3, task == forest.TaskBinary, 5)
-			md, err := forest.Train(t.Context(), x, y, 200, 3, forest.Params{Task: task, NEstimators: 5, MaxDepth: 5, Seed: 2})
+			md, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 3}, forest.Params{Task: task, NEstimators: 5, MaxDepth: 5, Seed: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

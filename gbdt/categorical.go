@@ -6,11 +6,12 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ferryml/ferry/table"
 	"github.com/ferryml/ferry/tree"
 )
 
 // Categorical features in training, as XGBoost's hist with
-// enable_categorical: a feature of type "c" ([Dataset.FeatureTypes]) holds
+// enable_categorical: a feature of type "c" ([table.Dataset.FeatureTypes]) holds
 // integer category codes; each category observed in training is one
 // histogram bin. A node splits such a feature with a set of categories
 // that go right:
@@ -28,8 +29,8 @@ import (
 // numerical splits'.
 
 // FeatureCategorical is the feature type of a categorical feature, as
-// XGBoost writes it in feature_types.
-const FeatureCategorical = "c"
+// XGBoost writes it in feature_types ([table.FeatureCategorical]).
+const FeatureCategorical = table.FeatureCategorical
 
 // maxTrainCategories is the most categories a categorical feature may
 // have in training: one histogram bin each, bin ids are bytes and bin 255
@@ -54,7 +55,7 @@ func categoricalFeatures(types []string) []bool {
 // checkCategorical checks that every categorical cell is missing or an
 // integer category code in [0, 2^24) and, for training data, that a
 // feature has at most maxTrainCategories categories.
-func checkCategorical(d *Dataset, cat []bool, what string, training bool) error {
+func checkCategorical(d *table.Dataset, cat []bool, what string, training bool) error {
 	if cat == nil {
 		return nil
 	}

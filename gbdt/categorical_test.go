@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // trainCategoricalCase trains Ferry on the training rows formats.py saved
@@ -37,7 +39,7 @@ func trainCategoricalCase(t *testing.T, dir string) *Model {
 	p.NumRound = c.Rounds
 	x := readTable(t, filepath.Join(dir, "train_data.csv"))
 	y := readTable(t, filepath.Join(dir, "train_labels.csv"))
-	res, err := Train(t.Context(), p, &Dataset{X: x.Data, Y: y.Data, NumFeature: len(x.Names), FeatureTypes: c.FeatureTypes})
+	res, err := Train(t.Context(), &table.Dataset{X: x.Data, Y: y.Data, NumFeature: len(x.Names), FeatureTypes: c.FeatureTypes}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func TestTrainCategoricalErrors(t *testing.T) {
 			y := make([]float64, len(tc.x))
 			p := DefaultParams()
 			p.NumRound = 1
-			_, err := Train(t.Context(), p, &Dataset{X: tc.x, Y: y, NumFeature: 1, FeatureTypes: []string{FeatureCategorical}})
+			_, err := Train(t.Context(), &table.Dataset{X: tc.x, Y: y, NumFeature: 1, FeatureTypes: []string{FeatureCategorical}}, p)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Train() error = %v, want it to contain %q", err, tc.want)
 			}

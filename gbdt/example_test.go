@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/ferryml/ferry/gbdt"
+	"github.com/ferryml/ferry/table"
 )
 
 // Train a small binary classifier and predict one row.
@@ -28,7 +29,7 @@ func Example() {
 	p.Objective = gbdt.BinaryLogistic
 	p.NumRound = 20
 	p.MaxDepth = 3
-	res, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: x, Y: y, NumFeature: 2})
+	res, err := gbdt.Train(context.Background(), &table.Dataset{X: x, Y: y, NumFeature: 2}, p)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -7,18 +7,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 var fixtureCases = []string{"binary_missing", "reg_depth6", "multiclass3", "binary_base_score_names", "fraud_autoclaims"}
 
-func readTable(t testing.TB, path string) *Table {
+func readTable(t testing.TB, path string) *table.Table {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tab, err := ReadCSV(f)
+	tab, err := table.ReadCSV(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/internal/pythontest"
+	"github.com/ferryml/ferry/table"
 )
 
 // formatTol is the tolerance of the format and feature fixtures
@@ -47,7 +48,7 @@ func compareTol(t *testing.T, what string, got, want []float64, width int) {
 // dir/data.csv with the expected files prefix_margin.csv, ... that
 // formats.py wrote, and its margins with every tree with
 // prefix_margin_all.csv.
-func checkExpected(t *testing.T, m *Model, data *Table, prefix string) {
+func checkExpected(t *testing.T, m *Model, data *table.Table, prefix string) {
 	t.Helper()
 	n := data.Rows()
 	k := m.NumOutputGroups()
@@ -190,7 +191,7 @@ func roundTripFormats(t *testing.T, py string) {
 	labels := readTable(t, filepath.Join(fix, "labels.csv"))
 	p := DefaultParams()
 	p.NumRound, p.MaxDepth = 5, 3
-	res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+	res, err := Train(t.Context(), &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

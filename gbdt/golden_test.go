@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -23,7 +25,7 @@ func TestWriteJSONGolden(t *testing.T) {
 	p.Objective = BinaryLogistic
 	p.NumRound = 2
 	p.MaxDepth = 2
-	res, err := Train(t.Context(), p, &Dataset{X: data.Data[:200*10], Y: labels.Data[:200], NumFeature: 10, FeatureNames: data.Names})
+	res, err := Train(t.Context(), &table.Dataset{X: data.Data[:200*10], Y: labels.Data[:200], NumFeature: 10, FeatureNames: data.Names}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

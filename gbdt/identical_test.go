@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // TestIdenticalTrees trains on the identical-trees fixtures (data with
@@ -39,11 +41,11 @@ func checkIdentical(t *testing.T, dir string, leafTol float64) {
 	p := fixtureParams(t, dir)
 	data := readTable(t, filepath.Join(dir, "data.csv"))
 	labels := readTable(t, filepath.Join(dir, "labels.csv"))
-	d := &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+	d := &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
 	if _, err := os.Stat(filepath.Join(dir, "weights.csv")); err == nil {
 		d.Weight = readTable(t, filepath.Join(dir, "weights.csv")).Data
 	}
-	res, err := Train(t.Context(), p, d)
+	res, err := Train(t.Context(), d, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func checkIdentical(t *testing.T, dir string, leafTol float64) {
 // node, left, right, feature, condition, default_left, weight) and reports
 // the first difference. Leaf values may differ by leafTol relative (above
 // 1); 0 asks for the same float32.
-func sameTrees(m *Model, want *Table, leafTol float64) error {
+func sameTrees(m *Model, want *table.Table, leafTol float64) error {
 	const cols = 8
 	rows := want.Rows()
 	nTrees := 0
@@ -121,8 +123,8 @@ func TestBinsAgreeWithThresholds(t *testing.T) {
 			p := DefaultParams()
 			p.MaxBin, p.NumRound, p.MaxDepth, p.NThread = maxBin, 20, 8, 3
 			p.MinChildWeight = 0
-			d := &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
-			res, err := Train(t.Context(), p, d, EvalSet{Name: "train", Data: d})
+			d := &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+			res, err := Train(t.Context(), d, p, WithEval("train", d))
 			if err != nil {
 				t.Fatal(err)
 			}

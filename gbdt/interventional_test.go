@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/shap"
+	"github.com/ferryml/ferry/table"
 )
 
 func TestContribsInterventional(t *testing.T) {
@@ -52,7 +53,7 @@ func TestContribsInterventional(t *testing.T) {
 			p.NumClass = tc.numClass
 			p.NumRound = 8
 			p.MaxDepth = 4
-			res, err := Train(t.Context(), p, &Dataset{X: x, Y: yy, NumFeature: nf})
+			res, err := Train(t.Context(), &table.Dataset{X: x, Y: yy, NumFeature: nf}, p)
 			if err != nil {
 				t.Fatal(err)
 			}

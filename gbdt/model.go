@@ -47,7 +47,10 @@ type Model struct {
 	// as base_score "[a,b,c]"; BaseScore is then unused.
 	BaseScores []float64
 	// NumFeature is the number of input features.
-	NumFeature   int
+	NumFeature int
+	// FeatureNames and FeatureTypes are XGBoost's feature_names and
+	// feature_types, when the model has them (nil otherwise); type "c"
+	// ([FeatureCategorical]) marks a categorical feature.
 	FeatureNames []string
 	FeatureTypes []string
 	// Trees holds the trees in boosting order; TreeInfo[i] is the class

@@ -17,36 +17,63 @@ const (
 )
 
 // Params are XGBoost's training parameters, with its names (see [Spec])
-// and meanings. Start from [DefaultParams].
+// and meanings; each field's comment gives XGBoost's name. Start from
+// [DefaultParams] (XGBoost 1.7's defaults), then set fields or call
+// [Params.Set] with XGBoost's names.
 type Params struct {
+	// Objective is the learning task (objective), one of the objective
+	// constants such as [BinaryLogistic].
 	Objective string
-	NumClass  int
+	// NumClass is the number of classes of multi:* objectives
+	// (num_class); every label must be below it.
+	NumClass int
 	// NumRound is the number of boosting rounds (num_round).
-	NumRound       int
-	Eta            float64
-	Gamma          float64
-	MaxDepth       int
+	NumRound int
+	// Eta is the step shrinkage (eta, learning_rate).
+	Eta float64
+	// Gamma is the least loss reduction a split needs (gamma,
+	// min_split_loss).
+	Gamma float64
+	// MaxDepth is the deepest a tree grows (max_depth; 0 means
+	// unlimited, with grow_policy lossguide only).
+	MaxDepth int
+	// MinChildWeight is the least hessian sum in a child
+	// (min_child_weight).
 	MinChildWeight float64
-	Lambda         float64
-	Alpha          float64
+	// Lambda and Alpha are the L2 and L1 regularisation of leaf weights
+	// (lambda/reg_lambda, alpha/reg_alpha).
+	Lambda float64
+	Alpha  float64
 	// MaxDeltaStep clips leaf weights (0: none). For count:poisson it is
 	// also the hessian's exponent offset, and, as in XGBoost, it defaults
 	// to 0.7 there when not set (with [Params.Set], or to a non-zero
 	// value); setting it to 0 with Set means 0.
-	MaxDeltaStep     float64
-	maxDeltaStepSet  bool
-	Subsample        float64
+	MaxDeltaStep    float64
+	maxDeltaStepSet bool
+	// Subsample is the fraction of rows sampled each round (subsample).
+	Subsample float64
+	// ColsampleByTree, ColsampleByLevel and ColsampleByNode are the
+	// fractions of features sampled per tree, per depth and per node
+	// (colsample_bytree, colsample_bylevel, colsample_bynode).
 	ColsampleByTree  float64
 	ColsampleByLevel float64
 	ColsampleByNode  float64
-	MaxBin           int
-	ScalePosWeight   float64
+	// MaxBin is the most histogram bins per feature (max_bin).
+	MaxBin int
+	// ScalePosWeight multiplies the weight of positive rows
+	// (scale_pos_weight).
+	ScalePosWeight float64
 	// BaseScore is the initial prediction (a probability for logistic
 	// objectives); XGBoost 1.7's default 0.5.
-	BaseScore  float64
-	Seed       uint64
+	BaseScore float64
+	// Seed seeds row and feature sampling (seed, random_state).
+	Seed uint64
+	// GrowPolicy is the order trees grow in (grow_policy): [Depthwise]
+	// or [Lossguide].
 	GrowPolicy string
-	MaxLeaves  int
+	// MaxLeaves is the most leaves a tree has (max_leaves; 0 means
+	// unlimited).
+	MaxLeaves int
 	// MaxCatToOnehot and MaxCatThreshold steer categorical splits
 	// (categorical.go): a categorical feature with fewer categories than
 	// MaxCatToOnehot gets one-hot splits, else partitions considering at
@@ -64,9 +91,6 @@ type Params struct {
 	// set has not improved for that many rounds; the model then keeps the
 	// trees up to the best iteration.
 	EarlyStoppingRounds int
-	// ProgressFunc, when set, is called after every round with the round
-	// (0-based) and that round's metrics, named "<set>-<metric>".
-	ProgressFunc func(round int, metrics map[string]float64)
 }
 
 // DefaultParams returns XGBoost 1.7's defaults, with tree_method hist.
@@ -91,14 +115,14 @@ const (
 // ParamSpec describes one parameter: its XGBoost name, aliases, type and
 // allowed range (inclusive unless MinOpen), or allowed values.
 type ParamSpec struct {
-	Name    string
-	Aliases []string
+	Name    string   // XGBoost's name, as Set takes it
+	Aliases []string // other names Set takes (learning_rate, ...)
 	Kind    ParamKind
-	Min     float64
-	Max     float64
-	MinOpen bool
+	Min     float64 // least value (KindFloat, KindInt)
+	Max     float64 // greatest value (KindFloat, KindInt)
+	MinOpen bool    // Min itself is not allowed
 	Enum    []string
-	Doc     string
+	Doc     string // a short description
 }
 
 // Range describes the allowed values, for error messages.
@@ -176,10 +200,11 @@ func LookupSpec(name string) (ParamSpec, bool) {
 
 // ParamError is an unknown parameter or a value out of its range.
 type ParamError struct {
-	Name string
-	Msg  string
+	Name string // the parameter's name as given
+	Msg  string // what is wrong with it
 }
 
+// Error returns "parameter NAME: MSG".
 func (e *ParamError) Error() string { return "parameter " + e.Name + ": " + e.Msg }
 
 // Set sets one parameter by XGBoost name from a string, number or bool

@@ -4,13 +4,15 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // count:poisson uses the user's max_delta_step when set (for the hessian
 // and the leaf clip), and XGBoost's default 0.7 for both when not.
 func TestPoissonMaxDeltaStep(t *testing.T) {
 	n := 200
-	d := &Dataset{NumFeature: 1, X: make([]float64, n), Y: make([]float64, n)}
+	d := &table.Dataset{NumFeature: 1, X: make([]float64, n), Y: make([]float64, n)}
 	for i := range n {
 		d.X[i] = float64(i % 10)
 		d.Y[i] = float64(50 * (i % 10))
@@ -41,7 +43,7 @@ func TestPoissonMaxDeltaStep(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		res, err := Train(context.Background(), p, d)
+		res, err := Train(context.Background(), d, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // TestPredictRowDoesNotAllocate is not parallel: AllocsPerRun forbids it.
@@ -52,7 +54,7 @@ func benchModel(b *testing.B) (*Model, []float64) {
 	p.Objective = BinaryLogistic
 	p.NumRound = 100
 	p.MaxDepth = 6
-	res, err := Train(b.Context(), p, &Dataset{X: x, Y: y, NumFeature: m})
+	res, err := Train(b.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, p)
 	if err != nil {
 		b.Fatal(err)
 	}

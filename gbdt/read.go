@@ -28,6 +28,8 @@ const (
 	FormatPickle
 )
 
+// String returns the format's name: "JSON", "UBJSON", "binary",
+// "pickle" or "unknown".
 func (f Format) String() string {
 	switch f {
 	case FormatJSON:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ferryml/ferry/table"
 	"github.com/ferryml/ferry/tree"
 )
 
@@ -58,14 +59,14 @@ func TestNumClassCapAndLabels(t *testing.T) {
 		t.Errorf("num_class %d accepted", MaxNumClass+1)
 	}
 	p.Objective, p.NumClass = MultiSoftprob, MaxNumClass+1
-	d := &Dataset{NumFeature: 1, X: []float64{0, 1, 2}, Y: []float64{0, 1, 2}}
-	if _, err := Train(t.Context(), p, d); err == nil || !strings.Contains(err.Error(), "num_class") {
+	d := &table.Dataset{NumFeature: 1, X: []float64{0, 1, 2}, Y: []float64{0, 1, 2}}
+	if _, err := Train(t.Context(), d, p); err == nil || !strings.Contains(err.Error(), "num_class") {
 		t.Errorf("Train with num_class %d: %v, want a num_class error", p.NumClass, err)
 	}
 	if err := p.Set("num_class", 2); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Train(t.Context(), p, d)
+	_, err := Train(t.Context(), d, p)
 	if err == nil || !strings.Contains(err.Error(), "row 3") {
 		t.Errorf("label 2 with num_class 2: %v, want an error naming row 3", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 const debianPython = "/usr/bin/python3"
@@ -52,7 +54,7 @@ func TestRoundTripXGBoost(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names), FeatureNames: data.Names})
+		res, err := Train(t.Context(), &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names), FeatureNames: data.Names}, p)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

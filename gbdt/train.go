@@ -9,78 +9,48 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/ferryml/ferry/table"
 	"github.com/ferryml/ferry/tree"
 )
-
-// Dataset is a training or evaluation matrix: row-major features (NaN =
-// missing), one label per row, optional weights.
-type Dataset struct {
-	X            []float64 // Rows×NumFeature
-	Y            []float64
-	Weight       []float64 // nil: all 1
-	NumFeature   int
-	FeatureNames []string
-	// FeatureTypes, when not nil, holds XGBoost's feature type of each
-	// feature; "c" (FeatureCategorical) marks a categorical feature, whose
-	// values are integer category codes (categorical.go). The model
-	// records them.
-	FeatureTypes []string
-}
-
-// Rows returns the number of rows.
-func (d *Dataset) Rows() int { return len(d.Y) }
 
 // bigMatrix is the cell count from which Train collects garbage once
 // after quantising (about 1 GB of float64 values).
 const bigMatrix = 1 << 27
 
-func (d *Dataset) check(what string) error {
-	if d == nil || d.NumFeature <= 0 {
-		return fmt.Errorf("%s dataset has no features", what)
-	}
-	if len(d.Y) == 0 {
-		return fmt.Errorf("%s dataset has no rows", what)
-	}
-	if len(d.X) != len(d.Y)*d.NumFeature {
-		return fmt.Errorf("%s dataset has %d values for %d rows × %d features", what, len(d.X), len(d.Y), d.NumFeature)
-	}
-	if d.Weight != nil && len(d.Weight) != len(d.Y) {
-		return fmt.Errorf("%s dataset has %d weights for %d rows", what, len(d.Weight), len(d.Y))
-	}
-	if d.Weight != nil {
-		var sum float64
-		for i, v := range d.Weight {
-			if !(v >= 0) || math.IsInf(v, 0) {
-				return fmt.Errorf("%s dataset row %d has weight %v; weights must be finite and >= 0", what, i+1, v)
-			}
-			sum += v
-		}
-		if sum == 0 {
-			return fmt.Errorf("%s dataset has every weight 0", what)
-		}
-	}
-	if len(d.FeatureTypes) != 0 && len(d.FeatureTypes) != d.NumFeature {
-		return fmt.Errorf("%s dataset has %d feature types for %d features", what, len(d.FeatureTypes), d.NumFeature)
-	}
-	if len(d.FeatureNames) != 0 && len(d.FeatureNames) != d.NumFeature {
-		return fmt.Errorf("%s dataset has %d feature names for %d features", what, len(d.FeatureNames), d.NumFeature)
-	}
-	for i, v := range d.X {
-		if math.IsInf(v, 0) {
-			return fmt.Errorf("%s dataset row %d feature %d is infinite", what, i/d.NumFeature+1, i%d.NumFeature)
-		}
-	}
-	return nil
+// Option configures [Train] beyond the hyperparameters: the sets it
+// evaluates and the progress it reports.
+type Option func(*options)
+
+type options struct {
+	evals    []evalSet
+	progress func(round int, metrics map[string]float64)
 }
 
-// EvalSet is a named dataset evaluated after every round.
-type EvalSet struct {
-	Name string
-	Data *Dataset
+// evalSet is a named dataset evaluated after every round.
+type evalSet struct {
+	name string
+	data *table.Dataset
+}
+
+// WithEval adds a dataset evaluated after every round (XGBoost's evals
+// list), its metrics named "<name>-<metric>". The order matters: early
+// stopping watches the last metric of the last set. d may be the
+// training dataset itself.
+func WithEval(name string, d *table.Dataset) Option {
+	return func(o *options) { o.evals = append(o.evals, evalSet{name: name, data: d}) }
+}
+
+// WithProgress calls f after every round with the round (0-based) and
+// that round's metrics on the [WithEval] sets, named "<set>-<metric>"
+// (an empty map without eval sets). f runs on Train's goroutine; Train
+// waits for it.
+func WithProgress(f func(round int, metrics map[string]float64)) Option {
+	return func(o *options) { o.progress = f }
 }
 
 // Result is the outcome of [Train].
 type Result struct {
+	// Model is the trained model.
 	Model *Model
 	// BestIteration is, with early stopping, the 0-based round with the
 	// best value of the watched metric (the last metric of the last eval
@@ -93,14 +63,20 @@ type Result struct {
 	History map[string][]float64
 }
 
-// Train fits a boosted-tree model with XGBoost's hist algorithm. It checks
-// ctx before every round. With EarlyStoppingRounds the returned model
-// keeps the trees up to the best iteration.
-func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Result, error) {
+// Train fits a boosted-tree model to train with XGBoost's hist algorithm,
+// as xgboost.train(p, dtrain, evals=...) does. It checks ctx before every
+// round. With EarlyStoppingRounds the returned model keeps the trees up
+// to the best iteration.
+func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) (*Result, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	evals := o.evals
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("checking parameters: %w", err)
 	}
-	if err := train.check("training"); err != nil {
+	if err := train.Validate("training"); err != nil {
 		return nil, err
 	}
 	if err := checkLabels(p.Objective, p.NumClass, train.Y); err != nil {
@@ -111,16 +87,16 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 		return nil, err
 	}
 	for _, e := range evals {
-		if err := e.Data.check(e.Name); err != nil {
+		if err := e.data.Validate(e.name); err != nil {
 			return nil, err
 		}
-		if e.Data.NumFeature != train.NumFeature {
-			return nil, fmt.Errorf("eval set %q has %d features, training has %d", e.Name, e.Data.NumFeature, train.NumFeature)
+		if e.data.NumFeature != train.NumFeature {
+			return nil, fmt.Errorf("eval set %q has %d features, training has %d", e.name, e.data.NumFeature, train.NumFeature)
 		}
-		if err := checkLabels(p.Objective, p.NumClass, e.Data.Y); err != nil {
-			return nil, fmt.Errorf("checking %s labels: %w", e.Name, err)
+		if err := checkLabels(p.Objective, p.NumClass, e.data.Y); err != nil {
+			return nil, fmt.Errorf("checking %s labels: %w", e.name, err)
 		}
-		if err := checkCategorical(e.Data, categorical, e.Name, false); err != nil {
+		if err := checkCategorical(e.data, categorical, e.name, false); err != nil {
 			return nil, err
 		}
 	}
@@ -169,10 +145,10 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	}
 	evalMargins := make([][]float64, len(evals))
 	for i, e := range evals {
-		if e.Data == train {
+		if e.data == train {
 			continue
 		}
-		evalMargins[i] = make([]float64, e.Data.Rows()*k)
+		evalMargins[i] = make([]float64, e.data.Rows()*k)
 		for j := range evalMargins[i] {
 			evalMargins[i][j] = base
 		}
@@ -188,7 +164,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 	var bestMetrics map[string]float64
 	watch := ""
 	if len(evals) > 0 {
-		watch = evals[len(evals)-1].Name + "-" + metrics[len(metrics)-1]
+		watch = evals[len(evals)-1].name + "-" + metrics[len(metrics)-1]
 	}
 
 	for round := 0; round < p.NumRound; round++ {
@@ -230,12 +206,12 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 				if evalMargins[i] == nil {
 					continue
 				}
-				addTree(&t, e.Data, evalMargins[i], k, c)
+				addTree(&t, e.data, evalMargins[i], k, c)
 			}
 		}
 		if len(evals) == 0 {
-			if p.ProgressFunc != nil {
-				p.ProgressFunc(round, map[string]float64{})
+			if o.progress != nil {
+				o.progress(round, map[string]float64{})
 			}
 			continue
 		}
@@ -246,17 +222,17 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 				mg = margin
 			}
 			for _, name := range metrics {
-				v, err := evalMetric(name, p.Objective, k, mg, e.Data.Y, e.Data.Weight)
+				v, err := evalMetric(name, p.Objective, k, mg, e.data.Y, e.data.Weight)
 				if err != nil {
-					return nil, fmt.Errorf("evaluating %s: %w", e.Name, err)
+					return nil, fmt.Errorf("evaluating %s: %w", e.name, err)
 				}
-				key := e.Name + "-" + name
+				key := e.name + "-" + name
 				cur[key] = v
 				res.History[key] = append(res.History[key], v)
 			}
 		}
-		if p.ProgressFunc != nil {
-			p.ProgressFunc(round, cur)
+		if o.progress != nil {
+			o.progress(round, cur)
 		}
 		if p.EarlyStoppingRounds <= 0 {
 			// Without early stopping the model is the last round's.
@@ -303,7 +279,7 @@ func Train(ctx context.Context, p Params, train *Dataset, evals ...EvalSet) (*Re
 }
 
 // addTree adds tree t's value for every row of d into margins[row*k+c].
-func addTree(t *tree.Tree, d *Dataset, margins []float64, k, c int) {
+func addTree(t *tree.Tree, d *table.Dataset, margins []float64, k, c int) {
 	nf := d.NumFeature
 	parallelRows(d.Rows(), 4096, func(lo, hi int) {
 		for r := lo; r < hi; r++ {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // fixtureParams reads a fixture's params.json into Params.
@@ -60,7 +62,7 @@ func TestTrainMatchesXGBoost(t *testing.T) {
 			p := fixtureParams(t, dir)
 			data := readTable(t, filepath.Join(dir, "data.csv"))
 			labels := readTable(t, filepath.Join(dir, "labels.csv"))
-			res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+			res, err := Train(t.Context(), &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,8 +106,8 @@ func TestEarlyStopping(t *testing.T) {
 	labels := readTable(t, filepath.Join(dir, "labels.csv"))
 	m := len(data.Names)
 	split := 700
-	train := &Dataset{X: data.Data[:split*m], Y: labels.Data[:split], NumFeature: m}
-	valid := &Dataset{X: data.Data[split*m:], Y: labels.Data[split:], NumFeature: m}
+	train := &table.Dataset{X: data.Data[:split*m], Y: labels.Data[:split], NumFeature: m}
+	valid := &table.Dataset{X: data.Data[split*m:], Y: labels.Data[split:], NumFeature: m}
 	p := DefaultParams()
 	p.Objective = BinaryLogistic
 	p.NumRound = 200
@@ -113,8 +115,8 @@ func TestEarlyStopping(t *testing.T) {
 	p.EarlyStoppingRounds = 5
 	p.EvalMetric = []string{MetricLogloss}
 	var rounds []int
-	p.ProgressFunc = func(round int, _ map[string]float64) { rounds = append(rounds, round) }
-	res, err := Train(t.Context(), p, train, EvalSet{Name: "train", Data: train}, EvalSet{Name: "validation", Data: valid})
+	progress := func(round int, _ map[string]float64) { rounds = append(rounds, round) }
+	res, err := Train(t.Context(), train, p, WithEval("train", train), WithEval("validation", valid), WithProgress(progress))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestTrainCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := Train(ctx, DefaultParams(), &Dataset{X: []float64{1, 2, 3}, Y: []float64{1, 2, 3}, NumFeature: 1})
+	_, err := Train(ctx, &table.Dataset{X: []float64{1, 2, 3}, Y: []float64{1, 2, 3}, NumFeature: 1}, DefaultParams())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Train() error = %v, want context.Canceled", err)
 	}
@@ -155,19 +157,19 @@ func TestTrainCancelled(t *testing.T) {
 
 func TestTrainErrors(t *testing.T) {
 	t.Parallel()
-	ok := &Dataset{X: []float64{1, 2, 3, 4}, Y: []float64{0, 1, 0, 1}, NumFeature: 1}
+	ok := &table.Dataset{X: []float64{1, 2, 3, 4}, Y: []float64{0, 1, 0, 1}, NumFeature: 1}
 	tests := []struct {
 		name string
 		edit func(*Params)
-		data *Dataset
+		data *table.Dataset
 		want string
 	}{
-		{"LabelOutsideUnit", func(p *Params) { p.Objective = BinaryLogistic }, &Dataset{X: []float64{1, 2}, Y: []float64{0, 2}, NumFeature: 1}, "outside [0,1]"},
-		{"ClassOutOfRange", func(p *Params) { p.Objective, p.NumClass = MultiSoftprob, 2 }, &Dataset{X: []float64{1, 2}, Y: []float64{0, 2}, NumFeature: 1}, "not a class"},
+		{"LabelOutsideUnit", func(p *Params) { p.Objective = BinaryLogistic }, &table.Dataset{X: []float64{1, 2}, Y: []float64{0, 2}, NumFeature: 1}, "outside [0,1]"},
+		{"ClassOutOfRange", func(p *Params) { p.Objective, p.NumClass = MultiSoftprob, 2 }, &table.Dataset{X: []float64{1, 2}, Y: []float64{0, 2}, NumFeature: 1}, "not a class"},
 		{"SoftprobWithoutClasses", func(p *Params) { p.Objective = MultiSoftprob }, ok, "num_class"},
-		{"ShapeMismatch", func(*Params) {}, &Dataset{X: []float64{1, 2, 3}, Y: []float64{0, 1}, NumFeature: 1}, "3 values for 2 rows"},
-		{"Infinite", func(*Params) {}, &Dataset{X: []float64{1, math.Inf(1)}, Y: []float64{0, 1}, NumFeature: 1}, "infinite"},
-		{"AllMissing", func(*Params) {}, &Dataset{X: []float64{math.NaN(), math.NaN()}, Y: []float64{0, 1}, NumFeature: 1}, "every feature is missing"},
+		{"ShapeMismatch", func(*Params) {}, &table.Dataset{X: []float64{1, 2, 3}, Y: []float64{0, 1}, NumFeature: 1}, "3 values for 2 rows"},
+		{"Infinite", func(*Params) {}, &table.Dataset{X: []float64{1, math.Inf(1)}, Y: []float64{0, 1}, NumFeature: 1}, "infinite"},
+		{"AllMissing", func(*Params) {}, &table.Dataset{X: []float64{math.NaN(), math.NaN()}, Y: []float64{0, 1}, NumFeature: 1}, "every feature is missing"},
 		{"BaseScoreLogistic", func(p *Params) { p.Objective, p.BaseScore = BinaryLogistic, 1 }, ok, "base_score"},
 		{"DepthwiseNoDepth", func(p *Params) { p.MaxDepth = 0 }, ok, "max_depth"},
 	}
@@ -176,7 +178,7 @@ func TestTrainErrors(t *testing.T) {
 			t.Parallel()
 			p := DefaultParams()
 			tc.edit(&p)
-			_, err := Train(t.Context(), p, tc.data)
+			_, err := Train(t.Context(), tc.data, p)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Train() error = %v, want it to contain %q", err, tc.want)
 			}
@@ -199,7 +201,7 @@ func TestSameSeedSameModel(t *testing.T) {
 		p.ColsampleByTree = 0.7
 		p.Seed = seed
 		p.NThread = threads
-		res, err := Train(t.Context(), p, &Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)})
+		res, err := Train(t.Context(), &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +244,7 @@ func TestThreadsSameModelLarge(t *testing.T) {
 		p.NumRound = 3
 		p.MaxDepth = 4
 		p.NThread = threads
-		res, err := Train(t.Context(), p, &Dataset{X: x, Y: y, NumFeature: m})
+		res, err := Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -21,8 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestGoldenModelFile(t *testing.T) {
 	t.Parallel()
 	fx := readFixture(t)
-	md, err := linear.Train(t.Context(), nanFloats(fx.X), fx.YClassifier, fx.N, fx.M,
-		linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01, L1: 0.001, Seed: 1})
+	md, err := linear.Train(t.Context(), &table.Dataset{X: nanFloats(fx.X), Y: fx.YClassifier, NumFeature: fx.M}, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01, L1: 0.001, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

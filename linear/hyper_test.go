@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 func TestParseParams(t *testing.T) {
@@ -44,7 +45,7 @@ func TestContribsSumToMargin(t *testing.T) {
 	t.Parallel()
 	fx := readFixture(t)
 	x, xt := nanFloats(fx.X), nanFloats(fx.Test)
-	md, err := linear.Train(t.Context(), x, fx.YClassifier, fx.N, fx.M, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01})
+	md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: fx.YClassifier, NumFeature: fx.M}, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}

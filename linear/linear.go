@@ -1,34 +1,13 @@
-// Package linear trains linear and logistic regression with L2 and
-// optional L1 penalties, as Ferry's linear_learner.
-//
-// # Objective
-//
-// With z the features after imputation and standardisation, the learner
-// minimises
-//
-//	regressor:          (1/2n)·Σ (y − b − w·z)²  + (l2/2)·‖w‖² + l1·‖w‖₁
-//	binary_classifier:  (1/n)·Σ logloss(y, σ(b + w·z)) + (l2/2)·‖w‖² + l1·‖w‖₁
-//
-// by coordinate descent (the regressor) and proximal Newton with inner
-// coordinate descent (the classifier, as glmnet does); the intercept b is
-// not penalised. In scikit-learn terms: Ridge(alpha = n·l2),
-// Lasso(alpha = l1), ElasticNet(alpha = l1 + l2, l1_ratio = l1/(l1 + l2)),
-// LogisticRegression(C = 1/(n·l2)).
-//
-// # Missing values and standardisation
-//
-// A NaN feature value is replaced by the feature's training mean (over
-// the rows that have it), in training and in prediction. With standardize
-// (the default) features are centred and scaled to unit variance (the
-// population standard deviation) before fitting; the model stores the
-// means and scales and applies them when predicting.
 package linear
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/ferryml/ferry/table"
 )
 
 // Predictor types.
@@ -127,9 +106,36 @@ type Model struct {
 	Iterations int
 }
 
-// Train fits a model to x (n×m, row-major, NaN for missing) and y (n
-// labels; 0 or 1 for binary_classifier). It checks ctx between passes.
-func Train(ctx context.Context, x, y []float64, n, m int, p Params) (*Model, error) {
+// Option configures [Train] beyond the hyperparameters.
+type Option func(*options)
+
+type options struct {
+	progress func(pass int)
+}
+
+// WithProgress calls f at the start of every pass over the coordinates
+// with the pass number (1 to MaxIter), on Train's goroutine.
+func WithProgress(f func(pass int)) Option {
+	return func(o *options) { o.progress = f }
+}
+
+// Train fits a model to data: features data.X (NaN for missing) and
+// labels data.Y (0 or 1 for binary_classifier), as scikit-learn's Ridge,
+// Lasso, ElasticNet or LogisticRegression fit(X, y) does (see the package
+// comment for the mapping). Sample weights are not supported:
+// data.Weight must be nil. It checks ctx between passes.
+func Train(ctx context.Context, data *table.Dataset, p Params, opts ...Option) (*Model, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if data == nil {
+		return nil, errors.New("training data is nil")
+	}
+	if data.Weight != nil {
+		return nil, errors.New("training data has sample weights: the linear learner does not support them")
+	}
+	x, y, n, m := data.X, data.Y, data.Rows(), data.NumFeature
 	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("linear learner parameters: %w", err)
@@ -139,7 +145,7 @@ func Train(ctx context.Context, x, y []float64, n, m int, p Params) (*Model, err
 	}
 	md := &Model{PredictorType: p.PredictorType, Mean: make([]float64, m), Scale: make([]float64, m), Coef: make([]float64, m), Params: p}
 	z := standardize(x, n, m, *p.Standardize, md.Mean, md.Scale)
-	s := &solver{z: z, y: y, n: n, m: m, p: p, w: md.Coef, rng: rand.New(rand.NewPCG(p.Seed, 0x6c696e))}
+	s := &solver{z: z, y: y, n: n, m: m, p: p, w: md.Coef, rng: rand.New(rand.NewPCG(p.Seed, 0x6c696e)), progress: o.progress}
 	var err error
 	if p.PredictorType == Regressor {
 		md.Intercept, md.Iterations, err = s.regress(ctx)

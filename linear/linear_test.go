@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 var (
@@ -72,7 +75,7 @@ func TestMatchesSklearn(t *testing.T) {
 			p := c.Params
 			p.Tol = 1e-12
 			p.MaxIter = 100000
-			md, err := linear.Train(t.Context(), x, y, fx.N, fx.M, p)
+			md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: fx.M}, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +114,7 @@ func TestL1Sparsity(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			md, err := linear.Train(t.Context(), x, fx.YRegressor, fx.N, fx.M, linear.Params{L1: tc.l1})
+			md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: fx.YRegressor, NumFeature: fx.M}, linear.Params{L1: tc.l1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +135,7 @@ func TestWeightsMatchPredict(t *testing.T) {
 	t.Parallel()
 	fx := readFixture(t)
 	x := nanFloats(fx.X)
-	md, err := linear.Train(t.Context(), x, fx.YRegressor, fx.N, fx.M, linear.Params{L2: 0.01})
+	md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: fx.YRegressor, NumFeature: fx.M}, linear.Params{L2: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +165,7 @@ func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	fx := readFixture(t)
 	x, xt := nanFloats(fx.X), nanFloats(fx.Test)
-	md, err := linear.Train(t.Context(), x, fx.YClassifier, fx.N, fx.M, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01, Seed: 4})
+	md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: fx.YClassifier, NumFeature: fx.M}, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.01, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +210,7 @@ func TestTrainErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := linear.Train(t.Context(), tc.x, tc.y, 2, 2, tc.p)
+			_, err := linear.Train(t.Context(), &table.Dataset{X: tc.x, Y: tc.y, NumFeature: 2}, tc.p)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("got error %v, want one containing %q", err, tc.wantErr)
 			}
@@ -215,7 +218,7 @@ func TestTrainErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := linear.Train(ctx, x, y, 2, 2, linear.Params{}); err == nil {
+	if _, err := linear.Train(ctx, &table.Dataset{X: x, Y: y, NumFeature: 2}, linear.Params{}); err == nil {
 		t.Error("got no error from a cancelled context")
 	}
 }
@@ -300,7 +303,7 @@ func TestDegenerateData(t *testing.T) {
 			t.Parallel()
 			n := len(tc.y)
 			m := len(tc.x) / n
-			md, err := linear.Train(t.Context(), tc.x, tc.y, n, m, tc.p)
+			md, err := linear.Train(t.Context(), &table.Dataset{X: tc.x, Y: tc.y, NumFeature: m}, tc.p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,5 +321,35 @@ func TestDegenerateData(t *testing.T) {
 				t.Errorf("prediction %v for row 3, want 4 (y = x0)", got[3])
 			}
 		})
+	}
+}
+
+func TestTrainProgress(t *testing.T) {
+	t.Parallel()
+	x := []float64{1, 2, 2, 1, 3, 5, 4, 4}
+	y := []float64{1, 0, 1, 0}
+	var passes []int
+	md, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: 2}, linear.Params{PredictorType: linear.BinaryClassifier, L2: 0.1},
+		linear.WithProgress(func(pass int) { passes = append(passes, pass) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, md.Iterations)
+	for i := range want {
+		want[i] = i + 1
+	}
+	if diff := cmp.Diff(want, passes); diff != "" {
+		t.Errorf("progress calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestTrainRefusesWeights(t *testing.T) {
+	t.Parallel()
+	d := &table.Dataset{X: []float64{1, 2}, Y: []float64{0, 1}, Weight: []float64{1, 1}, NumFeature: 1}
+	if _, err := linear.Train(t.Context(), d, linear.Params{}); err == nil || !strings.Contains(err.Error(), "sample weights") {
+		t.Errorf("got error %v, want one about sample weights", err)
+	}
+	if _, err := linear.Train(t.Context(), nil, linear.Params{}); err == nil {
+		t.Error("got no error for nil data")
 	}
 }

@@ -14,6 +14,9 @@ type solver struct {
 	p    Params
 	w    []float64
 	rng  *rand.Rand
+	// progress, when not nil, is called with the pass number at the
+	// start of every pass.
+	progress func(pass int)
 }
 
 func softThreshold(v, t float64) float64 {
@@ -61,6 +64,9 @@ func (s *solver) regress(ctx context.Context) (float64, int, error) {
 			return 0, iter, err
 		}
 		iter++
+		if s.progress != nil {
+			s.progress(iter)
+		}
 		s.order(perm)
 		maxDelta := 0.0
 		for _, j := range perm {
@@ -119,6 +125,9 @@ func (s *solver) logistic(ctx context.Context) (float64, int, error) {
 			return 0, iter, err
 		}
 		iter++
+		if s.progress != nil {
+			s.progress(iter)
+		}
 		hsum := 0.0
 		for i := range n {
 			p := sigmoid(eta[i])

@@ -1,11 +1,3 @@
-// Package metric computes evaluation metrics with scikit-learn's
-// definitions (scikit-learn 1.2), so that Ferry's numbers match what a
-// Python evaluation script reports.
-//
-// Binary metrics take labels y in {0, 1} (1 is the positive class) and
-// predicted probabilities or scores p. Every function takes optional
-// sample weights w: nil means unweighted. Inputs of different lengths,
-// empty inputs, labels other than 0 and 1, and NaN values are errors.
 package metric
 
 import (
@@ -160,7 +152,7 @@ func LogLoss(y, p, w []float64) (float64, error) {
 
 // Confusion is a binary confusion matrix of (weighted) counts.
 type Confusion struct {
-	TN, FP, FN, TP float64
+	TN, FP, FN, TP float64 // true negatives, false positives, false negatives, true positives
 }
 
 // ConfusionAt returns the confusion matrix of predictions p ≥ threshold

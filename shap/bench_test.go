@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferryml/ferry/forest"
 	"github.com/ferryml/ferry/shap"
+	"github.com/ferryml/ferry/table"
 )
 
 // BenchmarkKernel48 explains rows of a 48-feature model (a random forest
@@ -23,7 +24,7 @@ func BenchmarkKernel48(b *testing.B) {
 		}
 		y[i] = x[i*m] + 2*x[i*m+1]*x[i*m+2] + x[i*m+47] + 0.1*r.NormFloat64()
 	}
-	md, err := forest.Train(b.Context(), x, y, 5000, m, forest.Params{NEstimators: 100, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 1})
+	md, err := forest.Train(b.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, forest.Params{NEstimators: 100, MaxDepth: 6, MaxFeatures: "sqrt", Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

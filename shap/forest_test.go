@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferryml/ferry/forest"
 	"github.com/ferryml/ferry/shap"
+	"github.com/ferryml/ferry/table"
 	"github.com/ferryml/ferry/tree"
 )
 
@@ -22,7 +23,7 @@ func TestKernelMatchesInterventionalTreeSHAP(t *testing.T) {
 	for i := range y {
 		y[i] = xs[i*m]*xs[i*m+1] + math.Abs(xs[i*m+2]) + 0.1*r.NormFloat64()
 	}
-	md, err := forest.Train(t.Context(), xs, y, 400, m, forest.Params{NEstimators: 10, MaxDepth: 5, MaxFeatures: "0.6", Seed: 1})
+	md, err := forest.Train(t.Context(), &table.Dataset{X: xs, Y: y, NumFeature: m}, forest.Params{NEstimators: 10, MaxDepth: 5, MaxFeatures: "0.6", Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,3 @@
-// Package tree holds the decision-tree representation shared by the
-// boosted-tree and random-forest learners, with fast prediction and
-// TreeSHAP. Its layout follows XGBoost's JSON model arrays.
 package tree
 
 import (

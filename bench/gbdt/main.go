@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/gbdt"
+	"github.com/ferryml/ferry/table"
 )
 
 const numFeature = 28
@@ -72,7 +73,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of training")
 	out := flag.String("model", "", "write the model JSON here")
 	load := flag.String("load", "", "inference mode: read this model file instead of training (train_s=0) and time batch prediction and TreeSHAP only; -cpuprofile then profiles them")
-	csvPath := flag.String("csv", "", "whole-job mode: read this CSV (label y first) with gbdt.ReadCSV and train on it, timing the phases")
+	csvPath := flag.String("csv", "", "whole-job mode: read this CSV (label y first) with table.ReadCSV and train on it, timing the phases")
 	small := flag.String("small", "", "small-data mode: DIR with train.csv and valid.csv (label first; bench/tuning/data.py's fraud split), trained -repeat times with validation AUC every round")
 	repeat := flag.Int("repeat", 20, "small-data mode: trainings timed (the best is printed)")
 	writeCSV := flag.String("write-csv", "", "generator mode: write a CSV of -rows rows of gen.py's training distribution (label y first, 28 features, 7 significant digits, 2% of the last 6 columns empty) to this path")
@@ -174,7 +175,7 @@ func trainBench(dir string, rounds, depth, threads int) (*gbdt.Model, float64, f
 	p.NThread = threads
 	start := time.Now()
 	cpu0 := cpuSeconds()
-	res, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: xtr, Y: ytr, NumFeature: numFeature})
+	res, err := gbdt.Train(context.Background(), &table.Dataset{X: xtr, Y: ytr, NumFeature: numFeature}, p)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -241,12 +242,15 @@ func runCSV(path string, rounds, depth, threads int, cpuprofile string) error {
 	if err != nil {
 		return err
 	}
-	tab, err := gbdt.ReadCSV(f)
+	tab, err := table.ReadCSV(f)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
-	y, x := tab.Split(0)
+	data, err := tab.Dataset("", "") // the label is the first column
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
 	readSec := time.Since(start).Seconds()
 	p := gbdt.DefaultParams()
 	p.Objective = gbdt.BinaryLogistic
@@ -255,12 +259,12 @@ func runCSV(path string, rounds, depth, threads int, cpuprofile string) error {
 	p.NThread = threads
 	var first time.Duration
 	t0 := time.Now()
-	p.ProgressFunc = func(round int, _ map[string]float64) {
+	progress := gbdt.WithProgress(func(round int, _ map[string]float64) {
 		if round == 0 {
 			first = time.Since(t0)
 		}
-	}
-	if _, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: x.Data, Y: y, NumFeature: len(x.Names)}); err != nil {
+	})
+	if _, err := gbdt.Train(context.Background(), data, p, progress); err != nil {
 		return err
 	}
 	trainSec := time.Since(t0).Seconds()
@@ -274,18 +278,21 @@ func runCSV(path string, rounds, depth, threads int, cpuprofile string) error {
 // every round, as small.py does with XGBoost), printing the best wall and
 // CPU milliseconds per training.
 func runSmall(dir string, rounds, depth, threads, repeat int, cpuprofile string) error {
-	read := func(name string) (*gbdt.Dataset, error) {
+	read := func(name string) (*table.Dataset, error) {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
-		tab, err := gbdt.ReadCSV(f)
+		tab, err := table.ReadCSV(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
-		y, x := tab.Split(0)
-		return &gbdt.Dataset{X: x.Data, Y: y, NumFeature: len(x.Names)}, nil
+		d, err := tab.Dataset("", "") // the label is the first column
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		return d, nil
 	}
 	train, err := read("train.csv")
 	if err != nil {
@@ -314,7 +321,7 @@ func runSmall(dir string, rounds, depth, threads, repeat int, cpuprofile string)
 	var auc float64
 	for range repeat {
 		t0, c0 := time.Now(), cpuSeconds()
-		res, err := gbdt.Train(context.Background(), p, train, gbdt.EvalSet{Name: "validation", Data: valid})
+		res, err := gbdt.Train(context.Background(), train, p, gbdt.WithEval("validation", valid))
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/ferryml/ferry/internal/quote"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/step/training"
+	"github.com/ferryml/ferry/table"
 )
 
 // hyperFlag collects repeated -H name=value flags.
@@ -253,7 +254,7 @@ func readFeatures(path string, features []string, label string) ([]float64, int,
 		return nil, 0, err
 	}
 	defer f.Close()
-	t, err := gbdt.ReadCSV(bufio.NewReader(f))
+	t, err := table.ReadCSV(bufio.NewReader(f))
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/ferryml/ferry/internal/app"
 	"github.com/ferryml/ferry/internal/artifact"
 	"github.com/ferryml/ferry/internal/engine"
-	"github.com/ferryml/ferry/internal/run"
 	"github.com/ferryml/ferry/internal/sagemaker/imagemap"
 	"github.com/ferryml/ferry/internal/sqlite"
 )
@@ -44,9 +43,9 @@ type Main struct {
 	Getenv         func(string) string
 	Logger         *slog.Logger
 
-	// saveTrial, set by a worker of a server, records the tuning kinds'
-	// trials in the server's database (trials_cmd.go).
-	saveTrial func(ctx context.Context, executionID, step string, t *run.Trial) error
+	// trialServer, set by a worker of a server, keeps the tuning kinds'
+	// trial records, cache and logs on the server (trials_cmd.go).
+	trialServer trialServer
 
 	// logs is the writer behind Logger (when NewMain made it), which
 	// keeps log records and a live progress table from garbling each other.

@@ -40,7 +40,16 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError("--tls-cert and --tls-key go together")
 	}
-	m.consoleURL = consoleURL(*addr, *tlsCert != "")
+	// Listen first: links in reports and webhooks name the bound address
+	// (a port of 0 becomes the one the kernel chose). Connections wait in
+	// the backlog until the handler below serves them.
+	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	ln, err := m.listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	m.consoleURL = consoleURL(ln.Addr().String(), *tlsCert != "")
 	release, err := m.engineFor(ctx, eng)
 	if err != nil {
 		return err
@@ -139,11 +148,6 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 		h = until.Gate(open.Route(h), checked.Route(h))
 	}
 	h = serving.Recover(h, m.Logger)
-	opts := api.ServeOptions{ReadTimeout: to.Read, WriteTimeout: to.Write, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
-	ln, err := m.listen(*addr, opts)
-	if err != nil {
-		return err
-	}
 	// The jobs and Lambda functions the server runs reach its AWS APIs
 	// with a key pair of their own, valid while this server runs.
 	scheme := "http"
@@ -159,6 +163,7 @@ func cmdServer(ctx context.Context, m *Main, args []string) error {
 	if awsCfg.Region == "" {
 		m.jobEnv["AWS_DEFAULT_REGION"] = awsapi.DefaultRegion
 	}
+	m.announce(ln, opts)
 	return api.Serve(ctx, ln, h, opts)
 }
 
@@ -210,26 +215,33 @@ func timeoutFlags(fs *flag.FlagSet) *httpTimeouts {
 // listenAndServe serves h on addr until ctx is done, then shuts down
 // gracefully.
 func (m *Main) listenAndServe(ctx context.Context, addr string, h http.Handler, opts api.ServeOptions) error {
-	ln, err := m.listen(addr, opts)
+	ln, err := m.listen(addr)
 	if err != nil {
 		return err
 	}
+	m.announce(ln, opts)
 	return api.Serve(ctx, ln, h, opts)
 }
 
-// listen listens on addr and says where.
-func (m *Main) listen(addr string, opts api.ServeOptions) (net.Listener, error) {
+// listen listens on addr; [Main.announce] says where once the server is
+// about to serve.
+func (m *Main) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	return ln, nil
+}
+
+// announce logs where ln serves and prints "listening on URL", the line
+// scripts and tests wait for: everything is set up when it appears.
+func (m *Main) announce(ln net.Listener, opts api.ServeOptions) {
 	scheme := "http"
 	if opts.TLSCertFile != "" {
 		scheme = "https"
 	}
 	m.Logger.Info("serving", "addr", ln.Addr().String())
 	fmt.Fprintf(m.Stderr, "listening on %s://%s\n", scheme, ln.Addr())
-	return ln, nil
 }
 
 // cmdServeModel is `ferry serve-model MODEL`: one model with the SageMaker

@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/ferryml/ferry/internal/api"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ferryml/ferry/internal/api"
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/artifact/artifacttest"
 	"github.com/ferryml/ferry/internal/registry"
 	"github.com/ferryml/ferry/internal/serving"
 )
@@ -126,5 +128,38 @@ func TestServerSurvivesPanickingModelLoader(t *testing.T) {
 	}
 	if status != registry.EndpointFailed || !strings.Contains(reason, "config 1 keeps serving") {
 		t.Errorf("reported %s %q, want Failed with config 1 still serving", status, reason)
+	}
+}
+
+// TestServerLinksNameTheBoundPort: with --addr 127.0.0.1:0 the links the
+// server puts in monitor reports and webhooks carry the port the kernel
+// chose, not 0.
+func TestServerLinksNameTheBoundPort(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	stderr := &syncBuffer{}
+	env := map[string]string{"FERRY_HOME": artifacttest.TempDir(t)}
+	m := NewMain(strings.NewReader(""), io.Discard, stderr, func(k string) string { return env[k] })
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"server", "--addr", "127.0.0.1:0"}) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("server exit %d: %s", code, stderr.String())
+		}
+	}()
+	addrRE := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		// The log line is written after m.consoleURL, and syncBuffer's
+		// lock orders the two.
+		if mm := addrRE.FindStringSubmatch(stderr.String()); mm != nil {
+			if m.consoleURL != mm[1] {
+				t.Errorf("links name %q; the server listens on %s", m.consoleURL, mm[1])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", stderr.String())
+		}
 	}
 }

@@ -361,9 +361,10 @@ func stepStatus(t *testing.T, ctx context.Context, m *Main, name string) run.Ste
 // worker learns Temporal's address, the namespace and the artifact store
 // from GET /api/v1/engine, and a run started through the server's API
 // runs its steps on the worker, which reports its retry to the API.
-func TestTemporalServerAndWorker(t *testing.T) {
-	ctx := t.Context()
-	env := newTemporalEnv(t)
+// startServer starts `ferry server --engine temporal` over env's home and
+// returns its URL and its log (read it only once the test failed).
+func (env *temporalEnv) startServer(t *testing.T) (string, *syncBuffer) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -371,8 +372,8 @@ func TestTemporalServerAndWorker(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	srv := ferryCommand(env.home, append([]string{"server", "--addr", addr}, env.runArgs("10s")...)...)
-	var srvLog strings.Builder
-	srv.Stdout, srv.Stderr = &srvLog, &srvLog
+	srvLog := &syncBuffer{}
+	srv.Stdout, srv.Stderr = srvLog, srvLog
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -395,6 +396,13 @@ func TestTemporalServerAndWorker(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	return url, srvLog
+}
+
+func TestTemporalServerAndWorker(t *testing.T) {
+	ctx := t.Context()
+	env := newTemporalEnv(t)
+	url, srvLog := env.startServer(t)
 	whome := artifacttest.TempDir(t)
 	w := ferryCommand(whome, "worker", "--server", url, "--queues", "default", "--identity", "worker-api")
 	var wlog strings.Builder
@@ -454,4 +462,63 @@ func waitWorkDir(t *testing.T, home, step string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestTemporalTuningTrialsSpread: a tuning step on Temporal hands its
+// trials to the workers as parts (each on whichever worker takes it); the
+// run ends as a local run of the same definition does: the same best
+// model (digest), objective and stopping decisions.
+func TestTemporalTuningTrialsSpread(t *testing.T) {
+	ctx := t.Context()
+	const trials = 12
+	path := "../../examples/fraud-detection/tuning.yaml"
+	params := []string{"-p", fmt.Sprintf("max_trials=%d", trials)}
+	local := artifacttest.TempDir(t)
+	if res := ferry(t, ctx, local, append(append([]string{"run"}, params...), path)...); res.code != 0 {
+		t.Fatalf("local run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	env := newTemporalEnv(t)
+	env.startWorker(t, "worker-1")
+	env.startWorker(t, "worker-2")
+	args := append(append([]string{"run"}, env.runArgs("10s")...), params...)
+	if res := ferry(t, ctx, env.home, append(args, path)...); res.code != 0 {
+		t.Fatalf("temporal run exited %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	lex, lsteps := latestExecution(t, ctx, inspect(t, local))
+	tex, tsteps := latestExecution(t, ctx, inspect(t, env.home))
+	if lex.Status != run.Succeeded || tex.Status != run.Succeeded {
+		t.Fatalf("local %s, temporal %s (%s)", lex.Status, tex.Status, tex.FailureReason)
+	}
+	lt, tt := lsteps["tune"], tsteps["tune"]
+	if lt.Outputs["model"] != tt.Outputs["model"] {
+		t.Errorf("best model: local %s, Temporal %s", lt.Outputs["model"], tt.Outputs["model"])
+	}
+	for _, p := range []string{"best_objective", "best_trial", "best_iteration", "trials_completed", "trials_stopped"} {
+		if !cmp.Equal(lt.Properties[p], tt.Properties[p]) {
+			t.Errorf("%s: local %v, Temporal %v", p, lt.Properties[p], tt.Properties[p])
+		}
+	}
+	// Each trial's part names its worker in the step's log.
+	b, err := os.ReadFile(engine.LogPath(env.home, tex.ID, "tune"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]string{} // trial -> worker
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 6 && f[0] == "---" && strings.HasPrefix(f[2], "trial-") && f[3] == "on" && f[4] == "worker" {
+			ran[f[2]] = f[5]
+		}
+	}
+	workers := map[string]int{}
+	for _, w := range ran {
+		workers[w]++
+	}
+	if len(ran) != trials {
+		t.Errorf("%d trials ran as parts, want %d; the step's log:\n%s", len(ran), trials, b)
+	}
+	if len(workers) < 2 {
+		t.Errorf("trials per worker %v: want them spread over both workers", workers)
+	}
+	t.Logf("trials per worker: %v", workers)
 }

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/run"
@@ -30,19 +34,34 @@ func (m *Main) trialStore(withDB bool) tuning.TrialStore {
 		}}
 	}
 	dir := tuning.DirStore{Root: filepath.Join(m.Home(), "tuning")}
-	if m.saveTrial != nil {
-		return serverTrials{DirStore: dir, save: m.saveTrial}
+	if m.trialServer != nil {
+		logger := m.Logger
+		if logger == nil {
+			logger = slog.New(slog.DiscardHandler)
+		}
+		return serverTrials{DirStore: dir, server: m.trialServer, logger: logger}
 	}
 	return dir
 }
 
-// serverTrials are a worker's trial records: each saved in the server's
-// database through its API (where ferry trials, the API and the console
-// read them), and kept under the worker's home too, which holds the
-// trials' logs and the cache that its re-runs reuse.
+// trialServer is what a worker of a server asks of it for trials (the
+// API client implements it).
+type trialServer interface {
+	SaveTrial(ctx context.Context, executionID, step string, t *run.Trial) error
+	CachedTrial(ctx context.Context, key string) (*run.Trial, error)
+	SaveTrialLog(ctx context.Context, executionID, step string, n int, log []byte) error
+}
+
+// serverTrials are a worker's trials kept on the server: each record
+// saved in the server's database through its API (where ferry trials,
+// the API and the console read it), each log sent there when the trial
+// ends, and the trial cache asked there, so a trial finished on one
+// worker is reused on any other. The worker keeps its own copies under
+// its home too, and falls back on them when the server has no entry.
 type serverTrials struct {
 	tuning.DirStore
-	save func(ctx context.Context, executionID, step string, t *run.Trial) error
+	server trialServer
+	logger *slog.Logger
 }
 
 // SaveTrial implements tuning.TrialStore.
@@ -50,10 +69,72 @@ func (s serverTrials) SaveTrial(ctx context.Context, execID, stepName string, re
 	if err := s.DirStore.SaveTrial(ctx, execID, stepName, rec); err != nil {
 		return err
 	}
-	if err := s.save(ctx, execID, stepName, rec); err != nil {
+	if err := s.server.SaveTrial(ctx, execID, stepName, rec); err != nil {
 		return fmt.Errorf("recording trial %s on the server: %w", rec.Name, err)
 	}
 	return nil
+}
+
+// CachedTrial implements tuning.TrialStore: the server's entry, else the
+// worker's own.
+func (s serverTrials) CachedTrial(ctx context.Context, key string) (*tuning.Record, error) {
+	t, err := s.server.CachedTrial(ctx, key)
+	if err != nil {
+		s.logger.Warn("asking the server's trial cache", "key", key, "err", err)
+	}
+	if t != nil {
+		return t, nil
+	}
+	return s.DirStore.CachedTrial(ctx, key)
+}
+
+// TrialLog implements tuning.TrialStore: the log is written under the
+// worker's home and, when the trial closes it, sent to the server.
+func (s serverTrials) TrialLog(execID, stepName string, n int) (io.WriteCloser, error) {
+	local, err := s.DirStore.TrialLog(execID, stepName, n)
+	if err != nil {
+		return nil, err
+	}
+	return &sentLog{local: local, send: func(b []byte) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return s.server.SaveTrialLog(ctx, execID, stepName, n, b)
+	}, logger: s.logger.With("execution", execID, "step", stepName, "trial", n)}, nil
+}
+
+// sentLogLimit is how much of a trial's log (its start) goes to the
+// server; the server takes at most 8 MiB.
+const sentLogLimit = 4 << 20
+
+// sentLog writes a trial's log to a local file and keeps its first
+// sentLogLimit bytes for the server, sent on Close.
+type sentLog struct {
+	local  io.WriteCloser
+	buf    bytes.Buffer
+	cut    bool
+	send   func([]byte) error
+	logger *slog.Logger
+}
+
+func (l *sentLog) Write(p []byte) (int, error) {
+	if room := sentLogLimit - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(len(p), room)])
+	}
+	l.cut = l.cut || l.buf.Len() >= sentLogLimit
+	return l.local.Write(p)
+}
+
+// Close closes the local file and sends the log; a server that does not
+// take it is logged, not an error of the trial.
+func (l *sentLog) Close() error {
+	err := l.local.Close()
+	if l.cut {
+		l.buf.WriteString("\n[... the rest of this log is on the worker]\n")
+	}
+	if serr := l.send(l.buf.Bytes()); serr != nil {
+		l.logger.Warn("sending a trial log to the server", "err", serr)
+	}
+	return err
 }
 
 // cmdTrials prints a tuning step's trials: the objective of each and the

@@ -83,7 +83,7 @@ func cmdWorker(ctx context.Context, m *Main, args []string) error {
 			}
 		}
 		report = c.ReportAttempt
-		m.saveTrial = c.SaveTrial
+		m.trialServer = c
 	}
 	store, where, err := m.workerStore(ctx, *arts, *artsEndpoint, region)
 	if err != nil {

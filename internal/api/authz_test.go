@@ -20,7 +20,7 @@ func TestAuthorization(t *testing.T) {
 	repl := strings.NewReplacer(
 		"{id}", f.exec, "{step}", "write", "{ref}", f.output, "{path...}", "word.txt",
 		"{name}", "nope", "{digest}", "nope", "{group}", "nope", "{version}", "1",
-		"{trial}", "1",
+		"{trial}", "1", "{key}", strings.Repeat("ab", 32),
 	)
 	bodies := map[string]string{
 		"POST /api/v1/executions":                                `{"pipeline_digest": "nope"}`,

@@ -42,6 +42,8 @@ func (s *Server) routes() []Route {
 		{"GET", v1 + "/executions/{id}/steps/{step}/trials", auth.Read, s.listTrials},
 		{"POST", v1 + "/executions/{id}/steps/{step}/trials", auth.Operate, s.saveTrial},
 		{"GET", v1 + "/executions/{id}/steps/{step}/trials/{trial}/logs", auth.Read, s.trialLog},
+		{"PUT", v1 + "/executions/{id}/steps/{step}/trials/{trial}/logs", auth.Operate, s.saveTrialLog},
+		{"GET", v1 + "/trial-cache/{key}", auth.Read, s.cachedTrial},
 
 		{"GET", v1 + "/artifacts/{ref}", auth.Read, s.getArtifact},
 		{"GET", v1 + "/artifacts/{ref}/files/{path...}", auth.Read, s.artifactFile},

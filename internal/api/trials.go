@@ -55,3 +55,31 @@ func (s *Server) saveTrial(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// maxTrialLog bounds a trial log a worker sends.
+const maxTrialLog = 8 << 20
+
+// cachedTrial answers the trial cache's entry for a key: what a worker
+// reuses instead of training a trial again.
+func (s *Server) cachedTrial(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.cfg.App.CachedTrial(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+// saveTrialLog takes the log of a trial a worker ran (PUT .../logs, body:
+// the log as text).
+func (s *Server) saveTrialLog(w http.ResponseWriter, r *http.Request) error {
+	n, err := strconv.Atoi(r.PathValue("trial"))
+	if err != nil || n < 1 {
+		return badRequest("trial %q: want a trial number >= 1", r.PathValue("trial"))
+	}
+	if err := s.cfg.App.SaveTrialLog(r.Context(), r.PathValue("id"), r.PathValue("step"), n, http.MaxBytesReader(w, r.Body, maxTrialLog)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/ferryml/ferry/internal/engine"
 	"github.com/ferryml/ferry/internal/run"
@@ -106,6 +109,60 @@ func (a *App) SaveTrial(ctx context.Context, id, step string, t run.Trial) error
 	t.ExecutionID, t.Step = ex.ID, step
 	if err := a.cfg.Trials.SaveTrial(ctx, &t); err != nil {
 		return fmt.Errorf("saving trial %d of step %s of execution %s: %w", t.Trial, step, ex.ID, err)
+	}
+	return nil
+}
+
+// CachedTrial returns the trial cache's entry for key: the newest trial
+// with that cache key that was trained (not reused) and did not fail, as
+// the tuning kind reuses it. A worker asks the server, so a trial finished
+// on one worker is reused on any other. No entry is ErrNotFound.
+func (a *App) CachedTrial(ctx context.Context, key string) (*run.Trial, error) {
+	if len(key) != 64 || strings.Trim(key, "0123456789abcdef") != "" {
+		return nil, fmt.Errorf("trial cache key %s: want 64 lowercase hex digits: %w", quote(key), ErrInvalid)
+	}
+	if a.cfg.Trials == nil {
+		return nil, fmt.Errorf("this server keeps no trial records: %w", ErrNotFound)
+	}
+	t, err := a.cfg.Trials.CachedTrial(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("reading the trial cache: %w", err)
+	}
+	if t == nil {
+		return nil, fmt.Errorf("no finished trial has cache key %s: %w", key, ErrNotFound)
+	}
+	return t, nil
+}
+
+// SaveTrialLog stores the log of trial n (1-based) of a tuning step that
+// a worker ran, where TrialLog reads it; it replaces an earlier one.
+func (a *App) SaveTrialLog(ctx context.Context, id, step string, n int, log io.Reader) error {
+	if n < 1 {
+		return fmt.Errorf("trial %d: trials count from 1: %w", n, ErrInvalid)
+	}
+	_, ex, err := a.stepOf(ctx, id, step)
+	if err != nil {
+		return err
+	}
+	path := TrialLogPath(a.cfg.Home, ex.ID, step, n)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("saving trial log: %w", err)
+	}
+	// Written aside and renamed: a reader sees the old log or the new.
+	f, err := os.CreateTemp(filepath.Dir(path), ".trial-log-*")
+	if err != nil {
+		return fmt.Errorf("saving trial log: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := io.Copy(f, log); err != nil {
+		f.Close()
+		return fmt.Errorf("saving trial log: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("saving trial log: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("saving trial log: %w", err)
 	}
 	return nil
 }

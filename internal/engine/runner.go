@@ -90,6 +90,10 @@ type Attempter struct {
 	Artifacts artifact.Store
 	// Home holds the attempts' work directories (Home/work).
 	Home string
+	// Parts, when set, gives each attempt of t a step.PartRunner that
+	// runs the step's parts elsewhere (the Temporal worker's: each part on
+	// any worker); nil lets kinds run their parts themselves.
+	Parts func(t Task) step.PartRunner
 }
 
 // Attempt runs attempt n of t. log receives the kind's log; logger is
@@ -101,7 +105,12 @@ func (a *Attempter) Attempt(ctx context.Context, t Task, n int, log io.Writer, l
 	}
 	req := t.Request
 	req.Attempt = n
-	res, err := a.run(ctx, kind, t, req, log, logger)
+	res, err := a.run(ctx, t, req, log, logger, func(ctx context.Context, env step.Env) (step.Result, error) {
+		if a.Parts != nil {
+			env.Parts = a.Parts(t)
+		}
+		return kind.Run(ctx, env, req)
+	})
 	if err != nil {
 		return res, err
 	}
@@ -111,9 +120,34 @@ func (a *Attempter) Attempt(ctx context.Context, t Task, n int, log io.Writer, l
 	return res, nil
 }
 
-// run runs the kind once in a fresh work directory, under the step's
-// timeout, turning a panic into a permanent failure.
-func (a *Attempter) run(ctx context.Context, kind step.Kind, t Task, req step.Request, log io.Writer, logger *slog.Logger) (step.Result, error) {
+// RunPart runs one part of an attempt of t (step.Parter) in a fresh work
+// directory of its own, under the step's timeout: what a worker does for
+// another worker's step.PartRunner.
+func (a *Attempter) RunPart(ctx context.Context, t Task, input []byte, log io.Writer, logger *slog.Logger) ([]byte, error) {
+	kind, ok := a.Kinds.Lookup(t.Kind)
+	if !ok {
+		return nil, step.Permanent(fmt.Errorf("unknown step kind %q", t.Kind))
+	}
+	parter, ok := kind.(step.Parter)
+	if !ok {
+		return nil, step.Permanent(fmt.Errorf("step kind %q has no parts", t.Kind))
+	}
+	var out []byte
+	_, err := a.run(ctx, t, t.Request, log, logger, func(ctx context.Context, env step.Env) (step.Result, error) {
+		var err error
+		out, err = parter.RunPart(ctx, env, t.Request, input)
+		return step.Result{}, err
+	})
+	if err != nil {
+		// Not out: a part abandoned after cancellation may still write it.
+		return nil, err
+	}
+	return out, nil
+}
+
+// run runs the kind once (call) in a fresh work directory, under the
+// step's timeout, turning a panic into a permanent failure.
+func (a *Attempter) run(ctx context.Context, t Task, req step.Request, log io.Writer, logger *slog.Logger, call func(context.Context, step.Env) (step.Result, error)) (step.Result, error) {
 	actx := ctx
 	if t.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -150,7 +184,7 @@ func (a *Attempter) run(ctx context.Context, kind step.Kind, t Task, req step.Re
 			}
 			ch <- o
 		}()
-		o.res, o.err = kind.Run(actx, env, req)
+		o.res, o.err = call(actx, env)
 	}()
 	var o outcome
 	select {

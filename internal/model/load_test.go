@@ -14,6 +14,7 @@ import (
 	"github.com/ferryml/ferry/forest"
 	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 const fixture = "../../gbdt/testdata/xgboost/binary_base_score_names/model.json"
@@ -104,7 +105,7 @@ func TestLoadForestAndLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fm, err := forest.Train(t.Context(), x, y, n, m, fp)
+	fm, err := forest.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, fp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestLoadForestAndLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lm, err := linear.Train(t.Context(), x, y, n, m, lp)
+	lm, err := linear.Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, lp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,32 @@ type Env struct {
 	Logger  *slog.Logger
 	// Log receives the step's log (what `ferry logs` shows).
 	Log io.Writer
+	// Parts, when set, runs parts of this step (a tuning step's trials)
+	// elsewhere: on the Temporal engine, each on whichever worker takes
+	// it. Nil means the kind runs its parts itself.
+	Parts PartRunner
+}
+
+// Part is one piece of a step's work that may run on another worker: the
+// kind, which implements [Parter], gives it a name unique within the step
+// and an input it encodes itself.
+type Part struct {
+	Name  string
+	Input []byte
+}
+
+// PartRunner runs a part of a step through the step's kind ([Parter]) in
+// another process and returns the part's output and log.
+type PartRunner interface {
+	RunPart(ctx context.Context, p Part) (output, log []byte, err error)
+}
+
+// Parter is implemented by kinds whose steps fan out into parts: RunPart
+// does one part, given the step's request (its arguments resolved) and
+// the part's input, in an environment of its own (a fresh work directory,
+// no Parts).
+type Parter interface {
+	RunPart(ctx context.Context, env Env, req Request, input []byte) ([]byte, error)
 }
 
 // Result is what a run produces.

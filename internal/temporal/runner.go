@@ -288,10 +288,12 @@ func (r *Runner) RunStep(ctx context.Context, t engine.Task, obs engine.Observer
 	}
 }
 
-// ExecutionWorker returns a worker that runs the executions' workflows
-// (on WorkflowQueue); the server runs it beside its scheduler.
+// ExecutionWorker returns a worker that runs the executions' workflows and
+// the steps' part workflows (on WorkflowQueue); the server runs it beside
+// its scheduler.
 func ExecutionWorker(c client.Client) worker.Worker {
 	w := worker.New(c, WorkflowQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(executionWorkflow, workflow.RegisterOptions{Name: WorkflowName})
+	w.RegisterWorkflowWithOptions(partWorkflow, workflow.RegisterOptions{Name: PartWorkflowName})
 	return w
 }

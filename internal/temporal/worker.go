@@ -39,6 +39,10 @@ type Worker struct {
 	// starts, so its record and events follow the step as it runs
 	// (ferry worker: POST /api/v1/executions/{id}/steps/{step}/attempts).
 	Report func(ctx context.Context, executionID, step string, attempt int) error
+	// PartHeartbeatTimeout is how long a part of a step (a tuning
+	// step's trial, run by any worker) may go without a heartbeat before
+	// Temporal gives it to another worker (default 30s).
+	PartHeartbeatTimeout time.Duration
 }
 
 // Run polls the queues until ctx ends.
@@ -50,6 +54,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	if conc <= 0 {
 		conc = 2
 	}
+	if w.Attempter.Parts == nil {
+		// Steps that fan out (tuning trials) spread their parts over the
+		// workers of their queue.
+		w.Attempter.Parts = w.parts
+	}
 	var ws []worker.Worker
 	for _, q := range w.Queues {
 		tw := worker.New(w.Client, q, worker.Options{
@@ -57,13 +66,20 @@ func (w *Worker) Run(ctx context.Context) error {
 			MaxConcurrentActivityExecutionSize: conc,
 		})
 		tw.RegisterActivityWithOptions(w.runStep, activity.RegisterOptions{Name: ActivityName})
-		if err := tw.Start(); err != nil {
-			for _, s := range ws {
-				s.Stop()
+		pw := worker.New(w.Client, PartQueue(q), worker.Options{
+			Identity:                           w.Identity,
+			MaxConcurrentActivityExecutionSize: conc,
+		})
+		pw.RegisterActivityWithOptions(w.runPart, activity.RegisterOptions{Name: PartActivityName})
+		for _, x := range []worker.Worker{tw, pw} {
+			if err := x.Start(); err != nil {
+				for _, s := range ws {
+					s.Stop()
+				}
+				return fmt.Errorf("starting the worker of queue %s: %w", q, err)
 			}
-			return fmt.Errorf("starting the worker of queue %s: %w", q, err)
+			ws = append(ws, x)
 		}
-		ws = append(ws, tw)
 	}
 	<-ctx.Done()
 	for _, s := range ws {
@@ -117,25 +133,8 @@ func (w *Worker) runStep(ctx context.Context, wt Task) (activityResult, error) {
 	if err != nil {
 		return activityResult{}, temporal.NewNonRetryableApplicationError(err.Error(), errPermanent, nil, failureDetails{Attempt: n})
 	}
-	every := w.HeartbeatEvery
-	if every <= 0 {
-		every = time.Second
-	}
-	hbDone := make(chan struct{})
-	defer close(hbDone)
-	go func() {
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-hbDone:
-				return
-			case <-tick.C:
-				activity.RecordHeartbeat(ctx, n)
-			}
-		}
-	}()
-	activity.RecordHeartbeat(ctx, n)
+	stop := w.heartbeat(ctx, n)
+	defer stop()
 	if n > 1 && w.Report != nil {
 		if err := w.Report(ctx, t.Request.ExecutionID, t.Request.StepName, n); err != nil {
 			w.logger().Warn("reporting an attempt to the server", "execution", t.Request.ExecutionID, "step", t.Request.StepName, "attempt", n, "err", err)
@@ -163,6 +162,30 @@ func (w *Worker) runStep(ctx context.Context, wt Task) (activityResult, error) {
 	default:
 		return activityResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), errRetryable, temporal.ApplicationErrorOptions{Details: []any{d}})
 	}
+}
+
+// heartbeat records the activity's heartbeat (with details) now and
+// every HeartbeatEvery until stop is called.
+func (w *Worker) heartbeat(ctx context.Context, details any) (stop func()) {
+	every := w.HeartbeatEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx, details)
+			}
+		}
+	}()
+	activity.RecordHeartbeat(ctx, details)
+	return func() { close(done) }
 }
 
 // canceledType tells why an attempt's context ended: errCanceled when

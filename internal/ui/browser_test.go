@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,9 @@ func (j *journey) ferry(args ...string) string {
 	return string(out)
 }
 
-func startJourney(t *testing.T) *journey {
+// startJourney builds ferry, lets prepare run pipelines on a fresh home,
+// creates a token per role, and starts a server and a browser.
+func startJourney(t *testing.T, prepare func(j *journey, dir string)) *journey {
 	chromium := "/usr/bin/chromium"
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skip("no /usr/bin/chromium (apt-get install -y chromium)")
@@ -89,20 +92,7 @@ func startJourney(t *testing.T) *journey {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building ferry: %v\n%s", err, out)
 	}
-	j.ferry("quickstart")
-	j.ferry("models", "groups", "set-endpoint", qsGroup, qsEndpoint)
-	def := filepath.Join(dir, "broken.yaml")
-	if err := os.WriteFile(def, []byte(failDefinition), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(j.bin, "run", def)
-	cmd.Env = append(os.Environ(), "FERRY_HOME="+j.home)
-	_ = cmd.Run() // it fails, as it should
-	slow := filepath.Join(dir, "slow.yaml")
-	if err := os.WriteFile(slow, []byte(slowDefinition), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	j.ferry("run", slow)
+	prepare(j, dir)
 	for _, role := range []string{"viewer", "invoker", "operator", "approver"} {
 		var sec struct {
 			Token string `json:"token"`
@@ -161,6 +151,26 @@ func startJourney(t *testing.T) *journey {
 	t.Cleanup(cancel)
 	j.ctx = ctx
 	return j
+}
+
+// prepareJourney runs the quickstart, a pipeline that fails and a slow
+// one.
+func prepareJourney(j *journey, dir string) {
+	t := j.t
+	j.ferry("quickstart")
+	j.ferry("models", "groups", "set-endpoint", qsGroup, qsEndpoint)
+	def := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(def, []byte(failDefinition), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(j.bin, "run", def)
+	cmd.Env = append(os.Environ(), "FERRY_HOME="+j.home)
+	_ = cmd.Run() // it fails, as it should
+	slow := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(slow, []byte(slowDefinition), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j.ferry("run", slow)
 }
 
 // run runs browser actions, failing the test on error.
@@ -236,7 +246,7 @@ func (j *journey) text(sel string) string {
 // the bias report, approve a version as approver (the button absent as
 // viewer), see the endpoint switch to it and invoke it from the form.
 func TestBrowserJourney(t *testing.T) {
-	j := startJourney(t)
+	j := startJourney(t, prepareJourney)
 	j.run("sign-in page", chromedp.Navigate(j.url+"/"), chromedp.WaitVisible(chromedp.CSS("#token")))
 	j.shoot("signin")
 
@@ -398,4 +408,65 @@ func TestBrowserJourney(t *testing.T) {
 	<-done
 	j.shoot("endpoint")
 	t.Logf("screenshots in %s", j.shots)
+}
+
+// TestBrowserTrials drives a tuning step's page in chromium after the
+// tuning example ran: every trial is a row of the table and a dot of the
+// chart, the best trial's row is marked and carries the best objective,
+// the best-so-far line is drawn, and a trial's log opens from its row.
+func TestBrowserTrials(t *testing.T) {
+	const trials = 8
+	def, err := filepath.Abs("../../examples/fraud-detection/tuning.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := startJourney(t, func(j *journey, dir string) {
+		j.ferry("run", def, "-p", fmt.Sprintf("max_trials=%d", trials))
+	})
+	j.signIn("viewer")
+	j.run("the tuning execution",
+		chromedp.Navigate(j.url+"/executions?pipeline=fraud-detect-xgb-tuning"),
+		chromedp.Click(chromedp.CSS(`table.list tbody a[href^="/executions/e-"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.graph .node[data-step="tune"][data-status="Succeeded"]`)),
+		chromedp.Click(chromedp.CSS(`.graph .node[data-step="tune"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.trials")),
+	)
+	type view struct {
+		Rows, Dots, Best int
+		Line             bool
+		BestObjective    string
+		Objectives       []string
+	}
+	got := get(j, "the trials view", chromedp.Evaluate[view](`(() => {
+		const rows = [...document.querySelectorAll('table.trials tbody tr')];
+		const best = rows.filter(r => r.classList.contains('best'));
+		return {
+			Rows: rows.length,
+			Dots: document.querySelectorAll('.trials-chart circle.trial').length,
+			Best: best.length,
+			Line: !!document.querySelector('.trials-chart polyline.best'),
+			BestObjective: best.length ? best[0].cells[2].textContent.trim() : "",
+			Objectives: rows.map(r => r.cells[2].textContent.trim()),
+		};
+	})()`))
+	if got.Rows != trials || got.Dots != trials || got.Best != 1 || !got.Line {
+		t.Errorf("trials view: %d rows, %d dots, %d best rows, line %v; want %d, %d, 1, true", got.Rows, got.Dots, got.Best, got.Line, trials, trials)
+	}
+	best, err := strconv.ParseFloat(got.BestObjective, 64)
+	if err != nil {
+		t.Errorf("the best row's objective %q: %v", got.BestObjective, err)
+	}
+	for _, o := range got.Objectives {
+		if v, err := strconv.ParseFloat(o, 64); err != nil || v > best {
+			t.Errorf("trial objective %q: not a number, or beats the marked best %v", o, best)
+		}
+	}
+	j.shoot("trials")
+	j.run("a trial's log",
+		chromedp.Click(chromedp.CSS(`table.trials tbody tr:first-child a[href$="/log"]`)),
+		chromedp.WaitVisible(chromedp.CSS("body")),
+	)
+	if log := j.text("body"); !strings.Contains(log, "validation-auc") {
+		t.Errorf("the first trial's log does not show its rounds:\n%.300s", log)
+	}
 }

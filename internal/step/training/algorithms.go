@@ -6,13 +6,13 @@ import (
 	"io"
 	"maps"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/ferryml/ferry/forest"
 	"github.com/ferryml/ferry/gbdt"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 // Set names in metric property names.
@@ -44,7 +44,7 @@ func defaultXGBoostMetrics(objective string) []string {
 	return []string{gbdt.MetricMAE, gbdt.MetricRMSE}
 }
 
-func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Manifest) (*Summary, error) {
+func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.Manifest) (*Summary, error) {
 	p := gbdt.DefaultParams()
 	for _, name := range sortedKeys(job.Hyperparameters) {
 		if err := p.Set(name, job.Hyperparameters[name]); err != nil {
@@ -61,9 +61,10 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	if !explicit {
 		p.EvalMetric = []string{gbdt.DefaultMetric(p.Objective)}
 	}
+	var opts []gbdt.Option
 	if job.Log != nil || job.ProgressFunc != nil {
 		log, progress := job.Log, job.ProgressFunc
-		p.ProgressFunc = func(round int, metrics map[string]float64) {
+		opts = append(opts, gbdt.WithProgress(func(round int, metrics map[string]float64) {
 			if log != nil {
 				fmt.Fprintf(log, "[%d]", round)
 				for _, k := range sortedKeys(anyMap(metrics)) {
@@ -78,36 +79,32 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 				}
 				progress(round, named)
 			}
-		}
+		}))
 	}
-	m := len(mf.FeatureNames)
-	trainSet := &gbdt.Dataset{X: train.features.Data, Y: train.y, Weight: train.w, NumFeature: m, FeatureNames: mf.FeatureNames}
+	trainSet := &table.Dataset{X: train.X, Y: train.Y, Weight: train.Weight, NumFeature: train.NumFeature, FeatureNames: mf.FeatureNames}
 	if len(job.Categorical) > 0 {
-		types, err := featureTypes(mf.FeatureNames, job.Categorical)
-		if err != nil {
+		if err := trainSet.SetCategorical(job.Categorical...); err != nil {
 			return nil, err
 		}
-		trainSet.FeatureTypes = types
 	}
-	var validSet *gbdt.Dataset
+	var validSet *table.Dataset
 	if valid != nil {
-		validSet = &gbdt.Dataset{X: valid.features.Data, Y: valid.y, Weight: valid.w, NumFeature: m}
+		validSet = &table.Dataset{X: valid.X, Y: valid.Y, Weight: valid.Weight, NumFeature: valid.NumFeature}
 	}
 	// The training set is watched per round when eval_metric asks for it
 	// (unless a tuning trial with a validation set skips it), or when
 	// nothing else can feed early stopping or a trial's progress.
-	var evals []gbdt.EvalSet
 	watchTrain := explicit && (!job.SkipTrainMetrics || validSet == nil)
 	if validSet == nil && (p.EarlyStoppingRounds > 0 || job.ProgressFunc != nil) {
 		watchTrain = true
 	}
 	if watchTrain {
-		evals = append(evals, gbdt.EvalSet{Name: SetTrain, Data: trainSet})
+		opts = append(opts, gbdt.WithEval(SetTrain, trainSet))
 	}
 	if validSet != nil {
-		evals = append(evals, gbdt.EvalSet{Name: SetValidation, Data: validSet})
+		opts = append(opts, gbdt.WithEval(SetValidation, validSet))
 	}
-	res, err := gbdt.Train(ctx, p, trainSet, evals...)
+	res, err := gbdt.Train(ctx, trainSet, p, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("training xgboost: %w", err)
 	}
@@ -140,27 +137,10 @@ func runXGBoost(ctx context.Context, job Job, train, valid *table, mf *model.Man
 	return &Summary{Manifest: *mf, Metrics: metrics, BestIteration: res.BestIteration}, nil
 }
 
-// featureTypes returns XGBoost's feature types for the features names:
-// "c" for the categorical ones, "float" for the others.
-func featureTypes(names, categorical []string) ([]string, error) {
-	types := make([]string, len(names))
-	for i := range types {
-		types[i] = "float"
-	}
-	for _, c := range categorical {
-		i := slices.Index(names, c)
-		if i < 0 {
-			return nil, fmt.Errorf("categorical feature %q is not a feature column (features: %s)", c, strings.Join(names, ", "))
-		}
-		types[i] = gbdt.FeatureCategorical
-	}
-	return types, nil
-}
-
 // finalMetrics adds to dst the default metrics of the objective
 // (defaultXGBoostMetrics) on set d, from the trained model's margins, for
 // those dst lacks ("<set>-<metric>" keys, as training reports them).
-func finalMetrics(dst map[string]float64, md *gbdt.Model, objective, set string, d *gbdt.Dataset) error {
+func finalMetrics(dst map[string]float64, md *gbdt.Model, objective, set string, d *table.Dataset) error {
 	k := md.NumOutputGroups()
 	var margin []float64
 	for _, name := range defaultXGBoostMetrics(objective) {
@@ -189,15 +169,15 @@ func anyMap(m map[string]float64) map[string]any {
 	return out
 }
 
-func trainingRecord(job Job, train, valid *table, metrics map[string]float64) map[string]any {
+func trainingRecord(job Job, train, valid *labelled, metrics map[string]float64) map[string]any {
 	rec := map[string]any{
 		"algorithm":       job.Algorithm,
 		"hyperparameters": stringValues(job.Hyperparameters),
 		"metrics":         metrics,
-		"train_rows":      len(train.y),
+		"train_rows":      train.Rows(),
 	}
 	if valid != nil {
-		rec["validation_rows"] = len(valid.y)
+		rec["validation_rows"] = valid.Rows()
 	}
 	if job.Weight != "" {
 		rec["weight_column"] = job.Weight
@@ -214,9 +194,11 @@ type predictor interface {
 	Write(w io.Writer) error
 }
 
-func runOther(ctx context.Context, job Job, train, valid *table, mf *model.Manifest) (*Summary, error) {
+func runOther(ctx context.Context, job Job, train, valid *labelled, mf *model.Manifest) (*Summary, error) {
 	hp := stringValues(job.Hyperparameters)
-	n, m := len(train.y), len(mf.FeatureNames)
+	// The learners take the features and labels (the step allows no
+	// weights for them).
+	data := &table.Dataset{X: train.X, Y: train.Y, NumFeature: train.NumFeature, FeatureNames: train.FeatureNames}
 	var pr predictor
 	switch job.Algorithm {
 	case AlgorithmRandomForest:
@@ -224,7 +206,7 @@ func runOther(ctx context.Context, job Job, train, valid *table, mf *model.Manif
 		if err != nil {
 			return nil, err
 		}
-		md, err := forest.Train(ctx, train.features.Data, train.y, n, m, p)
+		md, err := forest.Train(ctx, data, p)
 		if err != nil {
 			return nil, fmt.Errorf("training random_forest: %w", err)
 		}
@@ -235,7 +217,7 @@ func runOther(ctx context.Context, job Job, train, valid *table, mf *model.Manif
 		if err != nil {
 			return nil, err
 		}
-		md, err := linear.Train(ctx, train.features.Data, train.y, n, m, p)
+		md, err := linear.Train(ctx, data, p)
 		if err != nil {
 			return nil, fmt.Errorf("training linear_learner: %w", err)
 		}
@@ -259,20 +241,20 @@ func runOther(ctx context.Context, job Job, train, valid *table, mf *model.Manif
 
 // addMetrics evaluates a single-output model: auc, logloss and error for
 // binary classification, rmse and mae for regression.
-func addMetrics(dst map[string]float64, set, task string, pr model.Predictor, t *table) {
-	n := len(t.y)
+func addMetrics(dst map[string]float64, set, task string, pr model.Predictor, t *labelled) {
+	n := t.Rows()
 	pred := make([]float64, n)
-	pr.Predict(pred, t.features.Data)
+	pr.Predict(pred, t.X)
 	if task == model.TaskBinary {
 		var ll, errs float64
 		for i, p := range pred {
-			y := t.y[i]
+			y := t.Y[i]
 			ll += -y*math.Log(max(p, 1e-16)) - (1-y)*math.Log(max(1-p, 1e-16))
 			if (p > 0.5) != (y == 1) {
 				errs++
 			}
 		}
-		if auc := gbdt.AUC(pred, t.y, nil); !math.IsNaN(auc) {
+		if auc := gbdt.AUC(pred, t.Y, nil); !math.IsNaN(auc) {
 			dst[set+"_auc"] = auc
 		}
 		dst[set+"_logloss"] = ll / float64(n)
@@ -281,7 +263,7 @@ func addMetrics(dst map[string]float64, set, task string, pr model.Predictor, t 
 	}
 	var se, ae float64
 	for i, p := range pred {
-		d := t.y[i] - p
+		d := t.Y[i] - p
 		se += d * d
 		ae += math.Abs(d)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/linear"
+	"github.com/ferryml/ferry/table"
 )
 
 // Algorithms.
@@ -76,7 +77,7 @@ type Job struct {
 
 // Data is a job's data, read and checked once.
 type Data struct {
-	train, valid *table
+	train, valid *labelled
 	transform    *feature.Transform
 	transformRaw []byte
 }
@@ -203,12 +204,10 @@ func stringValues(hp map[string]any) map[string]string {
 	return out
 }
 
-// table is a labelled numeric dataset.
-type table struct {
-	label    string
-	y        []float64
-	w        []float64 // nil: unweighted
-	features *gbdt.Table
+// labelled is a dataset read from a CSV file, with its label's name.
+type labelled struct {
+	label string
+	*table.Dataset
 }
 
 // readTable reads a CSV file and splits off the label (by name, or the
@@ -218,10 +217,11 @@ type table struct {
 // of a headerless file: the label is then the first column and the
 // features are named from names (the schema's) or f0, f1, ...
 //
-// The file is read in one streaming pass (gbdt.ReadCSVSize), and the
-// label and weight columns are cut out of the table in place: the text
-// is never whole in memory, and the values are held once.
-func readTable(path, label, weight string, weightOptional bool, names []string) (*table, error) {
+// The file is read in one streaming pass (table.ReadCSVSize), and the
+// label and weight columns are cut out of the table in place
+// (table.Table.Dataset): the text is never whole in memory, and the
+// values are held once.
+func readTable(path, label, weight string, weightOptional bool, names []string) (*labelled, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -251,44 +251,29 @@ func readTable(path, label, weight string, weightOptional bool, names []string) 
 		}
 		src = io.MultiReader(strings.NewReader(strings.Join(hdr, ",")+"\n"), br)
 	}
-	t, err := gbdt.ReadCSVSize(src, size)
+	t, err := table.ReadCSVSize(src, size)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(t.Names) < 2 {
-		return nil, fmt.Errorf("reading %s: need a label and at least one feature column, got %d columns", path, len(t.Names))
+	if len(t.Names) >= 2 && t.Rows() == 0 && (label == "" || t.Column(label) >= 0) {
+		return nil, fmt.Errorf("reading %s: no data rows", path)
 	}
 	c := 0
 	if label != "" {
-		if c = t.Column(label); c < 0 {
-			return nil, fmt.Errorf("reading %s: no label column %q (columns: %s)", path, label, strings.Join(t.Names, ", "))
-		}
+		c = t.Column(label)
 	}
-	if t.Rows() == 0 {
-		return nil, fmt.Errorf("reading %s: no data rows", path)
+	name := label
+	if c >= 0 && c < len(t.Names) {
+		name = t.Names[c]
 	}
-	name := t.Names[c]
-	y := t.Cut(c)
-	rest := t
-	out := &table{label: name, y: y, features: rest}
-	if weight != "" {
-		wc := rest.Column(weight)
-		if wc < 0 && !weightOptional {
-			return nil, fmt.Errorf("reading %s: no weight column %q (columns: %s)", path, weight, strings.Join(t.Names, ", "))
-		}
-		if wc >= 0 {
-			if len(rest.Names) < 2 {
-				return nil, fmt.Errorf("reading %s: need at least one feature column besides the label and the weight", path)
-			}
-			out.w = rest.Cut(wc)
-			for i, v := range out.w {
-				if !(v >= 0) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("reading %s: row %d: weight %v in column %q; weights must be finite numbers >= 0", path, i+1, v, weight)
-				}
-			}
-		}
+	if weightOptional && weight != "" && t.Column(weight) < 0 {
+		weight = ""
 	}
-	return out, nil
+	d, err := t.Dataset(label, weight)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return &labelled{label: name, Dataset: d}, nil
 }
 
 func numericLine(s string) bool {
@@ -299,7 +284,7 @@ func numericLine(s string) bool {
 	numbers := 0
 	for _, c := range strings.Split(s, ",") {
 		if cell.IsMissing(c) {
-			continue // a missing value, as gbdt.ReadCSV reads it: no header cell
+			continue // a missing value, as table.ReadCSV reads it: no header cell
 		}
 		if _, err := cell.Number(c); err != nil {
 			return false
@@ -310,28 +295,28 @@ func numericLine(s string) bool {
 }
 
 // alignColumns reorders v's feature columns to the order of names.
-func alignColumns(v *gbdt.Table, names []string, what string) error {
-	if slices.Equal(v.Names, names) {
+func alignColumns(v *table.Dataset, names []string, what string) error {
+	if slices.Equal(v.FeatureNames, names) {
 		return nil
 	}
 	idx := make([]int, len(names))
 	for i, n := range names {
-		if idx[i] = v.Column(n); idx[i] < 0 {
+		if idx[i] = slices.Index(v.FeatureNames, n); idx[i] < 0 {
 			return fmt.Errorf("%s has no feature column %q", what, n)
 		}
 	}
-	if len(v.Names) != len(names) {
-		return fmt.Errorf("%s has %d feature columns, training has %d", what, len(v.Names), len(names))
+	if len(v.FeatureNames) != len(names) {
+		return fmt.Errorf("%s has %d feature columns, training has %d", what, len(v.FeatureNames), len(names))
 	}
 	rows := v.Rows()
-	m := len(v.Names)
-	out := make([]float64, 0, len(v.Data))
+	m := v.NumFeature
+	out := make([]float64, 0, len(v.X))
 	for r := range rows {
 		for _, j := range idx {
-			out = append(out, v.Data[r*m+j])
+			out = append(out, v.X[r*m+j])
 		}
 	}
-	v.Data, v.Names = out, slices.Clone(names)
+	v.X, v.FeatureNames = out, slices.Clone(names)
 	return nil
 }
 
@@ -359,7 +344,7 @@ func Load(job Job) (*Data, error) {
 	if d.train, err = readTable(job.Train, job.Label, job.Weight, false, schemaNames); err != nil {
 		return nil, fmt.Errorf("reading training data: %w", err)
 	}
-	names := d.train.features.Names
+	names := d.train.FeatureNames
 	if d.transform != nil && !slices.Equal(schemaNames, names) {
 		return nil, fmt.Errorf("training data features %v differ from the schema's %v", names, schemaNames)
 	}
@@ -367,7 +352,7 @@ func Load(job Job) (*Data, error) {
 		if d.valid, err = readTable(job.Validation, d.train.label, job.Weight, true, names); err != nil {
 			return nil, fmt.Errorf("reading validation data: %w", err)
 		}
-		if err := alignColumns(d.valid.features, names, "validation data"); err != nil {
+		if err := alignColumns(d.valid.Dataset, names, "validation data"); err != nil {
 			return nil, err
 		}
 	}
@@ -394,7 +379,7 @@ func Run(ctx context.Context, job Job) (*Summary, error) {
 		}
 	}
 	train, valid, transform := d.train, d.valid, d.transform
-	names := train.features.Names
+	names := train.FeatureNames
 	mf := model.Manifest{
 		FormatVersion: model.FormatVersion,
 		Flavor:        job.Algorithm,

@@ -21,14 +21,14 @@ func TestReadTableHeaderlessMissingFirstCell(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", first, err)
 		}
-		if len(tb.y) != 2 {
-			t.Fatalf("%q: read %d rows, want 2 (first row taken as a header?)", first, len(tb.y))
+		if tb.Rows() != 2 {
+			t.Fatalf("%q: read %d rows, want 2 (first row taken as a header?)", first, tb.Rows())
 		}
-		if tb.label != "label" || tb.features.Names[0] != "f0" {
-			t.Errorf("%q: names %q %q, want label f0...", first, tb.label, tb.features.Names)
+		if tb.label != "label" || tb.FeatureNames[0] != "f0" {
+			t.Errorf("%q: names %q %q, want label f0...", first, tb.label, tb.FeatureNames)
 		}
-		if first == "1,,2.5" && !math.IsNaN(tb.features.Data[0]) {
-			t.Errorf("empty cell read as %v, want NaN", tb.features.Data[0])
+		if first == "1,,2.5" && !math.IsNaN(tb.X[0]) {
+			t.Errorf("empty cell read as %v, want NaN", tb.X[0])
 		}
 	}
 	// A real header stays a header, and a row of missing cells only is not data.

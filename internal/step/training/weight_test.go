@@ -16,16 +16,17 @@ import (
 	"github.com/ferryml/ferry/internal/model"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"
+	"github.com/ferryml/ferry/table"
 )
 
 // weightedCSV writes a CSV (y, num, w, cat) with sample weights and a
 // categorical feature, and returns its rows as a gbdt dataset.
-func weightedCSV(t *testing.T, path string, rows int) *gbdt.Dataset {
+func weightedCSV(t *testing.T, path string, rows int) *table.Dataset {
 	t.Helper()
 	r := rand.New(rand.NewPCG(15, 1))
 	var b strings.Builder
 	b.WriteString("y,num,w,cat\n")
-	d := &gbdt.Dataset{NumFeature: 2, FeatureNames: []string{"num", "cat"}, FeatureTypes: []string{"float", gbdt.FeatureCategorical}}
+	d := &table.Dataset{NumFeature: 2, FeatureNames: []string{"num", "cat"}, FeatureTypes: []string{"float", gbdt.FeatureCategorical}}
 	for range rows {
 		num := float64(r.IntN(1000)) / 10
 		cat := float64(r.IntN(7))
@@ -84,7 +85,7 @@ func TestRunXGBoostWeightAndCategorical(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, err := gbdt.Train(t.Context(), p, d)
+	want, err := gbdt.Train(t.Context(), d, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestRunXGBoostWeightAndCategorical(t *testing.T) {
 	}
 	unweighted := *d
 	unweighted.Weight = nil
-	uw, err := gbdt.Train(t.Context(), p, &unweighted)
+	uw, err := gbdt.Train(t.Context(), &unweighted, p)
 	if err != nil {
 		t.Fatal(err)
 	}

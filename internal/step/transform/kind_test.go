@@ -17,6 +17,7 @@ import (
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/steptest"
 	"github.com/ferryml/ferry/internal/step/transform"
+	"github.com/ferryml/ferry/table"
 )
 
 var features = []string{"a", "b", "c"}
@@ -47,7 +48,7 @@ func trainModel(t *testing.T, b *steptest.Bundle, objective string, numClass int
 	p.NumClass = numClass
 	p.NumRound = 10
 	p.MaxDepth = 3
-	res, err := gbdt.Train(context.Background(), p, &gbdt.Dataset{X: x, Y: y, NumFeature: 3, FeatureNames: features})
+	res, err := gbdt.Train(context.Background(), &table.Dataset{X: x, Y: y, NumFeature: 3, FeatureNames: features}, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -307,9 +307,19 @@ func (*Kind) parse(args map[string]any) (*config, []error) {
 
 // Run runs the trials and outputs the best model and the trials table.
 func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Result, error) {
+	t, err := k.prepare(ctx, env, req)
+	if err != nil {
+		return step.Result{}, err
+	}
+	return t.run(ctx)
+}
+
+// prepare parses the step's arguments, finds its input files and reads
+// the data once for every trial.
+func (k *Kind) prepare(ctx context.Context, env step.Env, req step.Request) (*tuner, error) {
 	c, errs := k.parse(req.Args)
 	if len(errs) > 0 {
-		return step.Result{}, step.Permanent(fmt.Errorf("tuning: %w", errors.Join(errs...)))
+		return nil, step.Permanent(fmt.Errorf("tuning: %w", errors.Join(errs...)))
 	}
 	if env.Log == nil {
 		env.Log = io.Discard
@@ -318,18 +328,18 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	for name, v := range c.inputs {
 		ref, err := refOf(v)
 		if err != nil {
-			return step.Result{}, step.Permanent(fmt.Errorf("tuning: input %q: %w", name, err))
+			return nil, step.Permanent(fmt.Errorf("tuning: input %q: %w", name, err))
 		}
 		dir, err := env.Store.Path(ctx, ref)
 		if err != nil {
-			return step.Result{}, fmt.Errorf("tuning: input %q: %w", name, err)
+			return nil, fmt.Errorf("tuning: input %q: %w", name, err)
 		}
 		want := ".csv"
 		if name == training.InputSchema {
 			want = "schema.json"
 		}
 		if files[name], err = findFile(dir, want); err != nil {
-			return step.Result{}, step.Permanent(fmt.Errorf("tuning: input %q: %w", name, err))
+			return nil, step.Permanent(fmt.Errorf("tuning: input %q: %w", name, err))
 		}
 	}
 	t := &tuner{k: k, c: c, env: env, req: req, files: files}
@@ -337,10 +347,10 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	data, err := training.Load(training.Job{Train: files[training.InputTrain], Validation: files[training.InputValidation],
 		Schema: files[training.InputSchema], Label: c.label})
 	if err != nil {
-		return step.Result{}, step.Permanent(fmt.Errorf("tuning: %w", err))
+		return nil, step.Permanent(fmt.Errorf("tuning: %w", err))
 	}
 	t.data = data
-	return t.run(ctx)
+	return t, nil
 }
 
 func refOf(v any) (artifact.Ref, error) {
@@ -388,20 +398,28 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		t.logf("max_parallel_trials %d: bounded by the pipeline's parallelism %d", c.parallel, p)
 		c.parallel = p
 	}
-	var stopper *tuning.Stopper
-	if c.early {
-		stopper = &tuning.Stopper{Direction: c.dir, MaxRounds: t.numRound()}
+	stopper := t.stopper()
+	trial := func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+		return t.trial(ctx, index, cfg, stopper, peers)
+	}
+	if t.env.Parts != nil {
+		trial = t.remoteTrial // each on whichever worker takes it
 	}
 	t.logf("tuning %s: %s over %s, %d trials, %d at a time, objective %s (%s), seed %d, early stopping %v, %d warm-start trials",
 		c.alg, c.strategy, strings.Join(c.space.Names(), ", "), budget, c.parallel, c.metric, c.dir, c.seed, c.early, len(warm))
-	recs, done, err := runWindow(ctx, sampler, budget, c.parallel, warm,
-		func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
-			return t.trial(ctx, index, cfg, stopper, peers)
-		})
+	recs, done, err := runWindow(ctx, sampler, budget, c.parallel, warm, trial)
 	if err != nil {
 		return step.Result{}, err
 	}
 	return t.result(ctx, recs, done)
+}
+
+// stopper is the early-stopping rule of the step's trials (nil: none).
+func (t *tuner) stopper() *tuning.Stopper {
+	if !t.c.early {
+		return nil
+	}
+	return &tuning.Stopper{Direction: t.c.dir, MaxRounds: t.numRound()}
 }
 
 // numRound is the trials' full length in rounds (xgboost's num_round,

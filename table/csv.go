@@ -1,4 +1,4 @@
-package gbdt
+package table
 
 import (
 	"bufio"
@@ -17,69 +17,8 @@ import (
 	"github.com/ferryml/ferry/internal/quote"
 )
 
-// Table is a numeric table: named columns, row-major values, NaN for a
-// missing value.
-type Table struct {
-	Names []string
-	Data  []float64 // Rows()×len(Names), row-major
-}
-
-// Rows returns the number of rows.
-func (t *Table) Rows() int {
-	if len(t.Names) == 0 {
-		return 0
-	}
-	return len(t.Data) / len(t.Names)
-}
-
-// Column returns the index of the named column, or -1.
-func (t *Table) Column(name string) int {
-	for i, n := range t.Names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// Cut removes column c in place (t keeps its backing array, so no copy of
-// the table is made) and returns the column's values.
-func (t *Table) Cut(c int) []float64 {
-	m := len(t.Names)
-	n := t.Rows()
-	col := make([]float64, n)
-	w := 0
-	for r := range n {
-		row := t.Data[r*m : (r+1)*m]
-		col[r] = row[c]
-		// w <= r*m: the writes never overtake the reads.
-		w += copy(t.Data[w:], row[:c])
-		w += copy(t.Data[w:], row[c+1:])
-	}
-	t.Data = t.Data[:w]
-	t.Names = append(t.Names[:c:c], t.Names[c+1:]...)
-	return col
-}
-
-// Split removes column c and returns it with the remaining columns as a
-// row-major matrix.
-func (t *Table) Split(c int) (col []float64, rest *Table) {
-	m := len(t.Names)
-	n := t.Rows()
-	col = make([]float64, n)
-	rest = &Table{Data: make([]float64, 0, n*(m-1))}
-	rest.Names = append(append(rest.Names, t.Names[:c]...), t.Names[c+1:]...)
-	for r := range n {
-		row := t.Data[r*m : (r+1)*m]
-		col[r] = row[c]
-		rest.Data = append(rest.Data, row[:c]...)
-		rest.Data = append(rest.Data, row[c+1:]...)
-	}
-	return col, rest
-}
-
 // ReadCSV reads a numeric CSV file with a header row. Cells follow the
-// model-input rule of package cell: a missing cell (cell.IsMissing) is
+// missing-value rule of this package: a missing cell ([IsMissing]) is
 // NaN; any other cell that is not a finite number is an error giving its
 // line and column.
 //

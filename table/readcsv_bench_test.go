@@ -1,4 +1,4 @@
-package gbdt
+package table
 
 import (
 	"bytes"
