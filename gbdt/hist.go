@@ -1,5 +1,7 @@
 package gbdt
 
+import "slices"
+
 // missFix tells buildHist the missing cells of the overflow features
 // (binned.overflow), whose bin id 255 is shared with their last value
 // bin: rows has a bit set per row with such a missing cell, bits[f] per
@@ -33,15 +35,19 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		return
 	}
 	// Block by block, the unflagged rows are gathered and go through the
-	// kernel in one call; then each flagged row goes alone, with its
-	// missing overflow features' offsets moved so that their bin 255
-	// lands in their missing slot. (Each slot still sums exactly its
-	// rows, in another order.)
+	// kernel in one call; then the flagged rows, grouped by which
+	// overflow features they miss, go through it one group at a time,
+	// with those features' offsets moved so that their bin 255 lands in
+	// their missing slot. (Each slot still sums exactly its rows, in
+	// another order.)
 	const block = 4096
 	n := min(block, len(rows))
 	plain, plainGH := make([]int32, n), make([]gradPair, n)
 	flagged := make([]int, n)
+	group := make([]int32, n)
 	moved := make([]int, cols)
+	var pats []uint64
+	var start []int
 	for lo := 0; lo < len(rows); lo += block {
 		hi := min(lo+block, len(rows))
 		// Branch-free: every row is written to both lists, and only
@@ -55,15 +61,56 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 			nf += bit
 		}
 		kernel(hist, plain[:np], bins, offs, plainGH[:np], cols)
-		for _, i := range flagged[:nf] {
+		if len(fix.feats) > 64 {
+			for _, i := range flagged[:nf] {
+				r := rows[i]
+				copy(moved, offs)
+				for _, f := range fix.feats {
+					if fix.bits[f][r>>6]&(1<<(r&63)) != 0 {
+						moved[f] = fix.slot + f - missingBin
+					}
+				}
+				kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+			}
+			continue
+		}
+		// Group the flagged rows by pattern (bit k: fix.feats[k] is
+		// missing), in row order within a group (a counting sort).
+		pats = pats[:0]
+		for j, i := range flagged[:nf] {
 			r := rows[i]
+			var pat uint64
+			for k, f := range fix.feats {
+				pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+			}
+			g := slices.Index(pats, pat)
+			if g < 0 {
+				g = len(pats)
+				pats = append(pats, pat)
+			}
+			group[j] = int32(g)
+		}
+		start = append(start[:0], make([]int, len(pats)+1)...)
+		for _, g := range group[:nf] {
+			start[g+1]++
+		}
+		for g := range pats {
+			start[g+1] += start[g]
+		}
+		pos := slices.Clone(start[:len(pats)])
+		for j, i := range flagged[:nf] {
+			g := group[j]
+			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[i]
+			pos[g]++
+		}
+		for g, pat := range pats {
 			copy(moved, offs)
-			for _, f := range fix.feats {
-				if fix.bits[f][r>>6]&(1<<(r&63)) != 0 {
+			for k, f := range fix.feats {
+				if pat>>k&1 != 0 {
 					moved[f] = fix.slot + f - missingBin
 				}
 			}
-			kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+			kernel(hist, plain[start[g]:start[g+1]], bins, moved, plainGH[start[g]:start[g+1]], cols)
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // TestBuildHistKernels checks that the kernels (the assembly one on
 // amd64) give the plain loop's sums bit for bit, with and without overflow
 // features' missing cells, for row counts around the kernel's pairing and
-// prefetch distance.
+// prefetch distance, and flagged rows grouped by pattern or one by one.
 func TestBuildHistKernels(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -25,6 +25,14 @@ func TestBuildHistKernels(t *testing.T) {
 		{"Sampled", 5000, 28, 7, nil},
 		{"Overflow", 3000, 9, 2, []int{0, 4, 8}},
 		{"OneFeature", 100, 1, 1, []int{0}},
+		// More than 64 overflow features: rows go one by one.
+		{"ManyOverflow", 400, 70, 1, func() []int {
+			all := make([]int, 70)
+			for f := range all {
+				all[f] = f
+			}
+			return all
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
