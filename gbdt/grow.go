@@ -725,6 +725,21 @@ func addLeafRows[B binID](gr *grower, s *split, col []B, missBits []uint64, rows
 	miss := B(gr.b.missID[s.feature])
 	hasMissing := gr.b.hasMissing[s.feature]
 	out := &gr.out
+	if !cat && missBits == nil {
+		// As partitionRows' numerical loop.
+		missLeft := hasMissing && dl
+		margin, k, c := out.margin, out.k, out.c
+		for _, row := range rows {
+			b := col[row]
+			v := rv
+			if int(b) <= sb || (missLeft && b == miss) {
+				v = lv
+			}
+			i := int(row)*k + c
+			margin[i] = float64(float32(margin[i]) + v)
+		}
+		return
+	}
 	for _, row := range rows {
 		b := col[row]
 		var left bool
