@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -163,12 +164,12 @@ type binned struct {
 	missID []int
 	offset []int
 	// overflow marks the byte-binned features with missing values and 256
-	// value bins; missRows lists their missing rows (ascending) and
-	// missBits has a bit set per missing row; nil for other features.
-	// Their missing slots are at missSlot+f in a histogram.
+	// value bins; missBits has a bit set per missing row of each (nil
+	// for other features). Their missing slots are at missSlot+f in a
+	// histogram; fix (nil without overflow features) tells buildHist.
 	overflow   []bool
-	missRows   [][]int32
 	missBits   [][]uint64
+	fix        *missFix
 	missSlot   int
 	cuts       []cuts
 	hasMissing []bool
@@ -187,18 +188,25 @@ func sortKey(v float32) uint32 {
 }
 
 // searchBin is XGBoost's SearchBin: the first cut above v, or the last
-// bin.
+// bin. The search is branch-free (a conditional move per halving): the
+// comparisons of random values against the cuts are coin tosses for the
+// branch predictor.
 func searchBin(cut []float32, v float32) int {
-	lo, hi := 0, len(cut)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if cut[m] <= v {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	if len(cut) == 0 {
+		return -1
 	}
-	return min(lo, len(cut)-1)
+	base, n := 0, len(cut)
+	for n > 1 {
+		half := n >> 1
+		if cut[base+half] <= v {
+			base += half
+		}
+		n -= half
+	}
+	if cut[base] <= v {
+		base++
+	}
+	return min(base, len(cut)-1)
 }
 
 // quantise computes each column's cuts (XGBoost's quantile sketch,
@@ -277,40 +285,62 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	}
 	if b.wide {
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
-		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.bins16, b.colBins16) })
+		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.colBins16) })
+		transposeBins(b.colBins16, b.bins16, rows, cols, threads)
 	} else {
 		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
 		b.overflow = make([]bool, cols)
-		b.missRows = make([][]int32, cols)
 		b.missBits = make([][]uint64, cols)
 		byBlock(func(f int, col []float32) {
-			binColumn(b, f, col, b.bins8, b.colBins8)
+			binColumn(b, f, col, b.colBins8)
 			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
 				return
 			}
 			b.overflow[f] = true
 			bits := make([]uint64, (rows+63)/64)
-			var list []int32
 			for r, v := range col {
 				if v != v {
-					list = append(list, int32(r))
 					bits[r>>6] |= 1 << (r & 63)
 				}
 			}
-			b.missRows[f], b.missBits[f] = list, bits
+			b.missBits[f] = bits
 		})
 	}
+	if !b.wide {
+		transposeBins(b.colBins8, b.bins8, rows, cols, threads)
+	}
 	b.missSlot = b.offset[cols]
+	if slices.Contains(b.overflow, true) {
+		fix := &missFix{rows: make([]uint64, (rows+63)/64), bits: b.missBits, slot: b.missSlot}
+		for f, bits := range b.missBits {
+			if bits == nil {
+				continue
+			}
+			fix.feats = append(fix.feats, f)
+			for i, w := range bits {
+				fix.rows[i] |= w
+			}
+		}
+		b.fix = fix
+	}
 	return b
 }
 
-// binColumn stores the bins of column f (values in row order).
-func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
+// binColumn stores the bins of column f (values in row order) in its
+// column of colBins (column-major).
+func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 	c := b.cuts[f].cut
 	cat := b.categorical != nil && b.categorical[f]
 	out := colBins[f*b.rows : (f+1)*b.rows]
+	out = out[:len(col)]
 	miss := B(b.missID[f])
-	for r, v := range col {
+	start := 0
+	if !cat && len(c) > 0 {
+		start = len(col) &^ 7
+		searchBins8(c, col[:start], out[:start], miss)
+	}
+	for r := start; r < len(col); r++ {
+		v := col[r]
 		var bin B
 		switch {
 		case v != v || len(c) == 0:
@@ -321,8 +351,63 @@ func binColumn[B binID](b *binned, f int, col []float32, bins, colBins []B) {
 			bin = B(searchBin(c, v))
 		}
 		out[r] = bin
-		bins[r*b.cols+f] = bin
 	}
+}
+
+// searchBins8 stores searchBin's bin of every value of col (a multiple
+// of 8 long) in out, or miss for NaN. The comparisons are of sortKey
+// integers, turned into masks (no branch: random values against the cuts
+// are coin tosses for the branch predictor), and eight searches go in
+// lock step so that their dependent loads overlap.
+func searchBins8[B binID](cut []float32, col []float32, out []B, miss B) {
+	out = out[:len(col)]
+	keys := make([]int64, len(cut))
+	for i, c := range cut {
+		keys[i] = int64(sortKey(c))
+	}
+	last := len(cut) - 1
+	for i := 0; i+8 <= len(col); i += 8 {
+		v := (*[8]float32)(col[i : i+8])
+		var k [8]int64
+		for j, x := range v {
+			k[j] = int64(sortKey(x))
+		}
+		var base [8]int
+		for n := len(keys); n > 1; {
+			half := n >> 1
+			for j := range base {
+				// keys[base+half] <= k: add half.
+				base[j] += half &^ int((k[j]-keys[base[j]+half])>>63)
+			}
+			n -= half
+		}
+		o := (*[8]B)(out[i : i+8])
+		for j, bs := range base {
+			bs += 1 &^ int((k[j]-keys[bs])>>63)
+			bin := B(min(bs, last))
+			if v[j] != v[j] {
+				bin = miss
+			}
+			o[j] = bin
+		}
+	}
+}
+
+// transposeBins fills the row-major bins from the column-major ones, a
+// tile of rows at a time (its rows' bins stay in cache while the columns
+// are read in turn).
+func transposeBins[B binID](colBins, bins []B, rows, cols, threads int) {
+	const tile = 2048
+	tiles := (rows + tile - 1) / tile
+	overColumns(tiles, threads, func(t int) {
+		lo, hi := t*tile, min((t+1)*tile, rows)
+		for f := range cols {
+			col := colBins[f*rows+lo : f*rows+hi]
+			for i, v := range col {
+				bins[(lo+i)*cols+f] = v
+			}
+		}
+	})
 }
 
 // overColumns runs fn(f) for every column on threads goroutines.

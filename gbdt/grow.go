@@ -59,12 +59,10 @@ type grower struct {
 	poolMu       sync.Mutex
 	rng          *rand.Rand
 	allFeat      []int
-	// mark and gen: moveMissing's row marks.
-	mark []uint64
-	gen  uint32
 
-	// output tree
-	t tree.Tree
+	// output tree, and where its leaf values go
+	t   tree.Tree
+	out leafOut
 }
 
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
@@ -87,7 +85,9 @@ func (gr *grower) getHist() []bucket {
 		clear(h)
 		return h
 	}
-	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols))
+	// histBins more: any byte bin of any feature is inside (the
+	// assembly kernel relies on it).
+	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols+histBins))
 }
 
 func (gr *grower) putHist(h []bucket) {
@@ -127,48 +127,6 @@ func (gr *grower) parallel(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// buildHist adds the rows' gradient pairs into hist by bin. hist's length
-// is a power of two at least cols×stride, so masking the index (a no-op)
-// spares the bounds check; two rows go through the features together to
-// overlap their updates.
-//
-// gh[i] is the gradient pair of rows[i].
-func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair) {
-	gh = gh[:len(rows)]
-	cols := len(offset) - 1
-	offset = offset[:cols]
-	mask := len(hist) - 1
-	i := 0
-	for ; i+1 < len(rows); i += 2 {
-		r0, r1 := rows[i], rows[i+1]
-		p0, p1 := gh[i], gh[i+1]
-		g0, h0 := float64(p0.g), float64(p0.h)
-		g1, h1 := float64(p1.g), float64(p1.h)
-		row0 := bins[int(r0)*cols : int(r0)*cols+cols]
-		row1 := bins[int(r1)*cols : int(r1)*cols+cols]
-		row1 = row1[:len(row0)]
-		offs := offset[:len(row0)]
-		for f, b := range row0 {
-			off := offs[f]
-			s := &hist[(off+int(b))&mask]
-			s.g += g0
-			s.h += h0
-			s = &hist[(off+int(row1[f]))&mask]
-			s.g += g1
-			s.h += h1
-		}
-	}
-	for ; i < len(rows); i++ {
-		r := rows[i]
-		g, h := float64(gh[i].g), float64(gh[i].h)
-		for f, b := range bins[int(r)*cols : int(r)*cols+cols] {
-			s := &hist[(offset[f]+int(b))&mask]
-			s.g += g
-			s.h += h
-		}
-	}
 }
 
 // histLen is the histogram buffer length for slots slots (the features'
@@ -231,9 +189,9 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh, nil, histRowsGo[uint16])
 		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {
@@ -255,52 +213,6 @@ func (gr *grower) buildHists(nodes []*growNode) {
 			gr.putHist(p)
 		}
 	}
-	gr.moveMissing(nodes)
-}
-
-// moveMissing moves, in each node's histogram, the missing cells of the
-// overflow features (binned.overflow) from slot 255, which they share
-// with the last value bin, to the feature's missing slot.
-func (gr *grower) moveMissing(nodes []*growNode) {
-	b := gr.b
-	if b.overflow == nil || !slices.Contains(b.overflow, true) {
-		return
-	}
-	// mark[row] = gen<<32 | node index + 1 for the rows of nodes.
-	gr.gen++
-	if gr.mark == nil {
-		gr.mark = make([]uint64, b.rows)
-	}
-	gen := uint64(gr.gen) << 32
-	gr.parallel(len(nodes), func(i int) {
-		nd := nodes[i]
-		for _, r := range gr.rowIdx[nd.begin:nd.end] {
-			gr.mark[r] = gen | uint64(i+1)
-		}
-	})
-	var feats []int
-	for f, o := range b.overflow {
-		if o {
-			feats = append(feats, f)
-		}
-	}
-	gr.parallel(len(feats), func(i int) {
-		f := feats[i]
-		last, miss := b.offset[f]+missingBin, b.missSlot+f
-		for _, r := range b.missRows[f] {
-			m := gr.mark[r]
-			if m&^(1<<32-1) != gen {
-				continue
-			}
-			h := nodes[int(uint32(m))-1].hist
-			p := gr.gh[r]
-			g, hh := float64(p.g), float64(p.h)
-			h[last].g -= g
-			h[last].h -= hh
-			h[miss].g += g
-			h[miss].h += hh
-		}
-	})
 }
 
 // thresholdL1 is XGBoost's T_α.
@@ -520,26 +432,48 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo
 	hasMissing := gr.b.hasMissing[s.feature]
 	l, r := lo, hi
 	ghPos := gr.ghPos[lo:hi]
+	tmp, ghTmp := gr.tmp[:hi], gr.ghTmp[:hi]
+	if !cat && missBits == nil {
+		// A numerical split whose missing id is above every value bin
+		// (so int(b) <= sb is false for it): missing rows go left only
+		// with the default direction. Fewer live values than the
+		// general loop, so they stay in registers.
+		missLeft := hasMissing && dl
+		for k, row := range gr.rowIdx[lo:hi] {
+			b := col[row]
+			p := ghPos[k]
+			tmp[l], ghTmp[l] = row, p
+			tmp[r-1], ghTmp[r-1] = row, p
+			var step int
+			if int(b) <= sb || (missLeft && b == miss) {
+				step = 1
+			}
+			l += step
+			r -= 1 - step
+		}
+		return l
+	}
 	for k, row := range gr.rowIdx[lo:hi] {
 		b := col[row]
-		var left bool
-		switch {
-		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
-			left = dl
-		case cat:
+		left := int(b) <= sb
+		if cat {
 			left = !s.cats.has(uint8(b))
-		default:
-			left = int(b) <= sb
 		}
+		if b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0) {
+			left = dl
+		}
+		// Branch-free: the row goes to both ends (r-1 >= l always) and
+		// only one end moves; which side is a coin toss for the
+		// branch predictor.
+		p := ghPos[k]
+		tmp[l], ghTmp[l] = row, p
+		tmp[r-1], ghTmp[r-1] = row, p
+		var step int
 		if left {
-			gr.tmp[l] = row
-			gr.ghTmp[l] = ghPos[k]
-			l++
-		} else {
-			r--
-			gr.tmp[r] = row
-			gr.ghTmp[r] = ghPos[k]
+			step = 1
 		}
+		l += step
+		r -= 1 - step
 	}
 	return l
 }
@@ -547,7 +481,14 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo
 // expand applies the best split of each node (in order) and returns the
 // children, left then right per node, with histograms built.
 func (gr *grower) expand(nodes []*growNode) []*growNode {
-	counts := gr.partition(nodes)
+	// Children at max_depth are never split: their rows need no
+	// partition, only their leaf value added to the output (addLastLevel);
+	// their segments are left empty.
+	last := gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth
+	var counts []int
+	if !last {
+		counts = gr.partition(nodes)
+	}
 	children := make([]*growNode, 0, 2*len(nodes))
 	var small []*growNode
 	for i, nd := range nodes {
@@ -567,9 +508,12 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		}
 		t.DefaultLeft[nd.id] = s.defaultLeft
 		t.Gain[nd.id] = float64(s.gain)
-		mid := nd.begin + counts[i]
-		ln := &growNode{id: l, depth: nd.depth + 1, begin: nd.begin, end: mid, g: s.gl, h: s.hl}
-		rn := &growNode{id: r, depth: nd.depth + 1, begin: mid, end: nd.end, g: s.gr, h: s.hr}
+		lb, le, rb, re := nd.begin, nd.begin, nd.begin, nd.begin
+		if !last {
+			lb, le, rb, re = nd.begin, nd.begin+counts[i], nd.begin+counts[i], nd.end
+		}
+		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, g: s.gl, h: s.hl}
+		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, g: s.gr, h: s.hr}
 		children = append(children, ln, rn)
 		if s.hl <= s.hr {
 			small = append(small, ln)
@@ -577,8 +521,8 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 			small = append(small, rn)
 		}
 	}
-	if gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth {
-		// Children at max_depth are never split: no histograms needed.
+	if last {
+		gr.addLastLevel(nodes)
 		for _, nd := range nodes {
 			gr.putHist(nd.hist)
 			nd.hist = nil
@@ -605,11 +549,31 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 	return children
 }
 
-// grow builds one tree from gr.gh and returns it; leaf rows are left in
-// the row index segments of leaves (see leafSegments).
-func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
+// leafOut is where grow adds each training row's leaf value:
+// margin[row*k+c], in float32 as XGBoost's prediction cache.
+type leafOut struct {
+	margin []float64
+	k, c   int
+}
+
+// add adds v to the output of row r.
+func (o *leafOut) add(r int32, v float32) {
+	i := int(r)*o.k + o.c
+	o.margin[i] = float64(float32(o.margin[i]) + v)
+}
+
+// leafValue is node id's final leaf value: eta·w in float32 arithmetic,
+// as XGBoost multiplies its float weight by its float learning_rate.
+func (gr *grower) leafValue(id int) float32 {
+	return float32(gr.p.Eta) * float32(gr.t.Value[id])
+}
+
+// grow builds one tree from gr.gh, adds its leaf values into out and
+// returns it.
+func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
+	gr.out = out
 	// Reset the row index and sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing).
 	n := len(gr.rowIdx)
@@ -705,10 +669,92 @@ func (gr *grower) grow(treeFeats []int) (tree.Tree, []*growNode) {
 			eval(level)
 		}
 	}
-	// Leaf values: eta·w in float32 arithmetic, as XGBoost multiplies
-	// its float weight by its float learning_rate.
+	// Leaves above max_depth still hold their rows (those at max_depth
+	// were added by addLastLevel).
+	gr.parallel(len(leaves), func(i int) {
+		nd := leaves[i]
+		v := gr.leafValue(nd.id)
+		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+			gr.out.add(r, v)
+		}
+	})
 	for _, nd := range leaves {
-		gr.t.Value[nd.id] = float64(float32(p.Eta) * float32(gr.t.Value[nd.id]))
+		gr.t.Value[nd.id] = float64(gr.leafValue(nd.id))
 	}
-	return gr.t, leaves
+	return gr.t
+}
+
+// addLastLevel adds, for nodes split into children at max_depth, each
+// row's child's leaf value into the output: the partition's decisions
+// without moving any row.
+func (gr *grower) addLastLevel(nodes []*growNode) {
+	type job struct {
+		node   *growNode
+		lo, hi int
+	}
+	var jobs []job
+	for _, nd := range nodes {
+		n := nd.end - nd.begin
+		chunks := 1
+		if gr.threads > 1 && n >= 2*minChunkRows {
+			chunks = min(gr.threads*2, n/minChunkRows)
+		}
+		step := (n + chunks - 1) / chunks
+		for c := range chunks {
+			jobs = append(jobs, job{nd, nd.begin + c*step, min(nd.begin+(c+1)*step, nd.end)})
+		}
+	}
+	gr.parallel(len(jobs), func(j int) {
+		jb := jobs[j]
+		s := &jb.node.best
+		t := &gr.t
+		lv, rv := gr.leafValue(int(t.Left[jb.node.id])), gr.leafValue(int(t.Right[jb.node.id]))
+		f := s.feature
+		if gr.b.wide {
+			addLeafRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, gr.rowIdx[jb.lo:jb.hi], lv, rv)
+		} else {
+			addLeafRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], gr.rowIdx[jb.lo:jb.hi], lv, rv)
+		}
+	})
+}
+
+// addLeafRows adds lv to the output of the rows split s sends left and rv
+// to the others (see partitionRows).
+func addLeafRows[B binID](gr *grower, s *split, col []B, missBits []uint64, rows []int32, lv, rv float32) {
+	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
+	miss := B(gr.b.missID[s.feature])
+	hasMissing := gr.b.hasMissing[s.feature]
+	out := &gr.out
+	if !cat && missBits == nil {
+		// As partitionRows' numerical loop.
+		missLeft := hasMissing && dl
+		margin, k, c := out.margin, out.k, out.c
+		for _, row := range rows {
+			b := col[row]
+			v := rv
+			if int(b) <= sb || (missLeft && b == miss) {
+				v = lv
+			}
+			i := int(row)*k + c
+			margin[i] = float64(float32(margin[i]) + v)
+		}
+		return
+	}
+	for _, row := range rows {
+		b := col[row]
+		var left bool
+		switch {
+		case b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0):
+			left = dl
+		case cat:
+			left = !s.cats.has(uint8(b))
+		default:
+			left = int(b) <= sb
+		}
+		v := rv
+		if left {
+			v = lv
+		}
+		out.add(row, v)
+	}
 }

@@ -27,7 +27,7 @@ func BenchmarkBuildHist(b *testing.B) {
 		}
 	}
 	slices.Sort(sparse)
-	hist := make([]bucket, histLen(cols*histBins+cols))
+	hist := make([]bucket, histLen(cols*histBins+cols+histBins))
 	offset := make([]int, cols+1)
 	for f := range offset {
 		offset[f] = f * histBins
@@ -41,9 +41,15 @@ func BenchmarkBuildHist(b *testing.B) {
 		idx  []int32
 		gh   []gradPair
 	}{{"Root", all, gh}, {"Scattered", sparse, sparseGH}} {
-		b.Run(bc.name, func(b *testing.B) {
+		b.Run(bc.name+"/Go", func(b *testing.B) {
 			for range b.N {
-				buildHist(hist, bc.idx, bins, offset, bc.gh)
+				buildHist(hist, bc.idx, bins, offset, bc.gh, nil, histRowsGo[uint8])
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.idx))/cols, "ns/update")
+		})
+		b.Run(bc.name+"/Kernel", func(b *testing.B) {
+			for range b.N {
+				buildHist(hist, bc.idx, bins, offset, bc.gh, nil, histRowsByte)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.idx))/cols, "ns/update")
 		})

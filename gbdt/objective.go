@@ -37,31 +37,48 @@ func checkLabels(objective string, numClass int, y []float64) error {
 
 // gradients fills gh (n×k, class-major per row) from the margins.
 // maxDelta is the max_delta_step in effect, count:poisson's hessian
-// exponent offset.
+// exponent offset. The objective is chosen once, outside the row loops.
 func gradients(objective string, k int, margin, y, w []float64, scalePos, maxDelta float64, gh []gradPair, lo, hi int) {
-	for r := lo; r < hi; r++ {
+	// weight is row r's weight; XGBoost keeps labels as float32.
+	weight := func(r int, label float32) float32 {
 		wt := float32(1)
 		if w != nil {
 			wt = float32(w[r])
 		}
-		// XGBoost keeps labels as float32.
-		label := float64(float32(y[r]))
 		if label == 1 && scalePos != 1 && k == 1 {
 			wt *= float32(scalePos)
 		}
-		switch objective {
-		case BinaryLogistic, RegLogistic:
+		return wt
+	}
+	switch objective {
+	case BinaryLogistic, RegLogistic, BinaryLogitRaw:
+		if w == nil && scalePos == 1 {
+			logisticUnweighted(margin[lo:hi], y[lo:hi], gh[lo:hi])
+			return
+		}
+		for r := lo; r < hi; r++ {
+			label := float32(y[r])
+			wt := weight(r, label)
 			p := sigmoid32(float32(margin[r]))
-			gh[r] = gradPair{(p - float32(label)) * wt, max(p*(1-p), 1e-16) * wt}
-		case BinaryLogitRaw:
-			p := sigmoid32(float32(margin[r]))
-			gh[r] = gradPair{(p - float32(label)) * wt, max(p*(1-p), 1e-16) * wt}
-		case RegSquaredError:
+			gh[r] = gradPair{(p - label) * wt, max(p*(1-p), 1e-16) * wt}
+		}
+	case RegSquaredError:
+		for r := lo; r < hi; r++ {
+			label := float64(float32(y[r]))
+			wt := weight(r, float32(label))
 			gh[r] = gradPair{float32(margin[r]-label) * wt, wt}
-		case CountPoisson:
+		}
+	case CountPoisson:
+		for r := lo; r < hi; r++ {
+			label := float32(y[r])
+			wt := weight(r, label)
 			m := float32(margin[r])
-			gh[r] = gradPair{(float32(math.Exp(float64(m))) - float32(label)) * wt, float32(math.Exp(float64(m)+maxDelta)) * wt}
-		case MultiSoftprob, MultiSoftmax:
+			gh[r] = gradPair{(float32(math.Exp(float64(m))) - label) * wt, float32(math.Exp(float64(m)+maxDelta)) * wt}
+		}
+	case MultiSoftprob, MultiSoftmax:
+		for r := lo; r < hi; r++ {
+			label := float32(y[r])
+			wt := weight(r, label)
 			row := margin[r*k : (r+1)*k]
 			mx := float32(row[0])
 			for _, v := range row[1:] {
@@ -80,5 +97,15 @@ func gradients(objective string, k int, margin, y, w []float64, scalePos, maxDel
 				gh[r*k+c] = gradPair{(p - t) * wt, max(2*p*(1-p), 1e-16) * wt}
 			}
 		}
+	}
+}
+
+// logisticUnweighted is the logistic gradients of rows of weight 1.
+func logisticUnweighted(margin, y []float64, gh []gradPair) {
+	y = y[:len(margin)]
+	gh = gh[:len(margin)]
+	for r, m := range margin {
+		p := sigmoid32(float32(m))
+		gh[r] = gradPair{p - float32(y[r]), max(p*(1-p), 1e-16)}
 	}
 }

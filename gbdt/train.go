@@ -157,7 +157,12 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 			evalMargins[i][j] = base
 		}
 	}
-	ghAll := make([]gradPair, n*k)
+	// With one output the gradients are computed straight into the
+	// grower's buffer.
+	ghAll := gr.gh
+	if k > 1 {
+		ghAll = make([]gradPair, n*k)
+	}
 	res := &Result{History: map[string][]float64{}}
 	best, bestRound := math.NaN(), -1
 	var bestMetrics map[string]float64
@@ -183,27 +188,22 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		}
 		treeFeats := gr.sample(gr.allFeat, p.ColsampleByTree)
 		for c := range k {
-			gr.parallel((n+chunk-1)/chunk, func(ch int) {
-				for r := ch * chunk; r < min((ch+1)*chunk, n); r++ {
-					if keep != nil && !keep[r] {
-						gr.gh[r] = gradPair{}
-						continue
+			if k > 1 || keep != nil {
+				// (With k = 1, ghAll is gr.gh: rows out of the
+				// sample are zeroed in place.)
+				gr.parallel((n+chunk-1)/chunk, func(ch int) {
+					for r := ch * chunk; r < min((ch+1)*chunk, n); r++ {
+						if keep != nil && !keep[r] {
+							gr.gh[r] = gradPair{}
+							continue
+						}
+						gr.gh[r] = ghAll[r*k+c]
 					}
-					gr.gh[r] = ghAll[r*k+c]
-				}
-			})
-			t, leaves := gr.grow(treeFeats)
-			// Update training margins from the leaf row segments.
-			gr.parallel(len(leaves), func(i int) {
-				nd := leaves[i]
-				// XGBoost's prediction cache is float32: each leaf
-				// value is added in float32.
-				v := float32(t.Value[nd.id])
-				for _, r := range gr.rowIdx[nd.begin:nd.end] {
-					i := int(r)*k + c
-					margin[i] = float64(float32(margin[i]) + v)
-				}
-			})
+				})
+			}
+			// The grower adds the leaf values to the training margins
+			// (XGBoost's prediction cache, float32).
+			t := gr.grow(treeFeats, leafOut{margin: margin, k: k, c: c})
 			m.Trees = append(m.Trees, t)
 			m.TreeInfo = append(m.TreeInfo, int32(c))
 			for i, e := range evals {

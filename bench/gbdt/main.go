@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -35,14 +36,30 @@ func cpuSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
+// readF32 reads a file of little-endian float32 values as float64, 1 MB
+// at a time: the whole file as bytes beside its float64 copy would add
+// its size to the process's peak memory.
 func readF32(path string) ([]float64, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, len(b)/4)
-	for i := range out {
-		out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, st.Size()/4)
+	buf := make([]byte, 1<<20)
+	for i := 0; i < len(out); {
+		n := min(len(buf), 4*(len(out)-i))
+		if _, err := io.ReadFull(f, buf[:n]); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		for j := 0; j < n; j += 4 {
+			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[j:])))
+			i++
+		}
 	}
 	return out, nil
 }

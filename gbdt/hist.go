@@ -1,0 +1,154 @@
+package gbdt
+
+import "slices"
+
+// missFix tells buildHist the missing cells of the overflow features
+// (binned.overflow), whose bin id 255 is shared with their last value
+// bin: rows has a bit set per row with such a missing cell, bits[f] per
+// missing cell of feature f (nil for other features), feats lists the
+// overflow features, and slot is the first missing slot (feature f's is
+// slot+f).
+type missFix struct {
+	rows  []uint64
+	bits  [][]uint64
+	feats []int
+	slot  int
+}
+
+// rowKernel adds gradient pairs into a histogram: histRowsGo or, for
+// byte bins, histRowsByte.
+type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int)
+
+// buildHist adds the rows' gradient pairs into hist by bin: gh[i] is the
+// pair of rows[i], offset[f] feature f's first slot (len(offset) is
+// cols+1). hist's length is a power of two covering every slot, so
+// masking the index (a no-op) spares the bounds check. Without fix,
+// every slot gets its additions in row order, whatever the kernel. With
+// fix (byte bins), the missing cells of overflow features go straight to
+// their missing slots.
+func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
+	cols := len(offset) - 1
+	offs := offset[:cols]
+	gh = gh[:len(rows)]
+	if fix == nil {
+		kernel(hist, rows, bins, offs, gh, cols)
+		return
+	}
+	// Block by block, the unflagged rows are gathered and go through the
+	// kernel in one call; then the flagged rows, grouped by which
+	// overflow features they miss, go through it one group at a time,
+	// with those features' offsets moved so that their bin 255 lands in
+	// their missing slot. (Each slot still sums exactly its rows, in
+	// another order.)
+	const block = 4096
+	n := min(block, len(rows))
+	plain, plainGH := make([]int32, n), make([]gradPair, n)
+	flagged := make([]int, n)
+	group := make([]int32, n)
+	moved := make([]int, cols)
+	var pats []uint64
+	var start []int
+	for lo := 0; lo < len(rows); lo += block {
+		hi := min(lo+block, len(rows))
+		// Branch-free: every row is written to both lists, and only
+		// one list's end moves.
+		np, nf := 0, 0
+		for i, r := range rows[lo:hi] {
+			bit := int(fix.rows[r>>6]>>(r&63)) & 1
+			plain[np], plainGH[np] = r, gh[lo+i]
+			flagged[nf] = lo + i
+			np += 1 - bit
+			nf += bit
+		}
+		kernel(hist, plain[:np], bins, offs, plainGH[:np], cols)
+		if len(fix.feats) > 64 {
+			for _, i := range flagged[:nf] {
+				r := rows[i]
+				copy(moved, offs)
+				for _, f := range fix.feats {
+					if fix.bits[f][r>>6]&(1<<(r&63)) != 0 {
+						moved[f] = fix.slot + f - missingBin
+					}
+				}
+				kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+			}
+			continue
+		}
+		// Group the flagged rows by pattern (bit k: fix.feats[k] is
+		// missing), in row order within a group (a counting sort).
+		pats = pats[:0]
+		for j, i := range flagged[:nf] {
+			r := rows[i]
+			var pat uint64
+			for k, f := range fix.feats {
+				pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+			}
+			g := slices.Index(pats, pat)
+			if g < 0 {
+				g = len(pats)
+				pats = append(pats, pat)
+			}
+			group[j] = int32(g)
+		}
+		start = append(start[:0], make([]int, len(pats)+1)...)
+		for _, g := range group[:nf] {
+			start[g+1]++
+		}
+		for g := range pats {
+			start[g+1] += start[g]
+		}
+		pos := slices.Clone(start[:len(pats)])
+		for j, i := range flagged[:nf] {
+			g := group[j]
+			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[i]
+			pos[g]++
+		}
+		for g, pat := range pats {
+			copy(moved, offs)
+			for k, f := range fix.feats {
+				if pat>>k&1 != 0 {
+					moved[f] = fix.slot + f - missingBin
+				}
+			}
+			kernel(hist, plain[start[g]:start[g+1]], bins, moved, plainGH[start[g]:start[g+1]], cols)
+		}
+	}
+}
+
+// histRowsGo is the plain kernel: row r's bins start at bins[r*stride],
+// offset[f] is the first slot of its f-th. Two rows go through the
+// features together to overlap their updates.
+func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int) {
+	gh = gh[:len(rows)]
+	cols := len(offset)
+	mask := len(hist) - 1
+	i := 0
+	for ; i+1 < len(rows); i += 2 {
+		r0, r1 := rows[i], rows[i+1]
+		p0, p1 := gh[i], gh[i+1]
+		g0, h0 := float64(p0.g), float64(p0.h)
+		g1, h1 := float64(p1.g), float64(p1.h)
+		row0 := bins[int(r0)*stride : int(r0)*stride+cols]
+		row1 := bins[int(r1)*stride : int(r1)*stride+cols]
+		row1 = row1[:len(row0)]
+		offs := offset[:len(row0)]
+		for f, b := range row0 {
+			off := offs[f]
+			s := &hist[(off+int(b))&mask]
+			s.g += g0
+			s.h += h0
+			s = &hist[(off+int(row1[f]))&mask]
+			s.g += g1
+			s.h += h1
+		}
+	}
+	for ; i < len(rows); i++ {
+		r := rows[i]
+		g, h := float64(gh[i].g), float64(gh[i].h)
+		for f, b := range bins[int(r)*stride : int(r)*stride+cols] {
+			s := &hist[(offset[f]+int(b))&mask]
+			s.g += g
+			s.h += h
+		}
+	}
+}

@@ -1,0 +1,124 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func histRows8(hist []bucket, rows []int32, bins []uint8, offset []int, gh []gradPair, stride int)
+//
+// For each i, adds gh[i] (float32 pair widened to float64) into
+// hist[offset[f]+bins[rows[i]*stride+f]] for every f < len(offset); the
+// caller guarantees every such slot is inside hist. Four rows go through
+// the features together; each slot still receives its additions in row
+// order, so the sums are those of the plain loop (histRowsGo). One ADDPD
+// adds a gradient and hessian. The bins of the rows 16 ahead are
+// prefetched: a deep node's rows are scattered over the matrix.
+TEXT ·histRows8(SB), NOSPLIT, $0-128
+	MOVQ hist_base+0(FP), DI
+	MOVQ rows_base+24(FP), SI
+	MOVQ rows_len+32(FP), CX
+	MOVQ bins_base+48(FP), BX
+	MOVQ offset_base+72(FP), R8
+	MOVQ offset_len+80(FP), R9    // features
+	MOVQ gh_base+96(FP), R10
+	MOVQ stride+120(FP), R15      // row stride
+	TESTQ R9, R9
+	JEQ done
+
+quad:
+	CMPQ CX, $4
+	JLT single
+	MOVLQSX 0(SI), AX
+	MOVLQSX 4(SI), DX
+	MOVLQSX 8(SI), R11
+	MOVLQSX 12(SI), R13
+	IMULQ R15, AX
+	IMULQ R15, DX
+	IMULQ R15, R11
+	IMULQ R15, R13
+	ADDQ BX, AX
+	ADDQ BX, DX
+	ADDQ BX, R11
+	ADDQ BX, R13
+	CVTPS2PD 0(R10), X0
+	CVTPS2PD 8(R10), X1
+	CVTPS2PD 16(R10), X2
+	CVTPS2PD 24(R10), X3
+	CMPQ CX, $20
+	JLT nopf
+	MOVLQSX 64(SI), R14
+	IMULQ R15, R14
+	PREFETCHT0 (BX)(R14*1)
+	MOVLQSX 68(SI), R14
+	IMULQ R15, R14
+	PREFETCHT0 (BX)(R14*1)
+	MOVLQSX 72(SI), R14
+	IMULQ R15, R14
+	PREFETCHT0 (BX)(R14*1)
+	MOVLQSX 76(SI), R14
+	IMULQ R15, R14
+	PREFETCHT0 (BX)(R14*1)
+
+nopf:
+	XORQ R12, R12
+
+quadf:
+	MOVQ (R8)(R12*8), R14
+	MOVBQZX (AX)(R12*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R9*1)
+	MOVBQZX (DX)(R12*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X5
+	ADDPD X1, X5
+	MOVUPD X5, (DI)(R9*1)
+	MOVBQZX (R11)(R12*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X6
+	ADDPD X2, X6
+	MOVUPD X6, (DI)(R9*1)
+	MOVBQZX (R13)(R12*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X7
+	ADDPD X3, X7
+	MOVUPD X7, (DI)(R9*1)
+	INCQ R12
+	CMPQ R12, offset_len+80(FP)
+	JLT quadf
+
+	ADDQ $16, SI
+	ADDQ $32, R10
+	SUBQ $4, CX
+	JMP quad
+
+single:
+	TESTQ CX, CX
+	JEQ done
+	MOVLQSX 0(SI), AX
+	IMULQ R15, AX
+	ADDQ BX, AX
+	CVTPS2PD 0(R10), X0
+	XORQ R12, R12
+
+singlef:
+	MOVBQZX (AX)(R12*1), R13
+	ADDQ (R8)(R12*8), R13
+	SHLQ $4, R13
+	MOVUPD (DI)(R13*1), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R13*1)
+	INCQ R12
+	CMPQ R12, offset_len+80(FP)
+	JLT singlef
+
+	ADDQ $4, SI
+	ADDQ $8, R10
+	DECQ CX
+	JMP single
+
+done:
+	RET
