@@ -139,7 +139,7 @@ func TestAppendFloatIntegral(t *testing.T) {
 }
 
 func FuzzAppendFloat(f *testing.F) {
-	for _, v := range []float64{1, -0.0, 1e15, 1 << 53, 2.5, 1e-5, 1e300} {
+	for _, v := range []float64{1, math.Copysign(0, -1), 1e15, 1 << 53, 2.5, 1e-5, 1e300} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {
