@@ -17,7 +17,8 @@
 #              (10 categorical columns of 15 levels)
 # Depth 6, ROUNDS (100) rounds, default settings, all cores; best of
 # REPEAT (3) runs of each side, interleaved. Prints per case the best
-# wall, CPU and peak memory of the whole jobs, the phases, and the ratios
+# wall (with its CPU and peak memory) of the whole jobs, the best time of
+# each phase, and the ratios
 # Ferry / XGBoost (below 1: Ferry faster).
 #
 #   sh bench/gbdt/shapes.sh [WORKDIR]     # from anywhere; WORKDIR /tmp/ferry-gbdt-shapes
@@ -54,6 +55,8 @@ timed() {
 }
 field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 best() { sort -n "$1" | head -1; }
+# each column's minimum (the phases: best of each phase)
+bestcols() { awk '{ for (i = 1; i <= NF; i++) if (NR == 1 || $i < m[i]) m[i] = $i } END { print m[1], m[2], m[3] }' "$1"; }
 
 echo "== whole jobs by data shape: depth 6, $rounds rounds, defaults; best of $repeat ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "   $("$venv" -c 'import xgboost, pandas; print("xgboost", xgboost.__version__, "pandas", pandas.__version__)'); Go $(go env GOVERSION)"
@@ -82,7 +85,7 @@ for c in $cases; do
 	done
 	echo "-- $c: $desc ($(($(wc -c <"$csv") / 1048576)) MiB CSV)"
 	awk -v f="$(best "$work/$c.ferry")" -v g="$(best "$work/$c.go")" -v x="$(best "$work/$c.xgb")" \
-		-v gp="$(best "$work/$c.go.phases")" -v xp="$(best "$work/$c.xgb.phases")" 'BEGIN {
+		-v gp="$(bestcols "$work/$c.go.phases")" -v xp="$(bestcols "$work/$c.xgb.phases")" 'BEGIN {
 		split(f, a, " "); split(g, b, " "); split(x, c, " "); split(gp, p, " "); split(xp, q, " ")
 		printf "   whole job  ferry train %6.2f s (CPU %6.2f s, %5d MiB) | xgboost job %6.2f s (CPU %6.2f s, %5d MiB) | ratio wall %.2fx CPU %.2fx memory %.2fx\n",
 			a[1], a[3], a[2] / 1024, c[1], c[3], c[2] / 1024, a[1] / c[1], a[3] / c[3], a[2] / c[2]
