@@ -314,7 +314,11 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int, scrat
 					if j := bytes.IndexByte(l, ','); j >= 0 {
 						field, l = l[:j], l[j+1:]
 					}
-					v, err := cell.NumberBytes(field)
+					v, ok := plainDecimal(field)
+					var err error
+					if !ok {
+						v, err = cell.NumberBytes(field)
+					}
 					if err != nil {
 						p.errLine, p.err = ln, fmt.Errorf("column %s: %w", quote.Value(t.Names[c]), err)
 						return
@@ -344,4 +348,56 @@ func appendPlainRows(t *Table, body []byte, lineNo, threads, minChunk int, scrat
 		}
 	}
 	return nil
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// plainDecimal is the fast path of cell.NumberBytes for the cells most
+// CSVs hold: an optional sign, digits and an optional fraction (at most
+// 22 digits after the point), no exponent, no spaces, at most 15
+// significant digits.
+// The digits then form an integer m < 2^53 and the value is m / 10^k,
+// one correctly rounded division of two exact float64 values, so it is
+// the value strconv.ParseFloat returns (Clinger's fast path). ok is
+// false for anything else, which the caller parses in full.
+func plainDecimal(b []byte) (v float64, ok bool) {
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	var m uint64
+	digits, frac, point, seen := 0, 0, false, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 15 {
+				return 0, false
+			}
+			seen = true
+			if m != 0 || c != '0' {
+				digits++ // leading zeros are not significant
+			}
+			m = m*10 + uint64(c-'0')
+			if point {
+				frac++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	// At least one digit: "", "-" and "." are not numbers.
+	if !seen || frac >= len(pow10) {
+		return 0, false
+	}
+	v = float64(m) / pow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
 }

@@ -1,11 +1,14 @@
 package table
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/ferryml/ferry/internal/cell"
 )
 
 func FuzzReadCSV(f *testing.F) {
@@ -120,6 +123,48 @@ func TestTableCut(t *testing.T) {
 		}
 		if diff := cmp.Diff(wantRest, tab); diff != "" {
 			t.Errorf("Cut(%d) table (-Split +Cut):\n%s", c, diff)
+		}
+	}
+}
+
+// FuzzPlainDecimal checks the fast path of plain decimals against the
+// full cell parser: the same bits whenever it answers.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0.0", "1.", ".5", "+3.25", "-0.0193578", "123456789012345", "1234567890123456", "0.000000000000000000001", "00000000000000000001.5", ".", "-", "", "1e5", " 1", "0x10", "1_0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := plainDecimal([]byte(s))
+		if !ok {
+			return
+		}
+		want, err := cell.NumberBytes([]byte(s))
+		if err != nil {
+			t.Fatalf("plainDecimal(%q) = %v, but the cell parser says %v", s, v, err)
+		}
+		if math.Float64bits(v) != math.Float64bits(want) {
+			t.Fatalf("plainDecimal(%q) = %v, want %v", s, v, want)
+		}
+	})
+}
+
+func TestPlainDecimal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{{"-0.0193578", true}, {"1.", true}, {".5", true}, {"+7", true}, {"-0.0", true}, {"0000000000000000000012.5", true},
+		{".", false}, {"-", false}, {"+", false}, {"", false}, {"1e5", false}, {"1234567890123456", false}, {"1.2.3", false}, {" 1", false}} {
+		v, ok := plainDecimal([]byte(tc.in))
+		if ok != tc.ok {
+			t.Errorf("plainDecimal(%q): ok %v, want %v", tc.in, ok, tc.ok)
+			continue
+		}
+		if ok {
+			want, err := cell.NumberBytes([]byte(tc.in))
+			if err != nil || math.Float64bits(v) != math.Float64bits(want) {
+				t.Errorf("plainDecimal(%q) = %v, want %v (%v)", tc.in, v, want, err)
+			}
 		}
 	}
 }

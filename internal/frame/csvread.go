@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"unsafe"
 
@@ -70,7 +71,15 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Frame, error) {
 // column with no present value is float. Numbers must not carry spaces.
 // Unlike pandas, an int column with missing values stays int (with a
 // validity mask) rather than becoming float.
+//
+// A body of 1 MiB or more is parsed in parallel chunks.
 func ParseCSV(data []byte, opts CSVOptions) (*Frame, error) {
+	return parseCSV(data, opts, runtime.GOMAXPROCS(0), parallelMinBytes)
+}
+
+// parseCSV is ParseCSV with workers goroutines for a body of at least
+// minBytes.
+func parseCSV(data []byte, opts CSVOptions, workers, minBytes int) (*Frame, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	comma := opts.Comma
 	if comma == 0 {
@@ -101,6 +110,9 @@ func ParseCSV(data []byte, opts CSVOptions) (*Frame, error) {
 		}
 	}
 	bodyStart, bodyLine := tok.pos, tok.line
+	if f, ok, err := parseParallel(data, bodyStart, comma, na, names, opts, workers, minBytes); ok {
+		return f, err
+	}
 	ncols := len(names)
 	var kinds []kindSet
 	rows := 0
@@ -126,37 +138,13 @@ func ParseCSV(data []byte, opts CSVOptions) (*Frame, error) {
 		}
 		rows++
 	}
-	if names == nil {
-		names = make([]string, ncols)
-		for i := range names {
-			names[i] = strconv.Itoa(i)
-		}
+	cols, names, err := newColumns(names, ncols, kinds, rows, opts)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Names != nil {
-		if len(opts.Names) != ncols {
-			return nil, fmt.Errorf("%d column names given for %d columns", len(opts.Names), ncols)
-		}
-		names = append([]string(nil), opts.Names...)
-	}
-	if kinds == nil {
-		kinds = make([]kindSet, ncols)
-	}
-
-	// Pass 2: parse into typed columns.
-	cols := make([]*Column, ncols)
-	builders := make([]colBuilder, ncols)
-	for i := range cols {
-		t, forced := opts.Types[names[i]]
-		if !forced {
-			t = kinds[i].infer()
-		}
-		cols[i] = &Column{Name: names[i], Type: t}
-		builders[i] = newColBuilder(cols[i], rows, kinds[i]&kindMissing != 0 || forced)
-	}
-	for name := range opts.Types {
-		if !contains(names, name) {
-			return nil, fmt.Errorf("type given for unknown column %q", name)
-		}
+	builders := make([]colBuilder, len(cols))
+	for i, c := range cols {
+		builders[i] = newColBuilder(c)
 	}
 	tok = tokenizer{data: data, comma: comma, pos: bodyStart, line: bodyLine}
 	for r := 0; ; r++ {
@@ -174,6 +162,42 @@ func ParseCSV(data []byte, opts CSVOptions) (*Frame, error) {
 		}
 	}
 	return New(cols...)
+}
+
+// newColumns names and types the columns after the first pass and
+// allocates their values: names is the header (nil without one), kinds
+// what each column holds (nil without rows).
+func newColumns(names []string, ncols int, kinds []kindSet, rows int, opts CSVOptions) ([]*Column, []string, error) {
+	if names == nil {
+		names = make([]string, ncols)
+		for i := range names {
+			names[i] = strconv.Itoa(i)
+		}
+	}
+	if opts.Names != nil {
+		if len(opts.Names) != ncols {
+			return nil, nil, fmt.Errorf("%d column names given for %d columns", len(opts.Names), ncols)
+		}
+		names = append([]string(nil), opts.Names...)
+	}
+	if kinds == nil {
+		kinds = make([]kindSet, ncols)
+	}
+	cols := make([]*Column, ncols)
+	for i := range cols {
+		t, forced := opts.Types[names[i]]
+		if !forced {
+			t = kinds[i].infer()
+		}
+		cols[i] = &Column{Name: names[i], Type: t}
+		allocColumn(cols[i], rows, kinds[i]&kindMissing != 0 || forced)
+	}
+	for name := range opts.Types {
+		if !contains(names, name) {
+			return nil, nil, fmt.Errorf("type given for unknown column %q", name)
+		}
+	}
+	return cols, names, nil
 }
 
 func contains(s []string, v string) bool {
@@ -349,7 +373,9 @@ type colBuilder struct {
 	intern map[string]string
 }
 
-func newColBuilder(c *Column, rows int, mayMiss bool) colBuilder {
+// allocColumn allocates the values of a column of rows values, and its
+// validity mask when values may be missing.
+func allocColumn(c *Column, rows int, mayMiss bool) {
 	switch c.Type {
 	case Int:
 		c.Ints = make([]int64, rows)
@@ -363,6 +389,9 @@ func newColBuilder(c *Column, rows int, mayMiss bool) colBuilder {
 	if mayMiss {
 		c.Valid = make([]bool, rows)
 	}
+}
+
+func newColBuilder(c *Column) colBuilder {
 	b := colBuilder{c: c}
 	if c.Type == String {
 		b.intern = make(map[string]string)

@@ -54,13 +54,7 @@ func WriteCSVRows(w io.Writer, f *Frame, rows []int, opts CSVWriteOptions) error
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var buf []byte
 	if !opts.NoHeader {
-		for i, c := range f.cols {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendCSVField(buf, c.Name, len(f.cols) == 1 || (i == 0 && strings.HasPrefix(c.Name, bom)))
-		}
-		buf = append(buf, '\n')
+		buf = f.appendCSVHeader(buf)
 	}
 	n := f.rows
 	if rows != nil {
@@ -74,41 +68,7 @@ func WriteCSVRows(w io.Writer, f *Frame, rows []int, opts CSVWriteOptions) error
 				return fmt.Errorf("row index %d out of range [0, %d)", r, f.rows)
 			}
 		}
-		for i, c := range f.cols {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			if !c.IsValid(r) {
-				if len(f.cols) == 1 {
-					buf = append(buf, `""`...) // an empty line would be skipped
-				}
-				continue
-			}
-			switch c.Type {
-			case Int:
-				if v := c.Ints[r]; v == 0 || v == 1 {
-					buf = append(buf, byte('0'+v))
-				} else {
-					buf = strconv.AppendInt(buf, v, 10)
-				}
-			case Float:
-				if v := c.Floats[r]; v == v {
-					buf = AppendFloat(buf, v)
-				} else if len(f.cols) == 1 {
-					buf = append(buf, `""`...) // NaN is written as missing
-				}
-			case Bool:
-				if c.Bools[r] {
-					buf = append(buf, "True"...)
-				} else {
-					buf = append(buf, "False"...)
-				}
-			case String:
-				first := opts.NoHeader && k == 0 && i == 0 && strings.HasPrefix(c.Strings[r], bom)
-				buf = appendCSVField(buf, c.Strings[r], len(f.cols) == 1 || first)
-			}
-		}
-		buf = append(buf, '\n')
+		buf = f.appendCSVRow(buf, r, opts.NoHeader && k == 0)
 		if len(buf) > 1<<15 {
 			if _, err := bw.Write(buf); err != nil {
 				return err
@@ -120,6 +80,59 @@ func WriteCSVRows(w io.Writer, f *Frame, rows []int, opts CSVWriteOptions) error
 		return err
 	}
 	return bw.Flush()
+}
+
+// appendCSVHeader appends the header line.
+func (f *Frame) appendCSVHeader(buf []byte) []byte {
+	for i, c := range f.cols {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendCSVField(buf, c.Name, len(f.cols) == 1 || (i == 0 && strings.HasPrefix(c.Name, bom)))
+	}
+	return append(buf, '\n')
+}
+
+// appendCSVRow appends row r and its line end. first says that the row is
+// the first line of a file without a header, where a leading byte-order
+// mark in the first field must be quoted.
+func (f *Frame) appendCSVRow(buf []byte, r int, first bool) []byte {
+	one := len(f.cols) == 1
+	for i, c := range f.cols {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if !c.IsValid(r) {
+			if one {
+				buf = append(buf, `""`...) // an empty line would be skipped
+			}
+			continue
+		}
+		switch c.Type {
+		case Int:
+			if v := c.Ints[r]; v == 0 || v == 1 {
+				buf = append(buf, byte('0'+v))
+			} else {
+				buf = strconv.AppendInt(buf, v, 10)
+			}
+		case Float:
+			if v := c.Floats[r]; v == v {
+				buf = AppendFloat(buf, v)
+			} else if one {
+				buf = append(buf, `""`...) // NaN is written as missing
+			}
+		case Bool:
+			if c.Bools[r] {
+				buf = append(buf, "True"...)
+			} else {
+				buf = append(buf, "False"...)
+			}
+		case String:
+			force := one || (first && i == 0 && strings.HasPrefix(c.Strings[r], bom))
+			buf = appendCSVField(buf, c.Strings[r], force)
+		}
+	}
+	return append(buf, '\n')
 }
 
 const bom = "\xef\xbb\xbf"

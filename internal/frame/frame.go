@@ -183,6 +183,10 @@ func AppendFloat(dst []byte, f float64) []byte {
 		return append(dst, "-inf"...)
 	}
 	a := math.Abs(f)
+	if a < 1<<53 && f == math.Trunc(f) && f != 0 {
+		// An integral value (an ordinal code, a count): exact as an int.
+		return append(strconv.AppendInt(dst, int64(f), 10), ".0"...)
+	}
 	if f == 0 || (a >= 1e-4 && a < 1e16) {
 		start := len(dst)
 		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)

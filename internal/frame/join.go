@@ -105,7 +105,40 @@ func matchRows(lk, rk []*Column, nl, nr int, how JoinType) (li, ri []int) {
 	// next[row] the following one (-1 ends).
 	next := make([]int, nr)
 	var lookup func(row int) (first int)
-	if len(lk) == 1 && lk[0].Type == Int && rk[0].Type == Int {
+	if lo, span, ok := denseKeys(lk, rk, nr); ok {
+		// Int keys in a narrow range (row numbers, IDs): a table indexed
+		// by key - lo instead of a map.
+		lc, rc := lk[0], rk[0]
+		head := make([]int, span)
+		tail := make([]int, span)
+		for i := range head {
+			head[i] = -1
+		}
+		for r := 0; r < nr; r++ {
+			next[r] = -1
+			if !rc.IsValid(r) {
+				continue
+			}
+			k := rc.Ints[r] - lo
+			if t := tail[k]; head[k] >= 0 {
+				next[t] = r
+			} else {
+				head[k] = r
+			}
+			tail[k] = r
+		}
+		lookup = func(row int) int {
+			if !lc.IsValid(row) {
+				return -1
+			}
+			// A key below lo or far above wraps to a large value.
+			k := uint64(lc.Ints[row] - lo)
+			if k >= uint64(span) {
+				return -1
+			}
+			return head[k]
+		}
+	} else if len(lk) == 1 && lk[0].Type == Int && rk[0].Type == Int {
 		lc, rc := lk[0], rk[0]
 		head := make(map[int64]int, nr)
 		tail := make(map[int64]int, nr)
@@ -178,6 +211,37 @@ func matchRows(lk, rk []*Column, nl, nr int, how JoinType) (li, ri []int) {
 		}
 	}
 	return li, ri
+}
+
+// denseKeys reports whether the join is on one int key whose present
+// right-side values span at most 2·nr+1024 consecutive integers, and
+// returns the smallest and the span.
+func denseKeys(lk, rk []*Column, nr int) (lo int64, span int, ok bool) {
+	if len(lk) != 1 || lk[0].Type != Int || rk[0].Type != Int {
+		return 0, 0, false
+	}
+	rc := rk[0]
+	hi, any := int64(0), false
+	for r := 0; r < nr; r++ {
+		if !rc.IsValid(r) {
+			continue
+		}
+		v := rc.Ints[r]
+		if !any {
+			lo, hi, any = v, v, true
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if !any {
+		return 0, 0, false
+	}
+	// hi - lo is below 2^64: as uint64 it is exact even when it wraps
+	// in int64.
+	d := uint64(hi - lo)
+	if d >= uint64(2*nr+1024) {
+		return 0, 0, false
+	}
+	return lo, int(d) + 1, true
 }
 
 // appendKey encodes the key of a row; ok is false when a key is missing.

@@ -2,6 +2,8 @@ package frame
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -363,4 +365,55 @@ func FuzzReadParquet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJoinDenseKeys checks the table lookup of int keys in a narrow range
+// against the general (encoded key) lookup, with duplicates, missing keys
+// and left keys outside the right side's range.
+func TestJoinDenseKeys(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 10))
+	extremes := []int64{math.MinInt64, math.MaxInt64, -1, 0, 1 << 62, -(1 << 62)}
+	for _, tc := range []struct {
+		name   string
+		lo, hi int64
+	}{{"small", 0, 50}, {"negative", -30, 10}, {"near MaxInt64", math.MaxInt64 - 40, math.MaxInt64}, {"near MinInt64", math.MinInt64, math.MinInt64 + 40}} {
+		nl, nr := 200, 60
+		lv, rv := make([]int64, nl), make([]int64, nr)
+		lvalid, rvalid := make([]bool, nl), make([]bool, nr)
+		for i := range lv {
+			lv[i] = tc.lo + rng.Int64N(tc.hi-tc.lo+1)
+			if rng.IntN(10) == 0 {
+				lv[i] = extremes[rng.IntN(len(extremes))]
+			}
+			lvalid[i] = rng.IntN(20) > 0
+		}
+		for i := range rv {
+			rv[i] = tc.lo + rng.Int64N(tc.hi-tc.lo+1)
+			rvalid[i] = rng.IntN(20) > 0
+		}
+		lc, rc := NewInt("k", lv, lvalid), NewInt("k", rv, rvalid)
+		if _, _, ok := denseKeys([]*Column{lc}, []*Column{rc}, nr); !ok {
+			t.Fatalf("%s: keys not dense", tc.name)
+		}
+		for _, how := range []JoinType{LeftJoin, InnerJoin} {
+			li, ri := matchRows([]*Column{lc}, []*Column{rc}, nl, nr, how)
+			// Two key columns take the encoded-key path.
+			wli, wri := matchRows([]*Column{lc, lc}, []*Column{rc, rc}, nl, nr, how)
+			if diff := cmp.Diff(wli, li); diff != "" {
+				t.Errorf("%s %s join, left rows (-encoded +dense):\n%s", tc.name, how, diff)
+			}
+			if diff := cmp.Diff(wri, ri); diff != "" {
+				t.Errorf("%s %s join, right rows (-encoded +dense):\n%s", tc.name, how, diff)
+			}
+		}
+	}
+	wide := NewInt("k", []int64{0, 1 << 40}, nil)
+	if _, _, ok := denseKeys([]*Column{wide}, []*Column{wide}, 2); ok {
+		t.Error("keys 0 and 2^40 taken as dense")
+	}
+	full := NewInt("k", []int64{math.MinInt64, math.MaxInt64}, nil)
+	if _, _, ok := denseKeys([]*Column{full}, []*Column{full}, 2); ok {
+		t.Error("keys MinInt64 and MaxInt64 taken as dense")
+	}
 }

@@ -8,12 +8,14 @@ package prepare
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferryml/ferry/internal/feature"
 	"github.com/ferryml/ferry/internal/frame"
@@ -192,9 +194,15 @@ func (r *Result) Properties() map[string]any {
 }
 
 // Write writes the outputs named in dirs (train, validation, test, full,
-// schema) into their directories.
+// schema) into their directories. CSV rows are formatted once, in
+// parallel, and the outputs are written concurrently.
 func (r *Result) Write(ctx context.Context, dirs map[string]string, cfg Config) error {
-	for _, name := range slices.Sorted(maps.Keys(dirs)) {
+	var text *frame.CSVText
+	names := slices.Sorted(maps.Keys(dirs))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	defer wg.Wait() // on an early return too: no write outlives the call
+	for k, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -222,20 +230,26 @@ func (r *Result) Write(ctx context.Context, dirs map[string]string, cfg Config) 
 			rows = []int{}
 		}
 		base := filepath.Join(dir, outputFiles[name])
-		var err error
 		if cfg.Format == "parquet" {
 			f := r.Full
 			if rows != nil {
 				f = f.Take(rows)
 			}
-			err = frame.WriteParquetFile(base+".parquet", f)
-		} else {
-			noHeader := cfg.Header != nil && !*cfg.Header
-			err = frame.WriteCSVRowsFile(base+".csv", r.Full, rows, frame.CSVWriteOptions{NoHeader: noHeader})
+			if err := frame.WriteParquetFile(base+".parquet", f); err != nil {
+				return fmt.Errorf("writing output %q: %w", name, err)
+			}
+			continue
 		}
-		if err != nil {
-			return fmt.Errorf("writing output %q: %w", name, err)
+		if text == nil {
+			text = frame.FormatCSV(r.Full, 0)
 		}
+		noHeader := cfg.Header != nil && !*cfg.Header
+		wg.Go(func() {
+			if err := text.WriteRowsFile(base+".csv", rows, frame.CSVWriteOptions{NoHeader: noHeader}); err != nil {
+				errs[k] = fmt.Errorf("writing output %q: %w", name, err)
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
