@@ -149,6 +149,11 @@ func evalMetric(name, objective string, k int, margin, y, w []float64) (float64,
 func AUC(score, y, w []float64) float64 {
 	idx := make([]int32, len(score))
 	rankDescending(idx, score)
+	return aucRanked(idx, score, y, w)
+}
+
+// aucRanked is AUC given the rows ranked by descending score.
+func aucRanked(idx []int32, score, y, w []float64) float64 {
 	var tp, fp, tpPrev, fpPrev, area float64
 	for i, r := range idx {
 		wt := 1.0

@@ -90,23 +90,7 @@ func aucReference(score, y, w []float64) float64 {
 		idx[i] = int32(i)
 	}
 	sortDescending(idx, score)
-	var tp, fp, tpPrev, fpPrev, area float64
-	for i, r := range idx {
-		wt := 1.0
-		if w != nil {
-			wt = w[r]
-		}
-		tp += wt * y[r]
-		fp += wt * (1 - y[r])
-		if i == len(idx)-1 || score[idx[i+1]] != score[r] {
-			area += (fp - fpPrev) * (tp + tpPrev) / 2
-			tpPrev, fpPrev = tp, fp
-		}
-	}
-	if tp == 0 || fp == 0 {
-		return math.NaN()
-	}
-	return area / (tp * fp)
+	return aucRanked(idx, score, y, w)
 }
 
 // BenchmarkAUC is the per-round validation AUC of a tuning trial on the

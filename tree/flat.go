@@ -853,7 +853,6 @@ func fillLanes(xb []float32, x []float64, m, lanes int) {
 func (f *Flat) addComplete(dst []float64, stride int, group []int32, x []float64, m int, buf []float32) {
 	n := len(x) / m
 	groupLen := 2 * m * laneWidth
-	negInf, posInf := float32(math.Inf(-1)), float32(math.Inf(1))
 	block := min(maxCompleteBlock, len(buf)/groupLen*laneWidth)
 	if block == 0 {
 		panic("tree: AddBlock scratch shorter than BlockRows×m")
@@ -863,26 +862,7 @@ func (f *Flat) addComplete(dst []float64, stride int, group []int32, x []float64
 		lanes := (r1 - r0 + laneWidth - 1) / laneWidth
 		xb := buf[:lanes*groupLen]
 		// Interleave: xb[g·groupLen + (2j+side)·laneWidth + lane].
-		for g := range lanes {
-			xg := xb[g*groupLen : (g+1)*groupLen]
-			for lane := range laneWidth {
-				r := r0 + g*laneWidth + lane
-				if r >= r1 {
-					for j := range 2 * m {
-						xg[j*laneWidth+lane] = 0
-					}
-					continue
-				}
-				for j, v := range x[r*m : (r+1)*m] {
-					lo, hi := float32(v), float32(v)
-					if v != v {
-						lo, hi = negInf, posInf
-					}
-					xg[2*j*laneWidth+lane] = lo
-					xg[(2*j+1)*laneWidth+lane] = hi
-				}
-			}
-		}
+		fillLanes(xb, x[r0*m:r1*m], m, laneWidth)
 		if group == nil {
 			var acc [maxCompleteBlock / laneWidth][laneWidth]float64
 			switch {

@@ -26,28 +26,15 @@ var _ step.Parter = (*Kind)(nil)
 // remoteTrial runs trial index as a part on whichever worker takes it and
 // copies the part's log (which names the worker) into the step's.
 func (t *tuner) remoteTrial(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*run.Trial, tuning.Trial, error) {
-	name := steptuning.TrialName(t.req.StepName, index+1)
-	in, err := tuning.EncodePart(index, cfg, peers)
-	if err != nil {
-		return nil, tuning.Trial{}, step.Permanent(fmt.Errorf("tuning job: trial %s: %w", name, err))
-	}
-	out, log, err := t.env.Parts.RunPart(ctx, step.Part{Name: fmt.Sprintf("trial-%03d", index+1), Input: in})
-	if len(log) > 0 {
+	rec, err := steptuning.RunTrialPart(ctx, t.env.Parts, index, cfg, peers, func(log []byte) {
 		t.mu.Lock()
+		defer t.mu.Unlock()
 		t.env.Log.Write(log)
-		t.mu.Unlock()
-	}
+	})
 	if err != nil {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: %w", name, err)
+		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: %w", steptuning.TrialName(t.req.StepName, index+1), err)
 	}
-	var rec run.Trial
-	if err := json.Unmarshal(out, &rec); err != nil {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: decoding its record: %w", name, err)
-	}
-	if rec.Trial != index+1 {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning job: trial %s: the part returned the record of trial %d", name, rec.Trial)
-	}
-	return &rec, toTrial(index, cfg, &rec), nil
+	return rec, toTrial(index, cfg, rec), nil
 }
 
 // RunPart runs one trial of the step (step.Parter) on the worker that

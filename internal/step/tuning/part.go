@@ -19,25 +19,40 @@ import (
 // remoteTrial runs trial index as a part on whichever worker takes it and
 // copies the part's log (which names the worker) into the step's.
 func (t *tuner) remoteTrial(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
-	name := TrialName(t.req.StepName, index+1)
+	rec, err := RunTrialPart(ctx, t.env.Parts, index, cfg, peers, func(log []byte) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.env.Log.Write(log)
+	})
+	if err != nil {
+		return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: %w", TrialName(t.req.StepName, index+1), err)
+	}
+	return rec, toTrial(index, cfg, rec), nil
+}
+
+// RunTrialPart runs trial index (0-based) of a tuning kind as the part
+// "trial-NNN" through parts, hands the part's log to log, and returns the
+// record the part returned. The sagemaker_tuning kind uses it too.
+func RunTrialPart(ctx context.Context, parts step.PartRunner, index int, cfg tuning.Config, peers []tuning.Trial, log func([]byte)) (*Record, error) {
 	in, err := tuning.EncodePart(index, cfg, peers)
 	if err != nil {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: %w", name, err)
+		return nil, step.Permanent(err)
 	}
-	out, log, err := t.env.Parts.RunPart(ctx, step.Part{Name: fmt.Sprintf("trial-%03d", index+1), Input: in})
-	if len(log) > 0 {
-		t.mu.Lock()
-		t.env.Log.Write(log)
-		t.mu.Unlock()
+	out, logs, err := parts.RunPart(ctx, step.Part{Name: fmt.Sprintf("trial-%03d", index+1), Input: in})
+	if len(logs) > 0 {
+		log(logs)
 	}
 	if err != nil {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: %w", name, err)
+		return nil, err
 	}
 	var rec Record
 	if err := json.Unmarshal(out, &rec); err != nil {
-		return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: decoding its record: %w", name, err)
+		return nil, fmt.Errorf("decoding its record: %w", err)
 	}
-	return &rec, toTrial(index, cfg, &rec), nil
+	if rec.Trial != index+1 {
+		return nil, fmt.Errorf("the part returned the record of trial %d", rec.Trial)
+	}
+	return &rec, nil
 }
 
 // RunPart runs one trial of the step (step.Parter): on the worker that
