@@ -49,19 +49,16 @@ type grower struct {
 	p       *Params
 	b       *binned
 	threads int
-	// rowIdx holds each node's rows in its segment, in one of two
-	// buffers (growNode.buf): the partition reads a node's segment from
-	// one and writes its children's to the other, so no copy back.
+	// rowIdx holds each node's rows (ascending) in its segment, in one
+	// of two buffers (growNode.buf): the partition reads a node's
+	// segment from one and writes its children's to the other, so no
+	// copy back. Only row ids move; the histogram pass gathers the
+	// gradient pairs.
 	rowIdx [2][]int32
 	gh     []gradPair // current tree's gradients, one per row
-	// ghPos holds gh in row-index order (ghPos[k][i] =
-	// gh[rowIdx[k][i]]), so histogram building reads gradients
-	// sequentially.
-	ghPos [2][]gradPair
-	// rightIdx and ghRight take the right rows of a partition chunk
-	// before they are copied after the node's left rows.
+	// rightIdx takes the right rows of a partition chunk before they
+	// are copied after the node's left rows.
 	rightIdx []int32
-	ghRight  []gradPair
 	pool     [][]bucket
 	poolMu   sync.Mutex
 	rng      *rand.Rand
@@ -75,8 +72,7 @@ type grower struct {
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
 	g := &grower{p: p, b: b, threads: p.threads(), gh: make([]gradPair, b.rows), rng: rng,
 		rowIdx:   [2][]int32{make([]int32, b.rows), make([]int32, b.rows)},
-		ghPos:    [2][]gradPair{make([]gradPair, b.rows), make([]gradPair, b.rows)},
-		rightIdx: make([]int32, b.rows), ghRight: make([]gradPair, b.rows)}
+		rightIdx: make([]int32, b.rows)}
 	for f := range b.cols {
 		if len(b.cuts[f].cut) > 0 {
 			g.allFeat = append(g.allFeat, f)
@@ -168,14 +164,12 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	type job struct {
 		hist []bucket
 		rows []int32
-		gh   []gradPair
 	}
 	var jobs []job
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
 		rows := gr.rowIdx[nd.buf][nd.begin:nd.end]
-		ghPos := gr.ghPos[nd.buf]
 		// The chunking depends on the row count only, never on the
 		// thread count, so float sums (and models) are the same
 		// whatever nthread is.
@@ -192,16 +186,16 @@ func (gr *grower) buildHists(nodes []*growNode) {
 				tasks[i].parts = append(tasks[i].parts, h)
 			}
 			lo, hi := c*step, min((c+1)*step, len(rows))
-			jobs = append(jobs, job{h, rows[lo:hi], ghPos[nd.begin+lo : nd.begin+hi]})
+			jobs = append(jobs, job{h, rows[lo:hi]})
 		}
 	}
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh, nil, histRowsGo[uint16])
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
 		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh, gr.b.fix, histRowsByte)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {
@@ -423,21 +417,19 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		for _, c := range lefts[j] {
 			to := c.to
 			copy(gr.rowIdx[to][c.dst:c.dst+c.n], gr.rowIdx[to][c.src:c.src+c.n])
-			copy(gr.ghPos[to][c.dst:c.dst+c.n], gr.ghPos[to][c.src:c.src+c.n])
 		}
 	})
 	gr.parallel(len(rights), func(j int) {
 		c := rights[j]
 		to := c.to
 		copy(gr.rowIdx[to][c.dst:c.dst+c.n], gr.rightIdx[c.src:c.src+c.n])
-		copy(gr.ghPos[to][c.dst:c.dst+c.n], gr.ghRight[c.src:c.src+c.n])
 	})
 	return counts
 }
 
 // partitionRows moves the rows of rowIdx[buf][lo:hi] by split s on
 // column col: left rows to rowIdx[1-buf][lo:] and right rows to
-// rightIdx[lo:], both ascending (gradient pairs alike). It returns the
+// rightIdx[lo:], both ascending. It returns the
 // end of the left rows. missBits, when not nil, tells the missing rows of
 // an overflow feature from the rows of its last bin.
 func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, buf, lo, hi int) int {
@@ -445,20 +437,17 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 	miss := B(gr.b.missID[s.feature])
 	hasMissing := gr.b.hasMissing[s.feature]
 	l, r := lo, lo
-	ghPos := gr.ghPos[buf][lo:hi]
-	left, ghLeft := gr.rowIdx[1-buf][:hi], gr.ghPos[1-buf][:hi]
-	right, ghRight := gr.rightIdx[:hi], gr.ghRight[:hi]
+	left, right := gr.rowIdx[1-buf][:hi], gr.rightIdx[:hi]
 	if !cat && missBits == nil {
 		// A numerical split whose missing id is above every value bin
 		// (so int(b) <= sb is false for it): missing rows go left only
 		// with the default direction. Fewer live values than the
 		// general loop, so they stay in registers.
 		missLeft := hasMissing && dl
-		for k, row := range gr.rowIdx[buf][lo:hi] {
+		for _, row := range gr.rowIdx[buf][lo:hi] {
 			b := col[row]
-			p := ghPos[k]
-			left[l], ghLeft[l] = row, p
-			right[r], ghRight[r] = row, p
+			left[l] = row
+			right[r] = row
 			var step int
 			if int(b) <= sb || (missLeft && b == miss) {
 				step = 1
@@ -468,7 +457,7 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		}
 		return l
 	}
-	for k, row := range gr.rowIdx[buf][lo:hi] {
+	for _, row := range gr.rowIdx[buf][lo:hi] {
 		b := col[row]
 		goLeft := int(b) <= sb
 		if cat {
@@ -480,9 +469,8 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		// Branch-free: the row goes to both lists and only one list's
 		// end moves; which side is a coin toss for the branch
 		// predictor.
-		p := ghPos[k]
-		left[l], ghLeft[l] = row, p
-		right[r], ghRight[r] = row, p
+		left[l] = row
+		right[r] = row
 		var step int
 		if goLeft {
 			step = 1
@@ -601,7 +589,6 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		for i := lo; i < hi; i++ {
 			gr.rowIdx[0][i] = int32(i)
 			v := gr.gh[i]
-			gr.ghPos[0][i] = v
 			g += float64(v.g)
 			h += float64(v.h)
 		}

@@ -19,9 +19,9 @@ type missFix struct {
 // byte bins, histRowsByte.
 type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int)
 
-// buildHist adds the rows' gradient pairs into hist by bin: gh[i] is the
-// pair of rows[i], offset[f] feature f's first slot (len(offset) is
-// cols+1). hist's length is a power of two covering every slot, so
+// buildHist adds the rows' gradient pairs into hist by bin: gh[r] is the
+// pair of row r (rows ascending), offset[f] feature f's first slot
+// (len(offset) is cols+1). hist's length is a power of two covering every slot, so
 // masking the index (a no-op) spares the bounds check. Without fix,
 // every slot gets its additions in row order, whatever the kernel. With
 // fix (byte bins), the missing cells of overflow features go straight to
@@ -29,9 +29,27 @@ type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int
 func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
 	cols := len(offset) - 1
 	offs := offset[:cols]
-	gh = gh[:len(rows)]
+	const block = 4096
 	if fix == nil {
-		kernel(hist, rows, bins, offs, gh, cols)
+		if len(rows) == 0 {
+			return
+		}
+		if lo := int(rows[0]); int(rows[len(rows)-1])-lo == len(rows)-1 {
+			// Consecutive rows (ascending): their pairs are too.
+			kernel(hist, rows, bins, offs, gh[lo:lo+len(rows)], cols)
+			return
+		}
+		// The kernel reads the pairs in rows' order: gather them a
+		// block at a time.
+		buf := make([]gradPair, min(block, len(rows)))
+		for lo := 0; lo < len(rows); lo += block {
+			part := rows[lo:min(lo+block, len(rows))]
+			pairs := buf[:len(part)]
+			for i, r := range part {
+				pairs[i] = gh[r]
+			}
+			kernel(hist, part, bins, offs, pairs, cols)
+		}
 		return
 	}
 	// Block by block, the unflagged rows are gathered and go through the
@@ -40,7 +58,6 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	// with those features' offsets moved so that their bin 255 lands in
 	// their missing slot. (Each slot still sums exactly its rows, in
 	// another order.)
-	const block = 4096
 	n := min(block, len(rows))
 	plain, plainGH := make([]int32, n), make([]gradPair, n)
 	flagged := make([]int, n)
@@ -55,7 +72,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		np, nf := 0, 0
 		for i, r := range rows[lo:hi] {
 			bit := int(fix.rows[r>>6]>>(r&63)) & 1
-			plain[np], plainGH[np] = r, gh[lo+i]
+			plain[np], plainGH[np] = r, gh[r]
 			flagged[nf] = lo + i
 			np += 1 - bit
 			nf += bit
@@ -70,7 +87,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 						moved[f] = fix.slot + f - missingBin
 					}
 				}
-				kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+				kernel(hist, rows[i:i+1], bins, moved, gh[r:r+1], cols)
 			}
 			continue
 		}
@@ -100,7 +117,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		pos := slices.Clone(start[:len(pats)])
 		for j, i := range flagged[:nf] {
 			g := group[j]
-			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[i]
+			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[rows[i]]
 			pos[g]++
 		}
 		for g, pat := range pats {
