@@ -1,6 +1,9 @@
 package gbdt
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // missFix tells buildHist the missing cells of the overflow features
 // (binned.overflow), whose bin id 255 is shared with their last value
@@ -13,6 +16,52 @@ type missFix struct {
 	bits  [][]uint64
 	feats []int
 	slot  int
+	// patID[r] is the index in pats of flagged row r's pattern (bit k:
+	// feats[k] is missing), nil with more than 64 overflow features or
+	// more than maxPatterns patterns.
+	patID []uint16
+	pats  []uint64
+}
+
+// maxPatterns is the most missing-cell patterns missFix.patID numbers.
+const maxPatterns = 1024
+
+// pattern is flagged row r's pattern: bit k is set if feats[k] is missing.
+func (fix *missFix) pattern(r int32) uint64 {
+	var pat uint64
+	for k, f := range fix.feats {
+		pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+	}
+	return pat
+}
+
+// patterns numbers the flagged rows' patterns once, so that the histogram
+// passes need not compute them for every node.
+func (fix *missFix) patterns(rows int) {
+	if len(fix.feats) > 64 {
+		return
+	}
+	id := make([]uint16, rows)
+	seen := map[uint64]uint16{}
+	var pats []uint64
+	for w, word := range fix.rows {
+		for word != 0 {
+			r := int32(w*64 + bits.TrailingZeros64(word))
+			word &= word - 1
+			pat := fix.pattern(r)
+			i, ok := seen[pat]
+			if !ok {
+				if len(pats) == maxPatterns {
+					return
+				}
+				i = uint16(len(pats))
+				seen[pat] = i
+				pats = append(pats, pat)
+			}
+			id[r] = i
+		}
+	}
+	fix.patID, fix.pats = id, pats
 }
 
 // rowKernel adds gradient pairs into a histogram: histRowsGo or, for
@@ -65,6 +114,14 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	moved := make([]int, cols)
 	var pats []uint64
 	var start []int
+	var loc []int32 // with patID: pattern id's group in the block, or -1
+	var ids []uint16
+	if fix.patID != nil {
+		loc = make([]int32, len(fix.pats))
+		for i := range loc {
+			loc[i] = -1
+		}
+	}
 	for lo := 0; lo < len(rows); lo += block {
 		hi := min(lo+block, len(rows))
 		// Branch-free: every row is written to both lists, and only
@@ -94,18 +151,33 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		// Group the flagged rows by pattern (bit k: fix.feats[k] is
 		// missing), in row order within a group (a counting sort).
 		pats = pats[:0]
-		for j, i := range flagged[:nf] {
-			r := rows[i]
-			var pat uint64
-			for k, f := range fix.feats {
-				pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+		if loc != nil {
+			// Numbered patterns, groups in order of first row as below.
+			ids = ids[:0]
+			for j, i := range flagged[:nf] {
+				id := fix.patID[rows[i]]
+				g := loc[id]
+				if g < 0 {
+					g = int32(len(pats))
+					loc[id] = g
+					pats = append(pats, fix.pats[id])
+					ids = append(ids, id)
+				}
+				group[j] = g
 			}
-			g := slices.Index(pats, pat)
-			if g < 0 {
-				g = len(pats)
-				pats = append(pats, pat)
+			for _, id := range ids {
+				loc[id] = -1
 			}
-			group[j] = int32(g)
+		} else {
+			for j, i := range flagged[:nf] {
+				pat := fix.pattern(rows[i])
+				g := slices.Index(pats, pat)
+				if g < 0 {
+					g = len(pats)
+					pats = append(pats, pat)
+				}
+				group[j] = int32(g)
+			}
 		}
 		start = append(start[:0], make([]int, len(pats)+1)...)
 		for _, g := range group[:nf] {

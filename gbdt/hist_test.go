@@ -84,11 +84,24 @@ func TestBuildHistKernels(t *testing.T) {
 					want[s].h += float64(gh[r].h)
 				}
 			}
+			fixes := map[string]*missFix{"": fix}
+			if fix != nil {
+				// With the patterns numbered (missFix.patterns), and
+				// without.
+				numbered := *fix
+				numbered.patterns(tc.rows)
+				if len(tc.overflow) <= 64 && numbered.patID == nil {
+					t.Fatal("patterns: no pattern ids")
+				}
+				fixes[" numbered"] = &numbered
+			}
 			for name, k := range map[string]rowKernel[uint8]{"Go": histRowsGo[uint8], "Byte": histRowsByte} {
-				got := make([]bucket, n)
-				buildHist(got, rows, bins, offset, gh, fix, k)
-				if d := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); d != "" {
-					t.Errorf("%s kernel: histogram differs (-want +got):\n%s", name, d)
+				for how, fix := range fixes {
+					got := make([]bucket, n)
+					buildHist(got, rows, bins, offset, gh, fix, k)
+					if d := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); d != "" {
+						t.Errorf("%s kernel%s: histogram differs (-want +got):\n%s", name, how, d)
+					}
 				}
 			}
 		})
