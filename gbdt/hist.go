@@ -65,13 +65,14 @@ func (fix *missFix) patterns(rows int) {
 }
 
 // rowKernel adds gradient pairs into a histogram: histRowsGo or, for
-// byte bins, histRowsByte.
+// byte bins, histRowsByte. gh is by row id.
 type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int)
 
 // buildHist adds the rows' gradient pairs into hist by bin: gh[r] is the
-// pair of row r (rows ascending), offset[f] feature f's first slot
-// (len(offset) is cols+1). hist's length is a power of two covering every slot, so
-// masking the index (a no-op) spares the bounds check. Without fix,
+// pair of row r (the kernels gather them: the partition moves row ids
+// only), offset[f] feature f's first slot (len(offset) is cols+1).
+// hist's length is a power of two covering every slot, so masking the
+// index (a no-op) spares the bounds check. Without fix,
 // every slot gets its additions in row order, whatever the kernel. With
 // fix (byte bins), the missing cells of overflow features go straight to
 // their missing slots.
@@ -83,22 +84,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		if len(rows) == 0 {
 			return
 		}
-		if lo := int(rows[0]); int(rows[len(rows)-1])-lo == len(rows)-1 {
-			// Consecutive rows (ascending): their pairs are too.
-			kernel(hist, rows, bins, offs, gh[lo:lo+len(rows)], cols)
-			return
-		}
-		// The kernel reads the pairs in rows' order: gather them a
-		// block at a time.
-		buf := make([]gradPair, min(block, len(rows)))
-		for lo := 0; lo < len(rows); lo += block {
-			part := rows[lo:min(lo+block, len(rows))]
-			pairs := buf[:len(part)]
-			for i, r := range part {
-				pairs[i] = gh[r]
-			}
-			kernel(hist, part, bins, offs, pairs, cols)
-		}
+		kernel(hist, rows, bins, offs, gh, cols)
 		return
 	}
 	// Block by block, the unflagged rows are gathered and go through the
@@ -108,7 +94,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	// their missing slot. (Each slot still sums exactly its rows, in
 	// another order.)
 	n := min(block, len(rows))
-	plain, plainGH := make([]int32, n), make([]gradPair, n)
+	plain := make([]int32, n)
 	flagged := make([]int, n)
 	group := make([]int32, n)
 	moved := make([]int, cols)
@@ -129,12 +115,12 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		np, nf := 0, 0
 		for i, r := range rows[lo:hi] {
 			bit := int(fix.rows[r>>6]>>(r&63)) & 1
-			plain[np], plainGH[np] = r, gh[r]
+			plain[np] = r
 			flagged[nf] = lo + i
 			np += 1 - bit
 			nf += bit
 		}
-		kernel(hist, plain[:np], bins, offs, plainGH[:np], cols)
+		kernel(hist, plain[:np], bins, offs, gh, cols)
 		if len(fix.feats) > 64 {
 			for _, i := range flagged[:nf] {
 				r := rows[i]
@@ -144,7 +130,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 						moved[f] = fix.slot + f - missingBin
 					}
 				}
-				kernel(hist, rows[i:i+1], bins, moved, gh[r:r+1], cols)
+				kernel(hist, rows[i:i+1], bins, moved, gh, cols)
 			}
 			continue
 		}
@@ -189,7 +175,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		pos := slices.Clone(start[:len(pats)])
 		for j, i := range flagged[:nf] {
 			g := group[j]
-			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[rows[i]]
+			plain[pos[g]] = rows[i]
 			pos[g]++
 		}
 		for g, pat := range pats {
@@ -199,22 +185,21 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 					moved[f] = fix.slot + f - missingBin
 				}
 			}
-			kernel(hist, plain[start[g]:start[g+1]], bins, moved, plainGH[start[g]:start[g+1]], cols)
+			kernel(hist, plain[start[g]:start[g+1]], bins, moved, gh, cols)
 		}
 	}
 }
 
 // histRowsGo is the plain kernel: row r's bins start at bins[r*stride],
-// offset[f] is the first slot of its f-th. Two rows go through the
+// offset[f] is the first slot of its f-th, gh[r] is its gradient pair. Two rows go through the
 // features together to overlap their updates.
 func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int) {
-	gh = gh[:len(rows)]
 	cols := len(offset)
 	mask := len(hist) - 1
 	i := 0
 	for ; i+1 < len(rows); i += 2 {
 		r0, r1 := rows[i], rows[i+1]
-		p0, p1 := gh[i], gh[i+1]
+		p0, p1 := gh[r0], gh[r1]
 		g0, h0 := float64(p0.g), float64(p0.h)
 		g1, h1 := float64(p1.g), float64(p1.h)
 		row0 := bins[int(r0)*stride : int(r0)*stride+cols]
@@ -233,7 +218,7 @@ func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh
 	}
 	for ; i < len(rows); i++ {
 		r := rows[i]
-		g, h := float64(gh[i].g), float64(gh[i].h)
+		g, h := float64(gh[r].g), float64(gh[r].h)
 		for f, b := range bins[int(r)*stride : int(r)*stride+cols] {
 			s := &hist[(offset[f]+int(b))&mask]
 			s.g += g
