@@ -443,15 +443,12 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		// (so int(b) <= sb is false for it): missing rows go left only
 		// with the default direction. Fewer live values than the
 		// general loop, so they stay in registers.
-		missLeft := hasMissing && dl
+		ml := missLeftBit(hasMissing, dl)
 		for _, row := range gr.rowIdx[buf][lo:hi] {
 			b := col[row]
 			left[l] = row
 			right[r] = row
-			var step int
-			if int(b) <= sb || (missLeft && b == miss) {
-				step = 1
-			}
+			step := goesLeft(int(b), sb, int(miss), ml)
 			l += step
 			r += 1 - step
 		}
@@ -479,6 +476,26 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		r += 1 - step
 	}
 	return l
+}
+
+// missLeftBit is 1 if a numerical split's missing rows go left (the
+// feature has missing values and its default is left), else 0.
+func missLeftBit(hasMissing, defaultLeft bool) int {
+	if hasMissing && defaultLeft {
+		return 1
+	}
+	return 0
+}
+
+// goesLeft is 1 if a row of bin b goes left by a numerical split at bin
+// sb (sb >= -1) whose feature's missing id miss is above its value bins,
+// else 0: b <= sb, or b == miss and ml (missLeftBit) is 1. Arithmetic,
+// not branches: the side is a coin toss for the branch predictor. b and
+// miss are bin ids (0 to 65535).
+func goesLeft(b, sb, miss, ml int) int {
+	le := 1 ^ int(uint(sb-b)>>63)     // sb-b >= 0
+	eq := int(uint((b^miss)-1) >> 63) // b^miss == 0
+	return le | eq&ml
 }
 
 // expand applies the best split of each node (in order) and returns the
@@ -729,14 +746,12 @@ func addLeafRows[B binID](gr *grower, s *split, col []B, missBits []uint64, rows
 	out := &gr.out
 	if !cat && missBits == nil {
 		// As partitionRows' numerical loop.
-		missLeft := hasMissing && dl
+		ml := missLeftBit(hasMissing, dl)
 		margin, k, c := out.margin, out.k, out.c
+		vals := [2]float32{rv, lv}
 		for _, row := range rows {
 			b := col[row]
-			v := rv
-			if int(b) <= sb || (missLeft && b == miss) {
-				v = lv
-			}
+			v := vals[goesLeft(int(b), sb, int(miss), ml)&1]
 			i := int(row)*k + c
 			margin[i] = float64(float32(margin[i]) + v)
 		}
