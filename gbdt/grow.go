@@ -50,11 +50,12 @@ type grower struct {
 	b       *binned
 	threads int
 	// rowIdx holds each node's rows (ascending) in its segment, in one
-	// of two buffers (growNode.buf): the partition reads a node's
-	// segment from one and writes its children's to the other, so no
-	// copy back. Only row ids move; the histogram pass gathers the
-	// gradient pairs.
-	rowIdx [2][]int32
+	// of three buffers (growNode.buf): the root's rows are rowIdx[2],
+	// all rows in order, written once; the partition reads a node's
+	// segment from one buffer and writes its children's to another
+	// (otherBuf), so no copy back. Only row ids move; the histogram
+	// kernels read the gradient pairs by row id.
+	rowIdx [3][]int32
 	gh     []gradPair // current tree's gradients, one per row
 	// rightIdx takes the right rows of a partition chunk before they
 	// are copied after the node's left rows.
@@ -71,8 +72,11 @@ type grower struct {
 
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
 	g := &grower{p: p, b: b, threads: p.threads(), gh: make([]gradPair, b.rows), rng: rng,
-		rowIdx:   [2][]int32{make([]int32, b.rows), make([]int32, b.rows)},
+		rowIdx:   [3][]int32{make([]int32, b.rows), make([]int32, b.rows), make([]int32, b.rows)},
 		rightIdx: make([]int32, b.rows)}
+	for i := range g.rowIdx[2] {
+		g.rowIdx[2][i] = int32(i)
+	}
 	for f := range b.cols {
 		if len(b.cuts[f].cut) > 0 {
 			g.allFeat = append(g.allFeat, f)
@@ -396,7 +400,7 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		for _, jb := range jobs {
 			if jb.node == i {
 				if jb.lo != pos {
-					moves = append(moves, copyJob{1 - nd.buf, jb.lo, pos, jb.nl})
+					moves = append(moves, copyJob{otherBuf(nd.buf), jb.lo, pos, jb.nl})
 				}
 				pos += jb.nl
 				counts[i] += jb.nl
@@ -408,7 +412,7 @@ func (gr *grower) partition(nodes []*growNode) []int {
 		for _, jb := range jobs {
 			if jb.node == i {
 				nr := jb.hi - jb.lo - jb.nl
-				rights = append(rights, copyJob{1 - nd.buf, jb.lo, pos, nr})
+				rights = append(rights, copyJob{otherBuf(nd.buf), jb.lo, pos, nr})
 				pos += nr
 			}
 		}
@@ -427,8 +431,17 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	return counts
 }
 
+// otherBuf is the row buffer the children of a node whose rows are in
+// rowIdx[buf] get theirs in: never the root's (2), never buf.
+func otherBuf(buf int) int {
+	if buf == 1 {
+		return 0
+	}
+	return 1
+}
+
 // partitionRows moves the rows of rowIdx[buf][lo:hi] by split s on
-// column col: left rows to rowIdx[1-buf][lo:] and right rows to
+// column col: left rows to rowIdx[otherBuf(buf)][lo:] and right rows to
 // rightIdx[lo:], both ascending. It returns the
 // end of the left rows. missBits, when not nil, tells the missing rows of
 // an overflow feature from the rows of its last bin.
@@ -437,7 +450,7 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 	miss := B(gr.b.missID[s.feature])
 	hasMissing := gr.b.hasMissing[s.feature]
 	l, r := lo, lo
-	left, right := gr.rowIdx[1-buf][:hi], gr.rightIdx[:hi]
+	left, right := gr.rowIdx[otherBuf(buf)][:hi], gr.rightIdx[:hi]
 	if !cat && missBits == nil {
 		// A numerical split whose missing id is above every value bin
 		// (so int(b) <= sb is false for it): missing rows go left only
@@ -532,8 +545,8 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		if !last {
 			lb, le, rb, re = nd.begin, nd.begin+counts[i], nd.begin+counts[i], nd.end
 		}
-		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, buf: 1 - nd.buf, g: s.gl, h: s.hl}
-		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, buf: 1 - nd.buf, g: s.gr, h: s.hr}
+		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, buf: otherBuf(nd.buf), g: s.gl, h: s.hl}
+		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, buf: otherBuf(nd.buf), g: s.gr, h: s.hr}
 		children = append(children, ln, rn)
 		if s.hl <= s.hr {
 			small = append(small, ln)
@@ -594,7 +607,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
 	gr.out = out
-	// Reset the row index and sum the root's gradients, in row chunks
+	// Sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing).
 	n := gr.b.rows
 	const chunk = 1 << 16 // fixed: the sums must not depend on nthread
@@ -604,7 +617,6 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		lo, hi := c*chunk, min((c+1)*chunk, n)
 		var g, h float64
 		for i := lo; i < hi; i++ {
-			gr.rowIdx[0][i] = int32(i)
 			v := gr.gh[i]
 			g += float64(v.g)
 			h += float64(v.h)
@@ -616,7 +628,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		G += sm.g
 		H += sm.h
 	}
-	root := &growNode{id: gr.addNode(G, H), begin: 0, end: gr.b.rows, g: G, h: H}
+	root := &growNode{id: gr.addNode(G, H), begin: 0, end: gr.b.rows, buf: 2, g: G, h: H}
 	gr.buildHists([]*growNode{root})
 	levelFeats := map[int][]int{}
 	featsAt := func(depth int) []int {
