@@ -321,6 +321,7 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 				fix.rows[i] |= w
 			}
 		}
+		fix.patterns(rows)
 		b.fix = fix
 	}
 	return b

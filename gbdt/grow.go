@@ -36,6 +36,7 @@ type growNode struct {
 	id         int
 	depth      int
 	begin, end int // segment of the row index
+	buf        int // which of grower.rowIdx (and ghPos) holds the segment
 	g, h       float64
 	hist       []bucket // binned.offset's slots, nil once released
 	best       split
@@ -48,17 +49,21 @@ type grower struct {
 	p       *Params
 	b       *binned
 	threads int
-	rowIdx  []int32
-	tmp     []int32
-	gh      []gradPair // current tree's gradients, one per row
-	// ghPos holds gh in row-index order (ghPos[i] = gh[rowIdx[i]]), so
-	// histogram building reads gradients sequentially; ghTmp is its
-	// partition buffer.
-	ghPos, ghTmp []gradPair
-	pool         [][]bucket
-	poolMu       sync.Mutex
-	rng          *rand.Rand
-	allFeat      []int
+	// rowIdx holds each node's rows (ascending) in its segment, in one
+	// of three buffers (growNode.buf): the root's rows are rowIdx[2],
+	// all rows in order, written once; the partition reads a node's
+	// segment from one buffer and writes its children's to another
+	// (otherBuf), so no copy back. Only row ids move; the histogram
+	// kernels read the gradient pairs by row id.
+	rowIdx [3][]int32
+	gh     []gradPair // current tree's gradients, one per row
+	// rightIdx takes the right rows of a partition chunk before they
+	// are copied after the node's left rows.
+	rightIdx []int32
+	pool     [][]bucket
+	poolMu   sync.Mutex
+	rng      *rand.Rand
+	allFeat  []int
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -66,8 +71,12 @@ type grower struct {
 }
 
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
-	g := &grower{p: p, b: b, threads: p.threads(), rowIdx: make([]int32, b.rows), tmp: make([]int32, b.rows), gh: make([]gradPair, b.rows), rng: rng,
-		ghPos: make([]gradPair, b.rows), ghTmp: make([]gradPair, b.rows)}
+	g := &grower{p: p, b: b, threads: p.threads(), gh: make([]gradPair, b.rows), rng: rng,
+		rowIdx:   [3][]int32{make([]int32, b.rows), make([]int32, b.rows), make([]int32, b.rows)},
+		rightIdx: make([]int32, b.rows)}
+	for i := range g.rowIdx[2] {
+		g.rowIdx[2][i] = int32(i)
+	}
 	for f := range b.cols {
 		if len(b.cuts[f].cut) > 0 {
 			g.allFeat = append(g.allFeat, f)
@@ -159,13 +168,12 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	type job struct {
 		hist []bucket
 		rows []int32
-		gh   []gradPair
 	}
 	var jobs []job
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
-		rows := gr.rowIdx[nd.begin:nd.end]
+		rows := gr.rowIdx[nd.buf][nd.begin:nd.end]
 		// The chunking depends on the row count only, never on the
 		// thread count, so float sums (and models) are the same
 		// whatever nthread is.
@@ -182,16 +190,16 @@ func (gr *grower) buildHists(nodes []*growNode) {
 				tasks[i].parts = append(tasks[i].parts, h)
 			}
 			lo, hi := c*step, min((c+1)*step, len(rows))
-			jobs = append(jobs, job{h, rows[lo:hi], gr.ghPos[nd.begin+lo : nd.begin+hi]})
+			jobs = append(jobs, job{h, rows[lo:hi]})
 		}
 	}
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, jobs[i].gh, nil, histRowsGo[uint16])
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
 		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, jobs[i].gh, gr.b.fix, histRowsByte)
+			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {
@@ -344,7 +352,8 @@ func (gr *grower) addNode(g, h float64) int {
 }
 
 // partition splits each node's row segment in two (stable), left rows
-// first, and returns the left counts.
+// first, into the other row buffer (the children's buf is 1-nd.buf),
+// and returns the left counts.
 func (gr *grower) partition(nodes []*growNode) []int {
 	counts := make([]int, len(nodes))
 	type job struct {
@@ -366,116 +375,140 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	}
 	gr.parallel(len(jobs), func(j int) {
 		jb := &jobs[j]
-		s := &nodes[jb.node].best
+		nd := nodes[jb.node]
+		s := &nd.best
 		f := s.feature
 		var l int
 		if gr.b.wide {
-			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, jb.lo, jb.hi)
+			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, nd.buf, jb.lo, jb.hi)
 		} else {
-			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], jb.lo, jb.hi)
+			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], nd.buf, jb.lo, jb.hi)
 		}
 		jb.nl = l - jb.lo
 	})
-	// Gather: each node's left rows (chunk order), then right rows
-	// (chunk order, re-reversed).
-	type copyJob struct {
-		src, dst, n int
-		rev         bool
-	}
-	var copies []copyJob
+	// Gather, in the other buffer: each node's left rows (chunk order;
+	// the first chunk's are in place already), then its right rows
+	// (chunk order) from rightIdx. The left rows move first, node by
+	// node in chunk order (a move can overlap the next chunk's rows),
+	// then the right rows, which may land where left rows were.
+	type copyJob struct{ to, src, dst, n int }
+	var lefts [][]copyJob
+	var rights []copyJob
 	for i, nd := range nodes {
 		pos := nd.begin
+		var moves []copyJob
 		for _, jb := range jobs {
 			if jb.node == i {
-				copies = append(copies, copyJob{jb.lo, pos, jb.nl, false})
+				if jb.lo != pos {
+					moves = append(moves, copyJob{otherBuf(nd.buf), jb.lo, pos, jb.nl})
+				}
 				pos += jb.nl
 				counts[i] += jb.nl
 			}
 		}
+		if len(moves) > 0 {
+			lefts = append(lefts, moves)
+		}
 		for _, jb := range jobs {
 			if jb.node == i {
 				nr := jb.hi - jb.lo - jb.nl
-				copies = append(copies, copyJob{jb.lo + jb.nl, pos, nr, true})
+				rights = append(rights, copyJob{otherBuf(nd.buf), jb.lo, pos, nr})
 				pos += nr
 			}
 		}
 	}
-	gr.parallel(len(copies), func(j int) {
-		c := copies[j]
-		src := gr.tmp[c.src : c.src+c.n]
-		dst := gr.rowIdx[c.dst : c.dst+c.n]
-		gsrc := gr.ghTmp[c.src : c.src+c.n]
-		gdst := gr.ghPos[c.dst : c.dst+c.n]
-		if !c.rev {
-			copy(dst, src)
-			copy(gdst, gsrc)
-			return
+	gr.parallel(len(lefts), func(j int) {
+		for _, c := range lefts[j] {
+			to := c.to
+			copy(gr.rowIdx[to][c.dst:c.dst+c.n], gr.rowIdx[to][c.src:c.src+c.n])
 		}
-		for k, v := range src {
-			dst[c.n-1-k] = v
-		}
-		for k, v := range gsrc {
-			gdst[c.n-1-k] = v
-		}
+	})
+	gr.parallel(len(rights), func(j int) {
+		c := rights[j]
+		to := c.to
+		copy(gr.rowIdx[to][c.dst:c.dst+c.n], gr.rightIdx[c.src:c.src+c.n])
 	})
 	return counts
 }
 
-// partitionRows moves the rows of rowIdx[lo:hi] by split s on column
-// col: left rows to tmp[lo:] ascending, right rows to tmp[:hi]
-// descending (gradient pairs alike). It returns the end of the left rows.
-// missBits, when not nil, tells the missing rows of an overflow feature
-// from the rows of its last bin.
-func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, lo, hi int) int {
+// otherBuf is the row buffer the children of a node whose rows are in
+// rowIdx[buf] get theirs in: never the root's (2), never buf.
+func otherBuf(buf int) int {
+	if buf == 1 {
+		return 0
+	}
+	return 1
+}
+
+// partitionRows moves the rows of rowIdx[buf][lo:hi] by split s on
+// column col: left rows to rowIdx[otherBuf(buf)][lo:] and right rows to
+// rightIdx[lo:], both ascending. It returns the
+// end of the left rows. missBits, when not nil, tells the missing rows of
+// an overflow feature from the rows of its last bin.
+func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, buf, lo, hi int) int {
 	sb, dl, cat := s.bin, s.defaultLeft, s.categorical
 	miss := B(gr.b.missID[s.feature])
 	hasMissing := gr.b.hasMissing[s.feature]
-	l, r := lo, hi
-	ghPos := gr.ghPos[lo:hi]
-	tmp, ghTmp := gr.tmp[:hi], gr.ghTmp[:hi]
+	l, r := lo, lo
+	left, right := gr.rowIdx[otherBuf(buf)][:hi], gr.rightIdx[:hi]
 	if !cat && missBits == nil {
 		// A numerical split whose missing id is above every value bin
 		// (so int(b) <= sb is false for it): missing rows go left only
 		// with the default direction. Fewer live values than the
 		// general loop, so they stay in registers.
-		missLeft := hasMissing && dl
-		for k, row := range gr.rowIdx[lo:hi] {
+		ml := missLeftBit(hasMissing, dl)
+		for _, row := range gr.rowIdx[buf][lo:hi] {
 			b := col[row]
-			p := ghPos[k]
-			tmp[l], ghTmp[l] = row, p
-			tmp[r-1], ghTmp[r-1] = row, p
-			var step int
-			if int(b) <= sb || (missLeft && b == miss) {
-				step = 1
-			}
+			left[l] = row
+			right[r] = row
+			step := goesLeft(int(b), sb, int(miss), ml)
 			l += step
-			r -= 1 - step
+			r += 1 - step
 		}
 		return l
 	}
-	for k, row := range gr.rowIdx[lo:hi] {
+	for _, row := range gr.rowIdx[buf][lo:hi] {
 		b := col[row]
-		left := int(b) <= sb
+		goLeft := int(b) <= sb
 		if cat {
-			left = !s.cats.has(uint8(b))
+			goLeft = !s.cats.has(uint8(b))
 		}
 		if b == miss && hasMissing && (missBits == nil || missBits[row>>6]&(1<<(row&63)) != 0) {
-			left = dl
+			goLeft = dl
 		}
-		// Branch-free: the row goes to both ends (r-1 >= l always) and
-		// only one end moves; which side is a coin toss for the
-		// branch predictor.
-		p := ghPos[k]
-		tmp[l], ghTmp[l] = row, p
-		tmp[r-1], ghTmp[r-1] = row, p
+		// Branch-free: the row goes to both lists and only one list's
+		// end moves; which side is a coin toss for the branch
+		// predictor.
+		left[l] = row
+		right[r] = row
 		var step int
-		if left {
+		if goLeft {
 			step = 1
 		}
 		l += step
-		r -= 1 - step
+		r += 1 - step
 	}
 	return l
+}
+
+// missLeftBit is 1 if a numerical split's missing rows go left (the
+// feature has missing values and its default is left), else 0.
+func missLeftBit(hasMissing, defaultLeft bool) int {
+	if hasMissing && defaultLeft {
+		return 1
+	}
+	return 0
+}
+
+// goesLeft is 1 if a row of bin b goes left by a numerical split at bin
+// sb (sb >= -1) whose feature's missing id miss is above its value bins,
+// else 0: b <= sb, or b == miss and ml (missLeftBit) is 1. Arithmetic,
+// not branches: the side is a coin toss for the branch predictor. b and
+// miss are bin ids (0 to 65535).
+func goesLeft(b, sb, miss, ml int) int {
+	le := 1 ^ int(uint(sb-b)>>63)     // sb-b >= 0
+	eq := int(uint((b^miss)-1) >> 63) // b^miss == 0
+	return le | eq&ml
 }
 
 // expand applies the best split of each node (in order) and returns the
@@ -512,8 +545,8 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		if !last {
 			lb, le, rb, re = nd.begin, nd.begin+counts[i], nd.begin+counts[i], nd.end
 		}
-		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, g: s.gl, h: s.hl}
-		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, g: s.gr, h: s.hr}
+		ln := &growNode{id: l, depth: nd.depth + 1, begin: lb, end: le, buf: otherBuf(nd.buf), g: s.gl, h: s.hl}
+		rn := &growNode{id: r, depth: nd.depth + 1, begin: rb, end: re, buf: otherBuf(nd.buf), g: s.gr, h: s.hr}
 		children = append(children, ln, rn)
 		if s.hl <= s.hr {
 			small = append(small, ln)
@@ -574,9 +607,9 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
 	gr.out = out
-	// Reset the row index and sum the root's gradients, in row chunks
+	// Sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing).
-	n := len(gr.rowIdx)
+	n := gr.b.rows
 	const chunk = 1 << 16 // fixed: the sums must not depend on nthread
 	chunks := (n + chunk - 1) / chunk
 	sums := make([]bucket, chunks)
@@ -584,9 +617,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		lo, hi := c*chunk, min((c+1)*chunk, n)
 		var g, h float64
 		for i := lo; i < hi; i++ {
-			gr.rowIdx[i] = int32(i)
 			v := gr.gh[i]
-			gr.ghPos[i] = v
 			g += float64(v.g)
 			h += float64(v.h)
 		}
@@ -597,7 +628,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		G += sm.g
 		H += sm.h
 	}
-	root := &growNode{id: gr.addNode(G, H), begin: 0, end: gr.b.rows, g: G, h: H}
+	root := &growNode{id: gr.addNode(G, H), begin: 0, end: gr.b.rows, buf: 2, g: G, h: H}
 	gr.buildHists([]*growNode{root})
 	levelFeats := map[int][]int{}
 	featsAt := func(depth int) []int {
@@ -674,7 +705,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	gr.parallel(len(leaves), func(i int) {
 		nd := leaves[i]
 		v := gr.leafValue(nd.id)
-		for _, r := range gr.rowIdx[nd.begin:nd.end] {
+		for _, r := range gr.rowIdx[nd.buf][nd.begin:nd.end] {
 			gr.out.add(r, v)
 		}
 	})
@@ -711,9 +742,9 @@ func (gr *grower) addLastLevel(nodes []*growNode) {
 		lv, rv := gr.leafValue(int(t.Left[jb.node.id])), gr.leafValue(int(t.Right[jb.node.id]))
 		f := s.feature
 		if gr.b.wide {
-			addLeafRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, gr.rowIdx[jb.lo:jb.hi], lv, rv)
+			addLeafRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, gr.rowIdx[jb.node.buf][jb.lo:jb.hi], lv, rv)
 		} else {
-			addLeafRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], gr.rowIdx[jb.lo:jb.hi], lv, rv)
+			addLeafRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], gr.rowIdx[jb.node.buf][jb.lo:jb.hi], lv, rv)
 		}
 	})
 }
@@ -727,14 +758,12 @@ func addLeafRows[B binID](gr *grower, s *split, col []B, missBits []uint64, rows
 	out := &gr.out
 	if !cat && missBits == nil {
 		// As partitionRows' numerical loop.
-		missLeft := hasMissing && dl
+		ml := missLeftBit(hasMissing, dl)
 		margin, k, c := out.margin, out.k, out.c
+		vals := [2]float32{rv, lv}
 		for _, row := range rows {
 			b := col[row]
-			v := rv
-			if int(b) <= sb || (missLeft && b == miss) {
-				v = lv
-			}
+			v := vals[goesLeft(int(b), sb, int(miss), ml)&1]
 			i := int(row)*k + c
 			margin[i] = float64(float32(margin[i]) + v)
 		}

@@ -1,6 +1,9 @@
 package gbdt
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // missFix tells buildHist the missing cells of the overflow features
 // (binned.overflow), whose bin id 255 is shared with their last value
@@ -13,24 +16,74 @@ type missFix struct {
 	bits  [][]uint64
 	feats []int
 	slot  int
+	// patID[r] is the index in pats of flagged row r's pattern (bit k:
+	// feats[k] is missing), nil with more than 64 overflow features or
+	// more than maxPatterns patterns.
+	patID []uint16
+	pats  []uint64
+}
+
+// maxPatterns is the most missing-cell patterns missFix.patID numbers.
+const maxPatterns = 1024
+
+// pattern is flagged row r's pattern: bit k is set if feats[k] is missing.
+func (fix *missFix) pattern(r int32) uint64 {
+	var pat uint64
+	for k, f := range fix.feats {
+		pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+	}
+	return pat
+}
+
+// patterns numbers the flagged rows' patterns once, so that the histogram
+// passes need not compute them for every node.
+func (fix *missFix) patterns(rows int) {
+	if len(fix.feats) > 64 {
+		return
+	}
+	id := make([]uint16, rows)
+	seen := map[uint64]uint16{}
+	var pats []uint64
+	for w, word := range fix.rows {
+		for word != 0 {
+			r := int32(w*64 + bits.TrailingZeros64(word))
+			word &= word - 1
+			pat := fix.pattern(r)
+			i, ok := seen[pat]
+			if !ok {
+				if len(pats) == maxPatterns {
+					return
+				}
+				i = uint16(len(pats))
+				seen[pat] = i
+				pats = append(pats, pat)
+			}
+			id[r] = i
+		}
+	}
+	fix.patID, fix.pats = id, pats
 }
 
 // rowKernel adds gradient pairs into a histogram: histRowsGo or, for
-// byte bins, histRowsByte.
+// byte bins, histRowsByte. gh is by row id.
 type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int)
 
-// buildHist adds the rows' gradient pairs into hist by bin: gh[i] is the
-// pair of rows[i], offset[f] feature f's first slot (len(offset) is
-// cols+1). hist's length is a power of two covering every slot, so
-// masking the index (a no-op) spares the bounds check. Without fix,
+// buildHist adds the rows' gradient pairs into hist by bin: gh[r] is the
+// pair of row r (the kernels gather them: the partition moves row ids
+// only), offset[f] feature f's first slot (len(offset) is cols+1).
+// hist's length is a power of two covering every slot, so masking the
+// index (a no-op) spares the bounds check. Without fix,
 // every slot gets its additions in row order, whatever the kernel. With
 // fix (byte bins), the missing cells of overflow features go straight to
 // their missing slots.
 func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
 	cols := len(offset) - 1
 	offs := offset[:cols]
-	gh = gh[:len(rows)]
+	const block = 4096
 	if fix == nil {
+		if len(rows) == 0 {
+			return
+		}
 		kernel(hist, rows, bins, offs, gh, cols)
 		return
 	}
@@ -40,14 +93,21 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	// with those features' offsets moved so that their bin 255 lands in
 	// their missing slot. (Each slot still sums exactly its rows, in
 	// another order.)
-	const block = 4096
 	n := min(block, len(rows))
-	plain, plainGH := make([]int32, n), make([]gradPair, n)
+	plain := make([]int32, n)
 	flagged := make([]int, n)
 	group := make([]int32, n)
 	moved := make([]int, cols)
 	var pats []uint64
 	var start []int
+	var loc []int32 // with patID: pattern id's group in the block, or -1
+	var ids []uint16
+	if fix.patID != nil {
+		loc = make([]int32, len(fix.pats))
+		for i := range loc {
+			loc[i] = -1
+		}
+	}
 	for lo := 0; lo < len(rows); lo += block {
 		hi := min(lo+block, len(rows))
 		// Branch-free: every row is written to both lists, and only
@@ -55,12 +115,12 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		np, nf := 0, 0
 		for i, r := range rows[lo:hi] {
 			bit := int(fix.rows[r>>6]>>(r&63)) & 1
-			plain[np], plainGH[np] = r, gh[lo+i]
+			plain[np] = r
 			flagged[nf] = lo + i
 			np += 1 - bit
 			nf += bit
 		}
-		kernel(hist, plain[:np], bins, offs, plainGH[:np], cols)
+		kernel(hist, plain[:np], bins, offs, gh, cols)
 		if len(fix.feats) > 64 {
 			for _, i := range flagged[:nf] {
 				r := rows[i]
@@ -70,25 +130,40 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 						moved[f] = fix.slot + f - missingBin
 					}
 				}
-				kernel(hist, rows[i:i+1], bins, moved, gh[i:i+1], cols)
+				kernel(hist, rows[i:i+1], bins, moved, gh, cols)
 			}
 			continue
 		}
 		// Group the flagged rows by pattern (bit k: fix.feats[k] is
 		// missing), in row order within a group (a counting sort).
 		pats = pats[:0]
-		for j, i := range flagged[:nf] {
-			r := rows[i]
-			var pat uint64
-			for k, f := range fix.feats {
-				pat |= (fix.bits[f][r>>6] >> (r & 63) & 1) << k
+		if loc != nil {
+			// Numbered patterns, groups in order of first row as below.
+			ids = ids[:0]
+			for j, i := range flagged[:nf] {
+				id := fix.patID[rows[i]]
+				g := loc[id]
+				if g < 0 {
+					g = int32(len(pats))
+					loc[id] = g
+					pats = append(pats, fix.pats[id])
+					ids = append(ids, id)
+				}
+				group[j] = g
 			}
-			g := slices.Index(pats, pat)
-			if g < 0 {
-				g = len(pats)
-				pats = append(pats, pat)
+			for _, id := range ids {
+				loc[id] = -1
 			}
-			group[j] = int32(g)
+		} else {
+			for j, i := range flagged[:nf] {
+				pat := fix.pattern(rows[i])
+				g := slices.Index(pats, pat)
+				if g < 0 {
+					g = len(pats)
+					pats = append(pats, pat)
+				}
+				group[j] = int32(g)
+			}
 		}
 		start = append(start[:0], make([]int, len(pats)+1)...)
 		for _, g := range group[:nf] {
@@ -100,7 +175,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		pos := slices.Clone(start[:len(pats)])
 		for j, i := range flagged[:nf] {
 			g := group[j]
-			plain[pos[g]], plainGH[pos[g]] = rows[i], gh[i]
+			plain[pos[g]] = rows[i]
 			pos[g]++
 		}
 		for g, pat := range pats {
@@ -110,22 +185,21 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 					moved[f] = fix.slot + f - missingBin
 				}
 			}
-			kernel(hist, plain[start[g]:start[g+1]], bins, moved, plainGH[start[g]:start[g+1]], cols)
+			kernel(hist, plain[start[g]:start[g+1]], bins, moved, gh, cols)
 		}
 	}
 }
 
 // histRowsGo is the plain kernel: row r's bins start at bins[r*stride],
-// offset[f] is the first slot of its f-th. Two rows go through the
+// offset[f] is the first slot of its f-th, gh[r] is its gradient pair. Two rows go through the
 // features together to overlap their updates.
 func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int) {
-	gh = gh[:len(rows)]
 	cols := len(offset)
 	mask := len(hist) - 1
 	i := 0
 	for ; i+1 < len(rows); i += 2 {
 		r0, r1 := rows[i], rows[i+1]
-		p0, p1 := gh[i], gh[i+1]
+		p0, p1 := gh[r0], gh[r1]
 		g0, h0 := float64(p0.g), float64(p0.h)
 		g1, h1 := float64(p1.g), float64(p1.h)
 		row0 := bins[int(r0)*stride : int(r0)*stride+cols]
@@ -144,7 +218,7 @@ func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh
 	}
 	for ; i < len(rows); i++ {
 		r := rows[i]
-		g, h := float64(gh[i].g), float64(gh[i].h)
+		g, h := float64(gh[r].g), float64(gh[r].h)
 		for f, b := range bins[int(r)*stride : int(r)*stride+cols] {
 			s := &hist[(offset[f]+int(b))&mask]
 			s.g += g

@@ -17,7 +17,7 @@ func histRowsByte(hist []bucket, rows []int32, bins []uint8, offset []int, gh []
 	}
 	// The assembly indexes hist and bins unchecked: every slot a byte
 	// bin can reach and every row's cells must be inside them.
-	if len(gh) < len(rows) || stride < cols || len(bins) < cols {
+	if stride < cols || len(bins) < cols {
 		panic("gbdt: histRowsByte: inconsistent buffers")
 	}
 	for _, o := range offset {
@@ -25,7 +25,7 @@ func histRowsByte(hist []bucket, rows []int32, bins []uint8, offset []int, gh []
 			panic("gbdt: histRowsByte: histogram too short")
 		}
 	}
-	hi := (len(bins)-cols)/stride + 1
+	hi := min((len(bins)-cols)/stride+1, len(gh))
 	for _, r := range rows {
 		if uint(r) >= uint(hi) {
 			panic("gbdt: histRowsByte: row out of range")

@@ -4,13 +4,13 @@
 
 // func histRows8(hist []bucket, rows []int32, bins []uint8, offset []int, gh []gradPair, stride int)
 //
-// For each i, adds gh[i] (float32 pair widened to float64) into
+// For each i, adds gh[rows[i]] (float32 pair widened to float64) into
 // hist[offset[f]+bins[rows[i]*stride+f]] for every f < len(offset); the
 // caller guarantees every such slot is inside hist. Four rows go through
 // the features together; each slot still receives its additions in row
 // order, so the sums are those of the plain loop (histRowsGo). One ADDPD
-// adds a gradient and hessian. The bins of the rows 16 ahead are
-// prefetched: a deep node's rows are scattered over the matrix.
+// adds a gradient and hessian. The bins and gradient pairs of the rows 16
+// ahead are prefetched: a deep node's rows are scattered over the matrix.
 TEXT ·histRows8(SB), NOSPLIT, $0-128
 	MOVQ hist_base+0(FP), DI
 	MOVQ rows_base+24(FP), SI
@@ -30,6 +30,10 @@ quad:
 	MOVLQSX 4(SI), DX
 	MOVLQSX 8(SI), R11
 	MOVLQSX 12(SI), R13
+	CVTPS2PD (R10)(AX*8), X0
+	CVTPS2PD (R10)(DX*8), X1
+	CVTPS2PD (R10)(R11*8), X2
+	CVTPS2PD (R10)(R13*8), X3
 	IMULQ R15, AX
 	IMULQ R15, DX
 	IMULQ R15, R11
@@ -38,22 +42,22 @@ quad:
 	ADDQ BX, DX
 	ADDQ BX, R11
 	ADDQ BX, R13
-	CVTPS2PD 0(R10), X0
-	CVTPS2PD 8(R10), X1
-	CVTPS2PD 16(R10), X2
-	CVTPS2PD 24(R10), X3
 	CMPQ CX, $20
 	JLT nopf
 	MOVLQSX 64(SI), R14
+	PREFETCHT0 (R10)(R14*8)
 	IMULQ R15, R14
 	PREFETCHT0 (BX)(R14*1)
 	MOVLQSX 68(SI), R14
+	PREFETCHT0 (R10)(R14*8)
 	IMULQ R15, R14
 	PREFETCHT0 (BX)(R14*1)
 	MOVLQSX 72(SI), R14
+	PREFETCHT0 (R10)(R14*8)
 	IMULQ R15, R14
 	PREFETCHT0 (BX)(R14*1)
 	MOVLQSX 76(SI), R14
+	PREFETCHT0 (R10)(R14*8)
 	IMULQ R15, R14
 	PREFETCHT0 (BX)(R14*1)
 
@@ -91,7 +95,6 @@ quadf:
 	JLT quadf
 
 	ADDQ $16, SI
-	ADDQ $32, R10
 	SUBQ $4, CX
 	JMP quad
 
@@ -99,9 +102,9 @@ single:
 	TESTQ CX, CX
 	JEQ done
 	MOVLQSX 0(SI), AX
+	CVTPS2PD (R10)(AX*8), X0
 	IMULQ R15, AX
 	ADDQ BX, AX
-	CVTPS2PD 0(R10), X0
 	XORQ R12, R12
 
 singlef:
@@ -116,7 +119,6 @@ singlef:
 	JLT singlef
 
 	ADDQ $4, SI
-	ADDQ $8, R10
 	DECQ CX
 	JMP single
 

@@ -24,6 +24,9 @@ func TestBuildHistKernels(t *testing.T) {
 		{"OddRows", 37, 28, 1, nil},
 		{"Sampled", 5000, 28, 7, nil},
 		{"Overflow", 3000, 9, 2, []int{0, 4, 8}},
+		// Over several 4,096-row blocks.
+		{"SampledBlocks", 20000, 5, 2, nil},
+		{"OverflowBlocks", 12000, 6, 1, []int{1, 3}},
 		{"OneFeature", 100, 1, 1, []int{0}},
 		// More than 64 overflow features: rows go one by one.
 		{"ManyOverflow", 400, 70, 1, func() []int {
@@ -62,30 +65,43 @@ func TestBuildHistKernels(t *testing.T) {
 				}
 			}
 			var rows []int32
-			var gh []gradPair
+			gh := make([]gradPair, tc.rows) // by row
 			for r := range tc.rows {
+				gh[r] = gradPair{float32(rng.NormFloat64()), float32(rng.Float64())}
 				if rng.IntN(tc.every) == 0 {
 					rows = append(rows, int32(r))
-					gh = append(gh, gradPair{float32(rng.NormFloat64()), float32(rng.Float64())})
 				}
 			}
 			n := histLen(offset[tc.cols] + tc.cols + histBins)
 			want := make([]bucket, n)
-			for i, r := range rows {
+			for _, r := range rows {
 				for f := range tc.cols {
 					s := offset[f] + int(bins[int(r)*tc.cols+f])
 					if missing[[2]int{int(r), f}] {
 						s = offset[tc.cols] + f
 					}
-					want[s].g += float64(gh[i].g)
-					want[s].h += float64(gh[i].h)
+					want[s].g += float64(gh[r].g)
+					want[s].h += float64(gh[r].h)
 				}
 			}
+			fixes := map[string]*missFix{"": fix}
+			if fix != nil {
+				// With the patterns numbered (missFix.patterns), and
+				// without.
+				numbered := *fix
+				numbered.patterns(tc.rows)
+				if len(tc.overflow) <= 64 && numbered.patID == nil {
+					t.Fatal("patterns: no pattern ids")
+				}
+				fixes[" numbered"] = &numbered
+			}
 			for name, k := range map[string]rowKernel[uint8]{"Go": histRowsGo[uint8], "Byte": histRowsByte} {
-				got := make([]bucket, n)
-				buildHist(got, rows, bins, offset, gh, fix, k)
-				if d := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); d != "" {
-					t.Errorf("%s kernel: histogram differs (-want +got):\n%s", name, d)
+				for how, fix := range fixes {
+					got := make([]bucket, n)
+					buildHist(got, rows, bins, offset, gh, fix, k)
+					if d := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); d != "" {
+						t.Errorf("%s kernel%s: histogram differs (-want +got):\n%s", name, how, d)
+					}
 				}
 			}
 		})

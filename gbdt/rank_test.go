@@ -38,12 +38,13 @@ func TestRankDescending(t *testing.T) {
 	}
 	for name, gen := range gens {
 		for _, n := range []int{0, 1, 7, radixMinRows - 1, radixMinRows, 1500, 10000} {
+			// Drawn here: the parallel subtests must not share rng.
+			score := make([]float64, n)
+			for i := range score {
+				score[i] = gen()
+			}
 			t.Run(name+"/"+strconv.Itoa(n), func(t *testing.T) {
 				t.Parallel()
-				score := make([]float64, n)
-				for i := range score {
-					score[i] = gen()
-				}
 				want := make([]int32, n)
 				for i := range want {
 					want[i] = int32(i)
