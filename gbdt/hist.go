@@ -3,6 +3,7 @@ package gbdt
 import (
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // missFix tells buildHist the missing cells of the overflow features
@@ -21,6 +22,21 @@ type missFix struct {
 	// more than maxPatterns patterns.
 	patID []uint16
 	pats  []uint64
+	// scratch holds buildHist's buffers (*histScratch), reused from call
+	// to call: a training makes thousands of calls, and fresh buffers
+	// per call were gigabytes of garbage on 10M rows (the peak memory).
+	scratch sync.Pool
+}
+
+// histScratch is one buildHist call's working memory.
+type histScratch struct {
+	plain, group []int32
+	flagged      []int
+	moved        []int
+	loc          []int32 // all -1 between calls
+	pats         []uint64
+	start, pos   []int
+	ids          []uint16
 }
 
 // maxPatterns is the most missing-cell patterns missFix.patID numbers.
@@ -93,21 +109,21 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 	// with those features' offsets moved so that their bin 255 lands in
 	// their missing slot. (Each slot still sums exactly its rows, in
 	// another order.)
-	n := min(block, len(rows))
-	plain := make([]int32, n)
-	flagged := make([]int, n)
-	group := make([]int32, n)
-	moved := make([]int, cols)
-	var pats []uint64
-	var start []int
-	var loc []int32 // with patID: pattern id's group in the block, or -1
-	var ids []uint16
-	if fix.patID != nil {
-		loc = make([]int32, len(fix.pats))
-		for i := range loc {
-			loc[i] = -1
+	sc, _ := fix.scratch.Get().(*histScratch)
+	if sc == nil {
+		sc = &histScratch{plain: make([]int32, block), group: make([]int32, block), flagged: make([]int, block), moved: make([]int, cols)}
+		if fix.patID != nil {
+			sc.loc = make([]int32, len(fix.pats))
+			for i := range sc.loc {
+				sc.loc[i] = -1
+			}
 		}
 	}
+	defer fix.scratch.Put(sc)
+	plain, flagged, group, moved := sc.plain, sc.flagged, sc.group, sc.moved[:cols]
+	pats, start, pos, ids := sc.pats[:0], sc.start[:0], sc.pos[:0], sc.ids[:0]
+	loc := sc.loc // with patID: pattern id's group in the block, or -1
+	defer func() { sc.pats, sc.start, sc.pos, sc.ids = pats, start, pos, ids }()
 	for lo := 0; lo < len(rows); lo += block {
 		hi := min(lo+block, len(rows))
 		// Branch-free: every row is written to both lists, and only
@@ -165,14 +181,17 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 				group[j] = int32(g)
 			}
 		}
-		start = append(start[:0], make([]int, len(pats)+1)...)
+		start = start[:0]
+		for range len(pats) + 1 {
+			start = append(start, 0)
+		}
 		for _, g := range group[:nf] {
 			start[g+1]++
 		}
 		for g := range pats {
 			start[g+1] += start[g]
 		}
-		pos := slices.Clone(start[:len(pats)])
+		pos = append(pos[:0], start[:len(pats)]...)
 		for j, i := range flagged[:nf] {
 			g := group[j]
 			plain[pos[g]] = rows[i]

@@ -88,7 +88,7 @@ func TestBuildHistKernels(t *testing.T) {
 			if fix != nil {
 				// With the patterns numbered (missFix.patterns), and
 				// without.
-				numbered := *fix
+				numbered := missFix{rows: fix.rows, bits: fix.bits, feats: fix.feats, slot: fix.slot}
 				numbered.patterns(tc.rows)
 				if len(tc.overflow) <= 64 && numbered.patID == nil {
 					t.Fatal("patterns: no pattern ids")
