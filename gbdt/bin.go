@@ -275,7 +275,7 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	// memory: one pass over the matrix instead of two.
 	narrow := maxBin <= 256 && !slices.Contains(categorical, true)
 	if narrow {
-		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
+		b.bins8, b.colBins8 = make([]uint8, rows*cols), colBytes(rows*cols)
 		b.overflow = make([]bool, cols)
 		b.missBits = make([][]uint64, cols)
 	}
@@ -324,7 +324,7 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.colBins16) })
 		transposeBins(b.colBins16, b.bins16, rows, cols, threads)
 	case !narrow:
-		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
+		b.bins8, b.colBins8 = make([]uint8, rows*cols), colBytes(rows*cols)
 		b.overflow = make([]bool, cols)
 		b.missBits = make([][]uint64, cols)
 		byBlock(byteBins)
@@ -349,6 +349,11 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	}
 	return b
 }
+
+// colBytes makes the column-major byte bins of n cells with 3 bytes of
+// capacity after them, which the assembly partition (partition16) reads
+// past a column's last bin.
+func colBytes(n int) []uint8 { return make([]uint8, n, n+3) }
 
 // narrowMissID is the bin id of the missing values of a feature of nb
 // cuts in a matrix of byte bins: nb, or missingBin for a feature of 255

@@ -457,7 +457,13 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		// with the default direction. Fewer live values than the
 		// general loop, so they stay in registers.
 		ml := missLeftBit(hasMissing, dl)
-		for _, row := range gr.rowIdx[buf][lo:hi] {
+		rows := gr.rowIdx[buf][lo:hi]
+		if c8, ok := any(col).([]uint8); ok {
+			// 16 rows at a time with AVX-512 where it runs.
+			done, nl := partitionBytes(rows, c8, left[lo:], right[lo:], sb, int(miss), ml)
+			l, r, rows = l+nl, r+done-nl, rows[done:]
+		}
+		for _, row := range rows {
 			b := col[row]
 			left[l] = row
 			right[r] = row
