@@ -370,8 +370,13 @@ func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 	miss := B(b.missID[f])
 	start := 0
 	if !cat && len(c) > 0 {
-		start = len(col) &^ 7
-		searchBins8(c, col[:start], out[:start], miss)
+		if o8, ok := any(out).([]uint8); ok {
+			// 16 values at a time with AVX-512 where it runs.
+			start = searchBytes(c, col, o8, uint8(miss))
+		}
+		end := start + (len(col)-start)&^7
+		searchBins8(c, col[start:end], out[start:end], miss)
+		start = end
 	}
 	for r := start; r < len(col); r++ {
 		v := col[r]
