@@ -13,10 +13,14 @@
 // two products do for a denormal result; lanes with k < -1075 are zero
 // (archExp's underflow) and NaN lanes return the argument (archExp's
 // notFinite). The float32 steps around it are Go's: a float64 to float32
-// conversion, min and max with the NaN argument winning, and float32
-// additions, a division and products in the order of the Go code.
+// conversion, min and max as the Go compiler lowers them on amd64
+// (min(a, b) = MINPS(MINPS(a, b), a) | MINPS(a, b), max(a, b) =
+// -min(-a, -b), which decides which NaN comes out), and float32
+// additions, a division and products in the order of the Go code (for a
+// product of two NaNs the first operand's is kept: g·wt, wt·h).
 // TestLogistic8MatchesGo and FuzzLogistic8 check every result bit for
-// bit against the Go code.
+// bit against the Go code, so a compiler that orders these differently
+// fails them.
 
 // The float64 constants of archExp.
 DATA expc<>+0(SB)/8, $0x3ff71547652b82fe  // LOG2E
@@ -63,7 +67,13 @@ DATA pairs<>+60(SB)/4, $23
 GLOBL pairs<>(SB), RODATA|NOPTR, $64
 
 // GRAD computes, for the 8 margins at (SI) and labels at (DX), the
-// unweighted gradients in Y6 and hessians in Y7 (and the labels in Y5).
+// unweighted gradients in Y6 and hessians in Y7 (and the labels in Y5):
+// m = float32(margin); x = float64(min(-m, 88.7)); k = round(x·LOG2E);
+// r = (x - k·LN2U - k·LN2L)/16; the Taylor polynomial t of r; r·t
+// squared four times as y·(y+2), the last +1; e = that·2^k (0 for k <
+// -1075, x for NaN); p = 1/(float32(e) + 1 + 1e-16); g = p - label;
+// h = max(p·(1-p), 1e-16). Constants: Z16-Z29 (float64), Y10-Y14
+// (float32), Z30 the pair interleave, Z31 zero.
 #define GRAD \
 	VCVTPD2PS (SI), Y0 \
 	VPXORD Y11, Y0, Y0 \
