@@ -251,6 +251,34 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	for range max(1, threads) {
 		sketches <- &wqSketch{}
 	}
+	b.missID = make([]int, cols)
+	// byteBins bins column f (in byte bins) and notes its missing cells
+	// if it is an overflow feature.
+	byteBins := func(f int, col []float32) {
+		binColumn(b, f, col, b.colBins8)
+		if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
+			return
+		}
+		b.overflow[f] = true
+		bits := make([]uint64, (rows+63)/64)
+		for r, v := range col {
+			if v != v {
+				bits[r>>6] |= 1 << (r & 63)
+			}
+		}
+		b.missBits[f] = bits
+	}
+	// Where the bins are bytes whatever the cuts (max_bin at most 256
+	// and no categorical feature, whose cuts are its categories: a
+	// numerical feature has at most max_bin cuts), each column is
+	// binned right after its cuts are computed, while its block is in
+	// memory: one pass over the matrix instead of two.
+	narrow := maxBin <= 256 && !slices.Contains(categorical, true)
+	if narrow {
+		b.bins8, b.colBins8 = make([]uint8, rows*cols), colBytes(rows*cols)
+		b.overflow = make([]bool, cols)
+		b.missBits = make([][]uint64, cols)
+	}
 	byBlock(func(f int, col []float32) {
 		missing := 0
 		for _, v := range col {
@@ -266,45 +294,40 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 		sk := <-sketches
 		b.cuts[f] = weightedSketchCuts(col, w32, maxBin, sk)
 		sketches <- sk
+		if narrow {
+			b.missID[f] = narrowMissID(len(b.cuts[f].cut))
+			byteBins(f, col)
+		}
 	})
 	valueBins := 0
 	for _, c := range b.cuts {
 		valueBins = max(valueBins, len(c.cut))
 	}
 	b.wide = valueBins > 256
-	b.missID = make([]int, cols)
+	if narrow && b.wide {
+		panic("gbdt: quantise: a numerical feature has more than max_bin cuts")
+	}
 	b.offset = make([]int, cols+1)
 	for f, c := range b.cuts {
 		nb := len(c.cut)
 		b.missID[f] = nb
 		width := nb + 1
-		if !b.wide && nb >= missingBin {
-			b.missID[f], width = missingBin, 256
+		if !b.wide {
+			b.missID[f] = narrowMissID(nb)
+			width = b.missID[f] + 1
 		}
 		b.offset[f+1] = b.offset[f] + width
 	}
-	if b.wide {
+	switch {
+	case b.wide:
 		b.bins16, b.colBins16 = make([]uint16, rows*cols), make([]uint16, rows*cols)
 		byBlock(func(f int, col []float32) { binColumn(b, f, col, b.colBins16) })
 		transposeBins(b.colBins16, b.bins16, rows, cols, threads)
-	} else {
-		b.bins8, b.colBins8 = make([]uint8, rows*cols), make([]uint8, rows*cols)
+	case !narrow:
+		b.bins8, b.colBins8 = make([]uint8, rows*cols), colBytes(rows*cols)
 		b.overflow = make([]bool, cols)
 		b.missBits = make([][]uint64, cols)
-		byBlock(func(f int, col []float32) {
-			binColumn(b, f, col, b.colBins8)
-			if !b.hasMissing[f] || len(b.cuts[f].cut) < 256 {
-				return
-			}
-			b.overflow[f] = true
-			bits := make([]uint64, (rows+63)/64)
-			for r, v := range col {
-				if v != v {
-					bits[r>>6] |= 1 << (r & 63)
-				}
-			}
-			b.missBits[f] = bits
-		})
+		byBlock(byteBins)
 	}
 	if !b.wide {
 		transposeBins(b.colBins8, b.bins8, rows, cols, threads)
@@ -327,6 +350,16 @@ func quantise(x []float64, w []float64, rows, cols, maxBin, threads int, categor
 	return b
 }
 
+// colBytes makes the column-major byte bins of n cells with 3 bytes of
+// capacity after them, which the assembly partition (partition16) reads
+// past a column's last bin.
+func colBytes(n int) []uint8 { return make([]uint8, n, n+3) }
+
+// narrowMissID is the bin id of the missing values of a feature of nb
+// cuts in a matrix of byte bins: nb, or missingBin for a feature of 255
+// or 256 value bins (256 is an overflow feature).
+func narrowMissID(nb int) int { return min(nb, missingBin) }
+
 // binColumn stores the bins of column f (values in row order) in its
 // column of colBins (column-major).
 func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
@@ -337,8 +370,13 @@ func binColumn[B binID](b *binned, f int, col []float32, colBins []B) {
 	miss := B(b.missID[f])
 	start := 0
 	if !cat && len(c) > 0 {
-		start = len(col) &^ 7
-		searchBins8(c, col[:start], out[:start], miss)
+		if o8, ok := any(out).([]uint8); ok {
+			// 16 values at a time with AVX-512 where it runs.
+			start = searchBytes(c, col, o8, uint8(miss))
+		}
+		end := start + (len(col)-start)&^7
+		searchBins8(c, col[start:end], out[start:end], miss)
+		start = end
 	}
 	for r := start; r < len(col); r++ {
 		v := col[r]

@@ -60,6 +60,10 @@ type grower struct {
 	// rightIdx takes the right rows of a partition chunk before they
 	// are copied after the node's left rows.
 	rightIdx []int32
+	// rootSums, when Train sets it, are the sums of gh by rootChunk
+	// rows, computed with the gradients (while each chunk is in cache);
+	// grow uses them for its tree's root and clears them.
+	rootSums []bucket
 	pool     [][]bucket
 	poolMu   sync.Mutex
 	rng      *rand.Rand
@@ -457,7 +461,13 @@ func partitionRows[B binID](gr *grower, s *split, col []B, missBits []uint64, bu
 		// with the default direction. Fewer live values than the
 		// general loop, so they stay in registers.
 		ml := missLeftBit(hasMissing, dl)
-		for _, row := range gr.rowIdx[buf][lo:hi] {
+		rows := gr.rowIdx[buf][lo:hi]
+		if c8, ok := any(col).([]uint8); ok {
+			// 16 rows at a time with AVX-512 where it runs.
+			done, nl := partitionBytes(rows, c8, left[lo:], right[lo:], sb, int(miss), ml)
+			l, r, rows = l+nl, r+done-nl, rows[done:]
+		}
+		for _, row := range rows {
 			b := col[row]
 			left[l] = row
 			right[r] = row
@@ -582,6 +592,20 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 	return children
 }
 
+// rootChunk is the row chunk of the root's gradient sums: fixed, so
+// that the sums do not depend on nthread.
+const rootChunk = 1 << 16
+
+// sumPairs sums a chunk's gradient pairs in row order.
+func sumPairs(gh []gradPair) bucket {
+	var g, h float64
+	for _, v := range gh {
+		g += float64(v.g)
+		h += float64(v.h)
+	}
+	return bucket{g, h}
+}
+
 // leafOut is where grow adds each training row's leaf value:
 // margin[row*k+c], in float32 as XGBoost's prediction cache.
 type leafOut struct {
@@ -608,21 +632,18 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	gr.t = tree.Tree{}
 	gr.out = out
 	// Sum the root's gradients, in row chunks
-	// (summed in chunk order, so the result does not depend on timing).
+	// (summed in chunk order, so the result does not depend on timing),
+	// unless Train summed them with the gradients (rootSums).
 	n := gr.b.rows
-	const chunk = 1 << 16 // fixed: the sums must not depend on nthread
-	chunks := (n + chunk - 1) / chunk
-	sums := make([]bucket, chunks)
-	gr.parallel(chunks, func(c int) {
-		lo, hi := c*chunk, min((c+1)*chunk, n)
-		var g, h float64
-		for i := lo; i < hi; i++ {
-			v := gr.gh[i]
-			g += float64(v.g)
-			h += float64(v.h)
-		}
-		sums[c] = bucket{g, h}
-	})
+	chunks := (n + rootChunk - 1) / rootChunk
+	sums := gr.rootSums
+	gr.rootSums = nil
+	if len(sums) != chunks {
+		sums = make([]bucket, chunks)
+		gr.parallel(chunks, func(c int) {
+			sums[c] = sumPairs(gr.gh[c*rootChunk : min((c+1)*rootChunk, n)])
+		})
+	}
 	var G, H float64
 	for _, sm := range sums {
 		G += sm.g

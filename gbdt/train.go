@@ -176,9 +176,22 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 			return nil, fmt.Errorf("training round %d: %w", round, err)
 		}
 		chunk := max(4096, (n+threads-1)/threads)
-		gr.parallel((n+chunk-1)/chunk, func(c int) {
-			gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, p.MaxDeltaStep, ghAll, c*chunk, min((c+1)*chunk, n))
-		})
+		if k == 1 && p.Subsample >= 1 {
+			// The tree's gradients are these: sum each chunk of the
+			// root's sums right after its gradients, while it is in
+			// cache.
+			sums := make([]bucket, (n+rootChunk-1)/rootChunk)
+			gr.parallel(len(sums), func(c int) {
+				lo, hi := c*rootChunk, min((c+1)*rootChunk, n)
+				gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, p.MaxDeltaStep, ghAll, lo, hi)
+				sums[c] = sumPairs(ghAll[lo:hi])
+			})
+			gr.rootSums = sums
+		} else {
+			gr.parallel((n+chunk-1)/chunk, func(c int) {
+				gradients(p.Objective, k, margin, train.Y, train.Weight, p.ScalePosWeight, p.MaxDeltaStep, ghAll, c*chunk, min((c+1)*chunk, n))
+			})
+		}
 		var keep []bool
 		if p.Subsample < 1 {
 			keep = make([]bool, n)
