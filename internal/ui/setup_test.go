@@ -304,6 +304,8 @@ var normalizers = []struct {
 	with string
 }{
 	{regexp.MustCompile(`e-\d{8}-\d{6}-[0-9a-f]{6}`), "EXECUTION"},
+	// An ID shortened for a lineage box (its date and the hour's first digit).
+	{regexp.MustCompile(`e-\d{8}-\d+\b`), "EXECUTION"},
 	{regexp.MustCompile(`sha256[:/][0-9a-f]{64}`), "REF"},
 	{regexp.MustCompile(`[0-9a-f]{64}`), "DIGEST"},
 	{regexp.MustCompile(`<code>[0-9a-f]{12}</code>`), "<code>SHORT</code>"},
