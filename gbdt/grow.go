@@ -64,6 +64,10 @@ type grower struct {
 	poolMu   sync.Mutex
 	rng      *rand.Rand
 	allFeat  []int
+	// units is the unit kernel's layout (histunit.go), built by the first
+	// buildHists; nil when the byte kernel does all features.
+	units     *unitLayout
+	unitsDone bool
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -170,6 +174,9 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		rows []int32
 	}
 	var jobs []job
+	if !gr.unitsDone {
+		gr.units, gr.unitsDone = newUnitLayout(gr.b), true
+	}
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
@@ -196,9 +203,12 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
-		if gr.b.wide {
+		switch {
+		case gr.units != nil:
+			gr.units.build(jobs[i].hist, jobs[i].rows, gr.gh)
+		case gr.b.wide:
 			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
-		} else {
+		default:
 			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 		}
 	})

@@ -1,0 +1,142 @@
+package gbdt
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// unitTestBinned is a byte-binned matrix whose feature f has slots[f]
+// histogram slots (value bins and missing slot), bins drawn uniformly
+// from the value bins, or from all slots with missing.
+func unitTestBinned(rng *rand.Rand, rows int, slots []int, missing bool) *binned {
+	cols := len(slots)
+	b := &binned{rows: rows, cols: cols, bins8: make([]uint8, rows*cols), offset: make([]int, cols+1)}
+	for f, n := range slots {
+		b.offset[f+1] = b.offset[f] + n
+	}
+	for r := range rows {
+		for f, n := range slots {
+			if !missing && n > 1 {
+				n--
+			}
+			b.bins8[r*cols+f] = uint8(rng.IntN(n))
+		}
+	}
+	return b
+}
+
+// fraudSlots is a layout like the fraud benchmark's: 29 0/1 columns, ten
+// few-valued ones and nine dense ones.
+func fraudSlots() []int {
+	var s []int
+	for range 29 {
+		s = append(s, 3)
+	}
+	s = append(s, 5, 6, 6, 6, 7, 7, 7, 8, 9, 13)
+	return append(s, 17, 21, 25, 32, 54, 256, 256, 256, 256)
+}
+
+// TestUnitLayout checks that the unit kernel gives the plain loop's sums
+// bit for bit, for mixes of few-slot and other features, row counts around
+// the prefetch distance, sampled rows and both kernel widths.
+func TestUnitLayout(t *testing.T) {
+	t.Parallel()
+	if !haveUnitKernel() {
+		t.Skip("no unit kernel on this machine or build")
+	}
+	for _, tc := range []struct {
+		name    string
+		rows    int
+		every   int
+		slots   []int
+		missing bool
+		nil_    bool // newUnitLayout declines
+	}{
+		{"Fraud", 3500, 1, fraudSlots(), false, false},
+		{"FraudMissing", 3500, 1, fraudSlots(), true, false},
+		{"FraudSampled", 3500, 5, fraudSlots(), false, false},
+		{"OneRow", 1, 1, fraudSlots(), false, false},
+		{"SeventeenRows", 17, 1, fraudSlots(), true, false},
+		{"AllSmall", 1000, 3, []int{1, 2, 3, 4, 5, 8, 3, 3, 2}, true, false},
+		{"EightUnits", 300, 1, []int{3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 100}, true, false},
+		{"ManyPasses", 300, 1, func() []int {
+			s := make([]int, 100)
+			for f := range s {
+				s[f] = 2 + f%4
+			}
+			return s
+		}(), true, false},
+		{"TooFew", 100, 1, []int{3, 3, 256}, false, true},
+		{"Dense", 100, 1, []int{256, 256, 30}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(uint64(tc.rows), uint64(len(tc.slots))))
+			b := unitTestBinned(rng, tc.rows, tc.slots, tc.missing)
+			u := newUnitLayout(b)
+			if (u == nil) != tc.nil_ {
+				t.Fatalf("newUnitLayout nil: %v, want %v", u == nil, tc.nil_)
+			}
+			if u == nil {
+				return
+			}
+			gh := make([]gradPair, tc.rows)
+			var rows []int32
+			for r := range tc.rows {
+				gh[r] = gradPair{float32(rng.NormFloat64()), float32(rng.Float64())}
+				if rng.IntN(tc.every) == 0 {
+					rows = append(rows, int32(r))
+				}
+			}
+			n := histLen(b.offset[b.cols] + b.cols + histBins)
+			want := make([]bucket, n)
+			histRowsGo(want, rows, b.bins8, b.offset[:b.cols], gh, b.cols)
+			got := make([]bucket, n)
+			u.build(got, rows, gh)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); diff != "" {
+				t.Errorf("unit sums differ (-plain +unit):\n%s", diff)
+			}
+		})
+	}
+}
+
+// BenchmarkUnitHist compares the unit kernel with the byte kernel on the
+// fraud-like layout (3,500 rows × 48 features): all rows and a 1/8
+// sample. ns/row is per row over all features.
+func BenchmarkUnitHist(b *testing.B) {
+	if !haveUnitKernel() {
+		b.Skip("no unit kernel on this machine or build")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	bn := unitTestBinned(rng, 3500, fraudSlots(), false)
+	u := newUnitLayout(bn)
+	gh := make([]gradPair, bn.rows)
+	var all, some []int32
+	for r := range bn.rows {
+		gh[r] = gradPair{float32(rng.NormFloat64()), 0.25}
+		all = append(all, int32(r))
+		if rng.IntN(8) == 0 {
+			some = append(some, int32(r))
+		}
+	}
+	hist := make([]bucket, histLen(bn.offset[bn.cols]+bn.cols+histBins))
+	for _, bc := range []struct {
+		name string
+		rows []int32
+	}{{"All", all}, {"Sampled", some}} {
+		b.Run(bc.name+"/Byte", func(b *testing.B) {
+			for range b.N {
+				buildHist(hist, bc.rows, bn.bins8, bn.offset, gh, nil, histRowsByte)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
+		})
+		b.Run(bc.name+"/Unit", func(b *testing.B) {
+			for range b.N {
+				u.build(hist, bc.rows, gh)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
+		})
+	}
+}
