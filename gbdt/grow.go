@@ -260,15 +260,24 @@ func (gr *grower) weight(g, h float64) float64 {
 // gain is XGBoost's CalcGain, in float32 as its split evaluator returns it.
 func (gr *grower) gain(g, h float64) float32 {
 	p := gr.p
+	if p.MaxDeltaStep == 0 {
+		return gainL2(g, h, p.MinChildWeight, p.Alpha, p.Lambda)
+	}
 	if h < p.MinChildWeight || h <= 0 {
 		return 0
 	}
-	if p.MaxDeltaStep == 0 {
-		t := thresholdL1(g, p.Alpha)
-		return float32(t*t) / float32(h+p.Lambda)
-	}
 	w := gr.weight(g, h)
 	return float32(-(2*g*w + (h+p.Lambda)*w*w))
+}
+
+// gainL2 is gain without max_delta_step, small enough to inline into the
+// split scans.
+func gainL2(g, h, mcw, alpha, lambda float64) float32 {
+	if h < mcw || h <= 0 {
+		return 0
+	}
+	t := thresholdL1(g, alpha)
+	return float32(t*t) / float32(h+lambda)
 }
 
 // evaluate finds the node's best split over the allowed features.
@@ -284,6 +293,10 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 		if gr.b.categorical != nil && gr.b.categorical[f] {
 			gr.evaluateCategorical(nd, f, hf, parent, best)
+			continue
+		}
+		if gr.p.MaxDeltaStep == 0 {
+			gr.scanL2(f, hf, G, H, parent, best)
 			continue
 		}
 		var gl, hl float64
@@ -315,6 +328,52 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 				if gain > best.gain {
 					*best = split{gain: gain, feature: f, bin: b - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
 				}
+			}
+		}
+	}
+}
+
+// scanL2 is evaluate's two passes over feature f's value bins hf without
+// max_delta_step: the same sums, gains and comparisons, with the gain
+// inlined, and empty bins skipped. An empty bin (both sums zero) leaves
+// the running sums as they were (they start at +0 and never become −0),
+// so its candidate is the previous bin's again, whose gain is not
+// greater than best.gain, or the first bin's, all rows on one side, whose
+// gain is gain(0,0)+parent−parent = 0 (or NaN), never above best.gain ≥ 0.
+func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best *split) {
+	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
+	var gl, hl float64
+	for b, hb := range hf {
+		if hb.g == 0 && hb.h == 0 {
+			continue
+		}
+		gl += hb.g
+		hl += hb.h
+		gr_, hr := G-gl, H-hl
+		if hl >= mcw && hr >= mcw {
+			gain := gainL2(gl, hl, mcw, alpha, lambda) + gainL2(gr_, hr, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: b, gl: gl, hl: hl, gr: gr_, hr: hr}
+			}
+		}
+	}
+	// XGBoost's SplitContainsMissingValues (see evaluate).
+	if gl == G && hl == H {
+		return
+	}
+	var gR, hR float64
+	for b := len(hf) - 1; b >= 0; b-- {
+		hb := hf[b]
+		if hb.g == 0 && hb.h == 0 {
+			continue
+		}
+		gR += hb.g
+		hR += hb.h
+		gL, hL := G-gR, H-hR
+		if hL >= mcw && hR >= mcw {
+			gain := gainL2(gL, hL, mcw, alpha, lambda) + gainL2(gR, hR, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: b - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
 			}
 		}
 	}
