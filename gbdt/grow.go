@@ -64,10 +64,6 @@ type grower struct {
 	poolMu   sync.Mutex
 	rng      *rand.Rand
 	allFeat  []int
-	// units is the unit kernel's layout (histunit.go), built by the first
-	// buildHists; nil when the byte kernel does all features.
-	units     *unitLayout
-	unitsDone bool
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -174,9 +170,7 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		rows []int32
 	}
 	var jobs []job
-	if !gr.unitsDone {
-		gr.units, gr.unitsDone = newUnitLayout(gr.b), true
-	}
+	units := gr.b.derived.unitLayout(gr.b)
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
@@ -204,8 +198,8 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
 		switch {
-		case gr.units != nil:
-			gr.units.build(jobs[i].hist, jobs[i].rows, gr.gh)
+		case units != nil:
+			units.build(jobs[i].hist, jobs[i].rows, gr.gh)
 		case gr.b.wide:
 			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
 		default:

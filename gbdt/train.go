@@ -148,10 +148,15 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		margin[i] = float64(float32(base))
 	}
 	evalMargins := make([][]float64, len(evals))
+	// The eval sets' rows coded against the cuts, for the per-round
+	// margins (addTree).
+	evalCoded := make([]*evalCodes, len(evals))
+	var walk []walkNode
 	for i, e := range evals {
 		if e.data == train {
 			continue
 		}
+		evalCoded[i] = b.derived.evalCodes(b, e.data)
 		evalMargins[i] = make([]float64, e.data.Rows()*k)
 		for j := range evalMargins[i] {
 			evalMargins[i][j] = base
@@ -210,7 +215,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 				if evalMargins[i] == nil {
 					continue
 				}
-				addTree(&t, e.data, evalMargins[i], k, c)
+				walk = addTree(&t, e.data, evalCoded[i], walk, evalMargins[i], k, c)
 			}
 		}
 		if len(evals) == 0 {
@@ -282,12 +287,22 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 	return res, nil
 }
 
-// addTree adds tree t's value for every row of d into margins[row*k+c].
-func addTree(t *tree.Tree, d *table.Dataset, margins []float64, k, c int) {
+// addTree adds tree t's value for every row of d into margins[row*k+c]:
+// through d's codes when it has them and they decide every split of t,
+// else through tree.Predict. It returns the walk's buffer for the next
+// call.
+func addTree(t *tree.Tree, d *table.Dataset, codes *evalCodes, buf []walkNode, margins []float64, k, c int) []walkNode {
+	if codes != nil {
+		if nodes, ok := codes.nodes(t, buf); ok {
+			codes.add(nodes, margins, k, c)
+			return nodes
+		}
+	}
 	nf := d.NumFeature
 	parallelRows(d.Rows(), 4096, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			margins[r*k+c] += t.Predict(d.X[r*nf : (r+1)*nf])
 		}
 	})
+	return buf
 }
