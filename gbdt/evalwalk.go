@@ -71,62 +71,104 @@ func newEvalCodes(b *binned, d *table.Dataset) *evalCodes {
 	return e
 }
 
-// walkNode is a split or leaf of the coded walk: a row goes to kid[1]
-// (left) when its code is at most j or it is missing and missLeft.
+// walkNode is a split or leaf of the coded walk: a row with code c goes
+// to kid[1] (left) when uint16(c+a) ≤ jb, which is c ≤ j for a split
+// sending missing values right (a = 0, jb = j: codeMissing is above every
+// j) and c ≤ j or c = codeMissing for one sending them left (a = 1, jb =
+// j+1: codeMissing+1 wraps to 0). A leaf's kids are itself, so every row
+// takes the same number of steps (no mispredicted exit).
 type walkNode struct {
-	feat     int32
-	j        uint16
-	missLeft bool
-	leaf     bool
-	kid      [2]int32
-	value    float64
+	feat  int32
+	a, jb uint16
+	kid   [2]int32
+	value float64
 }
 
-// nodes is t's coded walk, false when it has a split the codes cannot
-// decide.
-func (e *evalCodes) nodes(t *tree.Tree, buf []walkNode) ([]walkNode, bool) {
-	if t.Categories != nil {
-		return nil, false
+// nodes is t's coded walk and its depth, false when it has a split the
+// codes cannot decide.
+func (e *evalCodes) nodes(t *tree.Tree, buf []walkNode) ([]walkNode, int, bool) {
+	if t.Categories != nil || len(t.Left) == 0 {
+		return nil, 0, false
 	}
 	buf = buf[:0]
 	for i := range t.Left {
 		n := walkNode{value: t.Value[i], kid: [2]int32{t.Right[i], t.Left[i]}}
 		if t.Left[i] < 0 {
-			n.leaf = true
+			n.kid = [2]int32{int32(i), int32(i)}
 			buf = append(buf, n)
 			continue
 		}
 		f := int(t.Feature[i])
 		if f < 0 || f >= e.cols || e.split[f] == nil {
-			return nil, false
+			return nil, 0, false
 		}
 		s, thr := e.split[f], t.Threshold[i]
 		j := sort.Search(len(s), func(j int) bool { return s[j] >= thr })
-		if j == len(s) || s[j] != thr || int(t.Left[i]) >= len(t.Left) || t.Right[i] < 0 || int(t.Right[i]) >= len(t.Left) {
-			return nil, false
+		// Children after their parent (a tree, and the depth below).
+		if j == len(s) || s[j] != thr || int(t.Left[i]) <= i || int(t.Right[i]) <= i || int(t.Left[i]) >= len(t.Left) || int(t.Right[i]) >= len(t.Left) {
+			return nil, 0, false
 		}
-		n.feat, n.j, n.missLeft = int32(f), uint16(j), t.DefaultLeft[i]
+		n.feat, n.jb = int32(f), uint16(j)
+		if t.DefaultLeft[i] {
+			n.a, n.jb = 1, uint16(j+1)
+		}
 		buf = append(buf, n)
 	}
-	return buf, true
+	// Depth: children come after their parent.
+	depth := make([]int, len(buf))
+	maxDepth := 0
+	for i, n := range buf {
+		if n.kid[0] != int32(i) {
+			depth[n.kid[0]] = depth[i] + 1
+			depth[n.kid[1]] = depth[i] + 1
+			maxDepth = max(maxDepth, depth[i]+1)
+		}
+	}
+	return buf, maxDepth, true
 }
 
-// add adds the leaf value each row reaches through nodes into
-// margins[row*k+c].
-func (e *evalCodes) add(nodes []walkNode, margins []float64, k, c int) {
+// add adds the leaf value each row reaches through nodes (depth steps)
+// into margins[row*k+c]. Four rows walk together: their steps are
+// independent chains of loads that overlap.
+func (e *evalCodes) add(nodes []walkNode, depth int, margins []float64, k, c int) {
+	cols := e.cols
 	parallelRows(e.rows, 4096, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := e.codes[r*e.cols : (r+1)*e.cols]
-			n := &nodes[0]
-			for !n.leaf {
-				code := row[n.feat]
-				left := 0
-				if code <= n.j || (code == codeMissing && n.missLeft) {
-					left = 1
-				}
-				n = &nodes[n.kid[left]]
+		r := lo
+		for ; r+4 <= hi; r += 4 {
+			row0 := e.codes[r*cols : (r+1)*cols]
+			row1 := e.codes[(r+1)*cols : (r+2)*cols]
+			row2 := e.codes[(r+2)*cols : (r+3)*cols]
+			row3 := e.codes[(r+3)*cols : (r+4)*cols]
+			var i0, i1, i2, i3 int32
+			for range depth {
+				n0, n1, n2, n3 := &nodes[i0], &nodes[i1], &nodes[i2], &nodes[i3]
+				i0 = n0.kid[b2i(row0[n0.feat]+n0.a <= n0.jb)]
+				i1 = n1.kid[b2i(row1[n1.feat]+n1.a <= n1.jb)]
+				i2 = n2.kid[b2i(row2[n2.feat]+n2.a <= n2.jb)]
+				i3 = n3.kid[b2i(row3[n3.feat]+n3.a <= n3.jb)]
 			}
-			margins[r*k+c] += n.value
+			margins[r*k+c] += nodes[i0].value
+			margins[(r+1)*k+c] += nodes[i1].value
+			margins[(r+2)*k+c] += nodes[i2].value
+			margins[(r+3)*k+c] += nodes[i3].value
+		}
+		for ; r < hi; r++ {
+			row := e.codes[r*cols : (r+1)*cols]
+			i := int32(0)
+			for range depth {
+				n := &nodes[i]
+				i = n.kid[b2i(row[n.feat]+n.a <= n.jb)]
+			}
+			margins[r*k+c] += nodes[i].value
 		}
 	})
+}
+
+// b2i is 1 for true, 0 for false (a SETcc, no branch).
+func b2i(b bool) int {
+	i := 0
+	if b {
+		i = 1
+	}
+	return i
 }

@@ -293,8 +293,8 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 // call.
 func addTree(t *tree.Tree, d *table.Dataset, codes *evalCodes, buf []walkNode, margins []float64, k, c int) []walkNode {
 	if codes != nil {
-		if nodes, ok := codes.nodes(t, buf); ok {
-			codes.add(nodes, margins, k, c)
+		if nodes, depth, ok := codes.nodes(t, buf); ok {
+			codes.add(nodes, depth, margins, k, c)
 			return nodes
 		}
 	}
