@@ -16,6 +16,9 @@ type derived struct {
 
 	mu    sync.Mutex
 	codes []codedSet
+
+	// rows holds buildHists' row buffers (*[]int32, liveRows).
+	rows sync.Pool
 }
 
 // codedSet is an eval set's codes, by the eval set's feature matrix.
@@ -55,3 +58,16 @@ func (d *derived) evalCodes(b *binned, e *table.Dataset) *evalCodes {
 	}
 	return codes
 }
+
+// rowBuf returns a row buffer of length n.
+func (d *derived) rowBuf(n int) *[]int32 {
+	buf, _ := d.rows.Get().(*[]int32)
+	if buf == nil || cap(*buf) < n {
+		b := make([]int32, n)
+		return &b
+	}
+	*buf = (*buf)[:n]
+	return buf
+}
+
+func (d *derived) putRowBuf(buf *[]int32) { d.rows.Put(buf) }

@@ -64,6 +64,9 @@ type grower struct {
 	poolMu   sync.Mutex
 	rng      *rand.Rand
 	allFeat  []int
+	// zeroGH: some of the current tree's gradient pairs are zero (rows
+	// out of its sample): buildHists leaves them out (liveRows).
+	zeroGH bool
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -171,6 +174,9 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	}
 	var jobs []job
 	units := gr.b.derived.unitLayout(gr.b)
+	if len(nodes) == 1 && nodes[0].id == 0 {
+		gr.zeroGH = hasZeroPair(gr.gh)
+	}
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
@@ -197,13 +203,19 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
+		rows := jobs[i].rows
+		if gr.zeroGH {
+			buf := gr.b.derived.rowBuf(len(rows))
+			defer gr.b.derived.putRowBuf(buf)
+			rows = liveRows(*buf, rows, gr.gh)
+		}
 		switch {
 		case units != nil:
-			units.build(jobs[i].hist, jobs[i].rows, gr.gh)
+			units.build(jobs[i].hist, rows, gr.gh)
 		case gr.b.wide:
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
+			buildHist(jobs[i].hist, rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
 		default:
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
+			buildHist(jobs[i].hist, rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {

@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -138,5 +139,49 @@ func BenchmarkUnitHist(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
 		})
+	}
+}
+
+// TestLiveRows checks that leaving out the rows with zero gradient pairs
+// (±0 parts) gives the same histogram bit for bit, and keeps the others
+// in order.
+func TestLiveRows(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	b := unitTestBinned(rng, 2000, fraudSlots(), true)
+	negZero := float32(math.Copysign(0, -1))
+	gh := make([]gradPair, b.rows)
+	var rows, want []int32
+	for r := range b.rows {
+		switch rng.IntN(4) {
+		case 0:
+			gh[r] = gradPair{[]float32{0, negZero}[rng.IntN(2)], []float32{0, negZero}[rng.IntN(2)]}
+		case 1:
+			gh[r] = gradPair{negZero, 0.5} // not zero: a hessian
+		default:
+			gh[r] = gradPair{float32(rng.NormFloat64()), float32(rng.Float64())}
+		}
+		if rng.IntN(3) > 0 {
+			rows = append(rows, int32(r))
+			if gh[r].g != 0 || gh[r].h != 0 {
+				want = append(want, int32(r))
+			}
+		}
+	}
+	if !hasZeroPair(gh) || hasZeroPair([]gradPair{{1, 0}, {0, 1}}) {
+		t.Fatal("hasZeroPair wrong")
+	}
+	live := liveRows(make([]int32, len(rows)), rows, gh)
+	if diff := cmp.Diff(want, live); diff != "" {
+		t.Fatalf("live rows (-want +got):\n%s", diff)
+	}
+	n := histLen(b.offset[b.cols] + b.cols + histBins)
+	all, some := make([]bucket, n), make([]bucket, n)
+	histRowsGo(all, rows, b.bins8, b.offset[:b.cols], gh, b.cols)
+	histRowsGo(some, live, b.bins8, b.offset[:b.cols], gh, b.cols)
+	for i := range all {
+		if math.Float64bits(all[i].g) != math.Float64bits(some[i].g) || math.Float64bits(all[i].h) != math.Float64bits(some[i].h) {
+			t.Fatalf("slot %d: %v with every row, %v with the live ones", i, all[i], some[i])
+		}
 	}
 }
