@@ -48,6 +48,17 @@ func newUnitLayout(b *binned) *unitLayout {
 	if !haveUnitKernel() || b.wide || b.fix != nil || b.cols == 0 || b.rows == 0 {
 		return nil
 	}
+	// Too few candidates (features with at most 64 slots): no need to
+	// look at the rows.
+	candidates := 0
+	for f := range b.cols {
+		if b.offset[f+1]-b.offset[f] <= 64 {
+			candidates++
+		}
+	}
+	if candidates < minUnitFeatures {
+		return nil
+	}
 	// The bins each feature's rows hit (those of features with at most
 	// 64 slots).
 	hit := make([]uint64, b.cols)
