@@ -152,6 +152,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 	// margins (addTree).
 	evalCoded := make([]*evalCodes, len(evals))
 	var walk []walkNode
+	var mbuf metricBuf
 	for i, e := range evals {
 		if e.data == train {
 			continue
@@ -231,7 +232,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 				mg = margin
 			}
 			for _, name := range metrics {
-				v, err := evalMetric(name, p.Objective, k, mg, e.data.Y, e.data.Weight)
+				v, err := evalMetricBuf(name, p.Objective, k, mg, e.data.Y, e.data.Weight, &mbuf)
 				if err != nil {
 					return nil, fmt.Errorf("evaluating %s: %w", e.name, err)
 				}
