@@ -290,6 +290,9 @@ func gainL2(g, h, mcw, alpha, lambda float64) float32 {
 func (gr *grower) evaluate(nd *growNode, feats []int) {
 	nd.evaluated = true
 	nd.best = split{feature: -1}
+	if gr.unsplittable(nd.h) {
+		return
+	}
 	mcw := gr.p.MinChildWeight
 	parent := gr.gain(nd.g, nd.h)
 	G, H := nd.g, nd.h
@@ -383,6 +386,16 @@ func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best 
 			}
 		}
 	}
+}
+
+// unsplittable reports whether a node with hessian sum h has no split
+// that evaluate would consider: every candidate needs both sides' sums at
+// least min_child_weight, one side summed (x) and the other h − x rounded,
+// and fl(h−x) ≥ mcw with x ≥ mcw needs h ≥ mcw·(2−2⁻⁵³). Such a node
+// needs no histogram and no scan. (Not with categorical features, whose
+// evaluation is left as it is.)
+func (gr *grower) unsplittable(h float64) bool {
+	return gr.b.categorical == nil && h < gr.p.MinChildWeight*(2-1e-9)
 }
 
 // valid is XGBoost's CPUExpandEntry::IsValid, without the depth/leaf
@@ -637,10 +650,23 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		}
 		return children
 	}
-	gr.buildHists(small)
+	// A pair of children neither of which can split needs no histogram.
+	dead := func(i int) bool { return gr.unsplittable(children[2*i].h) && gr.unsplittable(children[2*i+1].h) }
+	build := make([]*growNode, 0, len(small))
+	for i, nd := range small {
+		if !dead(i) {
+			build = append(build, nd)
+		}
+	}
+	gr.buildHists(build)
 	// Sibling = parent − built child, in the parent's buffer.
 	gr.parallel(len(nodes), func(i int) {
 		nd := nodes[i]
+		if dead(i) {
+			gr.putHist(nd.hist)
+			nd.hist = nil
+			return
+		}
 		built := small[i]
 		sib := children[2*i]
 		if sib == built {
