@@ -1,6 +1,9 @@
 package gbdt
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // unitLayout is the histogram layout of the AVX-512 unit kernel
 // (histunit_amd64.s). The slots that rows of few-valued features (such as
@@ -11,9 +14,11 @@ import "math/bits"
 // feature, so adding the row's pair to all of them is one masked add. The
 // running sums stay in registers while the rows go by, two 0/1 features
 // to an add, instead of a load, add and store per (row, feature). The
-// other features go through the byte kernel on their own row-major copy,
-// rest. Each slot still gets its additions in row order (a masked add
-// leaves the other lanes untouched), so the sums are those of histRowsGo.
+// other features go through histSlots on their own row-major copy, rest,
+// which holds slots rather than bins. Each slot still gets its additions
+// in row order (a masked add leaves the other lanes untouched), so the
+// sums are those of histRowsGo. The layout copies the bins (up to two
+// bytes a cell), so it is made only for matrices up to maxUnitCells.
 type unitLayout struct {
 	// units is the unit count, a multiple of unitGroup; lanes past the
 	// packed slots are never hit.
@@ -21,10 +26,12 @@ type unitLayout struct {
 	masks []uint8 // rows×units, row-major
 	// slot[4u+l] is the histogram slot of unit u's lane l, or -1.
 	slot []int
-	// rest holds the bins of the other features (rows×len(restOff),
-	// row-major); restOff[j] is the first slot of the j-th of them.
-	rest    []uint8
-	restOff []int
+	// rest holds, for the other features, the slot each row hits, doubled
+	// (rows×restCols, row-major): histSlots adds straight there, without
+	// per-feature offsets. maxSlot is the largest slot.
+	rest     []uint16
+	restCols int
+	maxSlot  int
 }
 
 const (
@@ -39,13 +46,17 @@ const (
 	unitPass  = 16
 	// minUnitFeatures is the fewest few-valued features worth the layout.
 	minUnitFeatures = 4
+	// maxUnitCells is the largest matrix (rows×cols) given a layout: it
+	// pays most on small data (tuning trials), and its copy of the bins
+	// must not add much to the peak memory of a large training.
+	maxUnitCells = 1 << 26
 )
 
 // newUnitLayout returns b's unit layout, or nil when the unit kernel
 // cannot run (no AVX-512, wide bins, overflow features) or there are too
 // few few-valued features.
 func newUnitLayout(b *binned) *unitLayout {
-	if !haveUnitKernel() || b.wide || b.fix != nil || b.cols == 0 || b.rows == 0 {
+	if !haveUnitKernel() || b.wide || b.fix != nil || b.cols == 0 || b.rows == 0 || b.rows*b.cols > maxUnitCells {
 		return nil
 	}
 	// Too few candidates (features with at most 64 slots): no need to
@@ -74,7 +85,7 @@ func newUnitLayout(b *binned) *unitLayout {
 		n := b.offset[f+1] - b.offset[f]
 		if n > 64 || bits.OnesCount64(hit[f]) > unitMaxSlots {
 			rest = append(rest, f)
-			u.restOff = append(u.restOff, b.offset[f])
+			u.maxSlot = max(u.maxSlot, b.offset[f+1]-1)
 			continue
 		}
 		small = append(small, f)
@@ -87,7 +98,7 @@ func newUnitLayout(b *binned) *unitLayout {
 			}
 		}
 	}
-	if len(small) < minUnitFeatures {
+	if len(small) < minUnitFeatures || 2*u.maxSlot > math.MaxUint16 {
 		return nil
 	}
 	for len(u.slot)%(4*unitGroup) != 0 {
@@ -95,7 +106,8 @@ func newUnitLayout(b *binned) *unitLayout {
 	}
 	u.units = len(u.slot) / 4
 	u.masks = make([]uint8, b.rows*u.units)
-	u.rest = make([]uint8, b.rows*len(rest))
+	u.restCols = len(rest)
+	u.rest = make([]uint16, b.rows*len(rest))
 	for r := range b.rows {
 		row := b.bins8[r*b.cols : (r+1)*b.cols]
 		m := u.masks[r*u.units : (r+1)*u.units]
@@ -105,7 +117,7 @@ func newUnitLayout(b *binned) *unitLayout {
 		}
 		dst := u.rest[r*len(rest) : (r+1)*len(rest)]
 		for j, f := range rest {
-			dst[j] = row[f]
+			dst[j] = uint16(2 * (b.offset[f] + int(row[f])))
 		}
 	}
 	return u
@@ -143,7 +155,10 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 			}
 		}
 	}
-	if len(u.restOff) > 0 {
-		histRowsByte(hist, rows, u.rest, u.restOff, gh, len(u.restOff))
+	if u.restCols > 0 {
+		if u.maxSlot >= len(hist) {
+			panic("gbdt: unitLayout.build: histogram too short")
+		}
+		histSlots(hist, rows, u.rest, u.restCols, gh)
 	}
 }

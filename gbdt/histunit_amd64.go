@@ -20,3 +20,11 @@ func histUnits16(acc *[unitPass * 8]float64, rows []int32, masks []uint8, stride
 //
 //go:noescape
 func histUnits8(acc *[unitPass * 8]float64, rows []int32, masks []uint8, stride int, gh []gradPair)
+
+// histSlots adds the rows' gradient pairs into hist: row r's buckets are
+// slots[r*cols:][:cols] (doubled bucket indices, see unitLayout.rest). The
+// caller guarantees every row's slots and pair and every slot are inside
+// slots, gh and hist.
+//
+//go:noescape
+func histSlots(hist []bucket, rows []int32, slots []uint16, cols int, gh []gradPair)

@@ -167,3 +167,63 @@ histUnits8_store:
 	VMOVUPD Z23, 448(DI)
 	VZEROUPPER
 	RET
+
+// func histSlots(hist []bucket, rows []int32, slots []uint16, cols int, gh []gradPair)
+//
+// For each i, adds gh[rows[i]] (widened to float64) into the bucket at
+// index slots[rows[i]*cols+j]/2 for every j < cols: the slots are
+// doubled so that they scale by 8 in the address (a bucket is 16
+// bytes). Rows in order, so each bucket gets its additions in row order.
+// The caller guarantees every row, slot and pair is inside its slice.
+TEXT ·histSlots(SB), NOSPLIT, $0-104
+	MOVQ hist_base+0(FP), DI
+	MOVQ rows_base+24(FP), SI
+	MOVQ rows_len+32(FP), CX
+	MOVQ slots_base+48(FP), BX
+	MOVQ cols+72(FP), R15
+	MOVQ gh_base+80(FP), R10
+	TESTQ R15, R15
+	JEQ histSlots_done
+	TESTQ CX, CX
+	JEQ histSlots_done
+histSlots_row:
+	MOVLQSX (SI), AX
+	CVTPS2PD (R10)(AX*8), X0
+	IMULQ R15, AX
+	LEAQ (BX)(AX*2), AX
+	CMPQ CX, $17
+	JLT histSlots_nopf
+	MOVLQSX 64(SI), DX
+	PREFETCHT0 (R10)(DX*8)
+	IMULQ R15, DX
+	PREFETCHT0 (BX)(DX*2)
+histSlots_nopf:
+	XORQ R12, R12
+	MOVQ R15, R13
+	ANDQ $-2, R13
+	JEQ histSlots_tail
+histSlots_pair:
+	MOVWQZX (AX)(R12*2), R8
+	MOVWQZX 2(AX)(R12*2), R9
+	MOVUPD (DI)(R8*8), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R8*8)
+	MOVUPD (DI)(R9*8), X5
+	ADDPD X0, X5
+	MOVUPD X5, (DI)(R9*8)
+	ADDQ $2, R12
+	CMPQ R12, R13
+	JLT histSlots_pair
+histSlots_tail:
+	CMPQ R12, R15
+	JGE histSlots_next
+	MOVWQZX (AX)(R12*2), R8
+	MOVUPD (DI)(R8*8), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R8*8)
+histSlots_next:
+	ADDQ $4, SI
+	DECQ CX
+	JNZ histSlots_row
+histSlots_done:
+	RET

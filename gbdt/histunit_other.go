@@ -13,3 +13,7 @@ func histUnits8(*[unitPass * 8]float64, []int32, []uint8, int, []gradPair) {
 func histUnits16(*[unitPass * 8]float64, []int32, []uint8, int, []gradPair) {
 	panic("gbdt: no unit kernel")
 }
+
+func histSlots([]bucket, []int32, []uint16, int, []gradPair) {
+	panic("gbdt: no unit kernel")
+}
