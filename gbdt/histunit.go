@@ -24,8 +24,10 @@ type unitLayout struct {
 	// packed slots are never hit.
 	units int
 	masks []uint8 // rows×units, row-major
-	// slot[4u+l] is the histogram slot of unit u's lane l, or -1.
-	slot []int
+	// slot[4u+l] is the histogram slot of unit u's lane l, or -1 for
+	// the padding after the first packed lanes.
+	slot   []int
+	packed int
 	// rest holds, for the other features, the slot each row hits, doubled
 	// (rows×restCols, row-major): histSlots adds straight there, without
 	// per-feature offsets. maxSlot is the largest slot.
@@ -101,6 +103,7 @@ func newUnitLayout(b *binned) *unitLayout {
 	if len(small) < minUnitFeatures || 2*u.maxSlot > math.MaxUint16 {
 		return nil
 	}
+	u.packed = len(u.slot)
 	for len(u.slot)%(4*unitGroup) != 0 {
 		u.slot = append(u.slot, -1)
 	}
@@ -138,11 +141,11 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 	var acc [unitPass * 8]float64
 	for g := 0; g < u.units; g += unitPass {
 		n := min(unitPass, u.units-g)
-		lanes := u.slot[4*g : 4*(g+n)]
+		// The packed lanes (the padding, under a unitGroup, is at the
+		// end: every pass starts before it).
+		lanes := u.slot[4*g : min(4*(g+n), u.packed)]
 		for k, s := range lanes {
-			if s >= 0 {
-				acc[2*k], acc[2*k+1] = hist[s].g, hist[s].h
-			}
+			acc[2*k], acc[2*k+1] = hist[s].g, hist[s].h
 		}
 		if n == unitPass {
 			histUnits16(&acc, rows, u.masks[g:], u.units, gh)
@@ -150,9 +153,7 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 			histUnits8(&acc, rows, u.masks[g:], u.units, gh)
 		}
 		for k, s := range lanes {
-			if s >= 0 {
-				hist[s] = bucket{acc[2*k], acc[2*k+1]}
-			}
+			hist[s] = bucket{acc[2*k], acc[2*k+1]}
 		}
 	}
 	if u.restCols > 0 {
