@@ -94,7 +94,7 @@ func (gr *grower) getHist() []bucket {
 	if n := len(gr.pool); n > 0 {
 		h := gr.pool[n-1]
 		gr.pool = gr.pool[:n-1]
-		clear(h)
+		clear(h[:gr.b.usedSlots()]) // no kernel writes past them
 		return h
 	}
 	// histBins more: any byte bin of any feature is inside (the
@@ -673,7 +673,7 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 			sib = children[2*i+1]
 		}
 		ph := nd.hist
-		for j, b := range built.hist {
+		for j, b := range built.hist[:gr.b.usedSlots()] {
 			ph[j].g -= b.g
 			ph[j].h -= b.h
 		}

@@ -274,3 +274,10 @@ func liveRows(dst, rows []int32, gh []gradPair) []int32 {
 	}
 	return dst[:n]
 }
+
+// usedSlots is the number of histogram slots any pass writes: the
+// features' slots (offset) and the overflow features' missing slots
+// after them (missSlot+f). The rest of a buffer (the power-of-two
+// padding, histLen) stays zero, so clearing and subtracting histograms
+// stop there.
+func (b *binned) usedSlots() int { return b.missSlot + b.cols }
