@@ -132,7 +132,12 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 	if len(rows) == 0 {
 		return
 	}
+	// The assembly indexes masks, rest and gh unchecked: every row must
+	// be inside all three.
 	hi := min(len(u.masks)/u.units, len(gh))
+	if u.restCols > 0 {
+		hi = min(hi, len(u.rest)/u.restCols)
+	}
 	for _, r := range rows {
 		if uint(r) >= uint(hi) {
 			panic("gbdt: unitLayout.build: row out of range")
