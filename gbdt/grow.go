@@ -350,6 +350,61 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 // greater than best.gain, or the first bin's, all rows on one side, whose
 // gain is gain(0,0)+parent−parent = 0 (or NaN), never above best.gain ≥ 0.
 func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best *split) {
+	if len(hf) <= compactBins || len(hf) > histBins {
+		gr.scanL2Bins(f, hf, G, H, parent, best)
+		return
+	}
+	// The non-empty bins first, branch-free (empty and non-empty bins
+	// alternate unpredictably in a small node's dense feature), then the
+	// scans over them only. (Not for few bins: clearing idx would cost
+	// more than the branches.)
+	var idx [histBins]int32
+	k := 0
+	for b, hb := range hf {
+		idx[k&(histBins-1)] = int32(b)
+		k += b2i((math.Float64bits(hb.g)|math.Float64bits(hb.h))<<1 != 0)
+	}
+	nz := idx[:k]
+	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
+	var gl, hl float64
+	for _, b := range nz {
+		hb := hf[b]
+		gl += hb.g
+		hl += hb.h
+		gr_, hr := G-gl, H-hl
+		if hl >= mcw && hr >= mcw {
+			gain := gainL2(gl, hl, mcw, alpha, lambda) + gainL2(gr_, hr, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: int(b), gl: gl, hl: hl, gr: gr_, hr: hr}
+			}
+		}
+	}
+	// XGBoost's SplitContainsMissingValues (see evaluate).
+	if gl == G && hl == H {
+		return
+	}
+	var gR, hR float64
+	for i := len(nz) - 1; i >= 0; i-- {
+		b := nz[i]
+		hb := hf[b]
+		gR += hb.g
+		hR += hb.h
+		gL, hL := G-gR, H-hR
+		if hL >= mcw && hR >= mcw {
+			gain := gainL2(gL, hL, mcw, alpha, lambda) + gainL2(gR, hR, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: int(b) - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
+			}
+		}
+	}
+}
+
+// compactBins is the most bins scanL2 scans as they come (scanL2Bins).
+const compactBins = 32
+
+// scanL2Bins is scanL2 for features with few bins or more than histBins
+// (16-bit bins): the same scans, skipping empty bins as they come.
+func (gr *grower) scanL2Bins(f int, hf []bucket, G, H float64, parent float32, best *split) {
 	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
 	var gl, hl float64
 	for b, hb := range hf {
