@@ -176,6 +176,9 @@ type binned struct {
 	// categorical marks the categorical features (nil: none); their cuts
 	// are their categories, one bin each (categorical.go).
 	categorical []bool
+	// derived holds layouts made from the bins on first use and shared
+	// by the trainings on them (derived.go).
+	derived derived
 }
 
 // sortKey maps a float32 to a uint32 with the same order.

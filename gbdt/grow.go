@@ -68,6 +68,9 @@ type grower struct {
 	poolMu   sync.Mutex
 	rng      *rand.Rand
 	allFeat  []int
+	// zeroGH: some of the current tree's gradient pairs are zero (rows
+	// out of its sample): buildHists leaves them out (liveRows).
+	zeroGH bool
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -95,7 +98,7 @@ func (gr *grower) getHist() []bucket {
 	if n := len(gr.pool); n > 0 {
 		h := gr.pool[n-1]
 		gr.pool = gr.pool[:n-1]
-		clear(h)
+		clear(h[:gr.b.usedSlots()]) // no kernel writes past them
 		return h
 	}
 	// histBins more: any byte bin of any feature is inside (the
@@ -174,6 +177,10 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		rows []int32
 	}
 	var jobs []job
+	units := gr.b.derived.unitLayout(gr.b)
+	if len(nodes) == 1 && nodes[0].id == 0 {
+		gr.zeroGH = hasZeroPair(gr.gh)
+	}
 	tasks := make([]histTask, len(nodes))
 	for i, nd := range nodes {
 		nd.hist = gr.getHist()
@@ -200,10 +207,19 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
 	gr.parallel(len(jobs), func(i int) {
-		if gr.b.wide {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
-		} else {
-			buildHist(jobs[i].hist, jobs[i].rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
+		rows := jobs[i].rows
+		if gr.zeroGH {
+			buf := gr.b.derived.rowBuf(len(rows))
+			defer gr.b.derived.putRowBuf(buf)
+			rows = liveRows(*buf, rows, gr.gh)
+		}
+		switch {
+		case units != nil:
+			units.build(jobs[i].hist, rows, gr.gh)
+		case gr.b.wide:
+			buildHist(jobs[i].hist, rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
+		default:
+			buildHist(jobs[i].hist, rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 		}
 	})
 	for _, t := range tasks {
@@ -254,21 +270,33 @@ func (gr *grower) weight(g, h float64) float64 {
 // gain is XGBoost's CalcGain, in float32 as its split evaluator returns it.
 func (gr *grower) gain(g, h float64) float32 {
 	p := gr.p
+	if p.MaxDeltaStep == 0 {
+		return gainL2(g, h, p.MinChildWeight, p.Alpha, p.Lambda)
+	}
 	if h < p.MinChildWeight || h <= 0 {
 		return 0
 	}
-	if p.MaxDeltaStep == 0 {
-		t := thresholdL1(g, p.Alpha)
-		return float32(t*t) / float32(h+p.Lambda)
-	}
 	w := gr.weight(g, h)
 	return float32(-(2*g*w + (h+p.Lambda)*w*w))
+}
+
+// gainL2 is gain without max_delta_step, small enough to inline into the
+// split scans.
+func gainL2(g, h, mcw, alpha, lambda float64) float32 {
+	if h < mcw || h <= 0 {
+		return 0
+	}
+	t := thresholdL1(g, alpha)
+	return float32(t*t) / float32(h+lambda)
 }
 
 // evaluate finds the node's best split over the allowed features.
 func (gr *grower) evaluate(nd *growNode, feats []int) {
 	nd.evaluated = true
 	nd.best = split{feature: -1}
+	if gr.unsplittable(nd.h) {
+		return
+	}
 	mcw := gr.p.MinChildWeight
 	parent := gr.gain(nd.g, nd.h)
 	G, H := nd.g, nd.h
@@ -278,6 +306,10 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 		if gr.b.categorical != nil && gr.b.categorical[f] {
 			gr.evaluateCategorical(nd, f, hf, parent, best)
+			continue
+		}
+		if gr.p.MaxDeltaStep == 0 {
+			gr.scanL2(f, hf, G, H, parent, best)
 			continue
 		}
 		var gl, hl float64
@@ -312,6 +344,117 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 			}
 		}
 	}
+}
+
+// scanL2 is evaluate's two passes over feature f's value bins hf without
+// max_delta_step: the same sums, gains and comparisons, with the gain
+// inlined, and empty bins skipped. An empty bin (both sums zero) leaves
+// the running sums as they were (they start at +0 and never become −0),
+// so its candidate is the previous bin's again, whose gain is not
+// greater than best.gain, or the first bin's, all rows on one side, whose
+// gain is gain(0,0)+parent−parent = 0 (or NaN), never above best.gain ≥ 0.
+func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best *split) {
+	if len(hf) <= compactBins || len(hf) > histBins {
+		gr.scanL2Bins(f, hf, G, H, parent, best)
+		return
+	}
+	// The non-empty bins first, branch-free (empty and non-empty bins
+	// alternate unpredictably in a small node's dense feature), then the
+	// scans over them only. (Not for few bins: clearing idx would cost
+	// more than the branches.)
+	var idx [histBins]int32
+	k := 0
+	for b, hb := range hf {
+		idx[k&(histBins-1)] = int32(b)
+		k += b2i((math.Float64bits(hb.g)|math.Float64bits(hb.h))<<1 != 0)
+	}
+	nz := idx[:k]
+	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
+	var gl, hl float64
+	for _, b := range nz {
+		hb := hf[b]
+		gl += hb.g
+		hl += hb.h
+		gr_, hr := G-gl, H-hl
+		if hl >= mcw && hr >= mcw {
+			gain := gainL2(gl, hl, mcw, alpha, lambda) + gainL2(gr_, hr, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: int(b), gl: gl, hl: hl, gr: gr_, hr: hr}
+			}
+		}
+	}
+	// XGBoost's SplitContainsMissingValues (see evaluate).
+	if gl == G && hl == H {
+		return
+	}
+	var gR, hR float64
+	for i := len(nz) - 1; i >= 0; i-- {
+		b := nz[i]
+		hb := hf[b]
+		gR += hb.g
+		hR += hb.h
+		gL, hL := G-gR, H-hR
+		if hL >= mcw && hR >= mcw {
+			gain := gainL2(gL, hL, mcw, alpha, lambda) + gainL2(gR, hR, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: int(b) - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
+			}
+		}
+	}
+}
+
+// compactBins is the most bins scanL2 scans as they come (scanL2Bins).
+const compactBins = 32
+
+// scanL2Bins is scanL2 for features with few bins or more than histBins
+// (16-bit bins): the same scans, skipping empty bins as they come.
+func (gr *grower) scanL2Bins(f int, hf []bucket, G, H float64, parent float32, best *split) {
+	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
+	var gl, hl float64
+	for b, hb := range hf {
+		if hb.g == 0 && hb.h == 0 {
+			continue
+		}
+		gl += hb.g
+		hl += hb.h
+		gr_, hr := G-gl, H-hl
+		if hl >= mcw && hr >= mcw {
+			gain := gainL2(gl, hl, mcw, alpha, lambda) + gainL2(gr_, hr, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: b, gl: gl, hl: hl, gr: gr_, hr: hr}
+			}
+		}
+	}
+	// XGBoost's SplitContainsMissingValues (see evaluate).
+	if gl == G && hl == H {
+		return
+	}
+	var gR, hR float64
+	for b := len(hf) - 1; b >= 0; b-- {
+		hb := hf[b]
+		if hb.g == 0 && hb.h == 0 {
+			continue
+		}
+		gR += hb.g
+		hR += hb.h
+		gL, hL := G-gR, H-hR
+		if hL >= mcw && hR >= mcw {
+			gain := gainL2(gL, hL, mcw, alpha, lambda) + gainL2(gR, hR, mcw, alpha, lambda) - parent
+			if gain > best.gain {
+				*best = split{gain: gain, feature: f, bin: b - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
+			}
+		}
+	}
+}
+
+// unsplittable reports whether a node with hessian sum h has no split
+// that evaluate would consider: every candidate needs both sides' sums at
+// least min_child_weight, one side summed (x) and the other h − x rounded,
+// and fl(h−x) ≥ mcw with x ≥ mcw needs h ≥ mcw·(2−2⁻⁵³). Such a node
+// needs no histogram and no scan. (Not with categorical features, whose
+// evaluation is left as it is.)
+func (gr *grower) unsplittable(h float64) bool {
+	return gr.b.categorical == nil && h < gr.p.MinChildWeight*(2-1e-9)
 }
 
 // valid is XGBoost's CPUExpandEntry::IsValid, without the depth/leaf
@@ -572,17 +715,30 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		}
 		return children
 	}
-	gr.buildHists(small)
+	// A pair of children neither of which can split needs no histogram.
+	dead := func(i int) bool { return gr.unsplittable(children[2*i].h) && gr.unsplittable(children[2*i+1].h) }
+	build := make([]*growNode, 0, len(small))
+	for i, nd := range small {
+		if !dead(i) {
+			build = append(build, nd)
+		}
+	}
+	gr.buildHists(build)
 	// Sibling = parent − built child, in the parent's buffer.
 	gr.parallel(len(nodes), func(i int) {
 		nd := nodes[i]
+		if dead(i) {
+			gr.putHist(nd.hist)
+			nd.hist = nil
+			return
+		}
 		built := small[i]
 		sib := children[2*i]
 		if sib == built {
 			sib = children[2*i+1]
 		}
 		ph := nd.hist
-		for j, b := range built.hist {
+		for j, b := range built.hist[:gr.b.usedSlots()] {
 			ph[j].g -= b.g
 			ph[j].h -= b.h
 		}

@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -245,3 +246,38 @@ func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh
 		}
 	}
 }
+
+// hasZeroPair reports whether some gradient pair is zero (both parts ±0).
+func hasZeroPair(gh []gradPair) bool {
+	for _, p := range gh {
+		if p.g == 0 && p.h == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// liveRows writes to dst (as long as rows) the rows whose gradient pair is
+// not zero, in order, and returns them. Adding a zero pair leaves every
+// slot as it is (a slot's sum starts at +0 and never becomes −0, and
+// s + ±0 = s otherwise), so the histograms are the same without those
+// rows: a tree's rows out of its sample (subsample) have zero pairs.
+func liveRows(dst, rows []int32, gh []gradPair) []int32 {
+	dst = dst[:len(rows)]
+	n := 0
+	for _, r := range rows {
+		p := gh[r]
+		dst[n] = r
+		// Branch-free: the sample is a coin toss per row. Bits other
+		// than the signs: not ±0 (NaN included).
+		n += b2i((math.Float32bits(p.g)|math.Float32bits(p.h))<<1 != 0)
+	}
+	return dst[:n]
+}
+
+// usedSlots is the number of histogram slots any pass writes: the
+// features' slots (offset) and the overflow features' missing slots
+// after them (missSlot+f). The rest of a buffer (the power-of-two
+// padding, histLen) stays zero, so clearing and subtracting histograms
+// stop there.
+func (b *binned) usedSlots() int { return b.missSlot + b.cols }

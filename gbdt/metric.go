@@ -56,6 +56,37 @@ func EvalMetric(name, objective string, k int, margin, y, w []float64) (float64,
 
 // evalMetric computes a metric from margins (n×k), labels and weights.
 func evalMetric(name, objective string, k int, margin, y, w []float64) (float64, error) {
+	return evalMetricBuf(name, objective, k, margin, y, w, nil)
+}
+
+// metricBuf is evalMetricBuf's scratch, reused from round to round by a
+// training (nil: fresh buffers).
+type metricBuf struct {
+	p   []float64
+	idx []int32
+}
+
+// probs is the scores a metric reads from one-output margins: the
+// objective's inverse link (prob in evalMetricBuf), in buf.
+func probs(objective string, margin, buf []float64) []float64 {
+	p := buf[:len(margin)]
+	switch objective {
+	case BinaryLogistic, RegLogistic, BinaryLogitRaw:
+		for r, m := range margin {
+			p[r] = float64(sigmoid32(float32(m)))
+		}
+	case CountPoisson:
+		for r, m := range margin {
+			p[r] = math.Exp(m)
+		}
+	default:
+		copy(p, margin)
+	}
+	return p
+}
+
+// evalMetricBuf is evalMetric with scratch buffers.
+func evalMetricBuf(name, objective string, k int, margin, y, w []float64, buf *metricBuf) (float64, error) {
 	n := len(y)
 	prob := func(r int) float64 {
 		switch objective {
@@ -78,11 +109,16 @@ func evalMetric(name, objective string, k int, margin, y, w []float64) (float64,
 		if k > 1 {
 			return multiAUC(margin, y, w, k), nil
 		}
-		p := make([]float64, n)
-		for r := range n {
-			p[r] = prob(r)
+		if buf == nil {
+			buf = &metricBuf{}
 		}
-		return AUC(p, y, w), nil
+		if cap(buf.p) < n {
+			buf.p, buf.idx = make([]float64, n), make([]int32, n)
+		}
+		p := probs(objective, margin[:n], buf.p)
+		idx := buf.idx[:n]
+		rankDescending(idx, p)
+		return aucRanked(idx, p, y, w), nil
 	case MetricLogloss:
 		for r := range n {
 			p := prob(r)

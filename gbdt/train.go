@@ -148,10 +148,16 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		margin[i] = float64(float32(base))
 	}
 	evalMargins := make([][]float64, len(evals))
+	// The eval sets' rows coded against the cuts, for the per-round
+	// margins (addTree).
+	evalCoded := make([]*evalCodes, len(evals))
+	var walk []walkNode
+	var mbuf metricBuf
 	for i, e := range evals {
 		if e.data == train {
 			continue
 		}
+		evalCoded[i] = b.derived.evalCodes(b, e.data)
 		evalMargins[i] = make([]float64, e.data.Rows()*k)
 		for j := range evalMargins[i] {
 			evalMargins[i][j] = base
@@ -223,7 +229,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 				if evalMargins[i] == nil {
 					continue
 				}
-				addTree(&t, e.data, evalMargins[i], k, c)
+				walk = addTree(&t, e.data, evalCoded[i], walk, evalMargins[i], k, c)
 			}
 		}
 		if len(evals) == 0 {
@@ -239,7 +245,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 				mg = margin
 			}
 			for _, name := range metrics {
-				v, err := evalMetric(name, p.Objective, k, mg, e.data.Y, e.data.Weight)
+				v, err := evalMetricBuf(name, p.Objective, k, mg, e.data.Y, e.data.Weight, &mbuf)
 				if err != nil {
 					return nil, fmt.Errorf("evaluating %s: %w", e.name, err)
 				}
@@ -295,12 +301,22 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 	return res, nil
 }
 
-// addTree adds tree t's value for every row of d into margins[row*k+c].
-func addTree(t *tree.Tree, d *table.Dataset, margins []float64, k, c int) {
+// addTree adds tree t's value for every row of d into margins[row*k+c]:
+// through d's codes when it has them and they decide every split of t,
+// else through tree.Predict. It returns the walk's buffer for the next
+// call.
+func addTree(t *tree.Tree, d *table.Dataset, codes *evalCodes, buf []walkNode, margins []float64, k, c int) []walkNode {
+	if codes != nil {
+		if nodes, depth, ok := codes.nodes(t, buf); ok {
+			codes.add(nodes, depth, margins, k, c)
+			return nodes
+		}
+	}
 	nf := d.NumFeature
 	parallelRows(d.Rows(), 4096, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			margins[r*k+c] += t.Predict(d.X[r*nf : (r+1)*nf])
 		}
 	})
+	return buf
 }
