@@ -137,7 +137,8 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		// which would let peak memory grow by the blocks' size.
 		runtime.GC()
 	}
-	rng := rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))
+	pcg := rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15)
+	rng := rand.New(pcg)
 	gr := newGrower(&p, b, rng)
 	if len(gr.allFeat) == 0 {
 		return nil, errors.New("training dataset: every feature is missing in every row")
@@ -199,7 +200,12 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 			})
 		}
 		var keep []bool
-		if p.Subsample < 1 {
+		switch {
+		case p.Subsample < 1 && k == 1:
+			// One output: draw the sample and zero the pairs of the
+			// rows out of it in one pass (dropSampled).
+			dropSampled(pcg, gr.gh, p.Subsample)
+		case p.Subsample < 1:
 			keep = make([]bool, n)
 			for r := range keep {
 				keep[r] = rng.Float64() < p.Subsample
@@ -207,9 +213,9 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		}
 		treeFeats := gr.sample(gr.allFeat, p.ColsampleByTree)
 		for c := range k {
-			if k > 1 || keep != nil {
-				// (With k = 1, ghAll is gr.gh: rows out of the
-				// sample are zeroed in place.)
+			if k > 1 {
+				// (With k = 1, ghAll is gr.gh and dropSampled zeroed
+				// the rows out of the sample in place.)
 				gr.parallel((n+chunk-1)/chunk, func(ch int) {
 					for r := ch * chunk; r < min((ch+1)*chunk, n); r++ {
 						if keep != nil && !keep[r] {
@@ -319,4 +325,23 @@ func addTree(t *tree.Tree, d *table.Dataset, codes *evalCodes, buf []walkNode, m
 		}
 	})
 	return buf
+}
+
+// dropSampled zeroes the gradient pairs of the rows out of the tree's
+// sample: row r stays when the r-th draw of src, as rand.Rand's Float64
+// makes it, is below frac. The draws are rand.Rand's (Float64 is the low
+// 53 bits of Uint64 over 2^53, and x/2^53 < frac exactly when x <
+// ceil(frac*2^53)), so the sample is the one a Float64 per row gives; the
+// zeroing is branch-free (the draws are random, a branch would miss half
+// the time) and leaves +0 pairs.
+func dropSampled(src *rand.PCG, gh []gradPair, frac float64) {
+	limit := uint64(math.Ceil(frac * (1 << 53)))
+	for r := range gh {
+		x := src.Uint64() << 11 >> 11
+		keep := uint32((x - limit) >> 63) // 1 when x < limit
+		mask := -keep
+		p := &gh[r]
+		p.g = math.Float32frombits(math.Float32bits(p.g) & mask)
+		p.h = math.Float32frombits(math.Float32bits(p.h) & mask)
+	}
 }

@@ -44,6 +44,7 @@ func main() {
 	early := flag.String("early-stopping", "auto", "off or auto")
 	seeds := flag.String("seeds", "1,2,3,4,5", "comma-separated seeds")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	memprofile := flag.String("memprofile", "", "write an allocation profile here at the end")
 	dump := flag.String("dump", "", "write each seed's trials.json here as SET-SEED.json (SET: the data directory's name)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -56,6 +57,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tuningbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
+	}
+	if *memprofile != "" {
+		if f, err := os.Create(*memprofile); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
 	}
 }
 
