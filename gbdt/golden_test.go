@@ -3,8 +3,12 @@ package gbdt
 import (
 	"bytes"
 	"flag"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ferryml/ferry/table"
@@ -68,6 +72,42 @@ func TestF32Literal(t *testing.T) {
 	for _, tc := range tests {
 		if got := f32(tc.in); got != tc.want {
 			t.Errorf("f32(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestAppendF32 checks appendF32 against the plain rewrite of Go's
+// exponent ("E-01" to "E-1", "E+02" to "E2") on float32 values of every
+// magnitude, appended after other text.
+func TestAppendF32(t *testing.T) {
+	t.Parallel()
+	ref := func(v float32) string {
+		s := strconv.FormatFloat(float64(v), 'E', -1, 32)
+		i := strings.IndexByte(s, 'E')
+		if i < 0 {
+			return s
+		}
+		mant, exp := s[:i+1], s[i+1:]
+		sign := ""
+		if exp[0] == '-' {
+			sign = "-"
+		}
+		exp = strings.TrimLeft(strings.TrimLeft(exp, "+-"), "0")
+		if exp == "" {
+			exp = "0"
+		}
+		return mant + sign + exp
+	}
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 10, 1e10, 1e-10, math.MaxFloat32, math.SmallestNonzeroFloat32,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		vals = append(vals, math.Float32frombits(rng.Uint32()))
+	}
+	for _, v := range vals {
+		got := string(appendF32([]byte("x,"), float64(v)))
+		if want := "x," + ref(v); got != want {
+			t.Fatalf("appendF32(%g) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -64,16 +64,29 @@ func evalMetric(name, objective string, k int, margin, y, w []float64) (float64,
 type metricBuf struct {
 	p   []float64
 	idx []int32
+	// zeros and gh are probs' scratch for the logistic kernel.
+	zeros []float64
+	gh    []gradPair
 }
 
 // probs is the scores a metric reads from one-output margins: the
 // objective's inverse link (prob in evalMetricBuf), in buf.
-func probs(objective string, margin, buf []float64) []float64 {
-	p := buf[:len(margin)]
+func probs(objective string, margin []float64, buf *metricBuf) []float64 {
+	p := buf.p[:len(margin)]
 	switch objective {
 	case BinaryLogistic, RegLogistic, BinaryLogitRaw:
-		for r, m := range margin {
-			p[r] = float64(sigmoid32(float32(m)))
+		// The gradient of a row labelled 0 is its probability (p - 0
+		// is p), so the logistic gradient kernel computes them in
+		// blocks of 8 where it runs.
+		if len(buf.zeros) < len(margin) {
+			buf.zeros, buf.gh = make([]float64, len(margin)), make([]gradPair, len(margin))
+		}
+		done := logisticBlocks(margin, buf.zeros, nil, 1, buf.gh)
+		for r, g := range buf.gh[:done] {
+			p[r] = float64(g.g)
+		}
+		for r := done; r < len(margin); r++ {
+			p[r] = float64(sigmoid32(float32(margin[r])))
 		}
 	case CountPoisson:
 		for r, m := range margin {
@@ -115,7 +128,7 @@ func evalMetricBuf(name, objective string, k int, margin, y, w []float64, buf *m
 		if cap(buf.p) < n {
 			buf.p, buf.idx = make([]float64, n), make([]int32, n)
 		}
-		p := probs(objective, margin[:n], buf.p)
+		p := probs(objective, margin[:n], buf)
 		idx := buf.idx[:n]
 		rankDescending(idx, p)
 		return aucRanked(idx, p, y, w), nil

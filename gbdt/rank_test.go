@@ -115,3 +115,33 @@ func BenchmarkAUC(b *testing.B) {
 		}
 	})
 }
+
+// TestProbsMatchSigmoid32 checks that probs' logistic scores, computed
+// with the gradient kernel where it runs, are sigmoid32's bit for bit.
+func TestProbsMatchSigmoid32(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 8, 9, 17, 1500} {
+		margin := make([]float64, n)
+		for r := range margin {
+			switch r % 5 {
+			case 0:
+				margin[r] = rng.NormFloat64() * 3
+			case 1:
+				margin[r] = rng.NormFloat64() * 100
+			case 2:
+				margin[r] = []float64{0, math.Copysign(0, -1), 88.7, -88.7, 1e300, math.Inf(1), math.Inf(-1), math.NaN()}[rng.IntN(8)]
+			default:
+				margin[r] = float64(float32(rng.Float64()*40 - 20))
+			}
+		}
+		buf := &metricBuf{p: make([]float64, n)}
+		got := probs(BinaryLogistic, margin, buf)
+		for r, m := range margin {
+			want := float64(sigmoid32(float32(m)))
+			if math.Float64bits(got[r]) != math.Float64bits(want) && !(math.IsNaN(got[r]) && math.IsNaN(want)) {
+				t.Fatalf("n %d: row %d (margin %v): %v, want %v", n, r, m, got[r], want)
+			}
+		}
+	}
+}

@@ -371,7 +371,16 @@ func jsonArray[T any](e *jsonEncoder, v []T, format func(T) string) {
 }
 
 func (e *jsonEncoder) f32s(v []float32) {
-	jsonArray(e, v, func(x float32) string { return f32(float64(x)) })
+	e.sep()
+	e.b.WriteByte('[')
+	var buf [32]byte
+	for i, x := range v {
+		if i > 0 {
+			e.b.WriteByte(',')
+		}
+		e.b.Write(appendF32(buf[:0], float64(x)))
+	}
+	e.b.WriteByte(']')
 }
 func (e *jsonEncoder) floats(v []float32) { e.f32s(v) }
 func (e *jsonEncoder) i32s(v []int32) {
@@ -508,24 +517,33 @@ func (e *ubjEncoder) strs(v []string) {
 // the same float32, always in exponent form so it never looks like an
 // integer (XGBoost 1.7 rejects integer literals in float arrays).
 func f32(v float64) string {
-	s := strconv.FormatFloat(float64(float32(v)), 'E', -1, 32)
+	var buf [32]byte
+	return string(appendF32(buf[:0], v))
+}
+
+// appendF32 appends f32(v) to dst.
+func appendF32(dst []byte, v float64) []byte {
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, float64(float32(v)), 'E', -1, 32)
 	// Go writes "5E-01"; XGBoost writes "5E-1": both parse, keep it short.
-	if i := strings.IndexByte(s, 'E'); i >= 0 {
-		exp := s[i+1:]
-		sign := ""
-		if exp[0] == '-' || exp[0] == '+' {
-			if exp[0] == '-' {
-				sign = "-"
-			}
-			exp = exp[1:]
-		}
-		exp = strings.TrimLeft(exp, "0")
-		if exp == "" {
-			exp = "0"
-		}
-		s = s[:i+1] + sign + exp
+	i := bytes.IndexByte(dst[start:], 'E')
+	if i < 0 {
+		return dst
 	}
-	return s
+	e := start + i + 1 // the exponent's sign
+	digits := e
+	if dst[e] == '-' || dst[e] == '+' {
+		digits++
+	}
+	out := e
+	if dst[e] == '-' {
+		out++ // keep "-", drop "+"
+	}
+	j := digits
+	for j < len(dst)-1 && dst[j] == '0' {
+		j++
+	}
+	return append(dst[:out], dst[j:]...)
 }
 
 func writeString(b *bytes.Buffer, s string) {
