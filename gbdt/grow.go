@@ -71,6 +71,12 @@ type grower struct {
 	// zeroGH: some of the current tree's gradient pairs are zero (rows
 	// out of its sample): buildHists leaves them out (liveRows).
 	zeroGH bool
+	// spans are the histogram slot ranges of the current tree's
+	// features (value slots and missing slots, merged where adjacent):
+	// the only slots getHist clears and expand subtracts. The other
+	// features' slots may hold anything; no scan reads them (nil: all
+	// of binned.usedSlots).
+	spans [][2]int
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -98,7 +104,12 @@ func (gr *grower) getHist() []bucket {
 	if n := len(gr.pool); n > 0 {
 		h := gr.pool[n-1]
 		gr.pool = gr.pool[:n-1]
-		clear(h[:gr.b.usedSlots()]) // no kernel writes past them
+		if gr.spans == nil {
+			clear(h[:gr.b.usedSlots()]) // no kernel writes past them
+		}
+		for _, sp := range gr.spans {
+			clear(h[sp[0]:sp[1]])
+		}
 		return h
 	}
 	// histBins more: any byte bin of any feature is inside (the
@@ -738,14 +749,49 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 			sib = children[2*i+1]
 		}
 		ph := nd.hist
-		for j, b := range built.hist[:gr.b.usedSlots()] {
-			ph[j].g -= b.g
-			ph[j].h -= b.h
+		if gr.spans == nil {
+			subtractHist(ph[:gr.b.usedSlots()], built.hist)
+		}
+		for _, sp := range gr.spans {
+			subtractHist(ph[sp[0]:sp[1]], built.hist[sp[0]:sp[1]])
 		}
 		sib.hist = ph
 		nd.hist = nil
 	})
 	return children
+}
+
+// subtractHist subtracts b from a, slot by slot.
+func subtractHist(a, b []bucket) {
+	b = b[:len(a)]
+	for j := range a {
+		a[j].g -= b[j].g
+		a[j].h -= b[j].h
+	}
+}
+
+// treeSpans returns the slot ranges of feats (grower.spans), nil when
+// they are every feature.
+func (gr *grower) treeSpans(feats []int) [][2]int {
+	if len(feats) == gr.b.cols {
+		return nil
+	}
+	var spans [][2]int
+	add := func(lo, hi int) {
+		if n := len(spans); n > 0 && spans[n-1][1] == lo {
+			spans[n-1][1] = hi
+			return
+		}
+		spans = append(spans, [2]int{lo, hi})
+	}
+	sorted := slices.Sorted(slices.Values(feats))
+	for _, f := range sorted {
+		add(gr.b.offset[f], gr.b.offset[f+1])
+	}
+	for _, f := range sorted {
+		add(gr.b.missSlot+f, gr.b.missSlot+f+1)
+	}
+	return spans
 }
 
 // rootChunk is the row chunk of the root's gradient sums: fixed, so
@@ -787,6 +833,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
 	gr.out = out
+	gr.spans = gr.treeSpans(treeFeats)
 	// Sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing),
 	// unless Train summed them with the gradients (rootSums).
