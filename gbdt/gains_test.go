@@ -1,0 +1,114 @@
+package gbdt
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// gainsGo is splitGains' Go loop alone: the reference for gains8.
+func gainsGo(ag, ah []float64, c *[6]float64) []float32 {
+	G, H, mcw, alpha, lambda, parent := c[0], c[1], c[2], c[3], c[4], float32(c[5])
+	out := make([]float32, len(ag))
+	for i := range ag {
+		out[i] = float32(math.Inf(-1))
+		if ah[i] >= mcw && H-ah[i] >= mcw {
+			out[i] = gainL2(ag[i], ah[i], mcw, alpha, lambda) + gainL2(G-ag[i], H-ah[i], mcw, alpha, lambda) - parent
+		}
+	}
+	return out
+}
+
+// checkGains compares splitGains with gainsGo bit for bit (NaN with NaN).
+func checkGains(t *testing.T, ag, ah []float64, c *[6]float64) {
+	t.Helper()
+	got := make([]float32, len(ag))
+	splitGains(ag, ah, got, c)
+	want := gainsGo(ag, ah, c)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("consts %v, sums (%v, %v) at %d of %d: gain %v, want %v", *c, ag[i], ah[i], i, len(ag), got[i], want[i])
+		}
+	}
+}
+
+// TestSplitGainsMatchesGo checks the gains of splitGains (gains8 where it
+// runs) against the Go formula on random and extreme sums, for each
+// setting of min_child_weight, alpha and lambda and every length 0-40.
+func TestSplitGainsMatchesGo(t *testing.T) {
+	t.Parallel()
+	special := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 1e300, -1e300, math.Inf(1), math.Inf(-1), math.NaN(), 0.5, 1, 20}
+	settings := []struct{ mcw, alpha, lambda float64 }{
+		{1, 0, 1}, {0, 0, 1}, {0, 0, 0}, {20, 0, 1}, {1, 0.5, 1}, {0.5, 3, 10}, {1e-3, 1e-6, 1e-3},
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range settings {
+		for n := range 41 {
+			ag, ah := make([]float64, n), make([]float64, n)
+			G, H := rng.NormFloat64()*50, rng.Float64()*100
+			for i := range n {
+				switch rng.IntN(6) {
+				case 0:
+					ag[i], ah[i] = special[rng.IntN(len(special))], special[rng.IntN(len(special))]
+				case 1:
+					ag[i], ah[i] = G*rng.Float64(), H // one side empty
+				default:
+					ag[i], ah[i] = G*rng.Float64()+rng.NormFloat64(), H*rng.Float64()
+				}
+			}
+			parent := float64(float32(rng.NormFloat64()))
+			checkGains(t, ag, ah, &[6]float64{G, H, s.mcw, s.alpha, s.lambda, parent})
+		}
+	}
+}
+
+// TestScanL2VecSettings checks scanL2 (its vector scans for eight or more
+// non-empty bins) against scanL2Bins, bin by bin, under several
+// min_child_weight, alpha and lambda settings.
+func TestScanL2VecSettings(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, s := range []struct{ mcw, alpha, lambda float64 }{{0, 0, 1}, {1, 0, 1}, {5, 0.5, 0.1}, {20, 2, 10}} {
+		p := DefaultParams()
+		p.MinChildWeight, p.Alpha, p.Lambda = s.mcw, s.alpha, s.lambda
+		gr := &grower{p: &p}
+		for i := range 300 {
+			nb := compactBins + 1 + rng.IntN(histBins-compactBins)
+			hf := make([]bucket, nb)
+			var G, H float64
+			for b := range hf {
+				if rng.IntN(3) > 0 {
+					hf[b] = bucket{rng.NormFloat64() * 3, rng.Float64() * 4}
+				}
+				G += hf[b].g
+				H += hf[b].h
+			}
+			if i%2 == 0 {
+				G, H = G+rng.NormFloat64(), H+rng.Float64()
+			}
+			parent := gr.gain(G, H)
+			want, got := split{feature: -1}, split{feature: -1}
+			gr.scanL2Bins(2, hf, G, H, parent, &want)
+			gr.scanL2(2, hf, G, H, parent, &got)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(split{})); diff != "" {
+				t.Fatalf("settings %+v, histogram %d: splits differ (-bin by bin +vector):\n%s", s, i, diff)
+			}
+		}
+	}
+}
+
+// FuzzSplitGains compares splitGains with the Go formula on fuzzed sums
+// and settings.
+func FuzzSplitGains(f *testing.F) {
+	f.Add(1.5, 3.0, 10.0, 20.0, 1.0, 0.0, 1.0, 0.25, uint8(9))
+	f.Add(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, uint8(8))
+	f.Fuzz(func(t *testing.T, g, h, G, H, mcw, alpha, lambda, parent float64, n uint8) {
+		ag, ah := make([]float64, n%40), make([]float64, n%40)
+		for i := range ag {
+			ag[i], ah[i] = g*float64(i+1)/8, h*float64(i%5)
+		}
+		checkGains(t, ag, ah, &[6]float64{G, H, mcw, alpha, lambda, float64(float32(parent))})
+	})
+}
