@@ -50,7 +50,9 @@ func (q *Quantized) MaxBin() int { return q.maxBin }
 // dataset itself. q must come from [Quantize] on the same rows (the same
 // X and Weight slices, unchanged) with the same feature types and
 // max_bin as the training; Train returns an error otherwise. The model
-// is the one Train makes without the option, bit for bit.
+// is the one Train makes without the option, bit for bit. The eval sets'
+// rows are coded against q's cuts once per eval feature matrix and the
+// codes kept with q: an eval set's X must not change while q is in use.
 func WithQuantized(q *Quantized) Option {
 	return func(o *options) { o.quantized = q }
 }
