@@ -91,7 +91,7 @@ func TestScanL2VecSettings(t *testing.T) {
 			parent := gr.gain(G, H)
 			want, got := split{feature: -1}, split{feature: -1}
 			gr.scanL2Bins(2, hf, G, H, parent, &want)
-			gr.scanL2(2, hf, G, H, parent, &got)
+			gr.scanL2(new(scanScratch), 2, hf, G, H, parent, &got)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(split{})); diff != "" {
 				t.Fatalf("settings %+v, histogram %d: splits differ (-bin by bin +vector):\n%s", s, i, diff)
 			}

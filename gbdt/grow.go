@@ -312,6 +312,7 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	parent := gr.gain(nd.g, nd.h)
 	G, H := nd.g, nd.h
 	best := &nd.best
+	var sc scanScratch
 	for _, f := range feats {
 		nb := len(gr.b.cuts[f].cut)
 		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
@@ -320,7 +321,7 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 			continue
 		}
 		if gr.p.MaxDeltaStep == 0 {
-			gr.scanL2(f, hf, G, H, parent, best)
+			gr.scanL2(&sc, f, hf, G, H, parent, best)
 			continue
 		}
 		var gl, hl float64
@@ -364,58 +365,30 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 // so its candidate is the previous bin's again, whose gain is not
 // greater than best.gain, or the first bin's, all rows on one side, whose
 // gain is gain(0,0)+parent−parent = 0 (or NaN), never above best.gain ≥ 0.
-func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best *split) {
+func (gr *grower) scanL2(sc *scanScratch, f int, hf []bucket, G, H float64, parent float32, best *split) {
 	if len(hf) <= compactBins || len(hf) > histBins {
 		gr.scanL2Bins(f, hf, G, H, parent, best)
 		return
 	}
 	// The non-empty bins first, branch-free (empty and non-empty bins
 	// alternate unpredictably in a small node's dense feature), then the
-	// scans over them only. (Not for few bins: clearing idx would cost
-	// more than the branches.)
-	var idx [histBins]int32
+	// scans over them only. (Not for few bins: there the branches cost
+	// less than the list.)
+	idx := &sc.idx
 	k := 0
 	for b, hb := range hf {
 		idx[k&(histBins-1)] = int32(b)
 		k += b2i((math.Float64bits(hb.g)|math.Float64bits(hb.h))<<1 != 0)
 	}
-	nz := idx[:k]
-	if len(nz) >= 8 {
-		gr.scanL2Vec(f, hf, nz, G, H, parent, best)
-		return
-	}
-	mcw, alpha, lambda := gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda
-	var gl, hl float64
-	for _, b := range nz {
-		hb := hf[b]
-		gl += hb.g
-		hl += hb.h
-		gr_, hr := G-gl, H-hl
-		if hl >= mcw && hr >= mcw {
-			gain := gainL2(gl, hl, mcw, alpha, lambda) + gainL2(gr_, hr, mcw, alpha, lambda) - parent
-			if gain > best.gain {
-				*best = split{gain: gain, feature: f, bin: int(b), gl: gl, hl: hl, gr: gr_, hr: hr}
-			}
-		}
-	}
-	// XGBoost's SplitContainsMissingValues (see evaluate).
-	if gl == G && hl == H {
-		return
-	}
-	var gR, hR float64
-	for i := len(nz) - 1; i >= 0; i-- {
-		b := nz[i]
-		hb := hf[b]
-		gR += hb.g
-		hR += hb.h
-		gL, hL := G-gR, H-hR
-		if hL >= mcw && hR >= mcw {
-			gain := gainL2(gL, hL, mcw, alpha, lambda) + gainL2(gR, hR, mcw, alpha, lambda) - parent
-			if gain > best.gain {
-				*best = split{gain: gain, feature: f, bin: int(b) - 1, defaultLeft: true, gl: gL, hl: hL, gr: gR, hr: hR}
-			}
-		}
-	}
+	gr.scanL2Vec(sc, f, hf, idx[:k], G, H, parent, best)
+}
+
+// scanScratch is the split scans' working memory, one per node's
+// evaluation (zeroed once for all its features, not per feature).
+type scanScratch struct {
+	idx    [histBins]int32
+	sg, sh [histBins]float64
+	gains  [histBins]float32
 }
 
 // scanL2Vec is scanL2's two scans over the non-empty bins nz in three
@@ -425,9 +398,8 @@ func (gr *grower) scanL2(f int, hf []bucket, G, H float64, parent float32, best 
 // candidate's gain is the scan's (gainL2 of both sides minus parent; the
 // float32 sum of the two sides is the same in either order), so is the
 // split.
-func (gr *grower) scanL2Vec(f int, hf []bucket, nz []int32, G, H float64, parent float32, best *split) {
-	var sg, sh [histBins]float64
-	var gains [histBins]float32
+func (gr *grower) scanL2Vec(sc *scanScratch, f int, hf []bucket, nz []int32, G, H float64, parent float32, best *split) {
+	sg, sh, gains := &sc.sg, &sc.sh, &sc.gains
 	n := len(nz)
 	c := [6]float64{G, H, gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda, float64(parent)}
 	var gl, hl float64

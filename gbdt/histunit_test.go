@@ -219,7 +219,7 @@ func TestScanL2Compact(t *testing.T) {
 		start := split{feature: -1, gain: float32(rng.IntN(2)) * 0.01}
 		want, got := start, start
 		gr.scanL2Bins(3, hf, G, H, parent, &want)
-		gr.scanL2(3, hf, G, H, parent, &got)
+		gr.scanL2(new(scanScratch), 3, hf, G, H, parent, &got)
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(split{})); diff != "" {
 			t.Fatalf("histogram %d: splits differ (-bin by bin +compacted):\n%s", i, diff)
 		}
