@@ -2,7 +2,11 @@
 
 package gbdt
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // haveGains8 reports whether gains8 runs here: AVX-512 F and VL with the
 // OS saving their registers.
@@ -10,21 +14,53 @@ func haveGains8() bool { return cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL }
 
 // gains8 is splitGains for n rows, a multiple of 8, in assembly
 // (gains_amd64.s). c holds G, H, min_child_weight, alpha, lambda and
-// parent (as a float64) in that order.
+// parent (as a float64) in that order. It returns the largest gain, NaN
+// left out (-Inf if there is none).
 //
 //go:noescape
-func gains8(ag, ah *float64, out *float32, n int, c *[6]float64)
+func gains8(ag, ah *float64, out *float32, n int, c *[6]float64) float32
 
 // splitGainsFast computes the leading multiple of 8 of splitGains' out
-// with gains8 and returns how many it did (0 where gains8 does not run).
-func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) int {
+// with gains8 and returns how many it did (0 where gains8 does not run)
+// and the largest of them (as gains8).
+func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float32) {
 	n := len(out) &^ 7
 	if n == 0 || !haveGains8() {
-		return 0
+		return 0, float32(math.Inf(-1))
 	}
 	if len(ag) < n || len(ah) < n {
 		panic("gbdt: splitGainsFast: inconsistent buffers")
 	}
-	gains8(&ag[0], &ah[0], &out[0], n, c)
-	return n
+	return n, gains8(&ag[0], &ah[0], &out[0], n, c)
+}
+
+// scanPairs4 is scanGroup's scans of four features in assembly (see
+// gains_amd64.s).
+//
+//go:noescape
+func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[groupFeats]bucket)
+
+// scanGroupFast runs the forward and backward scans of the group's
+// features src (n value bins each, 1 <= n <= histBins) with scanPairs4:
+// sc.fg and sc.bg get the gains step by step (step j: bin j forward, bin
+// n−1−j backward; feature k's at 4j+k); it returns each feature's largest
+// forward and backward gain and forward total, and false where
+// scanPairs4 does not run.
+func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScratch) (fwdTop, bwdTop [groupFeats]float32, tot [groupFeats]bucket, ok bool) {
+	if !haveGains8() {
+		return fwdTop, bwdTop, tot, false
+	}
+	var s [groupFeats]*bucket
+	for k := range s {
+		if len(src[k]) < n || n < 1 || n > histBins {
+			panic("gbdt: scanGroupFast: inconsistent buffers")
+		}
+		s[k] = &src[k][0]
+	}
+	var tops [16]float32
+	scanPairs4(&s, n, c, &sc.fg[0], &sc.bg[0], &tops, &tot)
+	for k := range groupFeats {
+		fwdTop[k], bwdTop[k] = max32(tops[k], tops[4+k]), max32(tops[8+k], tops[12+k])
+	}
+	return fwdTop, bwdTop, tot, true
 }

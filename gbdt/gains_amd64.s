@@ -2,77 +2,97 @@
 
 #include "textflag.h"
 
-// func gains8(ag, ah *float64, out *float32, n int, c *[6]float64)
+// GAINS8 computes eight gains from one side's sums A (Z0: gradients, Z1:
+// hessians) and the node's constants (set up by SETUP), stores them at
+// out and keeps the largest per lane in top. With B = (G - A.g, H - A.h)
+// the other side: gainL2(A) + gainL2(B) - parent when both hessians are
+// at least min_child_weight, else -Inf. The same operations as the Go
+// code, in the same order and precision (float64 until the conversions
+// to float32, then float32).
+#define GAINS8(out, top) \
+	VSUBPD Z0, Z20, Z2; \        // B.g = G - A.g
+	VSUBPD Z1, Z21, Z3; \        // B.h = H - A.h
+	VCMPPD $0x1d, Z22, Z1, K1; \ // A.h >= mcw
+	VCMPPD $0x1d, Z22, Z3, K2; \ // B.h >= mcw
+	KANDW K1, K2, K1; \
+	\ // gainL2(A): threshold, float32(t*t) / float32(h+lambda), 0 unless h > 0.
+	VCMPPD $0x1e, Z23, Z0, K3; \ // g > alpha
+	VCMPPD $0x11, Z27, Z0, K4; \ // g < -alpha
+	VPXORQ Z4, Z4, Z4; \
+	VADDPD Z23, Z0, K4, Z4; \    // g + alpha where g < -alpha
+	VSUBPD Z23, Z0, K3, Z4; \    // g - alpha where g > alpha (wins, as in Go)
+	VMULPD Z4, Z4, Z4; \
+	VCVTPD2PS Z4, Y4; \
+	VADDPD Z24, Z1, Z5; \
+	VCVTPD2PS Z5, Y5; \
+	VDIVPS Y5, Y4, Y4; \
+	VCMPPD $0x1e, Z26, Z1, K5; \ // h > 0
+	VMOVAPS.Z Y4, K5, Y6; \      // 0 where not
+	\ // gainL2(B)
+	VCMPPD $0x1e, Z23, Z2, K3; \
+	VCMPPD $0x11, Z27, Z2, K4; \
+	VPXORQ Z4, Z4, Z4; \
+	VADDPD Z23, Z2, K4, Z4; \
+	VSUBPD Z23, Z2, K3, Z4; \
+	VMULPD Z4, Z4, Z4; \
+	VCVTPD2PS Z4, Y4; \
+	VADDPD Z24, Z3, Z5; \
+	VCVTPD2PS Z5, Y5; \
+	VDIVPS Y5, Y4, Y4; \
+	VCMPPD $0x1e, Z26, Z3, K5; \
+	VMOVAPS.Z Y4, K5, Y7; \
+	VADDPS Y7, Y6, Y6; \         // gainL2(A) + gainL2(B)
+	VSUBPS Y25, Y6, Y6; \        // - parent
+	VMOVAPS Y28, Y8; \
+	VMOVAPS Y6, K1, Y8; \        // -Inf where a side is under min_child_weight
+	VMOVUPS Y8, out; \
+	VMAXPS top, Y8, top          // Y8 where Y8 > top, else top (NaN: top)
+
+// SETUP loads the constants c (in AX): G, H, min_child_weight, alpha,
+// lambda, parent.
+#define SETUP \
+	VBROADCASTSD 0(AX), Z20; \  // G
+	VBROADCASTSD 8(AX), Z21; \  // H
+	VBROADCASTSD 16(AX), Z22; \ // min_child_weight
+	VBROADCASTSD 24(AX), Z23; \ // alpha
+	VBROADCASTSD 32(AX), Z24; \ // lambda
+	VCVTSD2SS 40(AX), X0, X25; \
+	VBROADCASTSS X25, Y25; \    // parent (float32)
+	VPXORQ Z26, Z26, Z26; \     // 0
+	VSUBPD Z23, Z26, Z27; \     // -alpha
+	MOVL $0xff800000, R8; \     // float32 -Inf
+	VPBROADCASTD R8, Y28; \
+	VMOVAPS Y28, Y29            // the largest gain so far, per lane
+
+// TOP returns the largest of Y29's eight lanes (none is NaN) at ret.
+#define TOP(ret) \
+	VEXTRACTF32X4 $1, Y29, X0; \
+	VMAXPS X0, X29, X0; \
+	VPERMILPS $0x4e, X0, X1; \
+	VMAXPS X1, X0, X0; \
+	VPERMILPS $0xb1, X0, X1; \
+	VMAXPS X1, X0, X0; \
+	VMOVSS X0, ret
+
+// func gains8(ag, ah *float64, out *float32, n int, c *[6]float64) float32
 //
-// For each i < n (a multiple of 8), with A = (ag[i], ah[i]) one side's
-// sums and B = (G - ag[i], H - ah[i]) the other's: out[i] is
-// gainL2(A) + gainL2(B) - parent when both hessians are at least
-// min_child_weight, else -Inf. The same operations as the Go code, in
-// the same order and precision (float64 until the conversions to
-// float32, then float32), eight lanes at a time.
-TEXT ·gains8(SB), NOSPLIT, $0-40
+// For each i < n (a multiple of 8), out[i] is the gain of the split with
+// sums (ag[i], ah[i]) on one side (GAINS8), eight lanes at a time. It
+// returns the largest of them, NaN left out (-Inf if none is larger).
+TEXT ·gains8(SB), NOSPLIT, $0-44
 	MOVQ ag+0(FP), SI
 	MOVQ ah+8(FP), DI
 	MOVQ out+16(FP), DX
 	MOVQ n+24(FP), CX
 	MOVQ c+32(FP), AX
-	VBROADCASTSD 0(AX), Z20  // G
-	VBROADCASTSD 8(AX), Z21  // H
-	VBROADCASTSD 16(AX), Z22 // min_child_weight
-	VBROADCASTSD 24(AX), Z23 // alpha
-	VBROADCASTSD 32(AX), Z24 // lambda
-	VCVTSD2SS 40(AX), X0, X25
-	VBROADCASTSS X25, Y25    // parent (float32)
-	VPXORQ Z26, Z26, Z26     // 0
-	VSUBPD Z23, Z26, Z27     // -alpha
-	MOVL $0xff800000, R8     // float32 -Inf
-	VPBROADCASTD R8, Y28
+	SETUP
 	TESTQ CX, CX
 	JZ done
 
 loop:
-	VMOVUPD (SI), Z0         // A.g
-	VMOVUPD (DI), Z1         // A.h
-	VSUBPD Z0, Z20, Z2       // B.g = G - A.g
-	VSUBPD Z1, Z21, Z3       // B.h = H - A.h
-	VCMPPD $0x1d, Z22, Z1, K1 // A.h >= mcw
-	VCMPPD $0x1d, Z22, Z3, K2 // B.h >= mcw
-	KANDW K1, K2, K1
-
-	// gainL2(A): threshold, float32(t*t) / float32(h+lambda), 0 unless h > 0.
-	VCMPPD $0x1e, Z23, Z0, K3 // g > alpha
-	VCMPPD $0x11, Z27, Z0, K4 // g < -alpha
-	VPXORQ Z4, Z4, Z4
-	VADDPD Z23, Z0, K4, Z4    // g + alpha where g < -alpha
-	VSUBPD Z23, Z0, K3, Z4    // g - alpha where g > alpha (wins, as in Go)
-	VMULPD Z4, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VADDPD Z24, Z1, Z5
-	VCVTPD2PS Z5, Y5
-	VDIVPS Y5, Y4, Y4
-	VCMPPD $0x1e, Z26, Z1, K5 // h > 0
-	VMOVAPS.Z Y4, K5, Y6      // 0 where not
-
-	// gainL2(B)
-	VCMPPD $0x1e, Z23, Z2, K3
-	VCMPPD $0x11, Z27, Z2, K4
-	VPXORQ Z4, Z4, Z4
-	VADDPD Z23, Z2, K4, Z4
-	VSUBPD Z23, Z2, K3, Z4
-	VMULPD Z4, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VADDPD Z24, Z3, Z5
-	VCVTPD2PS Z5, Y5
-	VDIVPS Y5, Y4, Y4
-	VCMPPD $0x1e, Z26, Z3, K5
-	VMOVAPS.Z Y4, K5, Y7
-
-	VADDPS Y7, Y6, Y6         // gainL2(A) + gainL2(B)
-	VSUBPS Y25, Y6, Y6        // - parent
-	VMOVAPS Y28, Y8
-	VMOVAPS Y6, K1, Y8        // -Inf where a side is under min_child_weight
-	VMOVUPS Y8, (DX)
-
+	VMOVUPD (SI), Z0 // A.g
+	VMOVUPD (DI), Z1 // A.h
+	GAINS8((DX), Y29)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	ADDQ $32, DX
@@ -80,5 +100,113 @@ loop:
 	JNZ loop
 
 done:
+	TOP(ret+40(FP))
+	VZEROUPPER
+	RET
+
+// The lanes of two registers of four buckets each that hold their
+// gradients, and their hessians (VPERMT2PD indexes).
+DATA pairg<>+0(SB)/8, $0
+DATA pairg<>+8(SB)/8, $2
+DATA pairg<>+16(SB)/8, $4
+DATA pairg<>+24(SB)/8, $6
+DATA pairg<>+32(SB)/8, $8
+DATA pairg<>+40(SB)/8, $10
+DATA pairg<>+48(SB)/8, $12
+DATA pairg<>+56(SB)/8, $14
+GLOBL pairg<>(SB), RODATA|NOPTR, $64
+DATA pairh<>+0(SB)/8, $1
+DATA pairh<>+8(SB)/8, $3
+DATA pairh<>+16(SB)/8, $5
+DATA pairh<>+24(SB)/8, $7
+DATA pairh<>+32(SB)/8, $9
+DATA pairh<>+40(SB)/8, $11
+DATA pairh<>+48(SB)/8, $13
+DATA pairh<>+56(SB)/8, $15
+GLOBL pairh<>(SB), RODATA|NOPTR, $64
+
+// BIN4(off, acc) adds bucket off (a byte offset) of the four features
+// (R8-R11) to acc, their four running sums, one bucket per 128-bit lane.
+#define BIN4(off, acc) \
+	VMOVUPD (R8)(off*1), X14; \
+	VINSERTF64X2 $1, (R9)(off*1), Z14, Z14; \
+	VINSERTF64X2 $2, (R10)(off*1), Z14, Z14; \
+	VINSERTF64X2 $3, (R11)(off*1), Z14, Z14; \
+	VADDPD Z14, acc, acc
+
+// PAIRGAINS(a, b, out, top): GAINS8 on two steps' sums a and b (four
+// buckets each): gains of a's four features, then of b's.
+#define PAIRGAINS(a, b, out, top) \
+	VMOVAPD a, Z0; \
+	VPERMT2PD b, Z30, Z0; \
+	VMOVAPD a, Z1; \
+	VPERMT2PD b, Z31, Z1; \
+	GAINS8(out, top)
+
+// func scanPairs4(src *[4]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[4]bucket)
+//
+// The split scans of four features' n value bins (src[k], n >= 1) at
+// once: step j of the forward scan adds bin j to each feature's running
+// sums and of the backward scan bin n-1-j, both from +0, gradient and
+// hessian in one lane pair (the sums are the Go scans'); the gains of
+// step j (GAINS8 with c) go to fwd[4j+k] and bwd[4j+k]. With n odd, the
+// step after the last repeats it (fwd and bwd hold 4(n+1) gains). tops[k]
+// and tops[4+k] are the largest forward gains of feature k (even and odd
+// steps), tops[8+k] and tops[12+k] the backward ones; tot[k] is feature
+// k's forward sum of all n bins.
+TEXT ·scanPairs4(SB), NOSPLIT, $0-56
+	MOVQ c+16(FP), AX
+	SETUP                     // (uses R8)
+	MOVQ src+0(FP), AX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R10
+	MOVQ 24(AX), R11
+	MOVQ n+8(FP), CX
+	VMOVAPS Y28, Y19          // the largest backward gain so far, per lane
+	VMOVDQU64 pairg<>(SB), Z30
+	VMOVDQU64 pairh<>(SB), Z31
+	MOVQ fwd+24(FP), DX
+	MOVQ bwd+32(FP), SI
+	LEAQ -1(CX), BX
+	SHLQ $4, BX               // backward offset: bin n-1
+	XORQ AX, AX               // forward offset: bin 0
+	VPXORQ Z12, Z12, Z12      // forward sums
+	VPXORQ Z13, Z13, Z13      // backward sums
+
+sloop:
+	CMPQ CX, $2
+	JLT stail
+	BIN4(AX, Z12)
+	VMOVAPD Z12, Z15
+	ADDQ $16, AX
+	BIN4(AX, Z12)
+	ADDQ $16, AX
+	PAIRGAINS(Z15, Z12, (DX), Y29)
+	BIN4(BX, Z13)
+	VMOVAPD Z13, Z16
+	SUBQ $16, BX
+	BIN4(BX, Z13)
+	SUBQ $16, BX
+	PAIRGAINS(Z16, Z13, (SI), Y19)
+	ADDQ $32, DX
+	ADDQ $32, SI
+	SUBQ $2, CX
+	JMP sloop
+
+stail:
+	TESTQ CX, CX
+	JZ sdone
+	BIN4(AX, Z12)
+	PAIRGAINS(Z12, Z12, (DX), Y29)
+	BIN4(BX, Z13)
+	PAIRGAINS(Z13, Z13, (SI), Y19)
+
+sdone:
+	MOVQ tops+40(FP), AX
+	VMOVUPS Y29, 0(AX)
+	VMOVUPS Y19, 32(AX)
+	MOVQ tot+48(FP), AX
+	VMOVUPD Z12, 0(AX)
 	VZEROUPPER
 	RET

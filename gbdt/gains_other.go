@@ -2,5 +2,14 @@
 
 package gbdt
 
+import "math"
+
 // splitGainsFast does nothing here: splitGains computes every gain in Go.
-func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) int { return 0 }
+func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float32) {
+	return 0, float32(math.Inf(-1))
+}
+
+// scanGroupFast does nothing here: scanGroup scans in Go.
+func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScratch) (fwdTop, bwdTop [groupFeats]float32, tot [groupFeats]bucket, ok bool) {
+	return fwdTop, bwdTop, tot, false
+}

@@ -25,13 +25,150 @@ func gainsGo(ag, ah []float64, c *[6]float64) []float32 {
 func checkGains(t *testing.T, ag, ah []float64, c *[6]float64) {
 	t.Helper()
 	got := make([]float32, len(ag))
-	splitGains(ag, ah, got, c)
+	top := splitGains(ag, ah, got, c)
 	want := gainsGo(ag, ah, c)
+	wantTop := float32(math.Inf(-1))
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
 			t.Fatalf("consts %v, sums (%v, %v) at %d of %d: gain %v, want %v", *c, ag[i], ah[i], i, len(ag), got[i], want[i])
 		}
+		if want[i] > wantTop {
+			wantTop = want[i]
+		}
 	}
+	if top != wantTop {
+		t.Fatalf("consts %v, %d sums: largest gain %v, want %v", *c, len(ag), top, wantTop)
+	}
+}
+
+// TestFirstLastBest checks firstBest and lastBest against the scans they
+// replace: take each gain greater than the best so far.
+func TestFirstLastBest(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	vals := []float32{float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 1, 2, 2, float32(math.NaN()), float32(math.Inf(1))}
+	for range 2000 {
+		gains := make([]float32, rng.IntN(12))
+		top := float32(math.Inf(-1))
+		for i := range gains {
+			gains[i] = vals[rng.IntN(len(vals))]
+			if gains[i] > top {
+				top = gains[i]
+			}
+		}
+		best := vals[rng.IntN(6)]
+		fwd, bwd := -1, -1
+		for b, i := best, 0; i < len(gains); i++ {
+			if gains[i] > b {
+				b, fwd = gains[i], i
+			}
+		}
+		for b, i := best, len(gains)-1; i >= 0; i-- {
+			if gains[i] > b {
+				b, bwd = gains[i], i
+			}
+		}
+		if got := firstBest(gains, top, best); got != fwd {
+			t.Fatalf("gains %v, best %v: firstBest %d, want %d", gains, best, got, fwd)
+		}
+		if got := lastBest(gains, top, best); got != bwd {
+			t.Fatalf("gains %v, best %v: lastBest %d, want %d", gains, best, got, bwd)
+		}
+	}
+}
+
+// TestScanGroupMatchesBins checks evaluate with the grouped scans of a
+// node with many rows (scanGroup) against scanL2Bins feature by feature,
+// on features with one to five of the same bin count in a row, empty
+// bins, and node sums equal to or off the features' totals.
+func TestScanGroupMatchesBins(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, s := range []struct{ mcw, alpha, lambda float64 }{{0, 0, 1}, {1, 0, 1}, {5, 0.5, 0.1}, {20, 2, 10}} {
+		p := DefaultParams()
+		p.MinChildWeight, p.Alpha, p.Lambda = s.mcw, s.alpha, s.lambda
+		for i := range 200 {
+			cols := 1 + rng.IntN(11)
+			b := &binned{cols: cols}
+			off := 0
+			for range cols {
+				nb := []int{2, compactBins + 1, 200, histBins}[rng.IntN(4)]
+				if rng.IntN(3) > 0 && len(b.cuts) > 0 {
+					nb = len(b.cuts[len(b.cuts)-1].cut)
+				}
+				b.offset = append(b.offset, off)
+				b.cuts = append(b.cuts, cuts{cut: make([]float32, nb)})
+				off += nb
+			}
+			b.offset = append(b.offset, off)
+			hist := make([]bucket, off)
+			fill := rng.Float64()
+			for j := range hist {
+				if rng.Float64() < fill {
+					hist[j] = bucket{rng.NormFloat64() * 3, rng.Float64() * 4}
+				}
+			}
+			var G, H float64
+			for _, hb := range hist[:b.offset[1]] {
+				G += hb.g
+				H += hb.h
+			}
+			if i%2 == 0 {
+				G, H = G+rng.NormFloat64(), H+rng.Float64()
+			}
+			feats := rng.Perm(cols)[:1+rng.IntN(cols)]
+			checkScanGroup(t, &p, b, hist, G, H, feats)
+		}
+	}
+}
+
+// checkScanGroup compares evaluate on a node with many rows (grouped
+// scans) with scanL2Bins feature by feature.
+func checkScanGroup(t *testing.T, p *Params, b *binned, hist []bucket, G, H float64, feats []int) {
+	t.Helper()
+	gr := &grower{p: p, b: b}
+	nd := &growNode{g: G, h: H, hist: hist, end: histBins}
+	gr.evaluate(nd, feats)
+	want := split{feature: -1}
+	parent := gr.gain(G, H)
+	for _, f := range feats {
+		gr.scanL2Bins(f, hist[b.offset[f]:b.offset[f]+len(b.cuts[f].cut)], G, H, parent, &want)
+	}
+	if gr.unsplittable(H) {
+		want = split{feature: -1}
+	}
+	if diff := cmp.Diff(want, nd.best, cmp.AllowUnexported(split{})); diff != "" {
+		t.Fatalf("settings mcw %v alpha %v lambda %v, node (%v, %v): splits differ (-bin by bin +grouped):\n%s", p.MinChildWeight, p.Alpha, p.Lambda, G, H, diff)
+	}
+}
+
+// FuzzScanGroup compares the grouped scans with scanL2Bins on fuzzed
+// histograms: five features of nb bins, values from a seed, node sums
+// and settings fuzzed.
+func FuzzScanGroup(f *testing.F) {
+	f.Add(uint64(1), uint8(200), 0.5, 10.0, 30.0, 1.0, 0.0, 1.0)
+	f.Add(uint64(2), uint8(33), 1.0, -3.0, 0.0, 0.0, 0.5, 0.0)
+	f.Fuzz(func(t *testing.T, seed uint64, nbByte uint8, fill, G, H, mcw, alpha, lambda float64) {
+		nb := compactBins + 1 + int(nbByte)%(histBins-compactBins)
+		p := DefaultParams()
+		p.MinChildWeight, p.Alpha, p.Lambda = mcw, alpha, lambda
+		const cols = 5
+		b := &binned{cols: cols}
+		for k := range cols + 1 {
+			b.offset = append(b.offset, k*nb)
+			if k < cols {
+				b.cuts = append(b.cuts, cuts{cut: make([]float32, nb)})
+			}
+		}
+		rng := rand.New(rand.NewPCG(seed, 3))
+		hist := make([]bucket, cols*nb)
+		for j := range hist {
+			if rng.Float64() < fill {
+				hist[j] = bucket{rng.NormFloat64() * G, rng.Float64() * H / float64(nb)}
+			}
+		}
+		checkScanGroup(t, &p, b, hist, G, H, []int{0, 1, 2, 3, 4})
+	})
 }
 
 // TestSplitGainsMatchesGo checks the gains of splitGains (gains8 where it

@@ -65,6 +65,7 @@ type grower struct {
 	// grow uses them for its tree's root and clears them.
 	rootSums []bucket
 	pool     [][]bucket
+	groups   []*groupScratch // scanGroup's scratch, one per evaluation at a time
 	poolMu   sync.Mutex
 	rng      *rand.Rand
 	allFeat  []int
@@ -115,6 +116,24 @@ func (gr *grower) getHist() []bucket {
 	// histBins more: any byte bin of any feature is inside (the
 	// assembly kernel relies on it).
 	return make([]bucket, histLen(gr.b.missSlot+gr.b.cols+histBins))
+}
+
+// groupScratch returns a scanGroup scratch from the grower's pool.
+func (gr *grower) groupScratch() *groupScratch {
+	gr.poolMu.Lock()
+	defer gr.poolMu.Unlock()
+	if n := len(gr.groups); n > 0 {
+		sc := gr.groups[n-1]
+		gr.groups = gr.groups[:n-1]
+		return sc
+	}
+	return new(groupScratch)
+}
+
+func (gr *grower) putGroupScratch(sc *groupScratch) {
+	gr.poolMu.Lock()
+	gr.groups = append(gr.groups, sc)
+	gr.poolMu.Unlock()
 }
 
 func (gr *grower) putHist(h []bucket) {
@@ -313,8 +332,25 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	G, H := nd.g, nd.h
 	best := &nd.best
 	var sc scanScratch
-	for _, f := range feats {
+	var gs *groupScratch
+	if gr.p.MaxDeltaStep == 0 && denseNode(nd.end-nd.begin) {
+		gs = gr.groupScratch()
+		defer gr.putGroupScratch(gs)
+	}
+	for i := 0; i < len(feats); i++ {
+		f := feats[i]
 		nb := len(gr.b.cuts[f].cut)
+		if gs != nil && gr.groupable(f) {
+			// The features after f in order with the same bin count
+			// go with it.
+			j := i + 1
+			for j < len(feats) && j-i < groupFeats && gr.groupable(feats[j]) && len(gr.b.cuts[feats[j]].cut) == nb {
+				j++
+			}
+			gr.scanGroup(gs, feats[i:j], nb, nd.hist, G, H, parent, best)
+			i = j - 1
+			continue
+		}
 		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 		if gr.b.categorical != nil && gr.b.categorical[f] {
 			gr.evaluateCategorical(nd, f, hf, parent, best)
@@ -409,11 +445,9 @@ func (gr *grower) scanL2Vec(sc *scanScratch, f int, hf []bucket, nz []int32, G, 
 		hl += hb.h
 		sg[i], sh[i] = gl, hl
 	}
-	splitGains(sg[:n], sh[:n], gains[:n], &c)
-	for i, g := range gains[:n] {
-		if g > best.gain {
-			*best = split{gain: g, feature: f, bin: int(nz[i]), gl: sg[i], hl: sh[i], gr: G - sg[i], hr: H - sh[i]}
-		}
+	top := splitGains(sg[:n], sh[:n], gains[:n], &c)
+	if i := firstBest(gains[:n], top, best.gain); i >= 0 {
+		*best = split{gain: top, feature: f, bin: int(nz[i]), gl: sg[i], hl: sh[i], gr: G - sg[i], hr: H - sh[i]}
 	}
 	// XGBoost's SplitContainsMissingValues (see evaluate).
 	if gl == G && hl == H {
@@ -426,20 +460,19 @@ func (gr *grower) scanL2Vec(sc *scanScratch, f int, hf []bucket, nz []int32, G, 
 		hR += hb.h
 		sg[i], sh[i] = gR, hR
 	}
-	splitGains(sg[:n], sh[:n], gains[:n], &c)
-	for i := n - 1; i >= 0; i-- {
-		if g := gains[i]; g > best.gain {
-			*best = split{gain: g, feature: f, bin: int(nz[i]) - 1, defaultLeft: true, gl: G - sg[i], hl: H - sh[i], gr: sg[i], hr: sh[i]}
-		}
+	top = splitGains(sg[:n], sh[:n], gains[:n], &c)
+	if i := lastBest(gains[:n], top, best.gain); i >= 0 {
+		*best = split{gain: top, feature: f, bin: int(nz[i]) - 1, defaultLeft: true, gl: G - sg[i], hl: H - sh[i], gr: sg[i], hr: sh[i]}
 	}
 }
 
 // splitGains sets out[i] to the gain of the split with sums (ag[i],
 // ah[i]) on one side and the rest of c's node sums on the other, or -Inf
 // where a side's hessian is under min_child_weight. c: G, H,
-// min_child_weight, alpha, lambda, parent gain.
-func splitGains(ag, ah []float64, out []float32, c *[6]float64) {
-	done := splitGainsFast(ag, ah, out, c)
+// min_child_weight, alpha, lambda, parent gain. It returns the largest
+// gain, NaN left out (-Inf if there is none).
+func splitGains(ag, ah []float64, out []float32, c *[6]float64) float32 {
+	done, top := splitGainsFast(ag, ah, out, c)
 	G, H, mcw, alpha, lambda, parent := c[0], c[1], c[2], c[3], c[4], float32(c[5])
 	ag, ah = ag[:len(out)], ah[:len(out)]
 	for i := done; i < len(out); i++ {
@@ -449,7 +482,35 @@ func splitGains(ag, ah []float64, out []float32, c *[6]float64) {
 		if h >= mcw && bh >= mcw {
 			out[i] = gainL2(g, h, mcw, alpha, lambda) + gainL2(bg, bh, mcw, alpha, lambda) - parent
 		}
+		if out[i] > top {
+			top = out[i]
+		}
 	}
+	return top
+}
+
+// firstBest is where a scan over gains in order, taking each gain
+// greater than the best so far (from best), ends: the first index of the
+// largest gain top (splitGains' result), or -1 if top is not above best.
+func firstBest(gains []float32, top, best float32) int {
+	if !(top > best) {
+		return -1
+	}
+	return slices.Index(gains, top)
+}
+
+// lastBest is firstBest for a scan from the last gain to the first: the
+// last index of top.
+func lastBest(gains []float32, top, best float32) int {
+	if !(top > best) {
+		return -1
+	}
+	for i := len(gains) - 1; i >= 0; i-- {
+		if gains[i] == top {
+			return i
+		}
+	}
+	panic("gbdt: lastBest: top is not among the gains")
 }
 
 // compactBins is the most bins scanL2 scans as they come (scanL2Bins).
@@ -799,10 +860,11 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 	return children
 }
 
-// subtractHist subtracts b from a, slot by slot.
+// subtractHist subtracts b from a, slot by slot (subPairs eight slots at
+// a time where it runs).
 func subtractHist(a, b []bucket) {
 	b = b[:len(a)]
-	for j := range a {
+	for j := subtractFast(a, b); j < len(a); j++ {
 		a[j].g -= b[j].g
 		a[j].h -= b[j].h
 	}
