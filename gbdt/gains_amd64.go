@@ -38,7 +38,7 @@ func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float3
 // gains_amd64.s).
 //
 //go:noescape
-func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[groupFeats]bucket)
+func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[groupFeats]bucket, simple bool)
 
 // scanGroupFast runs the forward and backward scans of the group's
 // features src (n value bins each, 1 <= n <= histBins) with scanPairs4:
@@ -58,7 +58,8 @@ func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScr
 		s[k] = &src[k][0]
 	}
 	var tops [16]float32
-	scanPairs4(&s, n, c, &sc.fg[0], &sc.bg[0], &tops, &tot)
+	simple := c[2] > 0 && c[3] == 0 // min_child_weight, alpha
+	scanPairs4(&s, n, c, &sc.fg[0], &sc.bg[0], &tops, &tot, simple)
 	for k := range groupFeats {
 		fwdTop[k], bwdTop[k] = max32(tops[k], tops[4+k]), max32(tops[8+k], tops[12+k])
 	}
