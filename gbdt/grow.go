@@ -41,6 +41,7 @@ type growNode struct {
 	hist       []bucket // binned.offset's slots, nil once released
 	best       split
 	evaluated  bool
+	scan       bool  // to be evaluated (with features)
 	features   []int // features allowed at this node's level
 }
 
@@ -236,22 +237,7 @@ func (gr *grower) buildHists(nodes []*growNode) {
 	}
 	// Biggest jobs first for balance.
 	slices.SortStableFunc(jobs, func(a, b job) int { return len(b.rows) - len(a.rows) })
-	gr.parallel(len(jobs), func(i int) {
-		rows := jobs[i].rows
-		if gr.zeroGH {
-			buf := gr.b.derived.rowBuf(len(rows))
-			defer gr.b.derived.putRowBuf(buf)
-			rows = liveRows(*buf, rows, gr.gh)
-		}
-		switch {
-		case units != nil:
-			units.build(jobs[i].hist, rows, gr.gh)
-		case gr.b.wide:
-			buildHist(jobs[i].hist, rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
-		default:
-			buildHist(jobs[i].hist, rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
-		}
-	})
+	gr.parallel(len(jobs), func(i int) { gr.addRows(jobs[i].hist, jobs[i].rows, units) })
 	for _, t := range tasks {
 		if len(t.parts) == 0 {
 			continue
@@ -270,6 +256,24 @@ func (gr *grower) buildHists(nodes []*growNode) {
 		for _, p := range t.parts {
 			gr.putHist(p)
 		}
+	}
+}
+
+// addRows adds rows' gradient pairs into hist with the kernel for the
+// matrix (units: its unit layout, or nil), leaving out zero pairs.
+func (gr *grower) addRows(hist []bucket, rows []int32, units *unitLayout) {
+	if gr.zeroGH {
+		buf := gr.b.derived.rowBuf(len(rows))
+		defer gr.b.derived.putRowBuf(buf)
+		rows = liveRows(*buf, rows, gr.gh)
+	}
+	switch {
+	case units != nil:
+		units.build(hist, rows, gr.gh)
+	case gr.b.wide:
+		buildHist(hist, rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
+	default:
+		buildHist(hist, rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
 	}
 }
 
@@ -775,8 +779,11 @@ func goesLeft(b, sb, miss, ml int) int {
 }
 
 // expand applies the best split of each node (in order) and returns the
-// children, left then right per node, with histograms built.
-func (gr *grower) expand(nodes []*growNode) []*growNode {
+// children, left then right per node, with histograms built. prepare
+// gets the children (in order) once they exist, before any histogram;
+// children it marks for evaluation (growNode.scan) may come back
+// evaluated.
+func (gr *grower) expand(nodes []*growNode, prepare func([]*growNode)) []*growNode {
 	// Children at max_depth are never split: their rows need no
 	// partition, only their leaf value added to the output (addLastLevel);
 	// their segments are left empty.
@@ -825,8 +832,35 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 		}
 		return children
 	}
+	prepare(children)
 	// A pair of children neither of which can split needs no histogram.
 	dead := func(i int) bool { return gr.unsplittable(children[2*i].h) && gr.unsplittable(children[2*i+1].h) }
+	if gr.pairwise(small) {
+		// Pair by pair: the small child's histogram, its sibling's by
+		// subtraction, then both children's split scans, while the
+		// three histograms are in the core's cache (level by level,
+		// a deep level's histograms are far larger than the cache).
+		// The same histograms and splits as below.
+		units := gr.b.derived.unitLayout(gr.b)
+		gr.parallel(len(nodes), func(i int) {
+			nd := nodes[i]
+			if dead(i) {
+				gr.putHist(nd.hist)
+				nd.hist = nil
+				return
+			}
+			built := small[i]
+			built.hist = gr.getHist()
+			gr.addRows(built.hist, gr.rowIdx[built.buf][built.begin:built.end], units)
+			gr.subtractSibling(nd, built, children[2*i], children[2*i+1])
+			for _, ch := range children[2*i : 2*i+2] {
+				if ch.scan {
+					gr.evaluate(ch, ch.features)
+				}
+			}
+		})
+		return children
+	}
 	build := make([]*growNode, 0, len(small))
 	for i, nd := range small {
 		if !dead(i) {
@@ -842,22 +876,39 @@ func (gr *grower) expand(nodes []*growNode) []*growNode {
 			nd.hist = nil
 			return
 		}
-		built := small[i]
-		sib := children[2*i]
-		if sib == built {
-			sib = children[2*i+1]
-		}
-		ph := nd.hist
-		if gr.spans == nil {
-			subtractHist(ph[:gr.b.usedSlots()], built.hist)
-		}
-		for _, sp := range gr.spans {
-			subtractHist(ph[sp[0]:sp[1]], built.hist[sp[0]:sp[1]])
-		}
-		sib.hist = ph
-		nd.hist = nil
+		gr.subtractSibling(nd, small[i], children[2*i], children[2*i+1])
 	})
 	return children
+}
+
+// pairwise reports whether expand goes pair by pair: when no histogram to
+// build is split in row chunks (buildHists: nodes of 2·histChunkRows rows
+// or more), whose partial histograms the threads share.
+func (gr *grower) pairwise(small []*growNode) bool {
+	for _, nd := range small {
+		if nd.end-nd.begin >= 2*histChunkRows {
+			return false
+		}
+	}
+	return true
+}
+
+// subtractSibling gives the child of nd that was not built (of left and
+// right) nd's histogram minus built's, in nd's buffer.
+func (gr *grower) subtractSibling(nd, built, left, right *growNode) {
+	sib := left
+	if sib == built {
+		sib = right
+	}
+	ph := nd.hist
+	if gr.spans == nil {
+		subtractHist(ph[:gr.b.usedSlots()], built.hist)
+	}
+	for _, sp := range gr.spans {
+		subtractHist(ph[sp[0]:sp[1]], built.hist[sp[0]:sp[1]])
+	}
+	sib.hist = ph
+	nd.hist = nil
 }
 
 // subtractHist subtracts b from a, slot by slot (subPairs eight slots at
@@ -966,19 +1017,31 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	canSplit := func(nd *growNode) bool {
 		return p.MaxDepth <= 0 || nd.depth < p.MaxDepth
 	}
-	eval := func(nodes []*growNode) {
-		var todo []*growNode
+	// prepare draws the features of the nodes that can split, in order
+	// (the random draws of the columns' sampling), before expand builds
+	// their histograms; scan evaluates those expand did not.
+	prepare := func(nodes []*growNode) {
 		for _, nd := range nodes {
 			if canSplit(nd) {
 				nd.features = gr.sample(featsAt(nd.depth), p.ColsampleByNode)
+				nd.scan = true
+			}
+		}
+	}
+	scan := func(nodes []*growNode) {
+		var todo []*growNode
+		for _, nd := range nodes {
+			if nd.scan && !nd.evaluated {
 				todo = append(todo, nd)
 			}
 		}
 		gr.parallel(len(todo), func(i int) { gr.evaluate(todo[i], todo[i].features) })
 	}
-	eval([]*growNode{root})
+	prepare([]*growNode{root})
+	scan([]*growNode{root})
 	var leaves []*growNode
 	numLeaves := 1
+	renumber := false
 	if p.GrowPolicy == Lossguide {
 		queue := []*growNode{root}
 		for len(queue) > 0 {
@@ -998,11 +1061,32 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 				leaves = append(leaves, nd)
 				continue
 			}
-			ch := gr.expand([]*growNode{nd})
+			ch := gr.expand([]*growNode{nd}, prepare)
 			numLeaves++
-			eval(ch)
+			scan(ch)
 			queue = append(queue, ch...)
 		}
+	} else if gr.depthFirst() {
+		// Node by node, depth first: the same splits and leaves as
+		// level by level (nothing a node's split depends on differs),
+		// with the histograms of one path live instead of a level's;
+		// renumber gives the nodes the level order's ids.
+		var walk func(nd *growNode)
+		walk = func(nd *growNode) {
+			if !nd.evaluated || !gr.valid(nd) {
+				gr.putHist(nd.hist)
+				nd.hist = nil
+				leaves = append(leaves, nd)
+				return
+			}
+			ch := gr.expand([]*growNode{nd}, prepare)
+			scan(ch)
+			for _, c := range ch {
+				walk(c)
+			}
+		}
+		walk(root)
+		renumber = true
 	} else {
 		level := []*growNode{root}
 		for len(level) > 0 {
@@ -1020,8 +1104,8 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 			if len(batch) == 0 {
 				break
 			}
-			level = gr.expand(batch)
-			eval(level)
+			level = gr.expand(batch, prepare)
+			scan(level)
 		}
 	}
 	// Leaves above max_depth still hold their rows (those at max_depth
@@ -1036,7 +1120,62 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	for _, nd := range leaves {
 		gr.t.Value[nd.id] = float64(gr.leafValue(nd.id))
 	}
+	if renumber {
+		gr.renumber()
+	}
 	return gr.t
+}
+
+// depthFirst reports whether grow may expand the tree node by node,
+// depth first: on one thread (level by level the threads share a level's
+// nodes), depthwise with max_depth and no max_leaves (which counts leaves
+// in level order), and no random draws per level or node (which are in
+// level order).
+func (gr *grower) depthFirst() bool {
+	p := gr.p
+	return gr.threads == 1 && p.GrowPolicy != Lossguide && p.MaxDepth > 0 && p.MaxLeaves <= 0 &&
+		p.ColsampleByLevel >= 1 && p.ColsampleByNode >= 1
+}
+
+// renumber gives the output tree's nodes, added depth first, the ids
+// level by level growth gives them: breadth first from the root, each
+// node's children left then right.
+func (gr *grower) renumber() {
+	t := &gr.t
+	n := len(t.Left)
+	order := make([]int32, 0, n) // order[new] = old
+	order = append(order, 0)
+	for i := 0; i < len(order); i++ {
+		if l := t.Left[order[i]]; l >= 0 {
+			order = append(order, l, t.Right[order[i]])
+		}
+	}
+	if len(order) != n {
+		panic("gbdt: renumber: nodes unreachable from the root")
+	}
+	newID := make([]int32, n)
+	for nw, old := range order {
+		newID[old] = int32(nw)
+	}
+	u := tree.Tree{
+		Left: make([]int32, n), Right: make([]int32, n), Feature: make([]int32, n), Threshold: make([]float32, n),
+		DefaultLeft: make([]bool, n), Value: make([]float64, n), Cover: make([]float64, n), Gain: make([]float64, n),
+	}
+	if t.Categories != nil {
+		u.Categories = make([][]uint32, n)
+	}
+	for nw, old := range order {
+		u.Left[nw], u.Right[nw] = -1, -1
+		if l := t.Left[old]; l >= 0 {
+			u.Left[nw], u.Right[nw] = newID[l], newID[t.Right[old]]
+		}
+		u.Feature[nw], u.Threshold[nw], u.DefaultLeft[nw] = t.Feature[old], t.Threshold[old], t.DefaultLeft[old]
+		u.Value[nw], u.Cover[nw], u.Gain[nw] = t.Value[old], t.Cover[old], t.Gain[old]
+		if t.Categories != nil {
+			u.Categories[nw] = t.Categories[old]
+		}
+	}
+	*t = u
 }
 
 // addLastLevel adds, for nodes split into children at max_depth, each

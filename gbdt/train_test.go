@@ -258,3 +258,59 @@ func TestThreadsSameModelLarge(t *testing.T) {
 		t.Error("1 and 2 threads gave different models")
 	}
 }
+
+// TestDepthFirstSameModel: on one thread, depthwise trees grow depth first
+// (grower.depthFirst) and are renumbered; their models must be byte for
+// byte those of level by level growth (two threads), across depths,
+// min_child_weight, sampling, missing values and objectives.
+func TestDepthFirstSameModel(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "xgboost", "binary_missing")
+	data := readTable(t, filepath.Join(dir, "data.csv"))
+	labels := readTable(t, filepath.Join(dir, "labels.csv"))
+	multi := filepath.Join("testdata", "xgboost", "multiclass3")
+	mdata := readTable(t, filepath.Join(multi, "data.csv"))
+	mlabels := readTable(t, filepath.Join(multi, "labels.csv"))
+	cases := []struct {
+		name  string
+		multi bool
+		set   func(p *Params)
+	}{
+		{"depth 3", false, func(p *Params) { p.MaxDepth = 3 }},
+		{"depth 10 mcw 0", false, func(p *Params) { p.MaxDepth, p.MinChildWeight = 10, 0 }},
+		{"depth 8 sampled", false, func(p *Params) { p.MaxDepth, p.Subsample, p.ColsampleByTree, p.Lambda = 8, 0.7, 0.6, 0.1 }},
+		{"depth 6 mcw 5 alpha", false, func(p *Params) { p.MaxDepth, p.MinChildWeight, p.Alpha, p.Gamma = 6, 5, 0.5, 0.2 }},
+		{"multiclass depth 5", true, func(p *Params) { p.MaxDepth = 5 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			train := func(threads int) []byte {
+				p := DefaultParams()
+				p.Objective, p.NumRound, p.Eta = BinaryLogistic, 8, 0.3
+				d := &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}
+				if tc.multi {
+					p.Objective, p.NumClass = MultiSoftprob, 3
+					d = &table.Dataset{X: mdata.Data, Y: mlabels.Data, NumFeature: len(mdata.Names)}
+				}
+				tc.set(&p)
+				p.NThread = threads
+				if gr := (&grower{p: &p, threads: p.threads()}); gr.depthFirst() != (threads == 1) {
+					t.Fatalf("%d threads: depth first %v", threads, gr.depthFirst())
+				}
+				res, err := Train(t.Context(), d, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b bytes.Buffer
+				if err := res.Model.WriteJSON(&b); err != nil {
+					t.Fatal(err)
+				}
+				return b.Bytes()
+			}
+			if !bytes.Equal(train(1), train(2)) {
+				t.Error("depth first (1 thread) and level by level (2 threads) gave different models")
+			}
+		})
+	}
+}
