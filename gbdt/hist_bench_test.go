@@ -39,13 +39,13 @@ func BenchmarkBuildHist(b *testing.B) {
 	}{{"Root", all, gh}, {"Scattered", sparse, gh}} {
 		b.Run(bc.name+"/Go", func(b *testing.B) {
 			for range b.N {
-				buildHist(hist, bc.idx, bins, offset, bc.gh, nil, histRowsGo[uint8])
+				buildHist(hist, bc.idx, bins, offset, nil, bc.gh, nil, histRowsGo[uint8])
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.idx))/cols, "ns/update")
 		})
 		b.Run(bc.name+"/Kernel", func(b *testing.B) {
 			for range b.N {
-				buildHist(hist, bc.idx, bins, offset, bc.gh, nil, histRowsByte)
+				buildHist(hist, bc.idx, bins, offset, nil, bc.gh, nil, histRowsByte)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.idx))/cols, "ns/update")
 		})
