@@ -79,6 +79,10 @@ type grower struct {
 	// features' slots may hold anything; no scan reads them (nil: all
 	// of binned.usedSlots).
 	spans [][2]int
+	// histCols are the current tree's features, increasing, when spans
+	// is not nil: the only columns the byte kernel visits (without
+	// overflow features; nil: every column).
+	histCols []int
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -271,9 +275,11 @@ func (gr *grower) addRows(hist []bucket, rows []int32, units *unitLayout) {
 	case units != nil:
 		units.build(hist, rows, gr.gh)
 	case gr.b.wide:
-		buildHist(hist, rows, gr.b.bins16, gr.b.offset, gr.gh, nil, histRowsGo[uint16])
+		buildHist(hist, rows, gr.b.bins16, gr.b.offset, nil, gr.gh, nil, histRowsGo[uint16])
+	case gr.b.fix != nil:
+		buildHist(hist, rows, gr.b.bins8, gr.b.offset, nil, gr.gh, gr.b.fix, histRowsByte)
 	default:
-		buildHist(hist, rows, gr.b.bins8, gr.b.offset, gr.gh, gr.b.fix, histRowsByte)
+		buildHist(hist, rows, gr.b.bins8, gr.b.offset, gr.histCols, gr.gh, nil, histRowsByte)
 	}
 }
 
@@ -985,6 +991,10 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	gr.t = tree.Tree{}
 	gr.out = out
 	gr.spans = gr.treeSpans(treeFeats)
+	gr.histCols = nil
+	if gr.spans != nil {
+		gr.histCols = slices.Sorted(slices.Values(treeFeats))
+	}
 	// Sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing),
 	// unless Train summed them with the gradients (rootSums).

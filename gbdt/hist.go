@@ -82,18 +82,21 @@ func (fix *missFix) patterns(rows int) {
 }
 
 // rowKernel adds gradient pairs into a histogram: histRowsGo or, for
-// byte bins, histRowsByte. gh is by row id.
-type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int)
+// byte bins, histRowsByte. gh is by row id. cols, when not nil, lists the
+// only columns to visit (increasing; offset is still by column).
+type rowKernel[B binID] func(hist []bucket, rows []int32, bins []B, offset, cols []int, gh []gradPair, stride int)
 
 // buildHist adds the rows' gradient pairs into hist by bin: gh[r] is the
 // pair of row r (the kernels gather them: the partition moves row ids
 // only), offset[f] feature f's first slot (len(offset) is cols+1).
 // hist's length is a power of two covering every slot, so masking the
 // index (a no-op) spares the bounds check. Without fix,
-// every slot gets its additions in row order, whatever the kernel. With
-// fix (byte bins), the missing cells of overflow features go straight to
-// their missing slots.
-func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
+// every slot gets its additions in row order, whatever the kernel; only
+// the slots of the columns in feats are written if it is not nil (a
+// tree's features, increasing: the other slots are left as they are).
+// With fix (byte bins), the missing cells of overflow features go
+// straight to their missing slots, and feats must be nil.
+func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset, feats []int, gh []gradPair, fix *missFix, kernel rowKernel[B]) {
 	cols := len(offset) - 1
 	offs := offset[:cols]
 	const block = 4096
@@ -101,8 +104,11 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 		if len(rows) == 0 {
 			return
 		}
-		kernel(hist, rows, bins, offs, gh, cols)
+		kernel(hist, rows, bins, offs, feats, gh, cols)
 		return
+	}
+	if feats != nil {
+		panic("gbdt: buildHist: a column list with overflow features")
 	}
 	// Block by block, the unflagged rows are gathered and go through the
 	// kernel in one call; then the flagged rows, grouped by which
@@ -137,7 +143,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 			np += 1 - bit
 			nf += bit
 		}
-		kernel(hist, plain[:np], bins, offs, gh, cols)
+		kernel(hist, plain[:np], bins, offs, nil, gh, cols)
 		if len(fix.feats) > 64 {
 			for _, i := range flagged[:nf] {
 				r := rows[i]
@@ -147,7 +153,7 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 						moved[f] = fix.slot + f - missingBin
 					}
 				}
-				kernel(hist, rows[i:i+1], bins, moved, gh, cols)
+				kernel(hist, rows[i:i+1], bins, moved, nil, gh, cols)
 			}
 			continue
 		}
@@ -205,16 +211,22 @@ func buildHist[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh 
 					moved[f] = fix.slot + f - missingBin
 				}
 			}
-			kernel(hist, plain[start[g]:start[g+1]], bins, moved, gh, cols)
+			kernel(hist, plain[start[g]:start[g+1]], bins, moved, nil, gh, cols)
 		}
 	}
 }
 
 // histRowsGo is the plain kernel: row r's bins start at bins[r*stride],
-// offset[f] is the first slot of its f-th, gh[r] is its gradient pair. Two rows go through the
-// features together to overlap their updates.
-func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh []gradPair, stride int) {
-	cols := len(offset)
+// offset[f] is the first slot of its f-th, gh[r] is its gradient pair. It
+// visits every column f < len(offset), or only those in cols if cols is
+// not nil (distinct, increasing: a tree's features). Two rows go through
+// the columns together to overlap their updates.
+func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset, cols []int, gh []gradPair, stride int) {
+	if cols != nil {
+		histRowsColsGo(hist, rows, bins, offset, cols, gh, stride)
+		return
+	}
+	n := len(offset)
 	mask := len(hist) - 1
 	i := 0
 	for ; i+1 < len(rows); i += 2 {
@@ -222,8 +234,8 @@ func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh
 		p0, p1 := gh[r0], gh[r1]
 		g0, h0 := float64(p0.g), float64(p0.h)
 		g1, h1 := float64(p1.g), float64(p1.h)
-		row0 := bins[int(r0)*stride : int(r0)*stride+cols]
-		row1 := bins[int(r1)*stride : int(r1)*stride+cols]
+		row0 := bins[int(r0)*stride : int(r0)*stride+n]
+		row1 := bins[int(r1)*stride : int(r1)*stride+n]
 		row1 = row1[:len(row0)]
 		offs := offset[:len(row0)]
 		for f, b := range row0 {
@@ -239,8 +251,42 @@ func histRowsGo[B binID](hist []bucket, rows []int32, bins []B, offset []int, gh
 	for ; i < len(rows); i++ {
 		r := rows[i]
 		g, h := float64(gh[r].g), float64(gh[r].h)
-		for f, b := range bins[int(r)*stride : int(r)*stride+cols] {
+		for f, b := range bins[int(r)*stride : int(r)*stride+n] {
 			s := &hist[(offset[f]+int(b))&mask]
+			s.g += g
+			s.h += h
+		}
+	}
+}
+
+// histRowsColsGo is histRowsGo over the columns in cols only.
+func histRowsColsGo[B binID](hist []bucket, rows []int32, bins []B, offset, cols []int, gh []gradPair, stride int) {
+	n := len(offset)
+	mask := len(hist) - 1
+	i := 0
+	for ; i+1 < len(rows); i += 2 {
+		r0, r1 := rows[i], rows[i+1]
+		p0, p1 := gh[r0], gh[r1]
+		g0, h0 := float64(p0.g), float64(p0.h)
+		g1, h1 := float64(p1.g), float64(p1.h)
+		row0 := bins[int(r0)*stride : int(r0)*stride+n]
+		row1 := bins[int(r1)*stride : int(r1)*stride+n]
+		for _, c := range cols {
+			off := offset[c]
+			s := &hist[(off+int(row0[c]))&mask]
+			s.g += g0
+			s.h += h0
+			s = &hist[(off+int(row1[c]))&mask]
+			s.g += g1
+			s.h += h1
+		}
+	}
+	for ; i < len(rows); i++ {
+		r := rows[i]
+		g, h := float64(gh[r].g), float64(gh[r].h)
+		row := bins[int(r)*stride : int(r)*stride+n]
+		for _, c := range cols {
+			s := &hist[(offset[c]+int(row[c]))&mask]
 			s.g += g
 			s.h += h
 		}

@@ -2,25 +2,32 @@
 
 #include "textflag.h"
 
-// func histRows8(hist []bucket, rows []int32, bins []uint8, offset []int, gh []gradPair, stride int)
+// func histRows8(hist []bucket, rows []int32, bins []uint8, offset, cols []int, gh []gradPair, stride int)
 //
 // For each i, adds gh[rows[i]] (float32 pair widened to float64) into
-// hist[offset[f]+bins[rows[i]*stride+f]] for every f < len(offset); the
+// hist[offset[f]+bins[rows[i]*stride+f]] for every f < len(offset), or,
+// if cols is not nil, for every f in cols (distinct, increasing); the
 // caller guarantees every such slot is inside hist. Four rows go through
-// the features together; each slot still receives its additions in row
+// the columns together; each slot still receives its additions in row
 // order, so the sums are those of the plain loop (histRowsGo). One ADDPD
 // adds a gradient and hessian. The bins and gradient pairs of the rows 16
 // ahead are prefetched: a deep node's rows are scattered over the matrix.
-TEXT ·histRows8(SB), NOSPLIT, $0-128
+// With cols, BX and R10 hold the column list and a column in the inner
+// loops and are reloaded from the arguments after them.
+TEXT ·histRows8(SB), NOSPLIT, $0-152
 	MOVQ hist_base+0(FP), DI
 	MOVQ rows_base+24(FP), SI
 	MOVQ rows_len+32(FP), CX
 	MOVQ bins_base+48(FP), BX
 	MOVQ offset_base+72(FP), R8
 	MOVQ offset_len+80(FP), R9    // features
-	MOVQ gh_base+96(FP), R10
-	MOVQ stride+120(FP), R15      // row stride
+	MOVQ gh_base+120(FP), R10
+	MOVQ stride+144(FP), R15      // row stride
 	TESTQ R9, R9
+	JEQ done
+	CMPQ cols_base+96(FP), $0
+	JEQ quad
+	CMPQ cols_len+104(FP), $0
 	JEQ done
 
 quad:
@@ -63,6 +70,8 @@ quad:
 
 nopf:
 	XORQ R12, R12
+	CMPQ cols_base+96(FP), $0
+	JNE quadc
 
 quadf:
 	MOVQ (R8)(R12*8), R14
@@ -94,9 +103,47 @@ quadf:
 	CMPQ R12, offset_len+80(FP)
 	JLT quadf
 
+quadnext:
 	ADDQ $16, SI
 	SUBQ $4, CX
 	JMP quad
+
+quadc:
+	MOVQ cols_base+96(FP), BX
+
+quadcf:
+	MOVQ (BX)(R12*8), R10         // column
+	MOVQ (R8)(R10*8), R14         // its first slot
+	MOVBQZX (AX)(R10*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R9*1)
+	MOVBQZX (DX)(R10*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X5
+	ADDPD X1, X5
+	MOVUPD X5, (DI)(R9*1)
+	MOVBQZX (R11)(R10*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X6
+	ADDPD X2, X6
+	MOVUPD X6, (DI)(R9*1)
+	MOVBQZX (R13)(R10*1), R9
+	ADDQ R14, R9
+	SHLQ $4, R9
+	MOVUPD (DI)(R9*1), X7
+	ADDPD X3, X7
+	MOVUPD X7, (DI)(R9*1)
+	INCQ R12
+	CMPQ R12, cols_len+104(FP)
+	JLT quadcf
+	MOVQ bins_base+48(FP), BX
+	MOVQ gh_base+120(FP), R10
+	JMP quadnext
 
 single:
 	TESTQ CX, CX
@@ -106,6 +153,8 @@ single:
 	IMULQ R15, AX
 	ADDQ BX, AX
 	XORQ R12, R12
+	CMPQ cols_base+96(FP), $0
+	JNE singlec
 
 singlef:
 	MOVBQZX (AX)(R12*1), R13
@@ -118,9 +167,28 @@ singlef:
 	CMPQ R12, offset_len+80(FP)
 	JLT singlef
 
+singlenext:
 	ADDQ $4, SI
 	DECQ CX
 	JMP single
+
+singlec:
+	MOVQ cols_base+96(FP), BX
+
+singlecf:
+	MOVQ (BX)(R12*8), R10         // column
+	MOVBQZX (AX)(R10*1), R13
+	ADDQ (R8)(R10*8), R13
+	SHLQ $4, R13
+	MOVUPD (DI)(R13*1), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R13*1)
+	INCQ R12
+	CMPQ R12, cols_len+104(FP)
+	JLT singlecf
+	MOVQ bins_base+48(FP), BX
+	MOVQ gh_base+120(FP), R10
+	JMP singlenext
 
 done:
 	RET

@@ -98,7 +98,7 @@ func TestBuildHistKernels(t *testing.T) {
 			for name, k := range map[string]rowKernel[uint8]{"Go": histRowsGo[uint8], "Byte": histRowsByte} {
 				for how, fix := range fixes {
 					got := make([]bucket, n)
-					buildHist(got, rows, bins, offset, gh, fix, k)
+					buildHist(got, rows, bins, offset, nil, gh, fix, k)
 					if d := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); d != "" {
 						t.Errorf("%s kernel%s: histogram differs (-want +got):\n%s", name, how, d)
 					}

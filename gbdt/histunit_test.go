@@ -93,7 +93,7 @@ func TestUnitLayout(t *testing.T) {
 			}
 			n := histLen(b.offset[b.cols] + b.cols + histBins)
 			want := make([]bucket, n)
-			histRowsGo(want, rows, b.bins8, b.offset[:b.cols], gh, b.cols)
+			histRowsGo(want, rows, b.bins8, b.offset[:b.cols], nil, gh, b.cols)
 			got := make([]bucket, n)
 			u.build(got, rows, gh)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); diff != "" {
@@ -129,7 +129,7 @@ func BenchmarkUnitHist(b *testing.B) {
 	}{{"All", all}, {"Sampled", some}} {
 		b.Run(bc.name+"/Byte", func(b *testing.B) {
 			for range b.N {
-				buildHist(hist, bc.rows, bn.bins8, bn.offset, gh, nil, histRowsByte)
+				buildHist(hist, bc.rows, bn.bins8, bn.offset, nil, gh, nil, histRowsByte)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
 		})
@@ -177,8 +177,8 @@ func TestLiveRows(t *testing.T) {
 	}
 	n := histLen(b.offset[b.cols] + b.cols + histBins)
 	all, some := make([]bucket, n), make([]bucket, n)
-	histRowsGo(all, rows, b.bins8, b.offset[:b.cols], gh, b.cols)
-	histRowsGo(some, live, b.bins8, b.offset[:b.cols], gh, b.cols)
+	histRowsGo(all, rows, b.bins8, b.offset[:b.cols], nil, gh, b.cols)
+	histRowsGo(some, live, b.bins8, b.offset[:b.cols], nil, gh, b.cols)
 	for i := range all {
 		if math.Float64bits(all[i].g) != math.Float64bits(some[i].g) || math.Float64bits(all[i].h) != math.Float64bits(some[i].h) {
 			t.Fatalf("slot %d: %v with every row, %v with the live ones", i, all[i], some[i])
