@@ -399,8 +399,8 @@ func (t *tuner) run(ctx context.Context) (step.Result, error) {
 		c.parallel = p
 	}
 	stopper := t.stopper()
-	trial := func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
-		return t.trial(ctx, index, cfg, stopper, peers)
+	var trial trialFunc = func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial, free func()) (*Record, tuning.Trial, error) {
+		return t.trial(ctx, index, cfg, stopper, peers, free)
 	}
 	if t.env.Parts != nil {
 		trial = t.remoteTrial // each on whichever worker takes it
@@ -468,7 +468,7 @@ func toTrial(index int, cfg tuning.Config, r *Record) tuning.Trial {
 }
 
 // trial runs (or reuses) trial index (0-based).
-func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper *tuning.Stopper, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper *tuning.Stopper, peers []tuning.Trial, free func()) (*Record, tuning.Trial, error) {
 	n := index + 1
 	name := TrialName(t.req.StepName, n)
 	hp := map[string]any{}
@@ -522,6 +522,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 		},
 	}
 	s, err := training.Run(tctx, job)
+	free() // storing the model and record leaves the core to the next trial
 	rec.EndedAt = time.Now().UTC()
 	rec.Seconds = rec.EndedAt.Sub(rec.StartedAt).Seconds()
 	rec.Rounds = len(rec.History)

@@ -18,7 +18,8 @@ import (
 
 // remoteTrial runs trial index as a part on whichever worker takes it and
 // copies the part's log (which names the worker) into the step's.
-func (t *tuner) remoteTrial(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+// (The slot is held until the part returns: free is not called.)
+func (t *tuner) remoteTrial(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial, _ func()) (*Record, tuning.Trial, error) {
 	rec, err := RunTrialPart(ctx, t.env.Parts, index, cfg, peers, func(log []byte) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -67,7 +68,7 @@ func (k *Kind) RunPart(ctx context.Context, env step.Env, req step.Request, inpu
 	if err != nil {
 		return nil, err
 	}
-	rec, _, err := t.trial(ctx, index, cfg, t.stopper(), peers)
+	rec, _, err := t.trial(ctx, index, cfg, t.stopper(), peers, func() {})
 	if err != nil {
 		return nil, err
 	}

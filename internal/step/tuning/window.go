@@ -20,11 +20,13 @@ import (
 // every earlier trial.
 //
 // run is called for each trial with its index, configuration and peers;
-// it returns the trial's record. runWindow returns the records and
+// it returns the trial's record. It may call free once its heavy work is
+// done (before storing what it made): the next trial may then take its
+// slot. runWindow returns the records and
 // trials in trial order (fewer than budget when the strategy runs out of
 // points), or the first error, after the running trials have ended.
 func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int, warm []tuning.Trial,
-	run func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error)) ([]*Record, []tuning.Trial, error) {
+	run trialFunc) ([]*Record, []tuning.Trial, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	recs := make([]*Record, budget)
@@ -48,6 +50,19 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 			case <-ctx.Done():
 			}
 		}
+		if ctx.Err() != nil {
+			break
+		}
+		// The proposal depends on the peers only: made while the
+		// slots are still busy, it does not hold a core idle.
+		peers := slices.Clone(warm)
+		if n := i - lag + 1; n > 0 {
+			peers = append(peers, trials[:n]...)
+		}
+		cfgs := sampler.Propose(i, 1, peers)
+		if len(cfgs) == 0 {
+			break
+		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -58,19 +73,13 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 		if stop || ctx.Err() != nil {
 			break
 		}
-		peers := slices.Clone(warm)
-		if n := i - lag + 1; n > 0 {
-			peers = append(peers, trials[:n]...)
-		}
-		cfgs := sampler.Propose(i, 1, peers)
-		if len(cfgs) == 0 {
-			break
-		}
 		started++
 		wg.Go(func() {
-			defer func() { <-slots }()
+			var once sync.Once
+			free := func() { once.Do(func() { <-slots }) }
+			defer free()
 			defer close(finished[i])
-			rec, tr, err := run(ctx, i, cfgs[0], peers)
+			rec, tr, err := run(ctx, i, cfgs[0], peers, free)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -92,6 +101,10 @@ func runWindow(ctx context.Context, sampler tuning.Sampler, budget, parallel int
 	}
 	return recs[:started], trials[:started], nil
 }
+
+// trialFunc runs trial index with configuration cfg and peers (see
+// runWindow).
+type trialFunc func(ctx context.Context, index int, cfg tuning.Config, peers []tuning.Trial, free func()) (*Record, tuning.Trial, error)
 
 // windowLag is how many trials behind a trial's peers end: 2P for P
 // slots (1 for one slot, where each trial sees every earlier one).

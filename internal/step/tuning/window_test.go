@@ -45,7 +45,7 @@ func TestWindowProposesFromFinishedTrials(t *testing.T) {
 	// Trial 0 runs until trial 3 has started.
 	release := make(chan struct{})
 	var running sync.Map
-	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial, _ func()) (*Record, tuning.Trial, error) {
 		running.Store(i, true)
 		defer running.Delete(i)
 		n := 0
@@ -84,7 +84,7 @@ func TestWindowProposesFromFinishedTrials(t *testing.T) {
 func TestWindowOneSlot(t *testing.T) {
 	t.Parallel()
 	s := &countingSampler{seen: map[int][]int{}}
-	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial, _ func()) (*Record, tuning.Trial, error) {
 		return &Record{Trial: i + 1}, tuning.Trial{Index: i, Status: tuning.Completed}, nil
 	}
 	if _, _, err := runWindow(t.Context(), s, 4, 1, nil, run); err != nil {
@@ -102,7 +102,7 @@ func TestWindowStopsAtTheFirstError(t *testing.T) {
 	t.Parallel()
 	s := &countingSampler{seen: map[int][]int{}}
 	boom := errors.New("boom")
-	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial) (*Record, tuning.Trial, error) {
+	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial, _ func()) (*Record, tuning.Trial, error) {
 		if i == 2 {
 			return nil, tuning.Trial{}, boom
 		}
@@ -118,5 +118,43 @@ func TestWindowStopsAtTheFirstError(t *testing.T) {
 	}
 	if len(s.seen) > 5 {
 		t.Errorf("%d trials proposed after trial 2 failed; want the window to stop", len(s.seen))
+	}
+}
+
+// TestWindowFreeStartsNextTrial: a trial that calls free gives up its
+// slot before it returns: with two slots, trials 0 and 1 both wait for
+// trial 2 to start, which it can only once trial 0 has freed its slot;
+// free twice is harmless.
+func TestWindowFreeStartsNextTrial(t *testing.T) {
+	t.Parallel()
+	s := &countingSampler{seen: map[int][]int{}}
+	started2 := make(chan struct{})
+	wait := func() error {
+		select {
+		case <-started2:
+			return nil
+		case <-time.After(20 * time.Second):
+			return errors.New("trial 2 did not start while trial 0 had freed its slot")
+		}
+	}
+	run := func(ctx context.Context, i int, cfg tuning.Config, peers []tuning.Trial, free func()) (*Record, tuning.Trial, error) {
+		switch i {
+		case 0:
+			free()
+			free()
+			if err := wait(); err != nil {
+				return nil, tuning.Trial{}, err
+			}
+		case 1:
+			if err := wait(); err != nil {
+				return nil, tuning.Trial{}, err
+			}
+		case 2:
+			close(started2)
+		}
+		return &Record{Trial: i + 1}, tuning.Trial{Index: i, Status: tuning.Completed}, nil
+	}
+	if _, _, err := runWindow(t.Context(), s, 4, 2, nil, run); err != nil {
+		t.Fatal(err)
 	}
 }
