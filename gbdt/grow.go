@@ -87,6 +87,9 @@ type grower struct {
 	// output tree, and where its leaf values go
 	t   tree.Tree
 	out leafOut
+	// scratch holds the arrays of the last tree grown depth first:
+	// the next one adds its nodes there (renumber copies them out).
+	scratch tree.Tree
 }
 
 func newGrower(p *Params, b *binned, rng *rand.Rand) *grower {
@@ -698,6 +701,23 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	return counts
 }
 
+// partitionOne is partition for one node on one thread: its left rows,
+// then its right rows, into the other row buffer; it returns the left
+// count.
+func (gr *grower) partitionOne(nd *growNode) int {
+	s := &nd.best
+	f := s.feature
+	var l int
+	if gr.b.wide {
+		l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, nd.buf, nd.begin, nd.end)
+	} else {
+		l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], nd.buf, nd.begin, nd.end)
+	}
+	nl := l - nd.begin
+	copy(gr.rowIdx[otherBuf(nd.buf)][l:nd.end], gr.rightIdx[nd.begin:nd.begin+nd.end-l])
+	return nl
+}
+
 // otherBuf is the row buffer the children of a node whose rows are in
 // rowIdx[buf] get theirs in: never the root's (2), never buf.
 func otherBuf(buf int) int {
@@ -795,7 +815,11 @@ func (gr *grower) expand(nodes []*growNode, prepare func([]*growNode)) []*growNo
 	// their segments are left empty.
 	last := gr.p.MaxDepth > 0 && nodes[0].depth+1 >= gr.p.MaxDepth
 	var counts []int
-	if !last {
+	switch {
+	case last:
+	case len(nodes) == 1 && gr.threads == 1:
+		counts = []int{gr.partitionOne(nodes[0])}
+	default:
 		counts = gr.partition(nodes)
 	}
 	children := make([]*growNode, 0, 2*len(nodes))
@@ -989,6 +1013,13 @@ func (gr *grower) leafValue(id int) float32 {
 func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	p := gr.p
 	gr.t = tree.Tree{}
+	if gr.depthFirst() {
+		// Nodes go to the grower's scratch arrays, renumber to the
+		// tree's own.
+		sc := &gr.scratch
+		gr.t = tree.Tree{Left: sc.Left[:0], Right: sc.Right[:0], Feature: sc.Feature[:0], Threshold: sc.Threshold[:0],
+			DefaultLeft: sc.DefaultLeft[:0], Value: sc.Value[:0], Cover: sc.Cover[:0], Gain: sc.Gain[:0]}
+	}
 	gr.out = out
 	gr.spans = gr.treeSpans(treeFeats)
 	gr.histCols = nil
@@ -1167,6 +1198,7 @@ func (gr *grower) renumber() {
 	for nw, old := range order {
 		newID[old] = int32(nw)
 	}
+	gr.scratch = *t // the arrays the next tree appends to
 	u := tree.Tree{
 		Left: make([]int32, n), Right: make([]int32, n), Feature: make([]int32, n), Threshold: make([]float32, n),
 		DefaultLeft: make([]bool, n), Value: make([]float64, n), Cover: make([]float64, n), Gain: make([]float64, n),
