@@ -95,7 +95,7 @@ func TestUnitLayout(t *testing.T) {
 			want := make([]bucket, n)
 			histRowsGo(want, rows, b.bins8, b.offset[:b.cols], nil, gh, b.cols)
 			got := make([]bucket, n)
-			u.build(got, rows, gh)
+			u.build(got, rows, gh, nil)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); diff != "" {
 				t.Errorf("unit sums differ (-plain +unit):\n%s", diff)
 			}
@@ -135,7 +135,7 @@ func BenchmarkUnitHist(b *testing.B) {
 		})
 		b.Run(bc.name+"/Unit", func(b *testing.B) {
 			for range b.N {
-				u.build(hist, bc.rows, gh)
+				u.build(hist, bc.rows, gh, nil)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
 		})
