@@ -83,6 +83,10 @@ type grower struct {
 	// is not nil: the only columns the byte kernel visits (without
 	// overflow features; nil: every column).
 	histCols []int
+	// unitCols are the unit layout's rest columns of the current tree's
+	// features (unitLayout.restList of histCols): the only ones histSlots
+	// visits (nil: every rest column).
+	unitCols []int
 
 	// output tree, and where its leaf values go
 	t   tree.Tree
@@ -276,7 +280,7 @@ func (gr *grower) addRows(hist []bucket, rows []int32, units *unitLayout) {
 	}
 	switch {
 	case units != nil:
-		units.build(hist, rows, gr.gh)
+		units.build(hist, rows, gr.gh, gr.unitCols)
 	case gr.b.wide:
 		buildHist(hist, rows, gr.b.bins16, gr.b.offset, nil, gr.gh, nil, histRowsGo[uint16])
 	case gr.b.fix != nil:
@@ -1022,9 +1026,12 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 	}
 	gr.out = out
 	gr.spans = gr.treeSpans(treeFeats)
-	gr.histCols = nil
+	gr.histCols, gr.unitCols = nil, nil
 	if gr.spans != nil {
 		gr.histCols = slices.Sorted(slices.Values(treeFeats))
+		if units := gr.b.derived.unitLayout(gr.b); units != nil {
+			gr.unitCols = units.restList(gr.histCols)
+		}
 	}
 	// Sum the root's gradients, in row chunks
 	// (summed in chunk order, so the result does not depend on timing),

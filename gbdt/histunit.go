@@ -34,6 +34,8 @@ type unitLayout struct {
 	rest     []uint16
 	restCols int
 	maxSlot  int
+	// restFeat[j] is the feature of rest column j (increasing).
+	restFeat []int
 }
 
 const (
@@ -110,6 +112,7 @@ func newUnitLayout(b *binned) *unitLayout {
 	u.units = len(u.slot) / 4
 	u.masks = make([]uint8, b.rows*u.units)
 	u.restCols = len(rest)
+	u.restFeat = rest
 	u.rest = make([]uint16, b.rows*len(rest))
 	for r := range b.rows {
 		row := b.bins8[r*b.cols : (r+1)*b.cols]
@@ -126,14 +129,41 @@ func newUnitLayout(b *binned) *unitLayout {
 	return u
 }
 
+// restList returns the rest columns (indexes into a row of rest) of the
+// features in feats (increasing: a tree's features), for build: nil when
+// feats is nil or holds every rest column's feature (the pass over every
+// rest column), else a list, empty if none of feats is a rest column.
+func (u *unitLayout) restList(feats []int) []int {
+	if feats == nil {
+		return nil
+	}
+	cols := []int{}
+	j := 0
+	for _, f := range feats {
+		for j < len(u.restFeat) && u.restFeat[j] < f {
+			j++
+		}
+		if j < len(u.restFeat) && u.restFeat[j] == f {
+			cols = append(cols, j)
+		}
+	}
+	if len(cols) == u.restCols {
+		return nil
+	}
+	return cols
+}
+
 // build adds the rows' gradient pairs into hist (what buildHist does
-// with the byte kernel on the full matrix).
-func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
+// with the byte kernel on the full matrix). The rest columns visited
+// are those in cols (from restList: distinct, increasing), or all of
+// them if cols is nil; the slots of the rest columns left out are not
+// touched.
+func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair, cols []int) {
 	if len(rows) == 0 {
 		return
 	}
 	// The assembly indexes masks, rest and gh unchecked: every row must
-	// be inside all three.
+	// be inside all three, every listed column inside a row.
 	hi := min(len(u.masks)/u.units, len(gh))
 	if u.restCols > 0 {
 		hi = min(hi, len(u.rest)/u.restCols)
@@ -142,6 +172,14 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 		if uint(r) >= uint(hi) {
 			panic("gbdt: unitLayout.build: row out of range")
 		}
+	}
+	// Distinct and increasing: a slot never gets two additions per row.
+	prev := -1
+	for _, c := range cols {
+		if c <= prev || c >= u.restCols {
+			panic("gbdt: unitLayout.build: rest column list not increasing or out of range")
+		}
+		prev = c
 	}
 	var acc [unitPass * 8]float64
 	for g := 0; g < u.units; g += unitPass {
@@ -161,10 +199,14 @@ func (u *unitLayout) build(hist []bucket, rows []int32, gh []gradPair) {
 			hist[s] = bucket{acc[2*k], acc[2*k+1]}
 		}
 	}
-	if u.restCols > 0 {
+	if u.restCols > 0 && (cols == nil || len(cols) > 0) {
 		if u.maxSlot >= len(hist) {
 			panic("gbdt: unitLayout.build: histogram too short")
 		}
-		histSlots(hist, rows, u.rest, u.restCols, gh)
+		if cols == nil {
+			histSlots(hist, rows, u.rest, u.restCols, gh)
+		} else {
+			histSlotsCols(hist, rows, u.rest, u.restCols, cols, gh)
+		}
 	}
 }

@@ -28,3 +28,11 @@ func histUnits8(acc *[unitPass * 8]float64, rows []int32, masks []uint8, stride 
 //
 //go:noescape
 func histSlots(hist []bucket, rows []int32, slots []uint16, cols int, gh []gradPair)
+
+// histSlotsCols is histSlots over the columns in cols only (indexes into
+// a row's slots, distinct): the other columns' buckets are not touched.
+// The caller guarantees every row's slots and pair, every column and
+// every slot are inside slots, gh, the row and hist.
+//
+//go:noescape
+func histSlotsCols(hist []bucket, rows []int32, slots []uint16, stride int, cols []int, gh []gradPair)

@@ -227,3 +227,68 @@ histSlots_next:
 	JNZ histSlots_row
 histSlots_done:
 	RET
+
+// func histSlotsCols(hist []bucket, rows []int32, slots []uint16, stride int, cols []int, gh []gradPair)
+//
+// histSlots over the columns in cols only: for each i, adds gh[rows[i]]
+// into the bucket at index slots[rows[i]*stride+j]/2 for every j in cols
+// (distinct, so a bucket gets one addition per row, in row order). The
+// caller guarantees every row, column, slot and pair is inside its slice.
+TEXT ·histSlotsCols(SB), NOSPLIT, $0-128
+	MOVQ hist_base+0(FP), DI
+	MOVQ rows_base+24(FP), SI
+	MOVQ rows_len+32(FP), CX
+	MOVQ slots_base+48(FP), BX
+	MOVQ stride+72(FP), R15
+	MOVQ cols_base+80(FP), R11
+	MOVQ cols_len+88(FP), R14
+	MOVQ gh_base+104(FP), R10
+	TESTQ R14, R14
+	JEQ histSlotsCols_done
+	TESTQ CX, CX
+	JEQ histSlotsCols_done
+	MOVQ R14, R13
+	ANDQ $-2, R13
+histSlotsCols_row:
+	MOVLQSX (SI), AX
+	CVTPS2PD (R10)(AX*8), X0
+	IMULQ R15, AX
+	LEAQ (BX)(AX*2), AX
+	CMPQ CX, $17
+	JLT histSlotsCols_nopf
+	MOVLQSX 64(SI), DX
+	PREFETCHT0 (R10)(DX*8)
+	IMULQ R15, DX
+	PREFETCHT0 (BX)(DX*2)
+histSlotsCols_nopf:
+	XORQ R12, R12
+	TESTQ R13, R13
+	JEQ histSlotsCols_tail
+histSlotsCols_pair:
+	MOVQ (R11)(R12*8), R8
+	MOVQ 8(R11)(R12*8), R9
+	MOVWQZX (AX)(R8*2), R8
+	MOVWQZX (AX)(R9*2), R9
+	MOVUPD (DI)(R8*8), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R8*8)
+	MOVUPD (DI)(R9*8), X5
+	ADDPD X0, X5
+	MOVUPD X5, (DI)(R9*8)
+	ADDQ $2, R12
+	CMPQ R12, R13
+	JLT histSlotsCols_pair
+histSlotsCols_tail:
+	CMPQ R12, R14
+	JGE histSlotsCols_next
+	MOVQ (R11)(R12*8), R8
+	MOVWQZX (AX)(R8*2), R8
+	MOVUPD (DI)(R8*8), X4
+	ADDPD X0, X4
+	MOVUPD X4, (DI)(R8*8)
+histSlotsCols_next:
+	ADDQ $4, SI
+	DECQ CX
+	JNZ histSlotsCols_row
+histSlotsCols_done:
+	RET

@@ -17,3 +17,7 @@ func histUnits16(*[unitPass * 8]float64, []int32, []uint8, int, []gradPair) {
 func histSlots([]bucket, []int32, []uint16, int, []gradPair) {
 	panic("gbdt: no unit kernel")
 }
+
+func histSlotsCols([]bucket, []int32, []uint16, int, []int, []gradPair) {
+	panic("gbdt: no unit kernel")
+}

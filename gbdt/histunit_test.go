@@ -95,7 +95,7 @@ func TestUnitLayout(t *testing.T) {
 			want := make([]bucket, n)
 			histRowsGo(want, rows, b.bins8, b.offset[:b.cols], nil, gh, b.cols)
 			got := make([]bucket, n)
-			u.build(got, rows, gh)
+			u.build(got, rows, gh, nil)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(bucket{})); diff != "" {
 				t.Errorf("unit sums differ (-plain +unit):\n%s", diff)
 			}
@@ -105,7 +105,8 @@ func TestUnitLayout(t *testing.T) {
 
 // BenchmarkUnitHist compares the unit kernel with the byte kernel on the
 // fraud-like layout (3,500 rows × 48 features): all rows and a 1/8
-// sample. ns/row is per row over all features.
+// sample, the unit kernel also over the rest columns of 70% of the
+// features (Unit70). ns/row is per row over all features.
 func BenchmarkUnitHist(b *testing.B) {
 	if !haveUnitKernel() {
 		b.Skip("no unit kernel on this machine or build")
@@ -135,7 +136,21 @@ func BenchmarkUnitHist(b *testing.B) {
 		})
 		b.Run(bc.name+"/Unit", func(b *testing.B) {
 			for range b.N {
-				u.build(hist, bc.rows, gh)
+				u.build(hist, bc.rows, gh, nil)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
+		})
+		// A tree of colsample_bytree 0.7: 7 of every 10 features.
+		var feats []int
+		for f := range bn.cols {
+			if f%10 < 7 {
+				feats = append(feats, f)
+			}
+		}
+		cols := u.restList(feats)
+		b.Run(bc.name+"/Unit70", func(b *testing.B) {
+			for range b.N {
+				u.build(hist, bc.rows, gh, cols)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(bc.rows)), "ns/row")
 		})
