@@ -79,8 +79,9 @@ func TestFirstLastBest(t *testing.T) {
 
 // TestScanGroupMatchesBins checks evaluate with the grouped scans of a
 // node with many rows (scanGroup) against scanL2Bins feature by feature,
-// on features with one to five of the same bin count in a row, empty
-// bins, and node sums equal to or off the features' totals.
+// on features with one to five of the same bin count in a row or apart,
+// twin features (ties between features), empty bins, and node sums equal
+// to or off the features' totals.
 func TestScanGroupMatchesBins(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(15, 16))
@@ -106,6 +107,15 @@ func TestScanGroupMatchesBins(t *testing.T) {
 			for j := range hist {
 				if rng.Float64() < fill {
 					hist[j] = bucket{rng.NormFloat64() * 3, rng.Float64() * 4}
+				}
+			}
+			if i%3 == 0 {
+				// Twin features (equal gains, the first in order wins),
+				// grouped or not.
+				for f := 1; f < cols; f++ {
+					if nb := len(b.cuts[f].cut); nb == len(b.cuts[0].cut) {
+						copy(hist[b.offset[f]:b.offset[f]+nb], hist[:nb])
+					}
 				}
 			}
 			var G, H float64
@@ -251,4 +261,26 @@ func FuzzSplitGains(f *testing.F) {
 		}
 		checkGains(t, ag, ah, &[6]float64{G, H, mcw, alpha, lambda, float64(float32(parent))})
 	})
+}
+
+// TestScanGroupTieOrder: a grouped feature (256 bins) whose only
+// non-empty bins equal a 2-bin feature's has the same best candidate;
+// whichever comes first in the node's features must keep it, as in
+// scans in order.
+func TestScanGroupTieOrder(t *testing.T) {
+	t.Parallel()
+	p := DefaultParams()
+	b := &binned{cols: 3, offset: []int{0, 2, 2 + histBins, 2 + 2*histBins}}
+	b.cuts = []cuts{{cut: make([]float32, 2)}, {cut: make([]float32, histBins)}, {cut: make([]float32, histBins)}}
+	hist := make([]bucket, 2+2*histBins)
+	hist[0], hist[1] = bucket{-8, 10}, bucket{6, 12}
+	hist[2], hist[2+histBins-1] = hist[0], hist[1]
+	rng := rand.New(rand.NewPCG(3, 4))
+	for j := 2 + histBins; j < len(hist); j++ {
+		hist[j] = bucket{rng.NormFloat64() * 0.01, 22.0 / histBins}
+	}
+	G, H := -2.0, 22.0
+	for _, feats := range [][]int{{0, 1, 2}, {1, 0, 2}, {2, 1, 0}} {
+		checkScanGroup(t, &p, b, hist, G, H, feats)
+	}
 }

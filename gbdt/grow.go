@@ -349,23 +349,16 @@ func (gr *grower) evaluate(nd *growNode, feats []int) {
 	G, H := nd.g, nd.h
 	best := &nd.best
 	var sc scanScratch
-	var gs *groupScratch
+	var cands []groupCand
 	if gr.p.MaxDeltaStep == 0 && denseNode(nd.end-nd.begin) {
-		gs = gr.groupScratch()
+		gs := gr.groupScratch()
 		defer gr.putGroupScratch(gs)
+		cands = gr.scanGroups(gs, feats, nd.hist, G, H, parent)
 	}
-	for i := 0; i < len(feats); i++ {
-		f := feats[i]
+	for i, f := range feats {
 		nb := len(gr.b.cuts[f].cut)
-		if gs != nil && gr.groupable(f) {
-			// The features after f in order with the same bin count
-			// go with it.
-			j := i + 1
-			for j < len(feats) && j-i < groupFeats && gr.groupable(feats[j]) && len(gr.b.cuts[feats[j]].cut) == nb {
-				j++
-			}
-			gr.scanGroup(gs, feats[i:j], nb, nd.hist, G, H, parent, best)
-			i = j - 1
+		if cands != nil && cands[i].grouped {
+			applyGroupCand(&cands[i], f, nd.hist[gr.b.offset[f]:gr.b.offset[f]+nb], G, H, best)
 			continue
 		}
 		hf := nd.hist[gr.b.offset[f] : gr.b.offset[f]+nb]

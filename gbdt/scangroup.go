@@ -1,6 +1,9 @@
 package gbdt
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // The split scan of a node with many rows, four features at a time.
 //
@@ -26,6 +29,8 @@ type groupScratch struct {
 	fg, bg   [groupFeats * (histBins + 1)]float32
 	fwd, bwd [groupFeats][histBins]bucket
 	gains    [histBins]float32
+	cands    []groupCand // by position in the node's features
+	pos      []int
 }
 
 // denseNode reports whether a node with rows rows should scan its
@@ -42,46 +47,103 @@ func (gr *grower) groupable(f int) bool {
 	return nb > compactBins && nb <= histBins && (gr.b.categorical == nil || !gr.b.categorical[f])
 }
 
-// scanGroup is scanL2 for features fs (one to groupFeats, each groupable,
-// all with nb value bins) of the node whose histogram is hist, in fs'
-// order.
-func (gr *grower) scanGroup(sc *groupScratch, fs []int, nb int, hist []bucket, G, H float64, parent float32, best *split) {
+// groupCand is a grouped feature's best candidates, found before the
+// node's features are taken in order: the largest gain of each scan and
+// the bin of its first step (-1: no gain above 0, so none that could
+// become the best), and whether the backward scan counts (the value bins
+// do not sum to the node's statistics: XGBoost's
+// SplitContainsMissingValues).
+type groupCand struct {
+	grouped        bool
+	fwdTop, bwdTop float32
+	fwdBin, bwdBin int
+	missing        bool
+}
+
+// scanGroups runs the split scans of the groupable features among feats
+// four at a time (features with the same bin count, in feats' order; a
+// feature left alone is not grouped) and returns their candidates by
+// position in feats (sc.cands).
+func (gr *grower) scanGroups(sc *groupScratch, feats []int, hist []bucket, G, H float64, parent float32) []groupCand {
+	cands := sc.cands[:0]
+	pos := sc.pos[:0]
+	for p, f := range feats {
+		cands = append(cands, groupCand{})
+		if gr.groupable(f) {
+			pos = append(pos, p)
+		}
+	}
+	sc.cands, sc.pos = cands, pos
+	nbOf := func(p int) int { return len(gr.b.cuts[feats[p]].cut) }
+	slices.SortStableFunc(pos, func(a, b int) int { return nbOf(a) - nbOf(b) })
+	c := [6]float64{G, H, gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda, float64(parent)}
+	for i := 0; i < len(pos); {
+		nb := nbOf(pos[i])
+		j := i + 1
+		for j < len(pos) && j-i < groupFeats && nbOf(pos[j]) == nb {
+			j++
+		}
+		if j-i > 1 {
+			gr.scanGroup(sc, feats, pos[i:j], nb, hist, &c, cands)
+		}
+		i = j
+	}
+	return cands
+}
+
+// scanGroup scans the features at positions ps of feats (two to
+// groupFeats, all with nb value bins) and sets their candidates.
+func (gr *grower) scanGroup(sc *groupScratch, feats, ps []int, nb int, hist []bucket, c *[6]float64, cands []groupCand) {
 	var hs [groupFeats][]bucket
 	for k := range hs {
-		f := fs[min(k, len(fs)-1)] // a short group repeats its last feature
+		f := feats[ps[min(k, len(ps)-1)]] // a short group repeats its last feature
 		hs[k] = hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 	}
-	c := [6]float64{G, H, gr.p.MinChildWeight, gr.p.Alpha, gr.p.Lambda, float64(parent)}
-	fwdTop, bwdTop, tot, ok := scanGroupFast(&hs, nb, &c, sc)
-	if !ok {
-		gr.scanGroupGo(sc, fs, hs, nb, &c, best)
+	G, H := c[0], c[1]
+	fwdTop, bwdTop, tot, ok := scanGroupFast(&hs, nb, c, sc)
+	for k, p := range ps {
+		var fwdBin, bwdBin int
+		if ok {
+			// The first strictly best candidate of a scan is its
+			// first step with the largest gain.
+			fwdBin, bwdBin = -1, -1
+			if fwdTop[k] > 0 {
+				fwdBin = stepOf(sc.fg[:4*nb], k, fwdTop[k])
+			}
+			if bwdTop[k] > 0 {
+				bwdBin = nb - 1 - stepOf(sc.bg[:4*nb], k, bwdTop[k])
+			}
+		} else {
+			fwdTop[k], fwdBin, bwdTop[k], bwdBin, tot[k] = gr.scanOneGo(sc, hs[k], c)
+		}
+		cands[p] = groupCand{grouped: true, fwdTop: fwdTop[k], bwdTop: bwdTop[k], fwdBin: fwdBin, bwdBin: bwdBin,
+			missing: tot[k].g != G || tot[k].h != H}
+	}
+}
+
+// applyGroupCand updates best with grouped feature f's candidates (of its
+// nb value bins hf), as the scans in order would: the forward one, then,
+// when it counts, the backward one, each only if strictly better. A
+// candidate's sums are added again in its scan's order.
+func applyGroupCand(c *groupCand, f int, hf []bucket, G, H float64, best *split) {
+	if c.fwdBin >= 0 && c.fwdTop > best.gain {
+		var s bucket
+		for _, b := range hf[:c.fwdBin+1] {
+			s.g += b.g
+			s.h += b.h
+		}
+		*best = split{gain: c.fwdTop, feature: f, bin: c.fwdBin, gl: s.g, hl: s.h, gr: G - s.g, hr: H - s.h}
+	}
+	if !c.missing {
 		return
 	}
-	for k, f := range fs {
-		// The first strictly best candidate is the first step with the
-		// largest gain; its sums are added again, in the scan's order.
-		if top := fwdTop[k]; top > best.gain {
-			i := stepOf(sc.fg[:4*nb], k, top)
-			var s bucket
-			for _, b := range hs[k][:i+1] {
-				s.g += b.g
-				s.h += b.h
-			}
-			*best = split{gain: top, feature: f, bin: i, gl: s.g, hl: s.h, gr: G - s.g, hr: H - s.h}
+	if i := c.bwdBin; i >= 0 && c.bwdTop > best.gain {
+		var s bucket
+		for j := len(hf) - 1; j >= i; j-- {
+			s.g += hf[j].g
+			s.h += hf[j].h
 		}
-		// XGBoost's SplitContainsMissingValues (see evaluate).
-		if tot[k].g == G && tot[k].h == H {
-			continue
-		}
-		if top := bwdTop[k]; top > best.gain {
-			i := nb - 1 - stepOf(sc.bg[:4*nb], k, top)
-			var s bucket
-			for j := nb - 1; j >= i; j-- {
-				s.g += hs[k][j].g
-				s.h += hs[k][j].h
-			}
-			*best = split{gain: top, feature: f, bin: i - 1, defaultLeft: true, gl: G - s.g, hl: H - s.h, gr: s.g, hr: s.h}
-		}
+		*best = split{gain: c.bwdTop, feature: f, bin: i - 1, defaultLeft: true, gl: G - s.g, hl: H - s.h, gr: s.g, hr: s.h}
 	}
 }
 
@@ -103,28 +165,20 @@ func max32(a, b float32) float32 {
 	return a
 }
 
-// scanGroupGo is scanGroup in Go: each feature's running sums both ways,
-// then its gains and the first strictly best, feature by feature.
-func (gr *grower) scanGroupGo(sc *groupScratch, fs []int, hs [groupFeats][]bucket, nb int, c *[6]float64, best *split) {
-	G, H := c[0], c[1]
-	runSums(&hs, sc, nb)
+// scanOneGo is scanGroup's scans of one feature's value bins hf in Go:
+// the largest forward and backward gains, the bins of their first steps
+// (-1 when not above 0) and the forward total.
+func (gr *grower) scanOneGo(sc *groupScratch, hf []bucket, c *[6]float64) (fwdTop float32, fwdBin int, bwdTop float32, bwdBin int, tot bucket) {
+	nb := len(hf)
+	src := [groupFeats][]bucket{hf, hf, hf, hf}
+	runSums(&src, sc, nb) // (one feature's sums would do; the Go path is the fallback)
 	gains := sc.gains[:nb]
-	for k, f := range fs {
-		s := sc.fwd[k][:nb]
-		top := pairGains(s, gains, c)
-		if i := firstBest(gains, top, best.gain); i >= 0 {
-			*best = split{gain: top, feature: f, bin: i, gl: s[i].g, hl: s[i].h, gr: G - s[i].g, hr: H - s[i].h}
-		}
-		// XGBoost's SplitContainsMissingValues (see evaluate).
-		if s[nb-1].g == G && s[nb-1].h == H {
-			continue
-		}
-		s = sc.bwd[k][:nb]
-		top = pairGains(s, gains, c)
-		if i := lastBest(gains, top, best.gain); i >= 0 {
-			*best = split{gain: top, feature: f, bin: i - 1, defaultLeft: true, gl: G - s[i].g, hl: H - s[i].h, gr: s[i].g, hr: s[i].h}
-		}
-	}
+	fwd := sc.fwd[0][:nb]
+	fwdTop = pairGains(fwd, gains, c)
+	fwdBin = firstBest(gains, fwdTop, 0)
+	bwdTop = pairGains(sc.bwd[0][:nb], gains, c)
+	bwdBin = lastBest(gains, bwdTop, 0)
+	return fwdTop, fwdBin, bwdTop, bwdBin, fwd[nb-1]
 }
 
 // runSums sets, for four features' value bins src (n each), sc.fwd[k][i]
