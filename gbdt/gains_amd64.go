@@ -38,17 +38,16 @@ func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float3
 // gains_amd64.s).
 //
 //go:noescape
-func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[groupFeats]bucket, simple bool)
+func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, tops *[16]float32, steps *[16]int32, tot *[groupFeats]bucket, simple bool)
 
 // scanGroupFast runs the forward and backward scans of the group's
-// features src (n value bins each, 1 <= n <= histBins) with scanPairs4:
-// sc.fg and sc.bg get the gains step by step (step j: bin j forward, bin
-// n−1−j backward; feature k's at 4j+k); it returns each feature's largest
-// forward and backward gain and forward total, and false where
-// scanPairs4 does not run.
-func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScratch) (fwdTop, bwdTop [groupFeats]float32, tot [groupFeats]bucket, ok bool) {
+// features src (n value bins each, 1 <= n <= histBins) with scanPairs4
+// (step j: bin j forward, bin n−1−j backward): each feature's largest
+// forward and backward gain (NaN left out), the first step that had it,
+// its forward total, and false where scanPairs4 does not run.
+func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [groupFeats]stepTop, tot [groupFeats]bucket, ok bool) {
 	if !haveGains8() {
-		return fwdTop, bwdTop, tot, false
+		return fwd, bwd, tot, false
 	}
 	var s [groupFeats]*bucket
 	for k := range s {
@@ -58,10 +57,12 @@ func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScr
 		s[k] = &src[k][0]
 	}
 	var tops [16]float32
+	var steps [16]int32
 	simple := c[2] > 0 && c[3] == 0 // min_child_weight, alpha
-	scanPairs4(&s, n, c, &sc.fg[0], &sc.bg[0], &tops, &tot, simple)
+	scanPairs4(&s, n, c, &tops, &steps, &tot, simple)
 	for k := range groupFeats {
-		fwdTop[k], bwdTop[k] = max32(tops[k], tops[4+k]), max32(tops[8+k], tops[12+k])
+		fwd[k] = firstTop(tops[k], int(steps[k]), tops[4+k], int(steps[4+k]))
+		bwd[k] = firstTop(tops[8+k], int(steps[8+k]), tops[12+k], int(steps[12+k]))
 	}
-	return fwdTop, bwdTop, tot, true
+	return fwd, bwd, tot, true
 }

@@ -3,13 +3,12 @@
 #include "textflag.h"
 
 // GAINS8 computes eight gains from one side's sums A (Z0: gradients, Z1:
-// hessians) and the node's constants (set up by SETUP), stores them at
-// out and keeps the largest per lane in top. With B = (G - A.g, H - A.h)
+// hessians) and the node's constants (set up by SETUP). With B = (G - A.g, H - A.h)
 // the other side: gainL2(A) + gainL2(B) - parent when both hessians are
 // at least min_child_weight, else -Inf. The same operations as the Go
 // code, in the same order and precision (float64 until the conversions
 // to float32, then float32).
-#define GAINS8(out, top) \
+#define GAINS8 \
 	VSUBPD Z0, Z20, Z2; \        // B.g = G - A.g
 	VSUBPD Z1, Z21, Z3; \        // B.h = H - A.h
 	VCMPPD $0x1d, Z22, Z1, K1; \ // A.h >= mcw
@@ -44,15 +43,13 @@
 	VADDPS Y7, Y6, Y6; \         // gainL2(A) + gainL2(B)
 	VSUBPS Y25, Y6, Y6; \        // - parent
 	VMOVAPS Y28, Y8; \
-	VMOVAPS Y6, K1, Y8; \        // -Inf where a side is under min_child_weight
-	VMOVUPS Y8, out; \
-	VMAXPS top, Y8, top          // Y8 where Y8 > top, else top (NaN: top)
+	VMOVAPS Y6, K1, Y8           // -Inf where a side is under min_child_weight
 
 // GAINS8F is GAINS8 for min_child_weight > 0 and alpha == 0: the
 // threshold of g is then g (0 for NaN, and t*t = 0 for g = ±0 either
 // way), and where both hessians reach min_child_weight both are above 0.
 // Same results, fewer instructions.
-#define GAINS8F(out, top) \
+#define GAINS8F \
 	VSUBPD Z0, Z20, Z2; \        // B.g = G - A.g
 	VSUBPD Z1, Z21, Z3; \        // B.h = H - A.h
 	VCMPPD $0x1d, Z22, Z1, K1; \ // A.h >= mcw
@@ -73,9 +70,7 @@
 	VADDPS Y7, Y6, Y6; \
 	VSUBPS Y25, Y6, Y6; \
 	VMOVAPS Y28, Y8; \
-	VMOVAPS Y6, K1, Y8; \
-	VMOVUPS Y8, out; \
-	VMAXPS top, Y8, top
+	VMOVAPS Y6, K1, Y8
 
 // SETUP loads the constants c (in AX): G, H, min_child_weight, alpha,
 // lambda, parent.
@@ -121,7 +116,9 @@ TEXT ·gains8(SB), NOSPLIT, $0-44
 loop:
 	VMOVUPD (SI), Z0 // A.g
 	VMOVUPD (DI), Z1 // A.h
-	GAINS8((DX), Y29)
+	GAINS8
+	VMOVUPS Y8, (DX)
+	VMAXPS Y29, Y8, Y29 // Y8 where Y8 > Y29, else Y29 (NaN: Y29)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	ADDQ $32, DX
@@ -163,36 +160,58 @@ GLOBL pairh<>(SB), RODATA|NOPTR, $64
 	VINSERTF64X2 $3, (R11)(off*1), Z14, Z14; \
 	VADDPD Z14, acc, acc
 
-// PAIRGAINS(a, b, out, top): GAINS8 on two steps' sums a and b (four
-// buckets each): gains of a's four features, then of b's.
-#define PAIRGAINS(a, b, out, top) \
+// PAIRGAINS(a, b, top, idx): GAINS8 on two steps' sums a and b (four
+// buckets each): gains of a's four features, then of b's, whose steps
+// are in Y9; per lane, top keeps the largest gain and idx the first step
+// that had it (a gain replaces top only when greater: NaN never).
+#define PAIRGAINS(a, b, top, idx) \
 	VMOVAPD a, Z0; \
 	VPERMT2PD b, Z30, Z0; \
 	VMOVAPD a, Z1; \
 	VPERMT2PD b, Z31, Z1; \
-	GAINS8(out, top)
+	GAINS8; \
+	ARGMAX(top, idx)
 
 // PAIRGAINSF is PAIRGAINS with GAINS8F.
-#define PAIRGAINSF(a, b, out, top) \
+#define PAIRGAINSF(a, b, top, idx) \
 	VMOVAPD a, Z0; \
 	VPERMT2PD b, Z30, Z0; \
 	VMOVAPD a, Z1; \
 	VPERMT2PD b, Z31, Z1; \
-	GAINS8F(out, top)
+	GAINS8F; \
+	ARGMAX(top, idx)
 
-// func scanPairs4(src *[4]*bucket, n int, c *[6]float64, fwd, bwd *float32, tops *[16]float32, tot *[4]bucket, simple bool)
+// ARGMAX(top, idx): where Y8 > top, top takes Y8 and idx the step (Y9).
+#define ARGMAX(top, idx) \
+	VCMPPS $0x1e, top, Y8, K6; \
+	VMOVAPS Y8, K6, top; \
+	VMOVDQA32 Y9, K6, idx
+
+// The steps of a pair's lanes: the first step in lanes 0-3, the next in
+// 4-7.
+DATA pairstep<>+0(SB)/4, $0
+DATA pairstep<>+4(SB)/4, $0
+DATA pairstep<>+8(SB)/4, $0
+DATA pairstep<>+12(SB)/4, $0
+DATA pairstep<>+16(SB)/4, $1
+DATA pairstep<>+20(SB)/4, $1
+DATA pairstep<>+24(SB)/4, $1
+DATA pairstep<>+28(SB)/4, $1
+GLOBL pairstep<>(SB), RODATA|NOPTR, $32
+
+// func scanPairs4(src *[4]*bucket, n int, c *[6]float64, tops *[16]float32, steps *[16]int32, tot *[4]bucket, simple bool)
 //
 // The split scans of four features' n value bins (src[k], n >= 1) at
 // once: step j of the forward scan adds bin j to each feature's running
 // sums and of the backward scan bin n-1-j, both from +0, gradient and
-// hessian in one lane pair (the sums are the Go scans'); the gains of
-// step j (GAINS8 with c) go to fwd[4j+k] and bwd[4j+k]. With n odd, the
-// step after the last repeats it (fwd and bwd hold 4(n+1) gains). tops[k]
-// and tops[4+k] are the largest forward gains of feature k (even and odd
-// steps), tops[8+k] and tops[12+k] the backward ones; tot[k] is feature
-// k's forward sum of all n bins. simple: min_child_weight > 0 and alpha
-// == 0 (GAINS8F).
-TEXT ·scanPairs4(SB), NOSPLIT, $0-57
+// hessian in one lane pair (the sums are the Go scans'), and computes the
+// step's gains (GAINS8 with c), two steps at a time (with n odd, the step
+// after the last repeats it). tops[k] and tops[4+k] are the largest
+// forward gains of feature k (even and odd steps), tops[8+k] and
+// tops[12+k] the backward ones, and steps[i] is the first step that had
+// tops[i]; tot[k] is feature k's forward sum of all n bins. simple:
+// min_child_weight > 0 and alpha == 0 (GAINS8F).
+TEXT ·scanPairs4(SB), NOSPLIT, $0-49
 	MOVQ c+16(FP), AX
 	SETUP                     // (uses R8)
 	MOVQ src+0(FP), AX
@@ -201,12 +220,15 @@ TEXT ·scanPairs4(SB), NOSPLIT, $0-57
 	MOVQ 16(AX), R10
 	MOVQ 24(AX), R11
 	MOVQ n+8(FP), CX
-	MOVBQZX simple+56(FP), R12
+	MOVBQZX simple+48(FP), R12
 	VMOVAPS Y28, Y19          // the largest backward gain so far, per lane
+	VMOVDQU32 pairstep<>(SB), Y9 // the steps of the lanes
+	VPXORD Y10, Y10, Y10      // the first step of each lane's largest forward gain
+	VPXORD Y11, Y11, Y11      // and backward
+	MOVL $2, R13
+	VPBROADCASTD R13, Y17     // two steps a pair
 	VMOVDQU64 pairg<>(SB), Z30
 	VMOVDQU64 pairh<>(SB), Z31
-	MOVQ fwd+24(FP), DX
-	MOVQ bwd+32(FP), SI
 	LEAQ -1(CX), BX
 	SHLQ $4, BX               // backward offset: bin n-1
 	XORQ AX, AX               // forward offset: bin 0
@@ -228,17 +250,16 @@ sloop:
 	SUBQ $16, BX
 	TESTQ R12, R12
 	JNZ ssimple
-	PAIRGAINS(Z15, Z12, (DX), Y29)
-	PAIRGAINS(Z16, Z13, (SI), Y19)
+	PAIRGAINS(Z15, Z12, Y29, Y10)
+	PAIRGAINS(Z16, Z13, Y19, Y11)
 	JMP snext
 
 ssimple:
-	PAIRGAINSF(Z15, Z12, (DX), Y29)
-	PAIRGAINSF(Z16, Z13, (SI), Y19)
+	PAIRGAINSF(Z15, Z12, Y29, Y10)
+	PAIRGAINSF(Z16, Z13, Y19, Y11)
 
 snext:
-	ADDQ $32, DX
-	ADDQ $32, SI
+	VPADDD Y17, Y9, Y9
 	SUBQ $2, CX
 	JMP sloop
 
@@ -246,15 +267,18 @@ stail: // (the general gains: the same as GAINS8F's)
 	TESTQ CX, CX
 	JZ sdone
 	BIN4(AX, Z12)
-	PAIRGAINS(Z12, Z12, (DX), Y29)
+	PAIRGAINS(Z12, Z12, Y29, Y10)
 	BIN4(BX, Z13)
-	PAIRGAINS(Z13, Z13, (SI), Y19)
+	PAIRGAINS(Z13, Z13, Y19, Y11)
 
 sdone:
-	MOVQ tops+40(FP), AX
+	MOVQ tops+24(FP), AX
 	VMOVUPS Y29, 0(AX)
 	VMOVUPS Y19, 32(AX)
-	MOVQ tot+48(FP), AX
+	MOVQ steps+32(FP), AX
+	VMOVDQU32 Y10, 0(AX)
+	VMOVDQU32 Y11, 32(AX)
+	MOVQ tot+40(FP), AX
 	VMOVUPD Z12, 0(AX)
 	VZEROUPPER
 	RET

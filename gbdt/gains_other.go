@@ -10,6 +10,6 @@ func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float3
 }
 
 // scanGroupFast does nothing here: scanGroup scans in Go.
-func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64, sc *groupScratch) (fwdTop, bwdTop [groupFeats]float32, tot [groupFeats]bucket, ok bool) {
-	return fwdTop, bwdTop, tot, false
+func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [groupFeats]stepTop, tot [groupFeats]bucket, ok bool) {
+	return fwd, bwd, tot, false
 }

@@ -22,11 +22,10 @@ import (
 // groupFeats is how many features scanGroup sums side by side.
 const groupFeats = 4
 
-// groupScratch is scanGroup's working memory: the gains of a group's
-// scans step by step (scanGroupFast), or, in Go, the running sums of its
-// features and one feature's gains.
+// groupScratch is scanGroups' working memory: the candidates and
+// positions of the node's features and, for the Go scans, the running
+// sums of a group's features and one feature's gains.
 type groupScratch struct {
-	fg, bg   [groupFeats * (histBins + 1)]float32
 	fwd, bwd [groupFeats][histBins]bucket
 	gains    [histBins]float32
 	cands    []groupCand // by position in the node's features
@@ -100,23 +99,22 @@ func (gr *grower) scanGroup(sc *groupScratch, feats, ps []int, nb int, hist []bu
 		hs[k] = hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 	}
 	G, H := c[0], c[1]
-	fwdTop, bwdTop, tot, ok := scanGroupFast(&hs, nb, c, sc)
+	fwd, bwd, tot, ok := scanGroupFast(&hs, nb, c)
 	for k, p := range ps {
+		var fwdTop, bwdTop float32
 		var fwdBin, bwdBin int
 		if ok {
-			// The first strictly best candidate of a scan is its
-			// first step with the largest gain.
-			fwdBin, bwdBin = -1, -1
-			if fwdTop[k] > 0 {
-				fwdBin = stepOf(sc.fg[:4*nb], k, fwdTop[k])
+			fwdTop, bwdTop, fwdBin, bwdBin = fwd[k].top, bwd[k].top, -1, -1
+			if fwdTop > 0 {
+				fwdBin = fwd[k].step
 			}
-			if bwdTop[k] > 0 {
-				bwdBin = nb - 1 - stepOf(sc.bg[:4*nb], k, bwdTop[k])
+			if bwdTop > 0 {
+				bwdBin = nb - 1 - bwd[k].step
 			}
 		} else {
-			fwdTop[k], fwdBin, bwdTop[k], bwdBin, tot[k] = gr.scanOneGo(sc, hs[k], c)
+			fwdTop, fwdBin, bwdTop, bwdBin, tot[k] = gr.scanOneGo(sc, hs[k], c)
 		}
-		cands[p] = groupCand{grouped: true, fwdTop: fwdTop[k], bwdTop: bwdTop[k], fwdBin: fwdBin, bwdBin: bwdBin,
+		cands[p] = groupCand{grouped: true, fwdTop: fwdTop, bwdTop: bwdTop, fwdBin: fwdBin, bwdBin: bwdBin,
 			missing: tot[k].g != G || tot[k].h != H}
 	}
 }
@@ -147,22 +145,23 @@ func applyGroupCand(c *groupCand, f int, hf []bucket, G, H float64, best *split)
 	}
 }
 
-// stepOf is the first step j whose gain of feature k (gains[4j+k]) is top.
-func stepOf(gains []float32, k int, top float32) int {
-	for j := k; j < len(gains); j += groupFeats {
-		if gains[j] == top {
-			return j / groupFeats
-		}
-	}
-	panic("gbdt: stepOf: top is not among the gains")
+// stepTop is a scan's largest gain and the first step that had it.
+type stepTop struct {
+	top  float32
+	step int
 }
 
-// max32 is the larger of a and b (neither NaN).
-func max32(a, b float32) float32 {
-	if b > a {
-		return b
+// firstTop combines the largest gains of a scan's even steps (a, first at
+// step sa) and odd steps (b, at sb), neither NaN: the larger, and on a
+// tie the earlier step.
+func firstTop(a float32, sa int, b float32, sb int) stepTop {
+	switch {
+	case b > a:
+		return stepTop{b, sb}
+	case a > b:
+		return stepTop{a, sa}
 	}
-	return a
+	return stepTop{a, min(sa, sb)}
 }
 
 // scanOneGo is scanGroup's scans of one feature's value bins hf in Go:
