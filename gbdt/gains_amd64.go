@@ -66,3 +66,21 @@ func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [g
 	}
 	return fwd, bwd, tot, true
 }
+
+// nonEmpty8 lists the non-empty buckets among hf's first n (a multiple
+// of 8) in assembly (gains_amd64.s).
+//
+//go:noescape
+func nonEmpty8(hf *bucket, n int, idx *int32) int
+
+// nonEmptyFast lists the non-empty buckets (either sum not ±0) among the
+// leading multiple of 8 of hf into idx with nonEmpty8, and returns how
+// many buckets it looked at and how many it listed (0, 0 without AVX-512
+// or BMI2).
+func nonEmptyFast(hf []bucket, idx *[histBins]int32) (done, k int) {
+	n := len(hf) &^ 7
+	if n == 0 || n > histBins || !cpu.X86.HasAVX512F || !cpu.X86.HasAVX512VL || !cpu.X86.HasAVX512BW || !cpu.X86.HasBMI2 || !cpu.X86.HasPOPCNT {
+		return 0, 0
+	}
+	return n, nonEmpty8(&hf[0], n, &idx[0])
+}

@@ -282,3 +282,59 @@ sdone:
 	VMOVUPD Z12, 0(AX)
 	VZEROUPPER
 	RET
+
+// The low 63 bits of a float64 (all but the sign), and the lane numbers
+// of eight buckets.
+DATA nosign<>+0(SB)/8, $0x7fffffffffffffff
+GLOBL nosign<>(SB), RODATA|NOPTR, $8
+DATA iota8<>+0(SB)/4, $0
+DATA iota8<>+4(SB)/4, $1
+DATA iota8<>+8(SB)/4, $2
+DATA iota8<>+12(SB)/4, $3
+DATA iota8<>+16(SB)/4, $4
+DATA iota8<>+20(SB)/4, $5
+DATA iota8<>+24(SB)/4, $6
+DATA iota8<>+28(SB)/4, $7
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+// func nonEmpty8(hf *bucket, n int, idx *int32) int
+//
+// Writes to idx, in order, the indexes of hf's non-empty buckets (either
+// sum not ±0) among the first n (a multiple of 8), eight at a time, and
+// returns how many. idx must have room for n.
+TEXT ·nonEmpty8(SB), NOSPLIT, $0-32
+	MOVQ hf+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ idx+16(FP), DI
+	VPBROADCASTQ nosign<>(SB), Z2
+	VMOVDQU32 iota8<>(SB), Y3
+	MOVL $8, AX
+	VPBROADCASTD AX, Y4
+	XORQ DX, DX               // count
+	SHRQ $3, CX
+	JZ ndone
+
+nloop:
+	VPTESTMQ 0(SI), Z2, K1    // buckets 0-3: g and h not ±0
+	VPTESTMQ 64(SI), Z2, K2   // buckets 4-7
+	KUNPCKBW K1, K2, K3       // bits 2i, 2i+1: bucket i's g, h
+	KMOVW K3, AX
+	MOVL AX, BX
+	SHRL $1, BX
+	ORL BX, AX
+	MOVL $0x5555, BX
+	PEXTL BX, AX, AX          // bit i: bucket i is not empty
+	KMOVB AX, K4
+	VPCOMPRESSD Y3, K4, Y5
+	VMOVDQU32 Y5, (DI)(DX*4)
+	POPCNTL AX, AX
+	ADDQ AX, DX
+	VPADDD Y4, Y3, Y3
+	ADDQ $128, SI
+	DECQ CX
+	JNZ nloop
+
+ndone:
+	MOVQ DX, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -13,3 +13,6 @@ func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float3
 func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [groupFeats]stepTop, tot [groupFeats]bucket, ok bool) {
 	return fwd, bwd, tot, false
 }
+
+// nonEmptyFast does nothing here: scanL2 lists the buckets in Go.
+func nonEmptyFast(hf []bucket, idx *[histBins]int32) (done, k int) { return 0, 0 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // gainsGo is splitGains' Go loop alone: the reference for gains8.
@@ -283,4 +284,63 @@ func TestScanGroupTieOrder(t *testing.T) {
 	for _, feats := range [][]int{{0, 1, 2}, {1, 0, 2}, {2, 1, 0}} {
 		checkScanGroup(t, &p, b, hist, G, H, feats)
 	}
+}
+
+// checkNonEmpty compares scanL2's list of non-empty bins (nonEmptyFast,
+// then the Go loop) with the Go loop alone.
+func checkNonEmpty(t *testing.T, hf []bucket) {
+	t.Helper()
+	var want []int32
+	for b, hb := range hf {
+		if (math.Float64bits(hb.g)|math.Float64bits(hb.h))<<1 != 0 {
+			want = append(want, int32(b))
+		}
+	}
+	var idx [histBins]int32
+	done, k := nonEmptyFast(hf, &idx)
+	for b := done; b < len(hf); b++ {
+		hb := hf[b]
+		idx[k&(histBins-1)] = int32(b)
+		k += b2i((math.Float64bits(hb.g)|math.Float64bits(hb.h))<<1 != 0)
+	}
+	if diff := cmp.Diff(want, append([]int32(nil), idx[:k]...), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("%d bins: non-empty list differs (-want +got):\n%s", len(hf), diff)
+	}
+}
+
+// TestNonEmptyMatchesGo checks the listing on every length up to 256
+// with ±0, NaN, ±Inf and tiny values in either sum.
+func TestNonEmptyMatchesGo(t *testing.T) {
+	t.Parallel()
+	vals := []float64{0, math.Copysign(0, -1), 1, -2.5, math.NaN(), math.Inf(-1), 5e-324, -5e-324}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range histBins + 1 {
+		hf := make([]bucket, n)
+		for b := range hf {
+			hf[b] = bucket{vals[rng.IntN(len(vals))], vals[rng.IntN(len(vals))]}
+			if rng.IntN(3) == 0 {
+				hf[b] = bucket{}
+			}
+		}
+		checkNonEmpty(t, hf)
+	}
+}
+
+// FuzzNonEmpty compares the listing with the Go loop on fuzzed bit
+// patterns.
+func FuzzNonEmpty(f *testing.F) {
+	f.Add(uint64(1), uint64(1<<63), uint8(40))
+	f.Add(uint64(0), uint64(0x7ff8000000000001), uint8(255))
+	f.Fuzz(func(t *testing.T, a, b uint64, n uint8) {
+		hf := make([]bucket, n)
+		for i := range hf {
+			if (a>>(i%64))&1 != 0 {
+				hf[i].g = math.Float64frombits(b ^ uint64(i)<<52)
+			}
+			if (b>>(i%64))&1 != 0 {
+				hf[i].h = math.Float64frombits(a &^ (uint64(i) << 40))
+			}
+		}
+		checkNonEmpty(t, hf)
+	})
 }
