@@ -116,6 +116,9 @@ func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.
 	if err != nil {
 		return nil, fmt.Errorf("training xgboost: %w", err)
 	}
+	if job.Trained != nil {
+		job.Trained()
+	}
 	final := res.Metrics
 	if !explicit {
 		final = maps.Clone(res.Metrics)

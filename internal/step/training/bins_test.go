@@ -76,3 +76,38 @@ func TestSharedDataSharesBins(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainedBeforeModelFiles: Job.Trained is called once, after the
+// training and before the model's files are written.
+func TestTrainedBeforeModelFiles(t *testing.T) {
+	t.Parallel()
+	dir := artifacttest.TempDir(t)
+	var b bytes.Buffer
+	b.WriteString("y,a\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "%d,%d\n", i%2, i%7+i%2)
+	}
+	train := filepath.Join(dir, "train.csv")
+	if err := os.WriteFile(train, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	calls := 0
+	job := Job{Algorithm: AlgorithmXGBoost, Train: train, Validation: train, OutputDir: out,
+		Hyperparameters: map[string]any{"objective": "binary:logistic", "num_round": 3, "eval_metric": "auc"},
+		Trained: func() {
+			calls++
+			if _, err := os.Stat(filepath.Join(out, model.ManifestFile)); err == nil {
+				t.Error("Trained called after the model files were written")
+			}
+		}}
+	if _, err := Run(t.Context(), job); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("Trained called %d times, want 1", calls)
+	}
+	if _, err := os.Stat(filepath.Join(out, model.ManifestFile)); err != nil {
+		t.Errorf("model files: %v", err)
+	}
+}

@@ -65,6 +65,10 @@ type Job struct {
 	// the properties are (validation_auc). Tuning stops poor trials from it
 	// by cancelling the run's context.
 	ProgressFunc func(round int, metrics map[string]float64)
+	// Trained, when set, is called once the learner has finished training
+	// (xgboost), before the final metrics and the model files: tuning
+	// gives the trial's core to the next trial then.
+	Trained func()
 	// Data, when set, is the job's data read once by [Load] (Train,
 	// Validation, Schema and Label are then not read again): tuning
 	// trains many trials on the same data. Runs only read it.

@@ -509,6 +509,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 		// Trials are judged on the objective: the training set's metrics
 		// are computed only when the objective is one of them.
 		SkipTrainMetrics: !strings.HasPrefix(t.c.metric, training.SetTrain+"_"),
+		Trained:          free, // writing the model leaves the core to the next trial
 		ProgressFunc: func(round int, metrics map[string]float64) {
 			v, ok := metrics[t.c.metric]
 			if !ok {
@@ -522,7 +523,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 		},
 	}
 	s, err := training.Run(tctx, job)
-	free() // storing the model and record leaves the core to the next trial
+	free() // (if Trained did not): storing the model and record leaves the core to the next trial
 	rec.EndedAt = time.Now().UTC()
 	rec.Seconds = rec.EndedAt.Sub(rec.StartedAt).Seconds()
 	rec.Rounds = len(rec.History)
