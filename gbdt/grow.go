@@ -644,15 +644,7 @@ func (gr *grower) partition(nodes []*growNode) []int {
 	gr.parallel(len(jobs), func(j int) {
 		jb := &jobs[j]
 		nd := nodes[jb.node]
-		s := &nd.best
-		f := s.feature
-		var l int
-		if gr.b.wide {
-			l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, nd.buf, jb.lo, jb.hi)
-		} else {
-			l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], nd.buf, jb.lo, jb.hi)
-		}
-		jb.nl = l - jb.lo
+		jb.nl = gr.partitionSplit(&nd.best, nd.buf, jb.lo, jb.hi) - jb.lo
 	})
 	// Gather, in the other buffer: each node's left rows (chunk order;
 	// the first chunk's are in place already), then its right rows
@@ -703,17 +695,20 @@ func (gr *grower) partition(nodes []*growNode) []int {
 // then its right rows, into the other row buffer; it returns the left
 // count.
 func (gr *grower) partitionOne(nd *growNode) int {
-	s := &nd.best
-	f := s.feature
-	var l int
-	if gr.b.wide {
-		l = partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, nd.buf, nd.begin, nd.end)
-	} else {
-		l = partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], nd.buf, nd.begin, nd.end)
-	}
+	l := gr.partitionSplit(&nd.best, nd.buf, nd.begin, nd.end)
 	nl := l - nd.begin
 	copy(gr.rowIdx[otherBuf(nd.buf)][l:nd.end], gr.rightIdx[nd.begin:nd.begin+nd.end-l])
 	return nl
+}
+
+// partitionSplit is partitionRows for split s on the split feature's
+// column, byte or 16-bit bins.
+func (gr *grower) partitionSplit(s *split, buf, lo, hi int) int {
+	f := s.feature
+	if gr.b.wide {
+		return partitionRows(gr, s, gr.b.colBins16[f*gr.b.rows:(f+1)*gr.b.rows], nil, buf, lo, hi)
+	}
+	return partitionRows(gr, s, gr.b.colBins8[f*gr.b.rows:(f+1)*gr.b.rows], gr.b.missBits[f], buf, lo, hi)
 }
 
 // otherBuf is the row buffer the children of a node whose rows are in
