@@ -201,15 +201,7 @@ func TestSameSeedSameModel(t *testing.T) {
 		p.ColsampleByTree = 0.7
 		p.Seed = seed
 		p.NThread = threads
-		res, err := Train(t.Context(), &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := res.Model.WriteJSON(&b); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
+		return trainJSON(t, &table.Dataset{X: data.Data, Y: labels.Data, NumFeature: len(data.Names)}, p)
 	}
 	a, b, c := train(7, 1), train(7, 2), train(8, 2)
 	if !bytes.Equal(a, b) {
@@ -244,15 +236,7 @@ func TestThreadsSameModelLarge(t *testing.T) {
 		p.NumRound = 3
 		p.MaxDepth = 4
 		p.NThread = threads
-		res, err := Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: m}, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := res.Model.WriteJSON(&b); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
+		return trainJSON(t, &table.Dataset{X: x, Y: y, NumFeature: m}, p)
 	}
 	if !bytes.Equal(train(1), train(2)) {
 		t.Error("1 and 2 threads gave different models")
@@ -298,19 +282,25 @@ func TestDepthFirstSameModel(t *testing.T) {
 				if gr := (&grower{p: &p, threads: p.threads()}); gr.depthFirst() != (threads == 1) {
 					t.Fatalf("%d threads: depth first %v", threads, gr.depthFirst())
 				}
-				res, err := Train(t.Context(), d, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var b bytes.Buffer
-				if err := res.Model.WriteJSON(&b); err != nil {
-					t.Fatal(err)
-				}
-				return b.Bytes()
+				return trainJSON(t, d, p)
 			}
 			if !bytes.Equal(train(1), train(2)) {
 				t.Error("depth first (1 thread) and level by level (2 threads) gave different models")
 			}
 		})
 	}
+}
+
+// trainJSON trains on d with p and returns the model's JSON.
+func trainJSON(t *testing.T, d *table.Dataset, p Params) []byte {
+	t.Helper()
+	res, err := Train(t.Context(), d, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := res.Model.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
