@@ -40,15 +40,16 @@ func splitGainsFast(ag, ah []float64, out []float32, c *[6]float64) (int, float3
 //go:noescape
 func scanPairs4(src *[groupFeats]*bucket, n int, c *[6]float64, tops *[16]float32, steps *[16]int32, tot *[groupFeats]bucket, simple bool)
 
+// haveScanPairs4 reports whether scanPairs4 runs here (gains8's
+// instructions).
+func haveScanPairs4() bool { return haveGains8() }
+
 // scanGroupFast runs the forward and backward scans of the group's
 // features src (n value bins each, 1 <= n <= histBins) with scanPairs4
 // (step j: bin j forward, bin n−1−j backward): each feature's largest
 // forward and backward gain (NaN left out), the first step that had it,
-// its forward total, and false where scanPairs4 does not run.
-func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [groupFeats]stepTop, tot [groupFeats]bucket, ok bool) {
-	if !haveGains8() {
-		return fwd, bwd, tot, false
-	}
+// and its forward total. Only where haveScanPairs4.
+func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [groupFeats]stepTop, tot [groupFeats]bucket) {
 	var s [groupFeats]*bucket
 	for k := range s {
 		if len(src[k]) < n || n < 1 || n > histBins {
@@ -64,7 +65,7 @@ func scanGroupFast(src *[groupFeats][]bucket, n int, c *[6]float64) (fwd, bwd [g
 		fwd[k] = firstTop(tops[k], int(steps[k]), tops[4+k], int(steps[4+k]))
 		bwd[k] = firstTop(tops[8+k], int(steps[8+k]), tops[12+k], int(steps[12+k]))
 	}
-	return fwd, bwd, tot, true
+	return fwd, bwd, tot
 }
 
 // nonEmpty8 lists the non-empty buckets among hf's first n (a multiple
@@ -83,4 +84,17 @@ func nonEmptyFast(hf []bucket, idx *[histBins]int32) (done, k int) {
 		return 0, 0
 	}
 	return n, nonEmpty8(&hf[0], n, &idx[0])
+}
+
+// firstTop combines the largest gains of a scan's even steps (a, first at
+// step sa) and odd steps (b, at sb), neither NaN: the larger, and on a
+// tie the earlier step.
+func firstTop(a float32, sa int, b float32, sb int) stepTop {
+	switch {
+	case b > a:
+		return stepTop{b, sb}
+	case a > b:
+		return stepTop{a, sa}
+	}
+	return stepTop{a, min(sa, sb)}
 }

@@ -1,9 +1,6 @@
 package gbdt
 
-import (
-	"math"
-	"slices"
-)
+import "slices"
 
 // The split scan of a node with many rows, four features at a time.
 //
@@ -23,20 +20,18 @@ import (
 const groupFeats = 4
 
 // groupScratch is scanGroups' working memory: the candidates and
-// positions of the node's features and, for the Go scans, the running
-// sums of a group's features and one feature's gains.
+// positions of the node's features.
 type groupScratch struct {
-	fwd, bwd [groupFeats][histBins]bucket
-	gains    [histBins]float32
-	cands    []groupCand // by position in the node's features
-	pos      []int
+	cands []groupCand // by position in the node's features
+	pos   []int
 }
 
 // denseNode reports whether a node with rows rows should scan its
 // features with scanGroup rather than list their non-empty bins first
 // (scanL2): with about as many rows as bins most bins are filled and the
-// list saves little.
-func denseNode(rows int) bool { return rows >= histBins }
+// list saves little. Only where scanPairs4 runs: elsewhere every feature
+// takes scanL2.
+func denseNode(rows int) bool { return rows >= histBins && haveScanPairs4() }
 
 // groupable reports whether feature f's split scan can go in a group: a
 // numerical feature whose value bins are many enough to be worth it and
@@ -83,7 +78,7 @@ func (gr *grower) scanGroups(sc *groupScratch, feats []int, hist []bucket, G, H 
 			j++
 		}
 		if j-i > 1 {
-			gr.scanGroup(sc, feats, pos[i:j], nb, hist, &c, cands)
+			gr.scanGroup(feats, pos[i:j], nb, hist, &c, cands)
 		}
 		i = j
 	}
@@ -92,30 +87,24 @@ func (gr *grower) scanGroups(sc *groupScratch, feats []int, hist []bucket, G, H 
 
 // scanGroup scans the features at positions ps of feats (two to
 // groupFeats, all with nb value bins) and sets their candidates.
-func (gr *grower) scanGroup(sc *groupScratch, feats, ps []int, nb int, hist []bucket, c *[6]float64, cands []groupCand) {
+func (gr *grower) scanGroup(feats, ps []int, nb int, hist []bucket, c *[6]float64, cands []groupCand) {
 	var hs [groupFeats][]bucket
 	for k := range hs {
 		f := feats[ps[min(k, len(ps)-1)]] // a short group repeats its last feature
 		hs[k] = hist[gr.b.offset[f] : gr.b.offset[f]+nb]
 	}
 	G, H := c[0], c[1]
-	fwd, bwd, tot, ok := scanGroupFast(&hs, nb, c)
+	fwd, bwd, tot := scanGroupFast(&hs, nb, c)
 	for k, p := range ps {
-		var fwdTop, bwdTop float32
-		var fwdBin, bwdBin int
-		if ok {
-			fwdTop, bwdTop, fwdBin, bwdBin = fwd[k].top, bwd[k].top, -1, -1
-			if fwdTop > 0 {
-				fwdBin = fwd[k].step
-			}
-			if bwdTop > 0 {
-				bwdBin = nb - 1 - bwd[k].step
-			}
-		} else {
-			fwdTop, fwdBin, bwdTop, bwdBin, tot[k] = gr.scanOneGo(sc, hs[k], c)
-		}
-		cands[p] = groupCand{grouped: true, fwdTop: fwdTop, bwdTop: bwdTop, fwdBin: fwdBin, bwdBin: bwdBin,
+		cand := groupCand{grouped: true, fwdTop: fwd[k].top, bwdTop: bwd[k].top, fwdBin: -1, bwdBin: -1,
 			missing: tot[k].g != G || tot[k].h != H}
+		if cand.fwdTop > 0 {
+			cand.fwdBin = fwd[k].step
+		}
+		if cand.bwdTop > 0 {
+			cand.bwdBin = nb - 1 - bwd[k].step
+		}
+		cands[p] = cand
 	}
 }
 
@@ -149,76 +138,4 @@ func applyGroupCand(c *groupCand, f int, hf []bucket, G, H float64, best *split)
 type stepTop struct {
 	top  float32
 	step int
-}
-
-// firstTop combines the largest gains of a scan's even steps (a, first at
-// step sa) and odd steps (b, at sb), neither NaN: the larger, and on a
-// tie the earlier step.
-func firstTop(a float32, sa int, b float32, sb int) stepTop {
-	switch {
-	case b > a:
-		return stepTop{b, sb}
-	case a > b:
-		return stepTop{a, sa}
-	}
-	return stepTop{a, min(sa, sb)}
-}
-
-// scanOneGo is scanGroup's scans of one feature's value bins hf in Go:
-// the largest forward and backward gains, the bins of their first steps
-// (-1 when not above 0) and the forward total.
-func (gr *grower) scanOneGo(sc *groupScratch, hf []bucket, c *[6]float64) (fwdTop float32, fwdBin int, bwdTop float32, bwdBin int, tot bucket) {
-	nb := len(hf)
-	src := [groupFeats][]bucket{hf, hf, hf, hf}
-	runSums(&src, sc, nb) // (one feature's sums would do; the Go path is the fallback)
-	gains := sc.gains[:nb]
-	fwd := sc.fwd[0][:nb]
-	fwdTop = pairGains(fwd, gains, c)
-	fwdBin = firstBest(gains, fwdTop, 0)
-	bwdTop = pairGains(sc.bwd[0][:nb], gains, c)
-	bwdBin = lastBest(gains, bwdTop, 0)
-	return fwdTop, fwdBin, bwdTop, bwdBin, fwd[nb-1]
-}
-
-// runSums sets, for four features' value bins src (n each), sc.fwd[k][i]
-// to the running sum of src[k]'s bins 0 to i and sc.bwd[k][i] to that of
-// its bins n−1 down to i, each sum added in scan order from +0.
-func runSums(src *[groupFeats][]bucket, sc *groupScratch, n int) {
-	for k := range src {
-		if len(src[k]) < n || n > histBins {
-			panic("gbdt: runSums: inconsistent buffers")
-		}
-	}
-	var f, b [groupFeats]bucket
-	for i := range n {
-		j := n - 1 - i
-		for k := range src {
-			f[k].g += src[k][i].g
-			f[k].h += src[k][i].h
-			sc.fwd[k][i] = f[k]
-			b[k].g += src[k][j].g
-			b[k].h += src[k][j].h
-			sc.bwd[k][j] = b[k]
-		}
-	}
-}
-
-// pairGains is splitGains with each side's sums as buckets: out[i] is the
-// gain with s[i] on one side. It returns the largest gain, NaN left out.
-func pairGains(s []bucket, out []float32, c *[6]float64) float32 {
-	top := float32(math.Inf(-1))
-	G, H, mcw, alpha, lambda, parent := c[0], c[1], c[2], c[3], c[4], float32(c[5])
-	s = s[:len(out)]
-	for i := range out {
-		g, h := s[i].g, s[i].h
-		bg, bh := G-g, H-h
-		out[i] = float32(math.Inf(-1))
-		if h >= mcw && bh >= mcw {
-			out[i] = gainL2(g, h, mcw, alpha, lambda) + gainL2(bg, bh, mcw, alpha, lambda) - parent
-		}
-		if out[i] > top {
-			top = out[i]
-		}
-	}
-	return top
 }
