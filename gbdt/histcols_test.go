@@ -177,12 +177,7 @@ func FuzzHistRowsCols(f *testing.F) {
 		n := 1 + int(ncols)%64
 		rows := int(nrows) % 64
 		total := rows + 1
-		at := func(i int) byte {
-			if len(data) == 0 {
-				return 0
-			}
-			return data[i%len(data)]
-		}
+		at := cycleBytes(data)
 		bins := make([]uint8, total*n)
 		for i := range bins {
 			bins[i] = at(i) ^ uint8(i*131)
@@ -210,4 +205,15 @@ func FuzzHistRowsCols(f *testing.F) {
 		}
 		colsCase{bins, gh, idx, offset, cols, n}.check(t)
 	})
+}
+
+// cycleBytes reads a fuzzer's bytes over and over: at(i) is data[i mod
+// len(data)], 0 when data is empty.
+func cycleBytes(data []byte) func(i int) byte {
+	return func(i int) byte {
+		if len(data) == 0 {
+			return 0
+		}
+		return data[i%len(data)]
+	}
 }

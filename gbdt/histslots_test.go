@@ -168,12 +168,7 @@ func FuzzHistSlotsCols(f *testing.F) {
 		n := 1 + int(ncols)%64
 		rows := int(nrows) % 80
 		total := rows + 1
-		at := func(i int) byte {
-			if len(data) == 0 {
-				return 0
-			}
-			return data[i%len(data)]
-		}
+		at := cycleBytes(data)
 		const width = 64
 		slots := slotMatrix(total, n, width, func(i int) int { return int(at(i) ^ uint8(i*131)) })
 		gh := make([]gradPair, total)
