@@ -2,6 +2,18 @@
 
 #include "textflag.h"
 
+// ADDROW(row, col, pair, x) adds a row's gradient pair (float64, in
+// register pair) into its slot of column col: the row's bins start at
+// address row, the column's first slot is in R14, the slot is hist (DI)
+// at (R14 + bins[col]) * 16. R9 and x are scratch.
+#define ADDROW(row, col, pair, x) \
+	MOVBQZX (row)(col*1), R9; \
+	ADDQ R14, R9; \
+	SHLQ $4, R9; \
+	MOVUPD (DI)(R9*1), x; \
+	ADDPD pair, x; \
+	MOVUPD x, (DI)(R9*1)
+
 // func histRows8(hist []bucket, rows []int32, bins []uint8, offset, cols []int, gh []gradPair, stride int)
 //
 // For each i, adds gh[rows[i]] (float32 pair widened to float64) into
@@ -75,30 +87,10 @@ nopf:
 
 quadf:
 	MOVQ (R8)(R12*8), R14
-	MOVBQZX (AX)(R12*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R9*1)
-	MOVBQZX (DX)(R12*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X5
-	ADDPD X1, X5
-	MOVUPD X5, (DI)(R9*1)
-	MOVBQZX (R11)(R12*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X6
-	ADDPD X2, X6
-	MOVUPD X6, (DI)(R9*1)
-	MOVBQZX (R13)(R12*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X7
-	ADDPD X3, X7
-	MOVUPD X7, (DI)(R9*1)
+	ADDROW(AX, R12, X0, X4)
+	ADDROW(DX, R12, X1, X5)
+	ADDROW(R11, R12, X2, X6)
+	ADDROW(R13, R12, X3, X7)
 	INCQ R12
 	CMPQ R12, offset_len+80(FP)
 	JLT quadf
@@ -114,30 +106,10 @@ quadc:
 quadcf:
 	MOVQ (BX)(R12*8), R10         // column
 	MOVQ (R8)(R10*8), R14         // its first slot
-	MOVBQZX (AX)(R10*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R9*1)
-	MOVBQZX (DX)(R10*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X5
-	ADDPD X1, X5
-	MOVUPD X5, (DI)(R9*1)
-	MOVBQZX (R11)(R10*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X6
-	ADDPD X2, X6
-	MOVUPD X6, (DI)(R9*1)
-	MOVBQZX (R13)(R10*1), R9
-	ADDQ R14, R9
-	SHLQ $4, R9
-	MOVUPD (DI)(R9*1), X7
-	ADDPD X3, X7
-	MOVUPD X7, (DI)(R9*1)
+	ADDROW(AX, R10, X0, X4)
+	ADDROW(DX, R10, X1, X5)
+	ADDROW(R11, R10, X2, X6)
+	ADDROW(R13, R10, X3, X7)
 	INCQ R12
 	CMPQ R12, cols_len+104(FP)
 	JLT quadcf
