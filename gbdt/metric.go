@@ -67,14 +67,17 @@ type metricBuf struct {
 	// zeros and gh are probs' scratch for the logistic kernel.
 	zeros []float64
 	gh    []gradPair
+	// pos, neg, keys and keys2 are aucLogistic's.
+	pos, neg    []float32
+	keys, keys2 []uint32
 }
 
 // probs is the scores a metric reads from one-output margins: the
 // objective's inverse link (prob in evalMetricBuf), in buf.
 func probs(objective string, margin []float64, buf *metricBuf) []float64 {
 	p := buf.p[:len(margin)]
-	switch objective {
-	case BinaryLogistic, RegLogistic, BinaryLogitRaw:
+	switch {
+	case logisticLink(objective):
 		// The gradient of a row labelled 0 is its probability (p - 0
 		// is p), so the logistic gradient kernel computes them in
 		// blocks of 8 where it runs.
@@ -88,7 +91,7 @@ func probs(objective string, margin []float64, buf *metricBuf) []float64 {
 		for r := done; r < len(margin); r++ {
 			p[r] = float64(sigmoid32(float32(margin[r])))
 		}
-	case CountPoisson:
+	case objective == CountPoisson:
 		for r, m := range margin {
 			p[r] = math.Exp(m)
 		}
@@ -96,6 +99,16 @@ func probs(objective string, margin []float64, buf *metricBuf) []float64 {
 		copy(p, margin)
 	}
 	return p
+}
+
+// logisticLink reports whether the objective's metrics read sigmoid
+// probabilities of the margins.
+func logisticLink(objective string) bool {
+	switch objective {
+	case BinaryLogistic, RegLogistic, BinaryLogitRaw:
+		return true
+	}
+	return false
 }
 
 // evalMetricBuf is evalMetric with scratch buffers.
@@ -124,6 +137,11 @@ func evalMetricBuf(name, objective string, k int, margin, y, w []float64, buf *m
 		}
 		if buf == nil {
 			buf = &metricBuf{}
+		}
+		if w == nil && logisticLink(objective) {
+			if v, ok := aucLogistic(margin[:n], y, buf); ok {
+				return v, nil
+			}
 		}
 		if cap(buf.p) < n {
 			buf.p, buf.idx = make([]float64, n), make([]int32, n)
