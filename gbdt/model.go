@@ -80,9 +80,8 @@ type Model struct {
 	AllTrees bool
 
 	used        int // trees used: all, or those up to best_iteration
-	flat        *tree.Flat
 	classTrees  [][]tree.Tree
-	classShap   []*tree.ShapTrees
+	lay         *layouts
 	maxDepth    int
 	baseMargin  float64   // margin offset of group 0
 	baseMargins []float64 // margin offset per output group
@@ -177,12 +176,32 @@ func (m *Model) Init() error {
 		m.classTrees[m.TreeInfo[i]] = append(m.classTrees[m.TreeInfo[i]], *t)
 		m.maxDepth = max(m.maxDepth, t.MaxDepth())
 	}
-	m.flat = tree.NewFlat(trees)
-	m.classShap = make([]*tree.ShapTrees, k)
-	for g := range k {
-		m.classShap[g] = tree.NewShapTrees(m.classTrees[g])
-	}
+	m.lay = &layouts{trees: trees, classTrees: m.classTrees}
 	return nil
+}
+
+// layouts are a model's prediction and explanation layouts, built at
+// their first use: a tuning trial's model is written, not used, so it
+// never builds them.
+type layouts struct {
+	once       sync.Once
+	trees      []tree.Tree   // the trees used
+	classTrees [][]tree.Tree // the trees used, per output group
+	flat       *tree.Flat
+	classShap  []*tree.ShapTrees
+}
+
+// layouts returns m's layouts, built (once) if need be.
+func (m *Model) layouts() *layouts {
+	l := m.lay
+	l.once.Do(func() {
+		l.flat = tree.NewFlat(l.trees)
+		l.classShap = make([]*tree.ShapTrees, len(l.classTrees))
+		for g, ts := range l.classTrees {
+			l.classShap[g] = tree.NewShapTrees(ts)
+		}
+	})
+	return l
 }
 
 // maxParallelTree bounds num_parallel_tree.
@@ -283,12 +302,13 @@ func (m *Model) BaseMargin() float64 { return m.baseMargin }
 func (m *Model) MarginRow(dst, x []float64) {
 	k := m.NumOutputGroups()
 	if k == 1 {
-		dst[0] = m.baseMargin + m.flat.Sum(x, 0, m.used)
+		dst[0] = m.baseMargin + m.layouts().flat.Sum(x, 0, m.used)
 		return
 	}
 	copy(dst[:k], m.baseMargins)
+	flat := m.layouts().flat
 	for ti, g := range m.TreeInfo[:m.used] {
-		dst[g] += m.flat.Value(ti, x)
+		dst[g] += flat.Value(ti, x)
 	}
 }
 
@@ -398,7 +418,7 @@ func (m *Model) marginBlock(dst, x []float64, k int, group []int32) {
 		b := make([]float32, need)
 		bp = &b
 	}
-	m.flat.AddBlock(dst, k, group, x, m.NumFeature, (*bp)[:need])
+	m.layouts().flat.AddBlock(dst, k, group, x, m.NumFeature, (*bp)[:need])
 	blockBufs.Put(bp)
 }
 
@@ -463,6 +483,7 @@ func (m *Model) Contribs(dst, x []float64) {
 	n := len(x) / nf
 	k := m.NumOutputGroups()
 	w := nf + 1
+	shap := m.layouts().classShap
 	parallelRows(n, 16, func(lo, hi int) {
 		s := tree.NewShapScratch(m.maxDepth)
 		for r := lo; r < hi; r++ {
@@ -474,7 +495,7 @@ func (m *Model) Contribs(dst, x []float64) {
 		}
 		// Blocks of rows through each tree: its leaf table stays in cache.
 		for g := range k {
-			s.PathDependentRows(m.classShap[g], x[lo*nf:hi*nf], nf, dst[(lo*k+g)*w:], k*w, 1)
+			s.PathDependentRows(shap[g], x[lo*nf:hi*nf], nf, dst[(lo*k+g)*w:], k*w, 1)
 		}
 	})
 }
