@@ -47,16 +47,36 @@ func (d *derived) evalCodes(b *binned, e *table.Dataset) *evalCodes {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, c := range d.codes {
-		if c.x == &e.X[0] && c.n == len(e.X) && c.codes != nil && c.codes.cols == e.NumFeature {
-			return c.codes
-		}
+	if c := d.kept(e); c != nil {
+		return c
 	}
 	codes := newEvalCodes(b, e)
 	if len(d.codes) < maxCodedSets {
 		d.codes = append(d.codes, codedSet{x: &e.X[0], n: len(e.X), codes: codes})
 	}
 	return codes
+}
+
+// coded reports whether eval set e's codes are kept: a Train validated
+// its feature matrix, which must not change while b is in use.
+func (d *derived) coded(e *table.Dataset) bool {
+	if len(e.X) == 0 {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.kept(e) != nil
+}
+
+// kept returns the codes kept for e's feature matrix (not empty), or nil;
+// d.mu is held.
+func (d *derived) kept(e *table.Dataset) *evalCodes {
+	for _, c := range d.codes {
+		if c.x == &e.X[0] && c.n == len(e.X) && c.codes != nil && c.codes.cols == e.NumFeature {
+			return c.codes
+		}
+	}
+	return nil
 }
 
 // rowBuf returns a row buffer of length n.

@@ -144,3 +144,29 @@ func TestWithQuantizedMismatch(t *testing.T) {
 		t.Error("Quantize of an empty dataset: no error")
 	}
 }
+
+// TestWithQuantizedChecksNewEvalSets: trainings on shared bins skip the
+// scan of matrices already scanned (the training rows, an eval set coded
+// before), not of a new eval set: its infinite value is still refused.
+func TestWithQuantizedChecksNewEvalSets(t *testing.T) {
+	t.Parallel()
+	data := quantizedData(300, false, false)
+	p := DefaultParams()
+	p.Objective, p.NumRound, p.EvalMetric = BinaryLogistic, 2, []string{MetricAUC}
+	q, err := Quantize(data, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := quantizedData(100, false, false)
+	for range 2 {
+		if _, err := Train(t.Context(), data, p, WithEval("validation", valid), WithQuantized(q)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := quantizedData(100, false, false)
+	bad.X[7] = math.Inf(1)
+	_, err = Train(t.Context(), data, p, WithEval("validation", bad), WithQuantized(q))
+	if err == nil || !strings.Contains(err.Error(), "validation dataset row 2 feature 1 is infinite") {
+		t.Fatalf("Train error %v, want the infinite value located", err)
+	}
+}

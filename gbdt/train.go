@@ -77,7 +77,10 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("checking parameters: %w", err)
 	}
-	if err := train.Validate("training"); err != nil {
+	// A matrix Quantize or an earlier Train on the same bins scanned is
+	// not scanned again (see validateData).
+	q := o.quantized
+	if err := validateData(train, "training", q != nil && sameSlice(q.x, train.X)); err != nil {
 		return nil, err
 	}
 	if err := checkLabels(p.Objective, p.NumClass, train.Y); err != nil {
@@ -88,7 +91,7 @@ func Train(ctx context.Context, train *table.Dataset, p Params, opts ...Option) 
 		return nil, err
 	}
 	for _, e := range evals {
-		if err := e.data.Validate(e.name); err != nil {
+		if err := validateData(e.data, e.name, q != nil && (sameSlice(q.x, e.data.X) || q.b.derived.coded(e.data))); err != nil {
 			return nil, err
 		}
 		if e.data.NumFeature != train.NumFeature {
@@ -325,6 +328,16 @@ func addTree(t *tree.Tree, d *table.Dataset, codes *evalCodes, buf []walkNode, m
 		}
 	})
 	return buf
+}
+
+// validateData is d.Validate, or d.ValidateLayout when its feature
+// matrix was scanned (an unchanged matrix: Quantize's, or an eval set's
+// that an earlier Train on the same bins validated before coding it).
+func validateData(d *table.Dataset, role string, scanned bool) error {
+	if scanned {
+		return d.ValidateLayout(role)
+	}
+	return d.Validate(role)
 }
 
 // dropSampled zeroes the gradient pairs of the rows out of the tree's

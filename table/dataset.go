@@ -45,7 +45,10 @@ func (d *Dataset) Rows() int { return len(d.Y) }
 // weights >= 0 that are not all 0. Errors name the dataset by role
 // ("training", "validation") and give the offending row (1-based) or
 // feature (0-based). Labels are the learner's to check.
-func (d *Dataset) Validate(role string) error {
+//
+// ValidateLayout is Validate without the scan of the feature values: for
+// a matrix already validated (tuning's trials train on the same rows).
+func (d *Dataset) ValidateLayout(role string) error {
 	if d == nil || d.NumFeature <= 0 {
 		return fmt.Errorf("%s dataset has no features", role)
 	}
@@ -75,6 +78,14 @@ func (d *Dataset) Validate(role string) error {
 	}
 	if len(d.FeatureNames) != 0 && len(d.FeatureNames) != d.NumFeature {
 		return fmt.Errorf("%s dataset has %d feature names for %d features", role, len(d.FeatureNames), d.NumFeature)
+	}
+	return nil
+}
+
+// Validate is described with ValidateLayout.
+func (d *Dataset) Validate(role string) error {
+	if err := d.ValidateLayout(role); err != nil {
+		return err
 	}
 	for i, v := range d.X {
 		if math.IsInf(v, 0) {
