@@ -58,6 +58,15 @@ func ParseRef(s string) (Ref, error) {
 	return r, r.Validate()
 }
 
+// Adopter is a Store on the local file system that can take a tree
+// without copying it ([Dir]): a tree written under TempDir is moved in by
+// Adopt, which returns its reference. The caller removes the temporary
+// directory afterwards (gone after a successful Adopt) or on failure.
+type Adopter interface {
+	TempDir() (string, error)
+	Adopt(ctx context.Context, tmp string) (Ref, error)
+}
+
 // Store is the artifact store contract. Implementations must be safe for
 // concurrent use.
 type Store interface {

@@ -248,3 +248,55 @@ func TestDirReadOnlyAndAbsolute(t *testing.T) {
 		t.Errorf("store still exists after RemoveTree: %v", err)
 	}
 }
+
+// TestDirAdopt: a tree written under TempDir is moved in, not copied: it
+// has PutDir's reference, its files and directories become read-only,
+// and the temporary directory is gone.
+func TestDirAdopt(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store, err := OpenDir(storeDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"model.json": "{}", "sub/manifest.json": "[]"}
+	src := t.TempDir()
+	writeTree(t, src, files)
+	want, err := Digest(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := store.TempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, tmp, files)
+	var ad Adopter = store
+	ref, err := ad.Adopt(ctx, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref != want {
+		t.Errorf("Adopt: %s, want PutDir's %s", ref, want)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary directory after Adopt: %v, want it gone", err)
+	}
+	dir, err := store.Path(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"model.json", "sub/manifest.json", "sub", "."} {
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := os.FileMode(0o444)
+		if fi.IsDir() {
+			want = 0o555
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), want)
+		}
+	}
+}

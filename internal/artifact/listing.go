@@ -108,8 +108,18 @@ func (d *Dir) TempDir() (string, error) {
 }
 
 // Adopt moves the tree at tmp (made by TempDir) into the store without
-// copying it and returns its reference. A remote store's local read
-// cache fills itself this way.
+// copying it and returns its reference. Its files become read-only, as
+// the store keeps them. A remote store's local read cache fills itself
+// this way, and a tuning trial stores its model so.
 func (d *Dir) Adopt(ctx context.Context, tmp string) (Ref, error) {
+	err := filepath.WalkDir(tmp, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		return os.Chmod(p, 0o444)
+	})
+	if err != nil {
+		return "", fmt.Errorf("storing %s: %w", tmp, err)
+	}
 	return d.commit(ctx, tmp)
 }

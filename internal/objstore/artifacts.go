@@ -27,7 +27,7 @@ import (
 func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifact.Ref, error) {
 	// A local store on the same file system takes hard links to the
 	// (immutable) blobs: importing a large prefix copies no bytes.
-	ad, link := arts.(adopter)
+	ad, link := arts.(artifact.Adopter)
 	var tmp string
 	var err error
 	if link {
@@ -75,13 +75,6 @@ func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifa
 		return "", fmt.Errorf("importing %s: %w", uri, err)
 	}
 	return ref, nil
-}
-
-// adopter is a local artifact store that can take a tree without copying
-// it (artifact.Dir).
-type adopter interface {
-	TempDir() (string, error)
-	Adopt(ctx context.Context, tmp string) (artifact.Ref, error)
 }
 
 // download copies object o into the new file dst.

@@ -498,13 +498,24 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 			log = w
 		}
 	}
+	// A local store takes the model where the trial writes it (no copy).
+	out := filepath.Join(t.env.WorkDir, "trials", fmt.Sprintf("trial-%03d", n))
+	ad, adopt := t.env.Store.(artifact.Adopter)
+	if adopt {
+		tmp, err := ad.TempDir()
+		if err != nil {
+			return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: %w", name, err)
+		}
+		defer artifact.RemoveTree(tmp)
+		out = tmp
+	}
 	tctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	errStopped := errors.New("stopped early")
 	job := training.Job{
 		Algorithm: t.c.alg, Hyperparameters: hp, Label: t.c.label, Log: log,
 		Train: t.files[training.InputTrain], Validation: t.files[training.InputValidation], Schema: t.files[training.InputSchema],
-		OutputDir: filepath.Join(t.env.WorkDir, "trials", fmt.Sprintf("trial-%03d", n)),
+		OutputDir: out,
 		Data:      t.data,
 		// Trials are judged on the objective: the training set's metrics
 		// are computed only when the objective is one of them.
@@ -543,7 +554,12 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 		if v, ok := s.Metrics[t.c.metric]; ok {
 			rec.Objective = ptr(v)
 		}
-		ref, err := t.env.Store.PutDir(ctx, job.OutputDir)
+		var ref artifact.Ref
+		if adopt {
+			ref, err = ad.Adopt(ctx, out)
+		} else {
+			ref, err = t.env.Store.PutDir(ctx, out)
+		}
 		if err != nil {
 			return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: storing its model: %w", name, err)
 		}
