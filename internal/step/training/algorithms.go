@@ -64,13 +64,16 @@ func runXGBoost(ctx context.Context, job Job, train, valid *labelled, mf *model.
 	var opts []gbdt.Option
 	if job.Log != nil || job.ProgressFunc != nil {
 		log, progress := job.Log, job.ProgressFunc
+		var line []byte
 		opts = append(opts, gbdt.WithProgress(func(round int, metrics map[string]float64) {
 			if log != nil {
-				fmt.Fprintf(log, "[%d]", round)
+				// One write per round: a trial's log is a file.
+				line = fmt.Appendf(line[:0], "[%d]", round)
 				for _, k := range sortedKeys(anyMap(metrics)) {
-					fmt.Fprintf(log, "\t%s:%.5f", k, metrics[k])
+					line = fmt.Appendf(line, "\t%s:%.5f", k, metrics[k])
 				}
-				fmt.Fprintln(log)
+				line = append(line, '\n')
+				log.Write(line)
 			}
 			if progress != nil {
 				named := make(map[string]float64, len(metrics))
