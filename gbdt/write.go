@@ -355,17 +355,19 @@ func (e *jsonEncoder) str(s string) {
 
 func (e *jsonEncoder) integer(v int64) {
 	e.sep()
-	e.b.WriteString(strconv.FormatInt(v, 10))
+	var buf [24]byte
+	e.b.Write(strconv.AppendInt(buf[:0], v, 10))
 }
 
-func jsonArray[T any](e *jsonEncoder, v []T, format func(T) string) {
+func jsonArray[T any](e *jsonEncoder, v []T, format func([]byte, T) []byte) {
 	e.sep()
 	e.b.WriteByte('[')
+	var buf [24]byte
 	for i, x := range v {
 		if i > 0 {
 			e.b.WriteByte(',')
 		}
-		e.b.WriteString(format(x))
+		e.b.Write(format(buf[:0], x))
 	}
 	e.b.WriteByte(']')
 }
@@ -384,14 +386,14 @@ func (e *jsonEncoder) f32s(v []float32) {
 }
 func (e *jsonEncoder) floats(v []float32) { e.f32s(v) }
 func (e *jsonEncoder) i32s(v []int32) {
-	jsonArray(e, v, func(x int32) string { return strconv.Itoa(int(x)) })
+	jsonArray(e, v, func(b []byte, x int32) []byte { return strconv.AppendInt(b, int64(x), 10) })
 }
 func (e *jsonEncoder) i64s(v []int64) {
-	jsonArray(e, v, func(x int64) string { return strconv.FormatInt(x, 10) })
+	jsonArray(e, v, func(b []byte, x int64) []byte { return strconv.AppendInt(b, x, 10) })
 }
 func (e *jsonEncoder) ints(v []int64) { e.i64s(v) }
 func (e *jsonEncoder) u8s(v []uint8) {
-	jsonArray(e, v, func(x uint8) string { return strconv.Itoa(int(x)) })
+	jsonArray(e, v, func(b []byte, x uint8) []byte { return strconv.AppendUint(b, uint64(x), 10) })
 }
 func (e *jsonEncoder) strs(v []string) {
 	e.sep()
@@ -546,9 +548,20 @@ func appendF32(dst []byte, v float64) []byte {
 	return append(dst[:out], dst[j:]...)
 }
 
+// writeString writes s as a JSON string exactly as json.Marshal does:
+// printable ASCII without quotes, backslashes or the characters Marshal
+// escapes for HTML (every key a model has) goes in as it is.
 func writeString(b *bytes.Buffer, s string) {
-	q, _ := json.Marshal(s)
-	b.Write(q)
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			b.Write(q)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 func writeStrings(b *bytes.Buffer, ss []string) {
