@@ -311,6 +311,7 @@ func (k *Kind) Run(ctx context.Context, env step.Env, req step.Request) (step.Re
 	if err != nil {
 		return step.Result{}, err
 	}
+	defer t.close()
 	return t.run(ctx)
 }
 
@@ -350,7 +351,24 @@ func (k *Kind) prepare(ctx context.Context, env step.Env, req step.Request) (*tu
 		return nil, step.Permanent(fmt.Errorf("tuning: %w", err))
 	}
 	t.data = data
+	// A local store takes each trial's model from where the trial wrote
+	// it, a directory of its own, without a copy.
+	t.outDir = filepath.Join(env.WorkDir, "trials")
+	if ad, ok := env.Store.(artifact.Adopter); ok {
+		if t.outDir, err = ad.TempDir(); err != nil {
+			return nil, fmt.Errorf("tuning: %w", err)
+		}
+		t.adopter = ad
+	}
 	return t, nil
+}
+
+// close removes what the trials left in the store's temporary directory
+// (the models of stopped and failed trials).
+func (t *tuner) close() {
+	if t.adopter != nil {
+		artifact.RemoveTree(t.outDir)
+	}
 }
 
 func refOf(v any) (artifact.Ref, error) {
@@ -372,6 +390,10 @@ type tuner struct {
 	files map[string]string
 	data  *training.Data
 	mu    sync.Mutex // serialises env.Log
+	// outDir holds the trials' output directories (trial-NNN, made by
+	// the model writer); adopter, when set, is the store that owns it.
+	outDir  string
+	adopter artifact.Adopter
 }
 
 func (t *tuner) logf(format string, a ...any) {
@@ -498,17 +520,7 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 			log = w
 		}
 	}
-	// A local store takes the model where the trial writes it (no copy).
-	out := filepath.Join(t.env.WorkDir, "trials", fmt.Sprintf("trial-%03d", n))
-	ad, adopt := t.env.Store.(artifact.Adopter)
-	if adopt {
-		tmp, err := ad.TempDir()
-		if err != nil {
-			return nil, tuning.Trial{}, fmt.Errorf("tuning: trial %s: %w", name, err)
-		}
-		defer artifact.RemoveTree(tmp)
-		out = tmp
-	}
+	out := filepath.Join(t.outDir, fmt.Sprintf("trial-%03d", n))
 	tctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	errStopped := errors.New("stopped early")
@@ -555,8 +567,8 @@ func (t *tuner) trial(ctx context.Context, index int, cfg tuning.Config, stopper
 			rec.Objective = ptr(v)
 		}
 		var ref artifact.Ref
-		if adopt {
-			ref, err = ad.Adopt(ctx, out)
+		if t.adopter != nil {
+			ref, err = t.adopter.Adopt(ctx, out)
 		} else {
 			ref, err = t.env.Store.PutDir(ctx, out)
 		}

@@ -68,6 +68,7 @@ func (k *Kind) RunPart(ctx context.Context, env step.Env, req step.Request, inpu
 	if err != nil {
 		return nil, err
 	}
+	defer t.close()
 	rec, _, err := t.trial(ctx, index, cfg, t.stopper(), peers, func() {})
 	if err != nil {
 		return nil, err
