@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ferryml/ferry/internal/artifact"
+	"github.com/ferryml/ferry/internal/sqlite"
 	"github.com/ferryml/ferry/internal/step"
 	"github.com/ferryml/ferry/internal/step/tuning"
 )
@@ -46,6 +47,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memprofile := flag.String("memprofile", "", "write an allocation profile here at the end")
 	dump := flag.String("dump", "", "write each seed's trials.json here as SET-SEED.json (SET: the data directory's name)")
+	records := flag.Bool("records", false, "keep each trial's record (SQLite) and log file as `ferry run` does (default: none, the tuning kind alone)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -53,7 +55,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(context.Background(), *data, *trials, *rounds, *parallel, *nthread, *strategy, *early, *seeds, *dump); err != nil {
+	if err := run(context.Background(), *data, *trials, *rounds, *parallel, *nthread, *strategy, *early, *seeds, *dump, *records); err != nil {
 		fmt.Fprintln(os.Stderr, "tuningbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -66,7 +68,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, data string, trials, rounds, parallel, nthread int, strategy, early, seeds, dump string) error {
+func run(ctx context.Context, data string, trials, rounds, parallel, nthread int, strategy, early, seeds, dump string, records bool) error {
 	tmp, err := os.MkdirTemp("", "tuningbench-")
 	if err != nil {
 		return err
@@ -106,11 +108,15 @@ func run(ctx context.Context, data string, trials, rounds, parallel, nthread int
 	if err != nil {
 		return err
 	}
-	k := tuning.New(nil)
 	for _, s := range strings.Split(seeds, ",") {
 		var seed int64
 		if _, err := fmt.Sscan(s, &seed); err != nil {
 			return fmt.Errorf("seed %q: %w", s, err)
+		}
+		// A database per seed: no seed reuses another's trials.
+		k, closeDB, err := kind(ctx, filepath.Join(tmp, fmt.Sprintf("seed-%d", seed)), records)
+		if err != nil {
+			return err
 		}
 		args := map[string]any{
 			"algorithm": "xgboost",
@@ -140,10 +146,11 @@ func run(ctx context.Context, data string, trials, rounds, parallel, nthread int
 		env := step.Env{Store: store, WorkDir: work, Logger: slog.New(slog.DiscardHandler), Log: io.Discard}
 		t0, c0 := time.Now(), cpuSeconds()
 		res, err := k.Run(ctx, env, step.Request{ExecutionID: "bench", StepName: "tune", Args: args})
+		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+		closeDB()
 		if err != nil {
 			return err
 		}
-		wall, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
 		dir, err := store.Path(ctx, res.Outputs[tuning.OutputTrials])
 		if err != nil {
 			return err
@@ -182,4 +189,24 @@ func run(ctx context.Context, data string, trials, rounds, parallel, nthread int
 			seed, best(10), best(25), best(trials), wall, cpu, stopped, rounds)
 	}
 	return nil
+}
+
+// kind returns the tuning kind, with trial records in a SQLite database
+// and logs in files under dir when records is set (as `ferry run` wires
+// it), and a function that closes the database.
+func kind(ctx context.Context, dir string, records bool) (*tuning.Kind, func(), error) {
+	if !records {
+		return tuning.New(nil), func() {}, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "ferry.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	store := tuning.Records{Store: sqlite.NewTrialStore(db), LogPath: func(exec, trial string) string {
+		return filepath.Join(dir, "logs", exec, strings.ReplaceAll(trial, "/", "_")+".log")
+	}}
+	return tuning.New(store), func() { db.Close() }, nil
 }
