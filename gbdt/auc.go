@@ -57,7 +57,7 @@ func aucLogistic(margin, y []float64, buf *metricBuf) (auc float64, ok bool) {
 		if g.g != g.g {
 			isNaN = 1
 		}
-		bad |= 1 - isPos - isNeg | isNaN
+		bad |= (1 - isPos - isNeg) | isNaN
 		pos[np], neg[nn] = g.g, g.g
 		np += isPos
 		nn += isNeg

@@ -40,14 +40,9 @@ type Dataset struct {
 // Rows returns the number of rows.
 func (d *Dataset) Rows() int { return len(d.Y) }
 
-// Validate checks that d is a usable dataset: at least one row and one
-// feature, consistent lengths, finite features (NaN allowed), finite
-// weights >= 0 that are not all 0. Errors name the dataset by role
-// ("training", "validation") and give the offending row (1-based) or
-// feature (0-based). Labels are the learner's to check.
-//
-// ValidateLayout is Validate without the scan of the feature values: for
-// a matrix already validated (tuning's trials train on the same rows).
+// ValidateLayout is Validate without the scan of the feature values for
+// infinities: for a matrix already validated (tuning's trials train on
+// the same rows).
 func (d *Dataset) ValidateLayout(role string) error {
 	if d == nil || d.NumFeature <= 0 {
 		return fmt.Errorf("%s dataset has no features", role)
@@ -82,7 +77,11 @@ func (d *Dataset) ValidateLayout(role string) error {
 	return nil
 }
 
-// Validate is described with ValidateLayout.
+// Validate checks that d is a usable dataset: at least one row and one
+// feature, consistent lengths, finite features (NaN allowed), finite
+// weights >= 0 that are not all 0. Errors name the dataset by role
+// ("training", "validation") and give the offending row (1-based) or
+// feature (0-based). Labels are the learner's to check.
 func (d *Dataset) Validate(role string) error {
 	if err := d.ValidateLayout(role); err != nil {
 		return err
