@@ -157,6 +157,13 @@ func (gr *grower) putHist(h []bucket) {
 	gr.poolMu.Unlock()
 }
 
+// dropHist gives nd's histogram (if any) back to the pool: nd is a leaf,
+// or its children's histograms are not needed.
+func (gr *grower) dropHist(nd *growNode) {
+	gr.putHist(nd.hist)
+	nd.hist = nil
+}
+
 // parallel runs fn(i) for i in [0, n) on the grower's threads.
 func (gr *grower) parallel(n int, fn func(i int)) {
 	if n == 1 || gr.threads == 1 {
@@ -850,8 +857,7 @@ func (gr *grower) expand(nodes []*growNode, prepare func([]*growNode)) []*growNo
 	if last {
 		gr.addLastLevel(nodes)
 		for _, nd := range nodes {
-			gr.putHist(nd.hist)
-			nd.hist = nil
+			gr.dropHist(nd)
 		}
 		return children
 	}
@@ -868,8 +874,7 @@ func (gr *grower) expand(nodes []*growNode, prepare func([]*growNode)) []*growNo
 		gr.parallel(len(nodes), func(i int) {
 			nd := nodes[i]
 			if dead(i) {
-				gr.putHist(nd.hist)
-				nd.hist = nil
+				gr.dropHist(nd)
 				return
 			}
 			built := small[i]
@@ -895,8 +900,7 @@ func (gr *grower) expand(nodes []*growNode, prepare func([]*growNode)) []*growNo
 	gr.parallel(len(nodes), func(i int) {
 		nd := nodes[i]
 		if dead(i) {
-			gr.putHist(nd.hist)
-			nd.hist = nil
+			gr.dropHist(nd)
 			return
 		}
 		gr.subtractSibling(nd, small[i], children[2*i], children[2*i+1])
@@ -1093,8 +1097,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 			nd := queue[bi]
 			queue = slices.Delete(queue, bi, bi+1)
 			if !nd.evaluated || !gr.valid(nd) || !canSplit(nd) || (p.MaxLeaves > 0 && numLeaves >= p.MaxLeaves) {
-				gr.putHist(nd.hist)
-				nd.hist = nil
+				gr.dropHist(nd)
 				leaves = append(leaves, nd)
 				continue
 			}
@@ -1111,8 +1114,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 		var walk func(nd *growNode)
 		walk = func(nd *growNode) {
 			if !nd.evaluated || !gr.valid(nd) {
-				gr.putHist(nd.hist)
-				nd.hist = nil
+				gr.dropHist(nd)
 				leaves = append(leaves, nd)
 				return
 			}
@@ -1133,8 +1135,7 @@ func (gr *grower) grow(treeFeats []int, out leafOut) tree.Tree {
 					batch = append(batch, nd)
 					numLeaves++
 				} else {
-					gr.putHist(nd.hist)
-					nd.hist = nil
+					gr.dropHist(nd)
 					leaves = append(leaves, nd)
 				}
 			}
