@@ -1,10 +1,7 @@
 package gbdt
 
 import (
-	"bytes"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ferryml/ferry/table"
@@ -38,25 +35,5 @@ func TestColsampleGolden(t *testing.T) {
 	p.MaxDepth = 4
 	p.ColsampleByTree = 0.5
 	p.Seed = 3
-	res, err := Train(t.Context(), &table.Dataset{X: x, Y: y, NumFeature: cols}, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got bytes.Buffer
-	if err := res.Model.WriteJSON(&got); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "golden", "colsample_half.model.json")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestColsampleGolden -update)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("model differs from %s (the trees changed)", golden)
-	}
+	checkGolden(t, trainJSON(t, &table.Dataset{X: x, Y: y, NumFeature: cols}, p), "colsample_half.model.json")
 }

@@ -1,8 +1,6 @@
 package gbdt
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -39,21 +37,5 @@ func TestColsampleUnitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got bytes.Buffer
-	if err := res.Model.WriteJSON(&got); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "golden", "colsample_half_fraud.model.json")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestColsampleUnitGolden -update)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("model differs from %s (the trees changed)", golden)
-	}
+	checkGolden(t, modelJSON(t, res.Model), "colsample_half_fraud.model.json")
 }

@@ -182,29 +182,43 @@ func FuzzHistRowsCols(f *testing.F) {
 		for i := range bins {
 			bins[i] = at(i) ^ uint8(i*131)
 		}
-		gh := make([]gradPair, total)
-		for r := range gh {
-			gh[r] = gradPair{float32(int8(at(3*r+1))) / 8, float32(at(3*r+2)) / 16}
-		}
-		idx := make([]int32, rows)
-		for i := range idx {
-			idx[i] = int32(int(at(i+7)) % total)
-		}
+		gh, idx := fuzzRows(at, total, rows)
 		offset := make([]int, n)
 		for c := range offset {
 			offset[c] = c * histBins
 		}
-		var cols []int
-		for c := range n {
-			if subset>>(c%64)&1 != 0 {
-				cols = append(cols, c)
-			}
-		}
-		if cols == nil {
+		cols := subsetCols(n, subset)
+		if len(cols) == 0 {
 			cols = []int{n / 2}
 		}
 		colsCase{bins, gh, idx, offset, cols, n}.check(t)
 	})
+}
+
+// fuzzRows reads the column-list fuzzers' gradient pairs (one per row of
+// total) and rows (rows indexes, repeats allowed) from at.
+func fuzzRows(at func(int) byte, total, rows int) ([]gradPair, []int32) {
+	gh := make([]gradPair, total)
+	for r := range gh {
+		gh[r] = gradPair{float32(int8(at(3*r+1))) / 8, float32(at(3*r+2)) / 16}
+	}
+	idx := make([]int32, rows)
+	for i := range idx {
+		idx[i] = int32(int(at(i+7)) % total)
+	}
+	return gh, idx
+}
+
+// subsetCols lists the columns of n whose bit (mod 64) is set in subset,
+// increasing; empty, not nil, when none is.
+func subsetCols(n int, subset uint64) []int {
+	cols := []int{}
+	for c := range n {
+		if subset>>(c%64)&1 != 0 {
+			cols = append(cols, c)
+		}
+	}
+	return cols
 }
 
 // cycleBytes reads a fuzzer's bytes over and over: at(i) is data[i mod

@@ -171,21 +171,8 @@ func FuzzHistSlotsCols(f *testing.F) {
 		at := cycleBytes(data)
 		const width = 64
 		slots := slotMatrix(total, n, width, func(i int) int { return int(at(i) ^ uint8(i*131)) })
-		gh := make([]gradPair, total)
-		for r := range gh {
-			gh[r] = gradPair{float32(int8(at(3*r+1))) / 8, float32(at(3*r+2)) / 16}
-		}
-		idx := make([]int32, rows)
-		for i := range idx {
-			idx[i] = int32(int(at(i+7)) % total)
-		}
-		cols := []int{}
-		for j := range n {
-			if subset>>(j%64)&1 != 0 {
-				cols = append(cols, j)
-			}
-		}
-		slotsCase{slots, n, width, gh, idx, cols}.check(t)
+		gh, idx := fuzzRows(at, total, rows)
+		slotsCase{slots, n, width, gh, idx, subsetCols(n, subset)}.check(t)
 	})
 }
 

@@ -298,8 +298,14 @@ func trainJSON(t *testing.T, d *table.Dataset, p Params) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return modelJSON(t, res.Model)
+}
+
+// modelJSON is m as WriteJSON writes it.
+func modelJSON(t *testing.T, m *Model) []byte {
+	t.Helper()
 	var b bytes.Buffer
-	if err := res.Model.WriteJSON(&b); err != nil {
+	if err := m.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
