@@ -2,6 +2,45 @@
 
 #include "textflag.h"
 
+// UNITROW: the row at SI (CX rows left): its pair widened to float64 and
+// repeated four times in Z0, the address of its masks in AX (masks BX,
+// stride R15, pairs R10); the masks and pair of the row 16 ahead are
+// prefetched when there is one (else on to nopf: a deep node's rows are
+// scattered).
+#define UNITROW(nopf) \
+	MOVLQSX (SI), AX; \
+	VPBROADCASTQ (R10)(AX*8), Y0; \
+	VCVTPS2PD Y0, Z0; \
+	IMULQ R15, AX; \
+	ADDQ BX, AX; \
+	CMPQ CX, $17; \
+	JLT nopf; \
+	MOVLQSX 64(SI), DX; \
+	PREFETCHT0 (R10)(DX*8); \
+	IMULQ R15, DX; \
+	PREFETCHT0 (BX)(DX*1)
+
+// SLOTROW: as UNITROW for the slot kernels: the row's pair widened in
+// X0, the address of its slots (uint16, BX, stride R15) in AX.
+#define SLOTROW(nopf) \
+	MOVLQSX (SI), AX; \
+	CVTPS2PD (R10)(AX*8), X0; \
+	IMULQ R15, AX; \
+	LEAQ (BX)(AX*2), AX; \
+	CMPQ CX, $17; \
+	JLT nopf; \
+	MOVLQSX 64(SI), DX; \
+	PREFETCHT0 (R10)(DX*8); \
+	IMULQ R15, DX; \
+	PREFETCHT0 (BX)(DX*2)
+
+// ADDSLOT adds the pair in X0 into the bucket at DI+8·slot (slots are
+// doubled), through x.
+#define ADDSLOT(slot, x) \
+	MOVUPD (DI)(slot*8), x; \
+	ADDPD X0, x; \
+	MOVUPD x, (DI)(slot*8)
+
 // func histUnits16(acc *[unitPass * 8]float64, rows []int32, masks []uint8, stride int, gh []gradPair)
 //
 // Keeps 16 units' sums in Z16-Z31; per row, the pair widened to
@@ -34,17 +73,7 @@ TEXT ·histUnits16(SB), NOSPLIT, $0-88
 	TESTQ CX, CX
 	JEQ histUnits16_store
 histUnits16_row:
-	MOVLQSX (SI), AX
-	VPBROADCASTQ (R10)(AX*8), Y0
-	VCVTPS2PD Y0, Z0
-	IMULQ R15, AX
-	ADDQ BX, AX
-	CMPQ CX, $17
-	JLT histUnits16_nopf
-	MOVLQSX 64(SI), DX
-	PREFETCHT0 (R10)(DX*8)
-	IMULQ R15, DX
-	PREFETCHT0 (BX)(DX*1)
+	UNITROW(histUnits16_nopf)
 histUnits16_nopf:
 	KMOVB 0(AX), K1
 	VADDPD Z0, Z16, K1, Z16
@@ -125,17 +154,7 @@ TEXT ·histUnits8(SB), NOSPLIT, $0-88
 	TESTQ CX, CX
 	JEQ histUnits8_store
 histUnits8_row:
-	MOVLQSX (SI), AX
-	VPBROADCASTQ (R10)(AX*8), Y0
-	VCVTPS2PD Y0, Z0
-	IMULQ R15, AX
-	ADDQ BX, AX
-	CMPQ CX, $17
-	JLT histUnits8_nopf
-	MOVLQSX 64(SI), DX
-	PREFETCHT0 (R10)(DX*8)
-	IMULQ R15, DX
-	PREFETCHT0 (BX)(DX*1)
+	UNITROW(histUnits8_nopf)
 histUnits8_nopf:
 	KMOVB 0(AX), K1
 	VADDPD Z0, Z16, K1, Z16
@@ -187,16 +206,7 @@ TEXT ·histSlots(SB), NOSPLIT, $0-104
 	TESTQ CX, CX
 	JEQ histSlots_done
 histSlots_row:
-	MOVLQSX (SI), AX
-	CVTPS2PD (R10)(AX*8), X0
-	IMULQ R15, AX
-	LEAQ (BX)(AX*2), AX
-	CMPQ CX, $17
-	JLT histSlots_nopf
-	MOVLQSX 64(SI), DX
-	PREFETCHT0 (R10)(DX*8)
-	IMULQ R15, DX
-	PREFETCHT0 (BX)(DX*2)
+	SLOTROW(histSlots_nopf)
 histSlots_nopf:
 	XORQ R12, R12
 	MOVQ R15, R13
@@ -205,12 +215,8 @@ histSlots_nopf:
 histSlots_pair:
 	MOVWQZX (AX)(R12*2), R8
 	MOVWQZX 2(AX)(R12*2), R9
-	MOVUPD (DI)(R8*8), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R8*8)
-	MOVUPD (DI)(R9*8), X5
-	ADDPD X0, X5
-	MOVUPD X5, (DI)(R9*8)
+	ADDSLOT(R8, X4)
+	ADDSLOT(R9, X5)
 	ADDQ $2, R12
 	CMPQ R12, R13
 	JLT histSlots_pair
@@ -218,9 +224,7 @@ histSlots_tail:
 	CMPQ R12, R15
 	JGE histSlots_next
 	MOVWQZX (AX)(R12*2), R8
-	MOVUPD (DI)(R8*8), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R8*8)
+	ADDSLOT(R8, X4)
 histSlots_next:
 	ADDQ $4, SI
 	DECQ CX
@@ -250,16 +254,7 @@ TEXT ·histSlotsCols(SB), NOSPLIT, $0-128
 	MOVQ R14, R13
 	ANDQ $-2, R13
 histSlotsCols_row:
-	MOVLQSX (SI), AX
-	CVTPS2PD (R10)(AX*8), X0
-	IMULQ R15, AX
-	LEAQ (BX)(AX*2), AX
-	CMPQ CX, $17
-	JLT histSlotsCols_nopf
-	MOVLQSX 64(SI), DX
-	PREFETCHT0 (R10)(DX*8)
-	IMULQ R15, DX
-	PREFETCHT0 (BX)(DX*2)
+	SLOTROW(histSlotsCols_nopf)
 histSlotsCols_nopf:
 	XORQ R12, R12
 	TESTQ R13, R13
@@ -269,12 +264,8 @@ histSlotsCols_pair:
 	MOVQ 8(R11)(R12*8), R9
 	MOVWQZX (AX)(R8*2), R8
 	MOVWQZX (AX)(R9*2), R9
-	MOVUPD (DI)(R8*8), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R8*8)
-	MOVUPD (DI)(R9*8), X5
-	ADDPD X0, X5
-	MOVUPD X5, (DI)(R9*8)
+	ADDSLOT(R8, X4)
+	ADDSLOT(R9, X5)
 	ADDQ $2, R12
 	CMPQ R12, R13
 	JLT histSlotsCols_pair
@@ -283,9 +274,7 @@ histSlotsCols_tail:
 	JGE histSlotsCols_next
 	MOVQ (R11)(R12*8), R8
 	MOVWQZX (AX)(R8*2), R8
-	MOVUPD (DI)(R8*8), X4
-	ADDPD X0, X4
-	MOVUPD X4, (DI)(R8*8)
+	ADDSLOT(R8, X4)
 histSlotsCols_next:
 	ADDQ $4, SI
 	DECQ CX
