@@ -55,7 +55,7 @@ func Import(ctx context.Context, s *Store, arts artifact.Store, uri URI) (artifa
 		}
 		n++
 		if link && os.Link(s.blobPath(o.Blob), dst) == nil {
-			return os.Chmod(dst, 0o444) // as the store keeps its files
+			return nil // Adopt makes it read-only, as the store keeps its files
 		}
 		return s.download(ctx, o, dst)
 	})
